@@ -1,0 +1,45 @@
+/* Command-line options: each command declares a table; this parses argv against it. */
+#ifndef DFUCTL_ARGS_H
+#define DFUCTL_ARGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+typedef enum opt_kind {
+    OPT_FLAG,   /* bool, no value */
+    OPT_STRING, /* const char * */
+    OPT_U32,    /* uint32_t: decimal, 0x hex, optional K/M suffix (KiB, MiB) */
+    OPT_COUNT,  /* int incremented each time (-v -v) */
+} opt_kind;
+
+typedef struct cli_opt {
+    const char *name; /* long name without "--" */
+    char short_name;  /* 0 when none */
+    opt_kind kind;
+    void *value; /* bool *, const char **, uint32_t *, int * */
+    bool *seen;  /* optional: set when given */
+    const char *metavar;
+    const char *help;
+} cli_opt;
+
+/* Options every command takes. */
+typedef struct cli_common {
+    bool json;
+    bool quiet;
+    int verbose;
+    bool help;
+} cli_common;
+
+/*
+ * Parses argv[1..] (argv[0] is the command name) against opts (terminated by a {NULL} entry)
+ * plus the common options; positional arguments go to pos (at most max_pos). Options and
+ * positionals may be mixed; "--" ends options. Returns 0, or prints the problem and returns -1.
+ */
+int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, const char **pos,
+              int max_pos, int *npos);
+/* Parses a number like the option parser does ("0x08000000", "64K", "1M"). */
+bool cli_parse_u32(const char *text, uint32_t *out);
+/* Prints "usage: dfuctl CMD USAGE" and the option table. */
+void cli_print_help(const char *cmd, const char *usage, const char *summary, const cli_opt *opts);
+
+#endif

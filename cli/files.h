@@ -1,0 +1,10 @@
+/* File-system questions the commands ask before touching a user's files. */
+#ifndef DFUCTL_FILES_H
+#define DFUCTL_FILES_H
+
+#include <stdbool.h>
+
+/* True when both paths name the same existing file (hard links and "./x" vs "x" included). */
+bool cli_same_file(const char *a, const char *b);
+
+#endif

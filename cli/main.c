@@ -1,0 +1,43 @@
+/* dfuctl: firmware updates for USB DFU devices. Dispatches to one command per file. */
+#include <stdio.h>
+#include <string.h>
+#include <libdfu/libdfu.h>
+
+#include "commands.h"
+#include "output.h"
+
+static const cli_command commands[] = {
+    {"info", cmd_info, "describe a firmware file: format, identity, targets, segments"},
+    {"convert", cmd_convert, "convert a firmware file between bin, hex, srec, elf, dfu, dfuse"},
+};
+
+static void usage(FILE *fp)
+{
+    fprintf(fp, "usage: dfuctl COMMAND [options] [args]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(fp, "\n'dfuctl COMMAND --help' describes a command's options. "
+                "Exit codes are listed in README.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        printf("dfuctl %s (libdfu %s)\n", dfu_version(), dfu_version());
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(name, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "dfuctl: unknown command '%s'\n\n", name);
+    usage(stderr);
+    return EXIT_USAGE;
+}

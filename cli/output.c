@@ -1,0 +1,201 @@
+/* Exit codes, error and log reporting, and the JSON writer. */
+#include <stdarg.h>
+#include <string.h>
+
+#include "output.h"
+
+int cli_exit_code(int err)
+{
+    switch (err) {
+    case DFU_OK: return EXIT_OK;
+    case DFU_ERR_ARG:
+    case DFU_ERR_EXISTS: return EXIT_USAGE;
+    case DFU_ERR_FORMAT: return EXIT_BAD_FILE;
+    case DFU_ERR_NO_DEVICE:
+    case DFU_ERR_NOT_FOUND: return EXIT_NO_DEVICE;
+    case DFU_ERR_AMBIGUOUS: return EXIT_SEVERAL;
+    case DFU_ERR_ACCESS:
+    case DFU_ERR_BUSY:
+    case DFU_ERR_STALL:
+    case DFU_ERR_TIMEOUT:
+    case DFU_ERR_DISCONNECTED:
+    case DFU_ERR_USB:
+    case DFU_ERR_DEVICE:
+    case DFU_ERR_PROTOCOL: return EXIT_DEVICE;
+    case DFU_ERR_VERIFY: return EXIT_VERIFY;
+    case DFU_ERR_CANCELLED: return EXIT_INTERRUPTED;
+    case DFU_ERR_REFUSED: return EXIT_REFUSED;
+    default: return EXIT_FAILURE_OTHER;
+    }
+}
+
+static void log_line(dfu_log_level level, const char *line, void *payload)
+{
+    (void)payload;
+    static const char *const prefix[] = {"error: ", "warning: ", "", ""};
+    fprintf(stderr, "dfuctl: %s%s\n", prefix[level], line);
+}
+
+void cli_install_log(cli_out *out)
+{
+    dfu_log_level max = DFU_LOG_WARN;
+    if (out->common.quiet) max = DFU_LOG_ERROR;
+    if (out->common.verbose == 1) max = DFU_LOG_INFO;
+    if (out->common.verbose >= 2) max = DFU_LOG_DEBUG;
+    dfu_ctx_set_log(out->ctx, log_line, max, NULL);
+}
+
+int cli_report_error(cli_out *out, int err, int fallback_exit)
+{
+    const dfu_error_info *e = dfu_ctx_error(out->ctx);
+    int code = fallback_exit != EXIT_OK ? fallback_exit : cli_exit_code(err);
+    const char *msg = (e->code == err && e->message[0]) ? e->message : dfu_error_name(err);
+    fprintf(stderr, "dfuctl %s: error: %s\n", out->cmd, msg);
+    if (out->common.json) {
+        json_w w;
+        jw_init(&w, stdout);
+        jw_object(&w, NULL);
+        jw_string(&w, "type", "error");
+        jw_string(&w, "command", out->cmd);
+        jw_string(&w, "error", dfu_error_name(err));
+        jw_int(&w, "exit_code", code);
+        jw_string(&w, "message", msg);
+        if (e->code == err && e->dfu_status >= 0)
+            jw_string(&w, "dfu_status", dfu_status_name(e->dfu_status));
+        if (e->code == err && e->dfu_state >= 0)
+            jw_string(&w, "dfu_state", dfu_state_name(e->dfu_state));
+        jw_end(&w);
+        jw_finish(&w);
+    }
+    return code;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "dfuctl %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see dfuctl %s --help)\n", cmd);
+    va_end(ap);
+    return EXIT_USAGE;
+}
+
+void cli_say(const cli_out *out, const char *fmt, ...)
+{
+    if (out->common.quiet || out->common.json) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vprintf(fmt, ap);
+    va_end(ap);
+}
+
+void jw_init(json_w *w, FILE *fp)
+{
+    memset(w, 0, sizeof(*w));
+    w->fp = fp;
+    w->first[0] = true;
+}
+
+static void put_string(FILE *fp, const char *s)
+{
+    fputc('"', fp);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        switch (*p) {
+        case '"': fputs("\\\"", fp); break;
+        case '\\': fputs("\\\\", fp); break;
+        case '\n': fputs("\\n", fp); break;
+        case '\r': fputs("\\r", fp); break;
+        case '\t': fputs("\\t", fp); break;
+        default:
+            if (*p < 0x20)
+                fprintf(fp, "\\u%04x", *p);
+            else
+                fputc(*p, fp);
+        }
+    }
+    fputc('"', fp);
+}
+
+static void key(json_w *w, const char *k)
+{
+    if (!w->first[w->depth]) fputc(',', w->fp);
+    w->first[w->depth] = false;
+    if (k) {
+        put_string(w->fp, k);
+        fputc(':', w->fp);
+    }
+}
+
+static void open_nested(json_w *w, const char *k, char open, char close)
+{
+    key(w, k);
+    fputc(open, w->fp);
+    if (w->depth + 1 < JSON_MAX_DEPTH) w->depth++;
+    w->first[w->depth] = true;
+    w->closer[w->depth] = close;
+}
+
+void jw_object(json_w *w, const char *k)
+{
+    open_nested(w, k, '{', '}');
+}
+
+void jw_array(json_w *w, const char *k)
+{
+    open_nested(w, k, '[', ']');
+}
+
+void jw_end(json_w *w)
+{
+    if (w->depth == 0) return;
+    fputc(w->closer[w->depth], w->fp);
+    w->depth--;
+}
+
+void jw_string(json_w *w, const char *k, const char *value)
+{
+    key(w, k);
+    if (value)
+        put_string(w->fp, value);
+    else
+        fputs("null", w->fp);
+}
+
+void jw_uint(json_w *w, const char *k, uint64_t value)
+{
+    key(w, k);
+    fprintf(w->fp, "%llu", (unsigned long long)value);
+}
+
+void jw_int(json_w *w, const char *k, int64_t value)
+{
+    key(w, k);
+    fprintf(w->fp, "%lld", (long long)value);
+}
+
+void jw_double(json_w *w, const char *k, double value)
+{
+    key(w, k);
+    fprintf(w->fp, "%.6g", value);
+}
+
+void jw_bool(json_w *w, const char *k, bool value)
+{
+    key(w, k);
+    fputs(value ? "true" : "false", w->fp);
+}
+
+void jw_null(json_w *w, const char *k)
+{
+    key(w, k);
+    fputs("null", w->fp);
+}
+
+void jw_finish(json_w *w)
+{
+    while (w->depth > 0) jw_end(w);
+    fputc('\n', w->fp);
+    fflush(w->fp);
+    w->first[0] = true;
+}

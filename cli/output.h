@@ -1,0 +1,69 @@
+/* Output of dfuctl: exit codes, errors, logs, and a small JSON writer. */
+#ifndef DFUCTL_OUTPUT_H
+#define DFUCTL_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <libdfu/libdfu.h>
+
+#include "args.h"
+
+/* Exit codes; documented in README.md ("Exit codes"). Scripts rely on them: never renumber. */
+enum cli_exit {
+    EXIT_OK = 0,
+    EXIT_FAILURE_OTHER = 1, /* anything not below: output file, memory, internal */
+    EXIT_USAGE = 2,         /* bad command line */
+    EXIT_BAD_FILE = 3,      /* input file unreadable or malformed */
+    EXIT_NO_DEVICE = 4,     /* no device matched */
+    EXIT_SEVERAL = 5,       /* several devices matched */
+    EXIT_DEVICE = 6,        /* device reported an error, or the link failed */
+    EXIT_VERIFY = 7,        /* read-back differs from the image */
+    EXIT_INTERRUPTED = 8,   /* interrupted or cancelled: run `dfuctl recover` */
+    EXIT_REFUSED = 9,       /* a safety check refused to write */
+};
+
+/* The exit code for a libdfu error code. */
+int cli_exit_code(int dfu_err);
+
+/* Everything a command needs to report. */
+typedef struct cli_out {
+    cli_common common;
+    dfu_ctx *ctx;
+    const char *cmd;
+} cli_out;
+
+/* Routes libdfu's log lines to stderr according to -q/-v. */
+void cli_install_log(cli_out *out);
+/* Reports the context's last error (text on stderr; with --json also a JSON line on stdout) and
+ * returns the exit code. fallback_exit overrides the mapping when not EXIT_OK. */
+int cli_report_error(cli_out *out, int err, int fallback_exit);
+/* A usage error: message on stderr, exit code 2. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) DFU_PRINTF(2, 3);
+/* Human output goes through this: nothing with --quiet or --json. */
+void cli_say(const cli_out *out, const char *fmt, ...) DFU_PRINTF(2, 3);
+
+/* A compact JSON writer: one value, commas and nesting handled. */
+#define JSON_MAX_DEPTH 32
+typedef struct json_w {
+    FILE *fp;
+    int depth;
+    bool first[JSON_MAX_DEPTH];
+    char closer[JSON_MAX_DEPTH]; /* '}' or ']' for each open level */
+} json_w;
+
+void jw_init(json_w *w, FILE *fp);
+/* key is NULL inside arrays and at the top level. */
+void jw_object(json_w *w, const char *key);
+void jw_array(json_w *w, const char *key);
+void jw_end(json_w *w); /* closes the innermost object or array */
+void jw_string(json_w *w, const char *key, const char *value); /* NULL writes null */
+void jw_uint(json_w *w, const char *key, uint64_t value);
+void jw_int(json_w *w, const char *key, int64_t value);
+void jw_double(json_w *w, const char *key, double value);
+void jw_bool(json_w *w, const char *key, bool value);
+void jw_null(json_w *w, const char *key);
+/* Ends the top-level value with a newline and flushes (one JSON object per line). */
+void jw_finish(json_w *w);
+
+#endif

@@ -1,0 +1,55 @@
+/*
+ * The library context: error details of the last failing call, and the log callback.
+ *
+ * libdfu keeps no global state. A context is used by one thread at a time; give each thread its
+ * own, or serialise access with your own lock. The library never prints and never exits: it
+ * reports through the log callback set here and through return codes.
+ */
+#ifndef LIBDFU_CONTEXT_H
+#define LIBDFU_CONTEXT_H
+
+#include <stdint.h>
+#include "error.h"
+#include "export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dfu_ctx dfu_ctx;
+
+typedef enum dfu_log_level {
+    DFU_LOG_ERROR = 0,
+    DFU_LOG_WARN = 1,
+    DFU_LOG_INFO = 2,
+    DFU_LOG_DEBUG = 3,
+} dfu_log_level;
+
+/* Receives one complete line (no trailing newline). */
+typedef void (*dfu_log_cb)(dfu_log_level level, const char *line, void *payload);
+
+/* Details of the last error recorded in a context. */
+typedef struct dfu_error_info {
+    int code;            /* a dfu_error code, DFU_OK when none */
+    const char *message; /* what and where; never NULL ("" when none) */
+    int dfu_status;      /* DFU bStatus the device reported, or -1 */
+    int dfu_state;       /* DFU bState the device reported, or -1 */
+} dfu_error_info;
+
+DFU_API int dfu_ctx_new(dfu_ctx **out);
+DFU_API void dfu_ctx_free(dfu_ctx *ctx);
+
+/* Lines at or below max_level go to cb; cb NULL disables logging (the default). */
+DFU_API void dfu_ctx_set_log(dfu_ctx *ctx, dfu_log_cb cb, dfu_log_level max_level, void *payload);
+
+/* The last error recorded by a call that returned non-zero; valid until the next call. */
+DFU_API const dfu_error_info *dfu_ctx_error(const dfu_ctx *ctx);
+DFU_API void dfu_ctx_clear_error(dfu_ctx *ctx);
+
+/* libdfu version, "MAJOR.MINOR.PATCH". */
+DFU_API const char *dfu_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,46 @@
+/*
+ * Error codes. Every fallible libdfu call returns 0 on success or one of these negative codes; the
+ * human-readable specifics (file:line:column, address, block, device status) are kept in the
+ * dfu_ctx the call was given (see dfu_ctx_error()). Codes are stable: bindings map them.
+ */
+#ifndef LIBDFU_ERROR_H
+#define LIBDFU_ERROR_H
+
+#include "export.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dfu_error {
+    DFU_OK = 0,
+    DFU_ERR_GENERIC = -1,       /* anything not covered below */
+    DFU_ERR_NOMEM = -2,         /* out of memory */
+    DFU_ERR_ARG = -3,           /* invalid argument or option from the caller */
+    DFU_ERR_IO = -4,            /* reading or writing a file failed */
+    DFU_ERR_FORMAT = -5,        /* malformed firmware file */
+    DFU_ERR_UNSUPPORTED = -6,   /* valid request that this build, file or device cannot do */
+    DFU_ERR_EXISTS = -7,        /* output file exists and overwriting was not asked for */
+    DFU_ERR_NO_DEVICE = -8,     /* no device matches the selector */
+    DFU_ERR_AMBIGUOUS = -9,     /* several devices match the selector */
+    DFU_ERR_ACCESS = -10,       /* permission denied opening a device */
+    DFU_ERR_BUSY = -11,         /* device held by another driver or program */
+    DFU_ERR_STALL = -12,        /* the device stalled a request */
+    DFU_ERR_TIMEOUT = -13,      /* a transfer or a wait timed out */
+    DFU_ERR_DISCONNECTED = -14, /* the device went away */
+    DFU_ERR_USB = -15,          /* other USB I/O error */
+    DFU_ERR_DEVICE = -16,       /* the device reported an error status (see dfu_error_info) */
+    DFU_ERR_PROTOCOL = -17,     /* the device broke the protocol (bad state, bad payload) */
+    DFU_ERR_VERIFY = -18,       /* read-back differs from what was written */
+    DFU_ERR_REFUSED = -19,      /* a safety check refused the operation */
+    DFU_ERR_CANCELLED = -20,    /* the caller cancelled through a callback */
+    DFU_ERR_NOT_FOUND = -21,    /* a named thing (journal, target, profile) does not exist */
+} dfu_error;
+
+/* Short stable name of a code ("format", "no-device", ...), for logs and JSON. */
+DFU_API const char *dfu_error_name(int code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,177 @@
+/* Files: read a whole file, write one atomically, and the writers' sink. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#ifdef _WIN32
+#include <io.h>
+#include <windows.h>
+#else
+#include <fcntl.h>
+#include <unistd.h>
+#endif
+
+#include "file.h"
+#include "internal.h"
+
+int dfu_file_read_all(dfu_ctx *ctx, const char *path, uint8_t **out, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return dfu_err_errno(ctx, "cannot open", path);
+    dfu_buf b = DFU_BUF_INIT;
+    int rc = DFU_OK;
+    for (;;) {
+        if (dfu_buf_reserve(&b, 1 << 16)) {
+            rc = dfu_err(ctx, DFU_ERR_NOMEM, "%s: out of memory reading the file", path);
+            break;
+        }
+        size_t n = fread(b.data + b.len, 1, b.cap - b.len - 1, fp);
+        b.len += n;
+        if (n == 0) {
+            if (ferror(fp)) rc = dfu_err_errno(ctx, "read error", path);
+            break;
+        }
+    }
+    fclose(fp);
+    if (rc) {
+        dfu_buf_free(&b);
+        return rc;
+    }
+    *out = dfu_buf_detach(&b, len);
+    return *out ? DFU_OK : dfu_err(ctx, DFU_ERR_NOMEM, "%s: out of memory", path);
+}
+
+bool dfu_file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+bool dfu_file_same(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return false;
+#ifdef _WIN32
+    /* st_ino is always 0 on Windows; fall back to comparing full paths. */
+    char fa[MAX_PATH], fb[MAX_PATH];
+    if (!GetFullPathNameA(a, MAX_PATH, fa, NULL) || !GetFullPathNameA(b, MAX_PATH, fb, NULL))
+        return false;
+    return _stricmp(fa, fb) == 0;
+#else
+    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+#endif
+}
+
+int dfu_atomic_open(dfu_atomic_file *af, dfu_ctx *ctx, const char *path, bool force)
+{
+    memset(af, 0, sizeof(*af));
+    af->force = force;
+    if (!force && dfu_file_exists(path))
+        return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (use --force to overwrite)", path);
+    size_t n = strlen(path);
+    af->path = malloc(n + 1);
+    af->tmp_path = malloc(n + 16);
+    if (!af->path || !af->tmp_path) {
+        dfu_atomic_abort(af);
+        return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    }
+    memcpy(af->path, path, n + 1);
+#ifdef _WIN32
+    snprintf(af->tmp_path, n + 16, "%s.tmp%05lu", path,
+             (unsigned long)GetCurrentProcessId() % 100000);
+    af->fp = fopen(af->tmp_path, "wb");
+#else
+    snprintf(af->tmp_path, n + 16, "%s.XXXXXX", path);
+    int fd = mkstemp(af->tmp_path);
+    if (fd >= 0) {
+        /* mkstemp creates 0600; give the file the permissions a plain fopen would. */
+        mode_t mask = umask(0);
+        umask(mask);
+        fchmod(fd, 0666 & ~mask);
+        af->fp = fdopen(fd, "wb");
+        if (!af->fp) close(fd);
+    }
+#endif
+    if (!af->fp) {
+        int rc = dfu_err_errno(ctx, "cannot create temporary file", af->tmp_path);
+        free(af->tmp_path); /* nothing was created, or mkstemp failed: nothing to unlink */
+        af->tmp_path = NULL;
+        dfu_atomic_abort(af);
+        return rc;
+    }
+    return DFU_OK;
+}
+
+int dfu_atomic_commit(dfu_atomic_file *af, dfu_ctx *ctx)
+{
+    int rc = DFU_OK;
+    if (fflush(af->fp) != 0) rc = dfu_err_errno(ctx, "write error", af->tmp_path);
+#ifdef _WIN32
+    if (!rc && _commit(_fileno(af->fp)) != 0) rc = dfu_err_errno(ctx, "sync failed", af->tmp_path);
+#else
+    if (!rc && fsync(fileno(af->fp)) != 0) rc = dfu_err_errno(ctx, "sync failed", af->tmp_path);
+#endif
+    if (fclose(af->fp) != 0 && !rc) rc = dfu_err_errno(ctx, "write error", af->tmp_path);
+    af->fp = NULL;
+    if (rc) return rc;
+#ifdef _WIN32
+    DWORD flags = af->force ? MOVEFILE_REPLACE_EXISTING : 0;
+    if (!MoveFileExA(af->tmp_path, af->path, flags | MOVEFILE_WRITE_THROUGH)) {
+        errno = GetLastError() == ERROR_ALREADY_EXISTS ? EEXIST : EIO;
+        return dfu_err_errno(ctx, "cannot rename into place", af->path);
+    }
+#else
+    if (af->force) {
+        if (rename(af->tmp_path, af->path) != 0)
+            return dfu_err_errno(ctx, "cannot rename into place", af->path);
+    } else if (link(af->tmp_path, af->path) == 0) {
+        /* link() fails when the target exists: no window in which another file is replaced. */
+        unlink(af->tmp_path);
+    } else if (errno == EEXIST) {
+        return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (use --force to overwrite)", af->path);
+    } else if (dfu_file_exists(af->path)) {
+        return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (use --force to overwrite)", af->path);
+    } else if (rename(af->tmp_path, af->path) != 0) {
+        /* File systems without hard links (FAT): plain rename after the check above. */
+        return dfu_err_errno(ctx, "cannot rename into place", af->path);
+    }
+    /* Make the rename itself durable. */
+    char *slash = strrchr(af->path, '/');
+    int dfd = -1;
+    if (slash) {
+        *slash = '\0';
+        dfd = open(slash == af->path ? "/" : af->path, O_RDONLY);
+        *slash = '/';
+    } else {
+        dfd = open(".", O_RDONLY);
+    }
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+#endif
+    free(af->tmp_path);
+    af->tmp_path = NULL;
+    dfu_atomic_abort(af);
+    return DFU_OK;
+}
+
+void dfu_atomic_abort(dfu_atomic_file *af)
+{
+    if (af->fp) fclose(af->fp);
+    if (af->tmp_path) remove(af->tmp_path);
+    free(af->tmp_path);
+    free(af->path);
+    memset(af, 0, sizeof(*af));
+}
+
+void dfu_sink_write(dfu_sink *s, const void *data, size_t len)
+{
+    if (s->err || len == 0) return;
+    if (s->fp) {
+        if (fwrite(data, 1, len, s->fp) != len) s->err = DFU_ERR_IO;
+    } else if (dfu_buf_append(&s->buf, data, len)) {
+        s->err = DFU_ERR_NOMEM;
+    }
+}

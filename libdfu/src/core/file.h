@@ -1,0 +1,45 @@
+/* Files: read a whole file, write one atomically, and a sink that writers stream into. */
+#ifndef DFU_CORE_FILE_H
+#define DFU_CORE_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "buf.h"
+#include "libdfu/context.h"
+
+/* Reads all of path into a malloc'ed buffer (NUL-terminated, not counted in *len). */
+int dfu_file_read_all(dfu_ctx *ctx, const char *path, uint8_t **out, size_t *len);
+
+/*
+ * Atomic replacement: data goes to a temporary file in the same directory, which is flushed,
+ * fsync'ed and renamed over path on commit. Without force, an existing path is never replaced
+ * (DFU_ERR_EXISTS), checked again at the moment of the rename.
+ */
+typedef struct dfu_atomic_file {
+    FILE *fp;
+    char *path;
+    char *tmp_path;
+    bool force;
+} dfu_atomic_file;
+
+int dfu_atomic_open(dfu_atomic_file *af, dfu_ctx *ctx, const char *path, bool force);
+int dfu_atomic_commit(dfu_atomic_file *af, dfu_ctx *ctx);
+/* Removes the temporary file; safe after a failed commit and on a zeroed struct. */
+void dfu_atomic_abort(dfu_atomic_file *af);
+
+/* True when a and b name the same existing file (same device and inode). */
+bool dfu_file_same(const char *a, const char *b);
+bool dfu_file_exists(const char *path);
+
+/* Where serialisers write: a FILE or a memory buffer. The first failure sticks in err. */
+typedef struct dfu_sink {
+    FILE *fp;    /* when non-NULL, data goes here */
+    dfu_buf buf; /* otherwise here */
+    int err;     /* first error (DFU_ERR_IO or DFU_ERR_NOMEM), 0 while fine */
+} dfu_sink;
+
+void dfu_sink_write(dfu_sink *s, const void *data, size_t len);
+
+#endif

@@ -1,0 +1,119 @@
+/* Raw binaries: bytes at a base address; with a DFU suffix, the "dfu" format. */
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "../core/internal.h"
+#include "formats.h"
+
+int dfu_read_bin(dfu_ctx *ctx, const dfu_input *in, uint32_t base, dfu_image *img)
+{
+    size_t t;
+    if (dfu_image_add_target(img, -1, NULL, &t))
+        return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    if ((uint64_t)base + in->len > 0x100000000ull)
+        return dfu_err(ctx, DFU_ERR_FORMAT,
+                       "%s: %zu bytes at base address 0x%08x would run past the 4 GiB address "
+                       "space",
+                       in->name, in->len, base);
+    dfu_image_builder b = DFU_IMAGE_BUILDER_INIT;
+    uint32_t conflict;
+    int rc = dfu_builder_add(&b, base, in->data, in->len);
+    if (!rc) rc = dfu_builder_commit(&b, img, t, &conflict);
+    dfu_builder_free(&b);
+    return rc ? dfu_err(ctx, rc, "%s: out of memory", in->name) : DFU_OK;
+}
+
+/* The one target a single-target format can hold, or an error naming the choice to make. */
+static int only_target(dfu_ctx *ctx, const dfu_image *img, const char *format, size_t *out)
+{
+    size_t found = 0, n = 0;
+    for (size_t t = 0; t < img->count; t++) {
+        if (img->targets[t].count) {
+            found = t;
+            n++;
+        }
+    }
+    if (n > 1)
+        return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
+                       "the image has %zu targets with data; a %s file holds one: pick one "
+                       "target (alternate setting) to write",
+                       n, format);
+    *out = found;
+    return DFU_OK;
+}
+
+/* Streams the bytes from the lowest to the highest address, gaps filled with 0xFF. */
+static int write_span(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o,
+                      const char *format, uLong *crc)
+{
+    size_t t = 0;
+    int rc = only_target(ctx, img, format, &t);
+    if (rc) return rc;
+    if (t >= img->count || img->targets[t].count == 0) return DFU_OK;
+    const dfu_target *tg = &img->targets[t];
+    uint32_t max_gap = o->max_gap ? o->max_gap : (1u << 20);
+    for (size_t i = 1; i < tg->count; i++) {
+        uint64_t gap = tg->segs[i].address - dfu_seg_end(&tg->segs[i - 1]);
+        if (gap > max_gap)
+            return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
+                           "a %s file cannot hold the image compactly: %llu bytes of gap between "
+                           "0x%08llx and 0x%08x would be filled with 0xFF (limit %u); write hex, "
+                           "srec or dfuse instead",
+                           format, (unsigned long long)gap,
+                           (unsigned long long)dfu_seg_end(&tg->segs[i - 1]), tg->segs[i].address,
+                           max_gap);
+    }
+    uint8_t ff[4096];
+    memset(ff, 0xFF, sizeof(ff));
+    for (size_t i = 0; i < tg->count; i++) {
+        if (i > 0) {
+            uint64_t gap = tg->segs[i].address - dfu_seg_end(&tg->segs[i - 1]);
+            while (gap) {
+                size_t n = gap > sizeof(ff) ? sizeof(ff) : (size_t)gap;
+                dfu_sink_write(out, ff, n);
+                if (crc) *crc = crc32(*crc, ff, (uInt)n);
+                gap -= n;
+            }
+        }
+        dfu_sink_write(out, tg->segs[i].data, tg->segs[i].size);
+        if (crc) {
+            const uint8_t *p = tg->segs[i].data;
+            for (size_t left = tg->segs[i].size; left;) {
+                uInt n = left > 0x40000000u ? 0x40000000u : (uInt)left;
+                *crc = crc32(*crc, p, n);
+                p += n;
+                left -= n;
+            }
+        }
+    }
+    return DFU_OK;
+}
+
+int dfu_write_bin(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o)
+{
+    return write_span(ctx, img, out, o, "bin", NULL);
+}
+
+int dfu_write_dfu(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    int rc = write_span(ctx, img, out, o, "dfu", &crc);
+    if (rc) return rc;
+    dfu_identity id = {
+        DFU_IDENTITY_WILDCARD, DFU_IDENTITY_WILDCARD, DFU_IDENTITY_WILDCARD, 0x0100, true, 0};
+    dfu_image_identity(img, &id);
+    if (id.bcd_dfu == 0 || id.bcd_dfu == 0x011A) id.bcd_dfu = 0x0100;
+    /* The suffix CRC covers everything before dwCRC: stream the first 12 suffix bytes into the
+     * running CRC, then finish it. */
+    uint8_t suffix[16];
+    dfu_suffix_build(suffix, &id, NULL, 0);
+    crc = crc32(crc, suffix, 12);
+    uint32_t v = dfu_suffix_crc_finish((uint32_t)crc);
+    suffix[12] = (uint8_t)v;
+    suffix[13] = (uint8_t)(v >> 8);
+    suffix[14] = (uint8_t)(v >> 16);
+    suffix[15] = (uint8_t)(v >> 24);
+    dfu_sink_write(out, suffix, sizeof(suffix));
+    return DFU_OK;
+}

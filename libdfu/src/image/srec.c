@@ -1,0 +1,15 @@
+/* Placeholder until the srec reader/writer lands: fails cleanly instead of linking errors. */
+#include "../core/internal.h"
+#include "formats.h"
+
+int dfu_read_srec(dfu_ctx *ctx, const dfu_input *in, dfu_image *img)
+{
+    (void)img;
+    return dfu_err(ctx, DFU_ERR_UNSUPPORTED, "%s: srec files are not supported yet", in->name);
+}
+
+int dfu_write_srec(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o)
+{
+    (void)img, (void)out, (void)o;
+    return dfu_err(ctx, DFU_ERR_UNSUPPORTED, "writing srec is not supported yet");
+}

@@ -1,0 +1,3 @@
+target_sources(dfu_objects PRIVATE
+  src/usb/clock.c
+  src/usb/device_info.c)

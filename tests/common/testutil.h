@@ -1,0 +1,60 @@
+/* Helpers shared by the test programs: files, processes, a seeded PRNG, JSON. */
+#ifndef DFU_TESTUTIL_H
+#define DFU_TESTUTIL_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "json.h"
+
+/* A fresh empty directory under the build tree's tests/tmp, named after the test. */
+char *tu_tmpdir(const char *name);
+/* path = dir + "/" + file, malloc'ed. */
+char *tu_path(const char *dir, const char *file);
+void tu_write_file(const char *path, const void *data, size_t len);
+/* Whole file, NUL-terminated; NULL when missing. */
+uint8_t *tu_read_file(const char *path, size_t *len);
+/* A file from tests/data, malloc'ed path. */
+char *tu_data_path(const char *file);
+
+/* A finished process. */
+typedef struct tu_result {
+    int exit_code; /* 128 + signal when killed by one */
+    char *out;     /* stdout, NUL-terminated */
+    char *err;     /* stderr */
+} tu_result;
+
+void tu_result_free(tu_result *r);
+/* Runs argv (NULL-terminated) and waits. When wrap is true and the environment variable
+ * DFU_TEST_WRAPPER is set (e.g. "valgrind --error-exitcode=99 -q"), the command runs under it. */
+void tu_run(tu_result *r, bool wrap, const char *const *argv);
+/* Runs dfuctl with the given arguments (NULL-terminated), under DFU_TEST_WRAPPER if set. */
+void tu_dfuctl(tu_result *r, ...);
+/* Same with an argument array. */
+void tu_dfuctl_argv(tu_result *r, const char *const *args);
+/* True when a program is on PATH. */
+bool tu_have_program(const char *name);
+
+/* xorshift64* PRNG: deterministic for a seed. */
+typedef struct tu_rng {
+    uint64_t s;
+} tu_rng;
+void tu_rng_seed(tu_rng *r, uint64_t seed);
+uint64_t tu_rng_next(tu_rng *r);
+/* Uniform in [0, n). */
+uint32_t tu_rng_below(tu_rng *r, uint32_t n);
+void tu_rng_fill(tu_rng *r, uint8_t *buf, size_t len);
+
+/* Prints "SKIP: reason" and skips the current cmocka test. */
+#define TU_SKIP(...)                                                                               \
+    do {                                                                                           \
+        printf("SKIP: " __VA_ARGS__);                                                              \
+        printf("\n");                                                                              \
+        skip();                                                                                    \
+    } while (0)
+
+#endif

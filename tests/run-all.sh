@@ -1,0 +1,60 @@
+#!/bin/sh
+# The whole test suite, as CI runs it (.ci/run calls exactly this). On a fresh Debian/Ubuntu
+# machine it installs what is missing, then builds and tests every configuration:
+#   1. release build, warnings as errors: every ctest test (unit, image, sim, cli, usb, interop,
+#      sweep)
+#   2. AddressSanitizer + UndefinedBehaviorSanitizer build: every test again
+#   3. valgrind over the CLI end-to-end tests (release build)
+#   4. clang libFuzzer build: a short smoke run of every fuzz harness
+#   5. clang-format check of every C file
+# Set DFU_SKIP="asan valgrind fuzz format" (any subset) to skip stages while iterating.
+set -eu
+cd "$(dirname "$0")/.."
+root=$(pwd)
+packaging/install-deps.sh
+
+jobs=$(nproc 2>/dev/null || echo 2)
+skip=" ${DFU_SKIP:-} "
+stage() { printf '\n=== %s ===\n' "$*"; }
+skipped() { case "$skip" in *" $1 "*) echo "(skipped: DFU_SKIP contains $1)"; return 0;; esac; return 1; }
+start=$(date +%s)
+
+stage "1/5 release build (-Werror), all tests"
+cmake -S . -B build/ci -G Ninja -DDFU_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build/ci -j "$jobs"
+ctest --test-dir build/ci --output-on-failure -j "$jobs"
+
+stage "2/5 AddressSanitizer + UndefinedBehaviorSanitizer, all tests"
+if ! skipped asan; then
+  cmake -S . -B build/asan -G Ninja -DDFU_WERROR=ON -DDFU_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+  cmake --build build/asan -j "$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build/asan --output-on-failure -j "$jobs"
+fi
+
+stage "3/5 valgrind over the CLI end-to-end tests"
+if ! skipped valgrind; then
+  DFU_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
+    ctest --test-dir build/ci --output-on-failure -j "$jobs" -L cli
+fi
+
+stage "4/5 libFuzzer smoke runs"
+if ! skipped fuzz; then
+  cmake -S . -B build/fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DDFU_FUZZ=ON \
+    -DDFU_WITH_UMOCKDEV=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build/fuzz -j "$jobs"
+  ctest --test-dir build/fuzz --output-on-failure -L fuzz
+fi
+
+stage "5/5 clang-format"
+if ! skipped format; then
+  bad=$(git ls-files '*.c' '*.h' | while read -r f; do
+    clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
+  if [ -n "$bad" ]; then
+    echo "not clang-formatted (run: clang-format -i FILE):"; echo "$bad"; exit 1
+  fi
+  echo "all C files formatted"
+fi
+
+echo
+echo "run-all: every stage passed in $(( $(date +%s) - start )) s"
