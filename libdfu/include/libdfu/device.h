@@ -64,6 +64,29 @@ DFU_API void dfu_device_info_clear(dfu_device_info *info);
 /* Deep copy. */
 DFU_API int dfu_device_info_copy(dfu_device_info *dst, const dfu_device_info *src);
 
+/*
+ * Selectors. Terms are comma-separated and all must match:
+ *   VID:PID             hex ids; "VID:PID,VID:PID" gives the run-time ids and then the DFU-mode
+ *                       ids (a device matches either, in the corresponding mode)
+ *   serial=S            USB serial number
+ *   path=P              USB port path ("1-1.4")
+ * "sim:SPEC" names one simulated device; everything after "sim:" is its spec (sim.h), commas
+ * included. An empty selector or NULL matches every device.
+ */
+typedef struct dfu_selector dfu_selector;
+
+DFU_API int dfu_selector_parse(dfu_selector **out, dfu_ctx *ctx, const char *text);
+DFU_API void dfu_selector_free(dfu_selector *sel);
+DFU_API bool dfu_selector_match(const dfu_selector *sel, const dfu_device_info *info);
+/* The simulator spec when the selector names a simulated device, else NULL. */
+DFU_API const char *dfu_selector_sim_spec(const dfu_selector *sel);
+
+/* Every DFU-capable device (run-time and DFU mode) that selector matches (NULL: all), found
+ * through the backend the selector implies (libusb, or the simulator for "sim:"). */
+DFU_API int dfu_device_list(dfu_device_info **out, size_t *count, dfu_ctx *ctx,
+                            const char *selector);
+DFU_API void dfu_device_list_free(dfu_device_info *list, size_t count);
+
 #ifdef __cplusplus
 }
 #endif
