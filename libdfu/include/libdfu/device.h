@@ -87,6 +87,79 @@ DFU_API int dfu_device_list(dfu_device_info **out, size_t *count, dfu_ctx *ctx,
                             const char *selector);
 DFU_API void dfu_device_list_free(dfu_device_info *list, size_t count);
 
+/* An open DFU device: one interface, one selected alternate setting. */
+typedef struct dfu_device dfu_device;
+
+typedef struct dfu_open_options {
+    unsigned version;
+    int alt;                 /* alternate setting number; -1: by alt_name, else the first */
+    const char *alt_name;    /* alternate setting by name ("Internal Flash"), when alt is -1 */
+    unsigned wait_ms;        /* wait this long for a matching device to appear (0: it must be
+                                present now) */
+    bool no_detach;          /* leave a run-time device alone instead of detaching it into DFU
+                                mode (then only run-time requests are possible) */
+    unsigned detach_wait_ms; /* how long a detached device may take to come back (0: 10 s) */
+    uint16_t transfer_size;  /* override wTransferSize (0: the device's, quirk-corrected) */
+    bool no_builtin_quirks;  /* ignore libdfu's quirk table (to see a device as it really is) */
+    const char *quirks;      /* extra quirk lines, applied after the table (see
+                                packaging/quirks/libdfu.quirks for the syntax); may be NULL */
+} dfu_open_options;
+
+#define DFU_OPEN_OPTIONS_VERSION 1
+#define DFU_OPEN_OPTIONS_INIT                                                                      \
+    {                                                                                              \
+        DFU_OPEN_OPTIONS_VERSION, -1, NULL, 0, false, 0, 0, false, NULL                            \
+    }
+
+/*
+ * Opens the one device the selector matches (DFU_ERR_NO_DEVICE, DFU_ERR_AMBIGUOUS listing the
+ * candidates), detaches it into DFU mode if it runs its application (following it by port path
+ * across the re-enumeration), selects the alternate setting and brings it to dfuIDLE, clearing
+ * what an earlier session left (dfuERROR, a stale transfer, a stuck dfuDNBUSY). opts may be NULL.
+ */
+DFU_API int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
+                            const dfu_open_options *opts);
+DFU_API void dfu_device_close(dfu_device *dev);
+
+/* The device as enumerated (after a detach: in DFU mode). */
+DFU_API const dfu_device_info *dfu_device_get_info(const dfu_device *dev);
+/* The selected alternate setting. */
+DFU_API int dfu_device_alt(const dfu_device *dev);
+/* Selects another alternate setting of the same interface. */
+DFU_API int dfu_device_set_alt(dfu_device *dev, int alt);
+/* True for ST DfuSe devices (bcdDFUVersion 0x011A, memory layouts, addresses). */
+DFU_API bool dfu_device_is_dfuse(const dfu_device *dev);
+DFU_API bool dfu_device_can_upload(const dfu_device *dev);
+/* Effective transfer size (wTransferSize, quirk or option corrected). */
+DFU_API unsigned dfu_device_transfer_size(const dfu_device *dev);
+/* The parsed memory layout of an alternate setting, or NULL (DFU 1.1 devices have none). */
+DFU_API const struct dfu_layout *dfu_device_layout(const dfu_device *dev, int alt);
+/* The quirks applied to this device, as text ("" when none). */
+DFU_API const char *dfu_device_quirks(const dfu_device *dev);
+/* The simulated device behind the handle, or NULL for a real one. */
+DFU_API struct dfu_sim *dfu_device_sim(dfu_device *dev);
+
+/* The device's DFU state and status right now (DFU_GETSTATUS). */
+DFU_API int dfu_device_get_status(dfu_device *dev, int *state, int *status);
+/* USB reset: the device restarts (its boot logic decides where). The handle is then closed for
+ * requests; open the device again to talk to it. */
+DFU_API int dfu_device_reset(dfu_device *dev);
+/* True once the device has left (leave, reset, manifestation): no further requests. */
+DFU_API bool dfu_device_gone(const dfu_device *dev);
+
+/* Control-transfer counters since the device was opened (tests, diagnostics). */
+typedef struct dfu_device_stats {
+    uint64_t control;
+    uint64_t dnload;
+    uint64_t upload;
+    uint64_t getstatus;
+    uint64_t set_address;
+    uint64_t erase;
+    uint64_t slept_us;
+} dfu_device_stats;
+
+DFU_API void dfu_device_get_stats(const dfu_device *dev, dfu_device_stats *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,143 @@
+/*
+ * Updating a device: first a plan, then its execution.
+ *
+ * A plan is the ordered list of steps (erase a sector, write a run of bytes, verify it, leave)
+ * computed from an image, a device (its memory layout, transfer size, capabilities) and options.
+ * It can be printed, costed and tested without touching the device; resume, differential
+ * flashing, safe write order and progress reporting are properties of the plan.
+ *
+ * Safety checks happen while planning, before the first erase: an image that touches memory the
+ * layout marks not writable, or lies outside every region, is refused with the exact addresses;
+ * an image whose vector table says it was linked for another address than where it is going is
+ * refused unless `force` (a .bin built for 0x08000000 written at 0x08002000 behind a bootloader
+ * is the classic mistake).
+ */
+#ifndef LIBDFU_UPDATE_H
+#define LIBDFU_UPDATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "context.h"
+#include "device.h"
+#include "export.h"
+#include "image.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum dfu_step_kind {
+    DFU_STEP_ERASE,      /* erase one sector or page (DfuSe) */
+    DFU_STEP_MASS_ERASE, /* erase the whole flash (DfuSe, on request) */
+    DFU_STEP_WRITE,      /* write a run of bytes (DfuSe: within one sector; DFU 1.1: all) */
+    DFU_STEP_VERIFY,     /* read a run back and compare */
+    DFU_STEP_MANIFEST,   /* DFU 1.1: end the download; the device starts its firmware */
+    DFU_STEP_LEAVE,      /* DfuSe: leave DFU mode and start the application */
+} dfu_step_kind;
+
+/* "erase", "mass-erase", "write", "verify", "manifest", "leave". */
+DFU_API const char *dfu_step_kind_name(dfu_step_kind kind);
+
+typedef struct dfu_step {
+    dfu_step_kind kind;
+    int alt;              /* alternate setting the step acts on */
+    uint32_t address;     /* first byte (erase: sector start; leave: where the app starts) */
+    uint32_t size;        /* bytes erased, written or verified */
+    uint64_t estimate_us; /* expected duration, from the layout and typical device timings */
+} dfu_step;
+
+typedef enum dfu_order {
+    /* DfuSe: the sector holding the application's vector table is erased first and written
+     * last, so an interrupted update leaves it blank and a bootloader that checks it stays in
+     * DFU mode instead of jumping into a half-written application. */
+    DFU_ORDER_SAFE = 0,
+    DFU_ORDER_LINEAR = 1, /* plain address order */
+} dfu_order;
+
+typedef enum dfu_phase {
+    DFU_PHASE_CONNECT,
+    DFU_PHASE_READ, /* reading what the device holds (differential, preserved bytes, read) */
+    DFU_PHASE_ERASE,
+    DFU_PHASE_WRITE,
+    DFU_PHASE_VERIFY,
+    DFU_PHASE_LEAVE,
+    DFU_PHASE_DONE,
+} dfu_phase;
+
+DFU_API const char *dfu_phase_name(dfu_phase phase);
+
+/* A progress event. Byte counts are per phase, and overall for the whole plan. */
+typedef struct dfu_progress {
+    dfu_phase phase;
+    uint64_t done;         /* bytes done in this phase */
+    uint64_t total;        /* bytes this phase will handle */
+    uint64_t overall_done; /* bytes done over the whole plan (erase, write, verify counted) */
+    uint64_t overall_total;
+    size_t step; /* index of the step under way */
+    size_t steps;
+    uint32_t address;   /* where the device is working */
+    const char *device; /* port path of the device */
+} dfu_progress;
+
+/* Return non-zero to cancel: the current block finishes, the device is left in a known state
+ * (dfuIDLE), and the call returns DFU_ERR_CANCELLED. */
+typedef int (*dfu_progress_cb)(const dfu_progress *progress, void *payload);
+
+typedef struct dfu_update_options {
+    unsigned version;
+    bool no_verify;  /* skip reading back (verification is the default) */
+    bool force;      /* write despite a vector table that does not fit the address */
+    bool mass_erase; /* DfuSe: erase the whole flash instead of the sectors touched */
+    bool no_leave;   /* stay in DFU mode afterwards (default: start the application) */
+    dfu_order order;
+    bool differential;       /* read first and skip sectors that already hold the image */
+    unsigned retries;        /* attempts per block after a transient failure (0: 3) */
+    int alt;                 /* alternate setting for images without targets (-1: the device's) */
+    const char *journal_dir; /* where to keep the recovery journal (NULL: none) */
+    dfu_progress_cb progress;
+    void *payload;
+} dfu_update_options;
+
+#define DFU_UPDATE_OPTIONS_VERSION 1
+#define DFU_UPDATE_OPTIONS_INIT                                                                    \
+    {                                                                                              \
+        DFU_UPDATE_OPTIONS_VERSION, false, false, false, false, DFU_ORDER_SAFE, false, 0, -1,      \
+            NULL, NULL, NULL                                                                       \
+    }
+
+typedef struct dfu_plan dfu_plan;
+
+/* Plans the update of dev with img. Refusals (DFU_ERR_REFUSED) say which addresses and why. */
+DFU_API int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
+                         const dfu_update_options *opts);
+DFU_API void dfu_plan_free(dfu_plan *plan);
+DFU_API size_t dfu_plan_step_count(const dfu_plan *plan);
+DFU_API const dfu_step *dfu_plan_step(const dfu_plan *plan, size_t index);
+/* Expected duration of the whole plan. */
+DFU_API uint64_t dfu_plan_estimate_us(const dfu_plan *plan);
+/* Notes made while planning ("the device cannot upload: verification is not possible"), one
+ * per line; "" when none. */
+DFU_API const char *dfu_plan_notes(const dfu_plan *plan);
+
+/* What an update did. */
+typedef struct dfu_update_result {
+    uint64_t erased_bytes;
+    uint64_t written_bytes;
+    uint64_t verified_bytes;
+    uint64_t skipped_bytes; /* already held by the device (differential) */
+    unsigned sectors_erased;
+    unsigned sectors_skipped;
+    unsigned retries; /* blocks retried after transient failures */
+    bool verified;    /* every written byte was read back and matched */
+    bool left;        /* the device was told to start its firmware */
+    uint64_t elapsed_us;
+} dfu_update_result;
+
+/* Executes the plan on the device it was made for. result may be NULL. */
+DFU_API int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,91 @@
+/* DFU 1.1 downloads, uploads and manifestation (sections 6.1, 6.2, 7). */
+#include <stdio.h>
+
+#include "../core/internal.h"
+#include "proto.h"
+
+/* Programming one block, on any device we know of, takes well under this. */
+#define DFU11_WRITE_EXPECT_MS 2000u
+/* Manifestation: devices that check or copy the image take a few seconds. */
+#define DFU11_MANIFEST_EXPECT_MS 10000u
+
+int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len)
+{
+    char what[64];
+    snprintf(what, sizeof(what), "writing block %u (%u bytes)", block, len);
+    int rc = dfu_req_dnload(d, block, data, len);
+    if (rc) return dfu_err_prefix(d->ctx, rc, "%s", what);
+    dfu_wait w = {what, DFU11_WRITE_EXPECT_MS, 0, false};
+    dfu_status_reply st;
+    rc = dfu_poll(d, &w, &st);
+    if (rc) return rc;
+    if (st.state != DFU_STATE_DNLOAD_IDLE)
+        return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
+                              "%s: the device ended in %s instead of dfuDNLOAD-IDLE", what,
+                              dfu_state_name(st.state));
+    return DFU_OK;
+}
+
+static bool left(dfu_device *d, int rc)
+{
+    if (rc != DFU_ERR_DISCONNECTED && rc != DFU_ERR_USB && rc != DFU_ERR_TIMEOUT &&
+        rc != DFU_ERR_STALL)
+        return false;
+    dfu_debug(d->ctx, "manifestation: the device went away to start its firmware (normal)");
+    d->gone = true;
+    dfu_ctx_clear_error(d->ctx);
+    return true;
+}
+
+/* The device waits for a USB reset to start its firmware; give it one unless it detaches
+ * by itself (bitWillDetach). */
+static int finish_with_reset(dfu_device *d)
+{
+    d->gone = true;
+    if (d->info.func.attributes & DFU_ATTR_WILL_DETACH) return DFU_OK;
+    int rc = d->t->ops->reset(d->t);
+    if (rc && rc != DFU_ERR_DISCONNECTED)
+        dfu_debug(d->ctx, "reset after manifestation: %s (the device may still restart)",
+                  dfu_error_name(rc));
+    return DFU_OK;
+}
+
+int dfu11_manifest(dfu_device *d, uint16_t block)
+{
+    int rc = dfu_req_dnload(d, block, NULL, 0);
+    if (left(d, rc)) return DFU_OK;
+    if (rc) return dfu_err_prefix(d->ctx, rc, "ending the download");
+    uint64_t deadline = dfu_clock_now(d->clock) + (2ull * DFU11_MANIFEST_EXPECT_MS) * 1000u;
+    while (dfu_clock_now(d->clock) < deadline) {
+        dfu_status_reply st;
+        rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+        if (left(d, rc)) return DFU_OK;
+        if (rc) return dfu_err_prefix(d->ctx, rc, "manifestation");
+        switch (st.state) {
+        case DFU_STATE_DFU_IDLE: return DFU_OK; /* manifestation-tolerant: done, still here */
+        case DFU_STATE_MANIFEST_WAIT_RESET: return finish_with_reset(d);
+        case DFU_STATE_ERROR: return dfu_err_status(d, &st, "manifestation");
+        case DFU_STATE_MANIFEST_SYNC: break; /* the next GETSTATUS starts or ends it */
+        case DFU_STATE_MANIFEST:
+        case DFU_STATE_DNBUSY:
+        case DFU_STATE_DNLOAD_SYNC: {
+            uint64_t ms = st.poll_ms ? st.poll_ms : 1;
+            dfu_clock_sleep(d->clock, ms * 1000u);
+            d->stats.slept_us += ms * 1000u;
+            break;
+        }
+        default:
+            return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
+                                  "manifestation: the device went to %s", dfu_state_name(st.state));
+        }
+    }
+    return dfu_err(d->ctx, DFU_ERR_TIMEOUT, "manifestation: the device did not finish in %u ms",
+                   2 * DFU11_MANIFEST_EXPECT_MS);
+}
+
+int dfu11_read_block(dfu_device *d, uint16_t block, uint8_t *buf, uint16_t len)
+{
+    int rc = dfu_req_upload(d, block, buf, len);
+    if (rc < 0) return dfu_err_prefix(d->ctx, rc, "reading block %u", block);
+    return rc;
+}

@@ -1,0 +1,164 @@
+/*
+ * ST DfuSe commands (AN3156): DNLOAD with wBlockNum 0 carries a command that the device executes
+ * on the following GETSTATUS; data blocks start at wBlockNum 2 and land at
+ * pointer + (wBlockNum - 2) * wTransferSize.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/bytes.h"
+#include "../core/internal.h"
+#include "proto.h"
+
+/* Long enough for Set Address and Read Unprotect's first answer on every ST part. */
+#define DFUSE_COMMAND_EXPECT_MS 1000u
+/* A mass erase: the F405 datasheet's 32 s maximum plus margin (dfu-util uses 35 s). */
+#define DFUSE_MASS_ERASE_EXPECT_MS 40000u
+/* Programming one block: well under this on every part. */
+#define DFUSE_WRITE_EXPECT_MS 1000u
+
+static int command(dfu_device *d, const uint8_t *cmd, uint16_t len, const dfu_wait *w,
+                   dfu_status_reply *st)
+{
+    int rc = dfu_req_dnload(d, 0, cmd, len);
+    if (rc) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
+    rc = dfu_poll(d, w, st);
+    if (rc) return rc;
+    if (st->state != DFU_STATE_DNLOAD_IDLE)
+        return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st->state, st->status,
+                              "%s: the device ended in %s instead of dfuDNLOAD-IDLE", w->what,
+                              dfu_state_name(st->state));
+    return DFU_OK;
+}
+
+int dfuse_set_address(dfu_device *d, uint32_t address)
+{
+    uint8_t cmd[5] = {DFUSE_CMD_SET_ADDRESS};
+    dfu_put_le32(cmd + 1, address);
+    char what[64];
+    snprintf(what, sizeof(what), "setting the address to 0x%08x", address);
+    dfu_wait w = {what, DFUSE_COMMAND_EXPECT_MS, 0, false};
+    dfu_status_reply st;
+    d->stats.set_address++;
+    return command(d, cmd, sizeof(cmd), &w, &st);
+}
+
+int dfuse_erase_page(dfu_device *d, uint32_t address, uint32_t size)
+{
+    uint8_t cmd[5] = {DFUSE_CMD_ERASE};
+    dfu_put_le32(cmd + 1, address);
+    char what[80];
+    snprintf(what, sizeof(what), "erasing the %u-byte sector at 0x%08x", size, address);
+    dfu_wait w = {what, dfu_erase_expect_ms(size), d->quirks.erase_poll_ms, true};
+    dfu_status_reply st;
+    d->stats.erase++;
+    return command(d, cmd, sizeof(cmd), &w, &st);
+}
+
+int dfuse_mass_erase(dfu_device *d)
+{
+    uint8_t cmd[1] = {DFUSE_CMD_ERASE};
+    dfu_wait w = {"mass erase", DFUSE_MASS_ERASE_EXPECT_MS, d->quirks.mass_erase_poll_ms, true};
+    dfu_status_reply st;
+    d->stats.erase++;
+    return command(d, cmd, sizeof(cmd), &w, &st);
+}
+
+int dfuse_read_unprotect(dfu_device *d)
+{
+    /* The device erases everything and resets: it cannot answer the second GETSTATUS. */
+    uint8_t cmd[1] = {DFUSE_CMD_READ_UNPROTECT};
+    int rc = dfu_req_dnload(d, 0, cmd, sizeof(cmd));
+    if (rc) return dfu_err_prefix(d->ctx, rc, "read unprotect");
+    dfu_status_reply st;
+    rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+    if (rc == DFU_ERR_DISCONNECTED || (rc == DFU_OK && st.state == DFU_STATE_DNBUSY)) {
+        d->gone = true;
+        return DFU_OK;
+    }
+    if (rc) return dfu_err_prefix(d->ctx, rc, "read unprotect");
+    if (st.state == DFU_STATE_ERROR) return dfu_err_status(d, &st, "read unprotect");
+    return DFU_OK;
+}
+
+int dfuse_leave(dfu_device *d, const uint32_t *address)
+{
+    if (address) {
+        int rc = dfuse_set_address(d, *address);
+        if (rc) return rc;
+    }
+    /* A zero-length DNLOAD, then GETSTATUS, which the ROM answers with dfuMANIFEST before it
+     * disconnects and jumps. Many devices reset as soon as they accept the request instead:
+     * a disconnect, a timeout or a failed transfer from here on means it left. */
+    int rc = dfu_req_dnload(d, DFUSE_FIRST_DATA_BLOCK, NULL, 0);
+    if (rc == DFU_ERR_DISCONNECTED || rc == DFU_ERR_USB || rc == DFU_ERR_TIMEOUT) {
+        dfu_debug(d->ctx, "leave: the device reset while accepting the request (normal)");
+        d->gone = true;
+        dfu_ctx_clear_error(d->ctx);
+        return DFU_OK;
+    }
+    if (rc) return dfu_err_prefix(d->ctx, rc, "leaving DFU mode");
+    dfu_status_reply st;
+    rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+    if (rc == DFU_ERR_DISCONNECTED || rc == DFU_ERR_USB || rc == DFU_ERR_TIMEOUT ||
+        rc == DFU_ERR_STALL) {
+        dfu_debug(d->ctx, "leave: the device reset instead of answering (normal)");
+        d->gone = true;
+        dfu_ctx_clear_error(d->ctx);
+        return DFU_OK;
+    }
+    if (rc) return dfu_err_prefix(d->ctx, rc, "leaving DFU mode");
+    if (st.state == DFU_STATE_ERROR) return dfu_err_status(d, &st, "leaving DFU mode");
+    if (st.state != DFU_STATE_MANIFEST && st.state != DFU_STATE_MANIFEST_SYNC &&
+        st.state != DFU_STATE_MANIFEST_WAIT_RESET)
+        return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
+                              "leaving DFU mode: the device went to %s instead of manifesting",
+                              dfu_state_name(st.state));
+    d->gone = true;
+    return DFU_OK;
+}
+
+int dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
+                      uint32_t address)
+{
+    char what[80];
+    snprintf(what, sizeof(what), "writing %u bytes at 0x%08x (block %u)", len, address, block);
+    int rc = dfu_req_dnload(d, block, data, len);
+    if (rc) return dfu_err_prefix(d->ctx, rc, "%s", what);
+    dfu_wait w = {what, DFUSE_WRITE_EXPECT_MS, 0, false};
+    dfu_status_reply st;
+    rc = dfu_poll(d, &w, &st);
+    if (rc) return rc;
+    if (st.state != DFU_STATE_DNLOAD_IDLE)
+        return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
+                              "%s: the device ended in %s instead of dfuDNLOAD-IDLE", what,
+                              dfu_state_name(st.state));
+    return DFU_OK;
+}
+
+int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
+{
+    int rc = dfuse_set_address(d, address);
+    if (!rc) rc = dfu_req_abort(d); /* from dfuDNLOAD-IDLE to dfuIDLE, where UPLOAD is allowed */
+    if (rc) return dfu_err_prefix(d->ctx, rc, "reading 0x%08x", address);
+    uint32_t xfer = d->transfer_size;
+    for (size_t done = 0; done < len;) {
+        size_t n = DFU_MIN(len - done, (size_t)xfer);
+        uint16_t block = (uint16_t)(DFUSE_FIRST_DATA_BLOCK + done / xfer);
+        if (done / xfer + DFUSE_FIRST_DATA_BLOCK > 0xffff) {
+            /* Block numbers would wrap: start a new run at the current address. */
+            return dfuse_read(d, address + (uint32_t)done, buf + done, len - done);
+        }
+        /* The device places block B at pointer + (B - 2) * wTransferSize whatever the length
+         * asked, so the last, shorter read lands right too. */
+        rc = dfu_req_upload(d, block, buf + done, (uint16_t)n);
+        if (rc < 0) return dfu_err_prefix(d->ctx, rc, "reading 0x%08x", address + (uint32_t)done);
+        if ((size_t)rc < n)
+            return dfu_err(d->ctx, DFU_ERR_PROTOCOL,
+                           "reading 0x%08x: the device sent %d bytes where %zu were expected",
+                           address + (uint32_t)done, rc, n);
+        done += n;
+    }
+    rc = dfu_req_abort(d);
+    return rc ? dfu_err_prefix(d->ctx, rc, "ending the read") : DFU_OK;
+}

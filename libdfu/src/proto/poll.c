@@ -1,0 +1,150 @@
+/*
+ * Waiting for a device: GETSTATUS polls that honour bwPollTimeout exactly, bounded so that a
+ * lying device cannot hang the host, and the cleanup that brings a device back to dfuIDLE.
+ */
+#include "../core/internal.h"
+#include "proto.h"
+
+/* Extra time allowed beyond what an operation may legitimately take. */
+#define DFU_WAIT_SLACK_MS 10000u
+
+uint32_t dfu_erase_expect_ms(uint32_t size)
+{
+    /* Datasheet maxima (notes/dfu-protocol.md 5.1): F4 128 KiB 4 s (x8), 64 KiB 2.4 s, 16 KiB
+     * 0.8 s; H7 128 KiB 4 s; L4 2 KiB 25 ms; F1 1 KiB 40 ms. About 40 ms per KiB covers them. */
+    uint64_t ms = (uint64_t)(size / 1024u) * 40u;
+    return (uint32_t)DFU_MAX(ms, 100u);
+}
+
+static bool busy_state(uint8_t state)
+{
+    return state == DFU_STATE_DNBUSY || state == DFU_STATE_DNLOAD_SYNC ||
+           state == DFU_STATE_MANIFEST;
+}
+
+static void sleep_ms(dfu_device *d, uint64_t ms)
+{
+    if (!ms) return;
+    dfu_clock_sleep(d->clock, ms * 1000u);
+    d->stats.slept_us += ms * 1000u;
+}
+
+/* The H7 rev V ROM stays in dfuDNBUSY after a sector erase; ST's tool sends CLRSTATUS twice:
+ * the first gives (errUNKNOWN, dfuERROR), the second (OK, dfuIDLE), and the erase is done. */
+static int unstick(dfu_device *d, const dfu_wait *w, dfu_status_reply *st)
+{
+    dfu_info(d->ctx, "%s: device still in dfuDNBUSY after %u ms; clearing (stuck-dnbusy quirk)",
+             w->what, w->expect_ms);
+    for (int i = 0; i < 2; i++) {
+        int rc = dfu_req_clrstatus(d);
+        if (!rc) rc = dfu_req_getstatus(d, st, DFU_CONTROL_TIMEOUT_MS);
+        if (rc) return dfu_err_prefix(d->ctx, rc, "%s: recovering from dfuDNBUSY", w->what);
+        if (st->state == DFU_STATE_DFU_IDLE) return DFU_OK;
+    }
+    return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st->state, st->status,
+                          "%s: device still in %s after CLRSTATUS twice", w->what,
+                          dfu_state_name(st->state));
+}
+
+int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
+{
+    uint64_t start = dfu_clock_now(d->clock);
+    uint64_t bound_ms = 2ull * w->expect_ms + DFU_WAIT_SLACK_MS;
+    uint64_t deadline = start + bound_ms * 1000u;
+    unsigned stalls = 0;
+    uint32_t last_poll_ms = w->first_poll_ms;
+    bool first = true;
+    for (;;) {
+        uint64_t now = dfu_clock_now(d->clock);
+        uint64_t left_ms = now < deadline ? (deadline - now) / 1000u : 0;
+        /* A device may hold GETSTATUS until the operation completes (the ST ROM does): allow it
+         * the whole operation, but never past the bound. */
+        unsigned timeout = (unsigned)DFU_MIN(DFU_MAX(DFU_CONTROL_TIMEOUT_MS, w->expect_ms + 2000u),
+                                             left_ms + 1000u);
+        dfu_status_reply st;
+        int rc = dfu_req_getstatus(d, &st, timeout);
+        if (rc == DFU_ERR_STALL && stalls < d->quirks.poll_stalls) {
+            /* STM32L4 ROMs stall EP0 when polled before an erase ends: wait and ask again. */
+            stalls++;
+            dfu_debug(d->ctx, "%s: GETSTATUS stalled (%u of %u tolerated)", w->what, stalls,
+                      d->quirks.poll_stalls);
+            sleep_ms(d, DFU_MAX(last_poll_ms, 10u));
+            continue;
+        }
+        if (rc) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
+        if (st.state == DFU_STATE_ERROR) return dfu_err_status(d, &st, w->what);
+        if (!busy_state(st.state)) {
+            *final = st;
+            return DFU_OK;
+        }
+        uint64_t elapsed_ms = (dfu_clock_now(d->clock) - start) / 1000u;
+        if (w->erase && d->quirks.stuck_dnbusy && st.state == DFU_STATE_DNBUSY &&
+            elapsed_ms > w->expect_ms)
+            return unstick(d, w, final);
+        if (dfu_clock_now(d->clock) >= deadline)
+            return dfu_err_device(d->ctx, DFU_ERR_TIMEOUT, st.state, st.status,
+                                  "%s: device still in %s after %llu ms (it may take up to %u ms; "
+                                  "it asked for another %u ms)",
+                                  w->what, dfu_state_name(st.state), (unsigned long long)elapsed_ms,
+                                  w->expect_ms, st.poll_ms);
+        last_poll_ms = st.poll_ms;
+        uint64_t wait = st.poll_ms;
+        if (first && w->first_poll_ms > wait) wait = w->first_poll_ms;
+        /* Busy with no wait asked for (TinyUSB answers 0): do not hammer the device. */
+        if (wait == 0) wait = 1;
+        now = dfu_clock_now(d->clock);
+        uint64_t left = now < deadline ? (deadline - now) / 1000u : 0;
+        sleep_ms(d, DFU_MIN(wait, DFU_MAX(left, 1u)));
+        first = false;
+    }
+}
+
+int dfu_make_idle(dfu_device *d)
+{
+    for (int attempt = 0; attempt < 8; attempt++) {
+        dfu_status_reply st;
+        int rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+        if (rc) return dfu_err_prefix(d->ctx, rc, "reading the device's state");
+        switch (st.state) {
+        case DFU_STATE_DFU_IDLE: return DFU_OK;
+        case DFU_STATE_ERROR:
+            dfu_info(d->ctx, "device was in dfuERROR (%s: %s); clearing it",
+                     dfu_status_name(st.status), dfu_status_description(st.status));
+            if ((rc = dfu_req_clrstatus(d))) return rc;
+            break;
+        case DFU_STATE_DNLOAD_IDLE:
+        case DFU_STATE_UPLOAD_IDLE:
+            dfu_info(d->ctx, "device was in %s: aborting a previous incomplete transfer",
+                     dfu_state_name(st.state));
+            if ((rc = dfu_req_abort(d))) return rc;
+            break;
+        case DFU_STATE_DNLOAD_SYNC:
+        case DFU_STATE_DNBUSY: {
+            dfu_info(d->ctx, "device was in %s: waiting for it", dfu_state_name(st.state));
+            dfu_wait w = {"finishing an earlier operation", dfu_erase_expect_ms(128 * 1024), 0,
+                          true};
+            dfu_status_reply fin;
+            rc = dfu_poll(d, &w, &fin);
+            if (rc == DFU_ERR_TIMEOUT || rc == DFU_ERR_STALL) {
+                /* Stuck for good (the H7 quirk outside an erase we started): CLRSTATUS. */
+                dfu_info(d->ctx, "device stays busy; sending CLRSTATUS");
+                if ((rc = dfu_req_clrstatus(d))) return rc;
+            } else if (rc && rc != DFU_ERR_DEVICE) {
+                return rc;
+            }
+            break;
+        }
+        case DFU_STATE_APP_IDLE:
+        case DFU_STATE_APP_DETACH:
+            return dfu_err(d->ctx, DFU_ERR_PROTOCOL,
+                           "the device is in %s: it runs its application, not its bootloader",
+                           dfu_state_name(st.state));
+        default:
+            return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
+                                  "the device is in %s; it needs a USB reset or a power cycle "
+                                  "before it can be updated",
+                                  dfu_state_name(st.state));
+        }
+    }
+    return dfu_err(d->ctx, DFU_ERR_PROTOCOL, "the device did not return to dfuIDLE");
+}

@@ -1,0 +1,117 @@
+/*
+ * The protocol layer: DFU 1.1 and DfuSe host-side requests and waits on an open device.
+ *
+ * Every request records a message naming what was being done (request, block, address) when it
+ * fails. Every wait goes through the transport's clock and is bounded, so a device that lies
+ * about its poll timeout or stays busy forever produces a clear error, never a hang.
+ */
+#ifndef DFU_PROTO_H
+#define DFU_PROTO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../usb/transport.h"
+#include "libdfu/device.h"
+#include "libdfu/layout.h"
+#include "quirks.h"
+
+/* Default control-transfer timeout, as dfu-util uses for every request. */
+#define DFU_CONTROL_TIMEOUT_MS 5000u
+
+typedef struct dfu_status_reply {
+    uint8_t status;   /* bStatus */
+    uint32_t poll_ms; /* bwPollTimeout */
+    uint8_t state;    /* bState */
+    uint8_t istring;
+} dfu_status_reply;
+
+/* Counters, for tests that assert round trips per block and for progress estimates. */
+typedef struct dfu_proto_stats {
+    uint64_t control; /* all control transfers */
+    uint64_t dnload;  /* DFU_DNLOAD requests (data blocks and DfuSe commands) */
+    uint64_t upload;
+    uint64_t getstatus;
+    uint64_t set_address; /* DfuSe Set Address Pointer commands */
+    uint64_t erase;       /* DfuSe erase commands (page or mass) */
+    uint64_t slept_us;    /* time spent waiting as the device asked */
+} dfu_proto_stats;
+
+struct dfu_device {
+    dfu_ctx *ctx;
+    dfu_backend *backend;
+    dfu_transport *t;
+    dfu_clock *clock;
+    dfu_device_info info;
+    dfu_quirks quirks;
+    uint8_t interface; /* of the selected alternate setting */
+    uint8_t alt;
+    uint16_t transfer_size; /* effective */
+    bool dfuse;
+    bool can_upload;
+    bool can_download;
+    dfu_layout **layouts; /* per entry of info.alts; NULL where the name is not a layout */
+    dfu_proto_stats stats;
+    bool gone; /* the device disconnected (expected after leave/reset) */
+};
+
+/* What a wait is for: names it in messages and sizes its timeouts. */
+typedef struct dfu_wait {
+    const char *what;       /* "erase of sector 0x08020000" */
+    uint32_t expect_ms;     /* the longest the operation may legitimately take */
+    uint32_t first_poll_ms; /* quirk: wait at least this long before the first re-poll */
+    bool erase;             /* an erase (the H7 stuck-dfuDNBUSY recovery applies) */
+} dfu_wait;
+
+/* Class requests. Return 0 (or bytes for upload) or a transport error with a message. */
+int dfu_req_getstatus(dfu_device *d, dfu_status_reply *st, unsigned timeout_ms);
+int dfu_req_clrstatus(dfu_device *d);
+int dfu_req_getstate(dfu_device *d, uint8_t *state);
+int dfu_req_abort(dfu_device *d);
+int dfu_req_dnload(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len);
+int dfu_req_upload(dfu_device *d, uint16_t block, uint8_t *data, uint16_t len);
+int dfu_req_detach(dfu_device *d, uint16_t timeout_ms);
+
+/*
+ * After a DNLOAD: GETSTATUS until the device is no longer busy, sleeping exactly the
+ * bwPollTimeout it asks for between polls and not after the final one. Returns 0 with the final
+ * status (dfuDNLOAD-IDLE, dfuIDLE, dfuMANIFEST*, ...), DFU_ERR_DEVICE when the device reports an
+ * error (its status named), or DFU_ERR_TIMEOUT when it stays busy past the bound.
+ */
+int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final);
+
+/* Brings the device to dfuIDLE from wherever an earlier session left it: CLRSTATUS from
+ * dfuERROR, ABORT from a stale dfuDNLOAD-IDLE/dfuUPLOAD-IDLE, a wait (and the H7 recovery)
+ * from dfuDNBUSY. Logs what it found and did. */
+int dfu_make_idle(dfu_device *d);
+
+/* DfuSe commands (AN3156): a DNLOAD with wBlockNum 0, executed on the following GETSTATUS. */
+int dfuse_set_address(dfu_device *d, uint32_t address);
+int dfuse_erase_page(dfu_device *d, uint32_t address, uint32_t size);
+int dfuse_mass_erase(dfu_device *d);
+int dfuse_read_unprotect(dfu_device *d);
+/* Leaves DFU mode and starts the application (at address when given). A device that resets as
+ * soon as it accepts the request is a success: that is what leaving means. */
+int dfuse_leave(dfu_device *d, const uint32_t *address);
+/* Writes len (<= transfer size) bytes as data block `block` (>= 2) and waits for it. */
+int dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
+                      uint32_t address_for_messages);
+/* Reads len bytes at address: Set Address, ABORT to dfuIDLE, UPLOAD blocks from 2. */
+int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len);
+
+/* DFU 1.1: one download block and the wait the device asks for afterwards. */
+int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len);
+/* DFU 1.1: the zero-length download that ends a download, then manifestation: polls while the
+ * device manifests, resets it when it waits for a reset (unless it detaches by itself). A device
+ * that disconnects to start its new firmware has succeeded. */
+int dfu11_manifest(dfu_device *d, uint16_t block);
+/* DFU 1.1: one upload block; returns the bytes received (fewer than len ends the upload). */
+int dfu11_read_block(dfu_device *d, uint16_t block, uint8_t *buf, uint16_t len);
+
+/* The longest an erase of `size` bytes may take (datasheet maxima, rounded up). */
+uint32_t dfu_erase_expect_ms(uint32_t size);
+
+/* "device reports errWRITE (device is unable to write memory), state dfuERROR" */
+int dfu_err_status(dfu_device *d, const dfu_status_reply *st, const char *what);
+
+#endif

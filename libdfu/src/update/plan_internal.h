@@ -1,0 +1,63 @@
+/* The update plan's representation, and planning from a device description (testable without
+ * a device). */
+#ifndef DFU_UPDATE_PLAN_INTERNAL_H
+#define DFU_UPDATE_PLAN_INTERNAL_H
+
+#include "../core/buf.h"
+#include "libdfu/layout.h"
+#include "libdfu/update.h"
+
+/* What planning needs to know about a device. */
+typedef struct dfu_plan_device {
+    bool dfuse;
+    bool can_upload;
+    bool manifestation_tolerant;
+    bool verify_before_manifest; /* DFU 1.1: programs as blocks arrive, so an ABORT keeps them */
+    uint16_t transfer_size;
+    int default_alt;
+    size_t alt_count;
+    const dfu_layout *const *layouts; /* indexed by alternate setting; NULL entries: none */
+    const char *const *alt_names;     /* indexed by alternate setting; NULL entries: none */
+    bool has_app_base;                /* DFU 1.1: where the device puts the application */
+    uint32_t app_base;
+    uint32_t ram_start, ram_end; /* both 0: generic Cortex-M RAM ranges */
+} dfu_plan_device;
+
+struct dfu_plan {
+    dfu_ctx *ctx;
+    dfu_device *dev;    /* NULL for plans made from a description only */
+    dfu_image *image;   /* the plan's own copy */
+    size_t *alt_target; /* image target for each alternate setting, or SIZE_MAX */
+    size_t alt_count;
+    dfu_update_options opts;
+    dfu_plan_device desc;
+    bool dfuse;
+    uint16_t transfer_size;
+    dfu_step *steps;
+    size_t count, cap;
+    uint64_t estimate_us;
+    dfu_buf notes;
+};
+
+int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, const dfu_image *img,
+                   const dfu_update_options *opts);
+int dfu_plan_add_step(dfu_plan *p, dfu_step_kind kind, int alt, uint32_t address, uint32_t size);
+void dfu_plan_note(dfu_plan *p, const char *fmt, ...) DFU_PRINTF(2, 3);
+
+/* Safety checks (safety.c). */
+/* Every byte of target t must lie in a writable region of layout; collects the sectors touched
+ * (sorted, unique) into *sectors. DFU_ERR_REFUSED naming the first offending range. */
+int dfu_check_regions(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_layout *layout,
+                      int alt, dfu_sector **sectors, size_t *count);
+/* The vector table at the start of the image target t, if the image starts with one (or must:
+ * at_app_start). DFU_ERR_REFUSED with an explanation unless it fits. */
+int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at_app_start,
+                           const dfu_plan_device *dev, bool force);
+
+/* Estimates (estimate.c): typical durations, for display. */
+uint64_t dfu_estimate_erase_us(uint32_t size);
+uint64_t dfu_estimate_mass_erase_us(void);
+uint64_t dfu_estimate_write_us(uint32_t size, uint16_t transfer_size);
+uint64_t dfu_estimate_verify_us(uint32_t size, uint16_t transfer_size);
+
+#endif

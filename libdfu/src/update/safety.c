@@ -1,0 +1,136 @@
+/*
+ * Checks made before the first erase: the image fits the device's writable memory, and an
+ * application's vector table fits the address it is going to.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/bytes.h"
+#include "../core/internal.h"
+#include "../image/image_internal.h"
+#include "plan_internal.h"
+
+static const char *access_text(uint8_t access)
+{
+    static const char *const names[] = {"no access",   "read-only",       "erase-only",
+                                        "read/erase",  "write-only",      "read/write (no erase)",
+                                        "erase/write", "read/erase/write"};
+    return names[access & 7];
+}
+
+/* Start of the first sector at or after address, or UINT64_MAX. */
+static uint64_t next_mapped(const dfu_layout *l, uint32_t address)
+{
+    uint64_t best = UINT64_MAX;
+    for (size_t i = 0; i < l->group_count; i++)
+        if (l->groups[i].address > address && l->groups[i].address < best)
+            best = l->groups[i].address;
+    return best;
+}
+
+static int push_sector(dfu_sector **v, size_t *n, size_t *cap, const dfu_sector *s)
+{
+    if (*n && (*v)[*n - 1].address == s->address) return DFU_OK;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        dfu_sector *p = realloc(*v, c * sizeof(*p));
+        if (!p) return DFU_ERR_NOMEM;
+        *v = p;
+        *cap = c;
+    }
+    (*v)[(*n)++] = *s;
+    return DFU_OK;
+}
+
+int dfu_check_regions(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_layout *layout,
+                      int alt, dfu_sector **sectors, size_t *count)
+{
+    const dfu_target *tg = &img->targets[t];
+    dfu_sector *v = NULL;
+    size_t n = 0, cap = 0;
+    int rc = DFU_OK;
+    for (size_t i = 0; i < tg->count && !rc; i++) {
+        uint64_t a = tg->segs[i].address, end = dfu_seg_end(&tg->segs[i]);
+        while (a < end && !rc) {
+            dfu_sector s;
+            if (!dfu_layout_find(layout, (uint32_t)a, &s)) {
+                uint64_t stop = DFU_MIN(end, next_mapped(layout, (uint32_t)a));
+                rc =
+                    dfu_err(ctx, DFU_ERR_REFUSED,
+                            "alt %d \"%s\": the image has data at 0x%08llx-0x%08llx, outside "
+                            "every memory region of the device",
+                            alt, layout->name, (unsigned long long)a, (unsigned long long)stop - 1);
+                break;
+            }
+            uint64_t s_end = (uint64_t)s.address + s.size;
+            if (!(s.access & DFU_MEM_WRITABLE)) {
+                rc = dfu_err(ctx, DFU_ERR_REFUSED,
+                             "alt %d \"%s\": the image has data at 0x%08llx-0x%08llx, in the "
+                             "sector 0x%08x-0x%08llx that the device marks %s (it protects "
+                             "what is there, often the bootloader)",
+                             alt, layout->name, (unsigned long long)a,
+                             (unsigned long long)DFU_MIN(end, s_end) - 1, s.address,
+                             (unsigned long long)s_end - 1, access_text(s.access));
+                break;
+            }
+            if (push_sector(&v, &n, &cap, &s)) rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+            a = s_end;
+        }
+    }
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    *sectors = v;
+    *count = n;
+    return DFU_OK;
+}
+
+static bool in_ram(const dfu_plan_device *dev, uint32_t sp)
+{
+    if (dev->ram_end) return sp > dev->ram_start && sp <= dev->ram_end;
+    /* Cortex-M: SRAM and CCM live in 0x10000000-0x3FFFFFFF (code region RAM on some parts, the
+     * SRAM region, H7 AXI/D2/D3 SRAM). The stack pointer may equal the end of RAM. */
+    return sp >= 0x10000000u && sp <= 0x40000000u && (sp & 3u) == 0;
+}
+
+int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at_app_start,
+                           const dfu_plan_device *dev, bool force)
+{
+    const dfu_target *tg = &img->targets[t];
+    if (!tg->count || tg->segs[0].size < 8) return DFU_OK;
+    const dfu_seg *first = &tg->segs[0];
+    uint32_t sp = dfu_le32(first->data), reset = dfu_le32(first->data + 4);
+    if (!at_app_start && !in_ram(dev, sp)) return DFU_OK; /* data, not an application */
+    uint64_t lo = first->address, hi = dfu_seg_end(&tg->segs[tg->count - 1]);
+    char why[256];
+    if (!in_ram(dev, sp))
+        snprintf(why, sizeof(why),
+                 "its first word, the initial stack pointer, is 0x%08x, which is "
+                 "not in RAM",
+                 sp);
+    else if (!(reset & 1u))
+        snprintf(why, sizeof(why), "its reset vector 0x%08x is not a Thumb address (bit 0 clear)",
+                 reset);
+    else if ((reset & ~1u) < lo || (reset & ~1u) >= hi)
+        snprintf(why, sizeof(why),
+                 "its reset handler 0x%08x lies outside the image "
+                 "(0x%08llx-0x%08llx): it was linked for another address",
+                 reset & ~1u, (unsigned long long)lo, (unsigned long long)hi - 1);
+    else
+        return DFU_OK;
+    if (force) {
+        dfu_warn(ctx,
+                 "writing anyway (--force): the image at 0x%08llx does not look like an "
+                 "application for that address: %s",
+                 (unsigned long long)lo, why);
+        return DFU_OK;
+    }
+    return dfu_err(ctx, DFU_ERR_REFUSED,
+                   "the image at 0x%08llx does not look like an application for that address: "
+                   "%s. A .bin built for 0x08000000 and written at 0x08002000 behind a bootloader "
+                   "is the classic mistake: rebuild it for 0x%08llx or give the address it was "
+                   "built for. Use --force to write it anyway.",
+                   (unsigned long long)lo, why, (unsigned long long)lo);
+}

@@ -1,0 +1,343 @@
+/* Update plans from device descriptions: steps, order, refusals, estimates. No device needed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testutil.h"
+#include "update/plan_internal.h"
+
+#define F4_FLASH "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg"
+#define F4_OB    "@Option Bytes  /0x1FFFC000/01*016 g"
+#define MBOOT    "@Internal Flash  /0x08000000/02*016Ka,02*016Kg,01*064Kg,07*128Kg"
+
+typedef struct fixture {
+    dfu_ctx *ctx;
+    dfu_layout *layouts[2];
+    dfu_plan_device dev;
+} fixture;
+
+static void setup_dev(fixture *f, const char *flash, const char *ob)
+{
+    memset(f, 0, sizeof(*f));
+    dfu_ctx_new(&f->ctx);
+    assert_int_equal(dfu_layout_parse(&f->layouts[0], f->ctx, flash), DFU_OK);
+    if (ob) assert_int_equal(dfu_layout_parse(&f->layouts[1], f->ctx, ob), DFU_OK);
+    f->dev.dfuse = true;
+    f->dev.can_upload = true;
+    f->dev.transfer_size = 2048;
+    f->dev.alt_count = ob ? 2 : 1;
+    f->dev.layouts = (const dfu_layout *const *)f->layouts;
+}
+
+static void teardown_dev(fixture *f)
+{
+    dfu_layout_free(f->layouts[0]);
+    dfu_layout_free(f->layouts[1]);
+    dfu_ctx_free(f->ctx);
+}
+
+/* An application image: vector table (SP 0x20020000, reset inside) then filler. */
+static dfu_image *app_image(uint32_t base, uint32_t size, uint32_t linked_for)
+{
+    dfu_image *img;
+    dfu_image_new(&img);
+    dfu_image_add_target(img, -1, NULL, NULL);
+    uint8_t *data = malloc(size);
+    for (uint32_t i = 0; i < size; i++) data[i] = (uint8_t)(i * 7);
+    uint32_t words[2] = {0x20020000, linked_for + 0x189};
+    memcpy(data, words, sizeof(words)); /* little-endian host assumed by the test */
+    assert_int_equal(dfu_image_add_data(NULL, img, 0, base, data, size), DFU_OK);
+    free(data);
+    return img;
+}
+
+static void expect_step(const dfu_plan *p, size_t i, dfu_step_kind kind, uint32_t addr,
+                        uint32_t size)
+{
+    const dfu_step *s = dfu_plan_step(p, i);
+    assert_non_null(s);
+    if (s->kind != kind || s->address != addr || s->size != size)
+        fail_msg("step %zu: %s 0x%08x +%u, expected %s 0x%08x +%u", i, dfu_step_kind_name(s->kind),
+                 s->address, s->size, dfu_step_kind_name(kind), addr, size);
+}
+
+static void test_safe_order_erases_vector_sector_first_and_writes_it_last(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, NULL);
+    dfu_image *img = app_image(0x08000000, 40 * 1024, 0x08000000);
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    assert_int_equal(dfu_plan_step_count(p), 10);
+    expect_step(p, 0, DFU_STEP_ERASE, 0x08000000, 16384);
+    expect_step(p, 1, DFU_STEP_ERASE, 0x08004000, 16384);
+    expect_step(p, 2, DFU_STEP_ERASE, 0x08008000, 16384);
+    expect_step(p, 3, DFU_STEP_WRITE, 0x08004000, 16384);
+    expect_step(p, 4, DFU_STEP_WRITE, 0x08008000, 8192);
+    expect_step(p, 5, DFU_STEP_WRITE, 0x08000000, 16384);
+    expect_step(p, 6, DFU_STEP_VERIFY, 0x08000000, 16384);
+    expect_step(p, 7, DFU_STEP_VERIFY, 0x08004000, 16384);
+    expect_step(p, 8, DFU_STEP_VERIFY, 0x08008000, 8192);
+    expect_step(p, 9, DFU_STEP_LEAVE, 0x08000000, 0);
+    assert_true(dfu_plan_estimate_us(p) > 20 * 109000u); /* 20 blocks of 2 KiB at least */
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void test_linear_order_is_plain_address_order(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, NULL);
+    dfu_image *img = app_image(0x08000000, 40 * 1024, 0x08000000);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.order = DFU_ORDER_LINEAR;
+    o.no_verify = true;
+    o.no_leave = true;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    assert_int_equal(dfu_plan_step_count(p), 6);
+    expect_step(p, 3, DFU_STEP_WRITE, 0x08000000, 16384);
+    expect_step(p, 4, DFU_STEP_WRITE, 0x08004000, 16384);
+    expect_step(p, 5, DFU_STEP_WRITE, 0x08008000, 8192);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void test_erases_exactly_the_sectors_touched(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, NULL);
+    dfu_image *img;
+    dfu_image_new(&img);
+    dfu_image_add_target(img, 0, NULL, NULL);
+    uint8_t blob[4] = {1, 2, 3, 4}; /* data, not an application: no vector table check */
+    dfu_image_add_data(NULL, img, 0, 0x0801FFFE, blob, 4); /* straddles 64K and first 128K */
+    dfu_image_add_data(NULL, img, 0, 0x080C0000, blob, 4);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    size_t erases = 0;
+    for (size_t i = 0; i < dfu_plan_step_count(p); i++)
+        if (dfu_plan_step(p, i)->kind == DFU_STEP_ERASE) erases++;
+    assert_int_equal(erases, 3);
+    expect_step(p, 0, DFU_STEP_ERASE, 0x08010000, 65536);
+    expect_step(p, 1, DFU_STEP_ERASE, 0x08020000, 131072);
+    expect_step(p, 2, DFU_STEP_ERASE, 0x080C0000, 131072);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void expect_refusal(fixture *f, dfu_image *img, const dfu_update_options *o,
+                           const char *needle)
+{
+    dfu_plan *p = NULL;
+    assert_int_equal(dfu_plan_build(&p, f->ctx, &f->dev, img, o), DFU_ERR_REFUSED);
+    assert_null(p);
+    const char *msg = dfu_ctx_error(f->ctx)->message;
+    if (!strstr(msg, needle)) fail_msg("message \"%s\" lacks \"%s\"", msg, needle);
+}
+
+static void test_refuses_data_outside_every_region(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, NULL);
+    dfu_image *img = app_image(0x080FF000, 8192, 0x080FF000);
+    expect_refusal(&f, img, NULL, "data at 0x08100000-0x08100fff, outside every memory region");
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void test_refuses_to_write_a_protected_bootloader(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, MBOOT, NULL);
+    dfu_image *img = app_image(0x08000000, 40 * 1024, 0x08000000);
+    expect_refusal(&f, img, NULL,
+                   "0x08000000-0x08003fff, in the sector 0x08000000-0x08003fff "
+                   "that the device marks read-only");
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.force = true; /* --force is about vector tables; it never unlocks a bootloader */
+    expect_refusal(&f, img, &o, "read-only");
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void test_refuses_image_linked_for_another_address(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, MBOOT, NULL);
+    /* The classic mistake: built for 0x08000000, written behind the bootloader. */
+    dfu_image *img = app_image(0x08008000, 16 * 1024, 0x08000000);
+    expect_refusal(&f, img, NULL,
+                   "reset handler 0x08000188 lies outside the image "
+                   "(0x08008000-0x0800bfff)");
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.force = true;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    /* Built for the right address: accepted. */
+    img = app_image(0x08008000, 16 * 1024, 0x08008000);
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void test_refuses_application_start_without_vector_table(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, NULL);
+    dfu_image *img;
+    dfu_image_new(&img);
+    dfu_image_add_target(img, -1, NULL, NULL);
+    uint8_t text[64];
+    memset(text, 'A', sizeof(text)); /* 0x41414141 is no stack pointer */
+    dfu_image_add_data(NULL, img, 0, 0x08000000, text, sizeof(text));
+    expect_refusal(&f, img, NULL, "initial stack pointer, is 0x41414141, which is not in RAM");
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void test_mass_erase_replaces_sector_erases(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, NULL);
+    dfu_image *img = app_image(0x08000000, 40 * 1024, 0x08000000);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.mass_erase = true;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    expect_step(p, 0, DFU_STEP_MASS_ERASE, 0, 0);
+    expect_step(p, 1, DFU_STEP_WRITE, 0x08000000, 16384); /* no safe order without erases */
+    for (size_t i = 1; i < dfu_plan_step_count(p); i++)
+        assert_int_not_equal(dfu_plan_step(p, i)->kind, DFU_STEP_ERASE);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void test_option_bytes_go_last_and_skip_leave(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, F4_OB);
+    dfu_image *img;
+    dfu_image_new(&img);
+    dfu_image_add_target(img, 1, "Option Bytes", NULL);
+    dfu_image_add_target(img, 0, "Internal Flash", NULL);
+    uint8_t ob[16];
+    memset(ob, 0xAA, sizeof(ob));
+    dfu_image_add_data(NULL, img, 0, 0x1FFFC000, ob, sizeof(ob));
+    uint32_t app[128] = {0x20020000, 0x08000189};
+    dfu_image_add_data(NULL, img, 1, 0x08000000, (const uint8_t *)app, sizeof(app));
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    size_t n = dfu_plan_step_count(p);
+    const dfu_step *last = dfu_plan_step(p, n - 1);
+    assert_int_equal(last->alt, 1);
+    assert_int_equal(last->kind, DFU_STEP_WRITE);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_not_equal(dfu_plan_step(p, i)->kind, DFU_STEP_LEAVE);
+        if (dfu_plan_step(p, i)->kind == DFU_STEP_VERIFY)
+            assert_int_equal(dfu_plan_step(p, i)->alt, 0);
+    }
+    assert_non_null(strstr(dfu_plan_notes(p), "option bytes"));
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void test_cannot_upload_means_no_verify_and_a_note(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, NULL);
+    f.dev.can_upload = false;
+    dfu_image *img = app_image(0x08000000, 4096, 0x08000000);
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    for (size_t i = 0; i < dfu_plan_step_count(p); i++)
+        assert_int_not_equal(dfu_plan_step(p, i)->kind, DFU_STEP_VERIFY);
+    assert_non_null(strstr(dfu_plan_notes(p), "verification is not possible"));
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void dfu11_dev(fixture *f)
+{
+    memset(f, 0, sizeof(*f));
+    dfu_ctx_new(&f->ctx);
+    f->dev.transfer_size = 1024;
+    f->dev.alt_count = 1;
+    f->dev.has_app_base = true;
+    f->dev.app_base = 0x08002000;
+    f->dev.ram_start = 0x20000000;
+    f->dev.ram_end = 0x20005000;
+}
+
+static void test_dfu11_application_base_and_manifest(void **state)
+{
+    (void)state;
+    fixture f;
+    dfu11_dev(&f);
+    dfu_image *wrong = app_image(0x08000000, 6000, 0x08000000);
+    expect_refusal(&f, wrong, NULL,
+                   "writes its application at 0x08002000, but the image starts "
+                   "at 0x08000000");
+    dfu_image_free(wrong);
+    dfu_image *img = app_image(0x08002000, 6000, 0x08002000);
+    dfu_plan *p;
+    /* SP 0x20020000 is outside this device's 20 KiB of RAM. */
+    expect_refusal(&f, img, NULL, "not in RAM");
+    f.dev.ram_end = 0x20020000;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    assert_int_equal(dfu_plan_step_count(p), 2);
+    expect_step(p, 0, DFU_STEP_WRITE, 0x08002000, 6000);
+    expect_step(p, 1, DFU_STEP_MANIFEST, 0x08002000, 0);
+    assert_non_null(strstr(dfu_plan_notes(p), "verification is not possible"));
+    dfu_plan_free(p);
+    /* A manifestation-tolerant device that can upload: manifest, verify, then reset. */
+    f.dev.can_upload = true;
+    f.dev.manifestation_tolerant = true;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    assert_int_equal(dfu_plan_step_count(p), 4);
+    expect_step(p, 1, DFU_STEP_MANIFEST, 0x08002000, 0);
+    expect_step(p, 2, DFU_STEP_VERIFY, 0x08002000, 6000);
+    expect_step(p, 3, DFU_STEP_LEAVE, 0x08002000, 0);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    dfu_ctx_free(f.ctx);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_safe_order_erases_vector_sector_first_and_writes_it_last),
+        cmocka_unit_test(test_linear_order_is_plain_address_order),
+        cmocka_unit_test(test_erases_exactly_the_sectors_touched),
+        cmocka_unit_test(test_refuses_data_outside_every_region),
+        cmocka_unit_test(test_refuses_to_write_a_protected_bootloader),
+        cmocka_unit_test(test_refuses_image_linked_for_another_address),
+        cmocka_unit_test(test_refuses_application_start_without_vector_table),
+        cmocka_unit_test(test_mass_erase_replaces_sector_erases),
+        cmocka_unit_test(test_option_bytes_go_last_and_skip_leave),
+        cmocka_unit_test(test_cannot_upload_means_no_verify_and_a_note),
+        cmocka_unit_test(test_dfu11_application_base_and_manifest),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
