@@ -9,6 +9,7 @@
 static const cli_command commands[] = {
     {"info", cmd_info, "describe a firmware file: format, identity, targets, segments"},
     {"convert", cmd_convert, "convert a firmware file between bin, hex, srec, elf, dfu, dfuse"},
+    {"list", cmd_list, "list DFU devices, their alternate settings and memory layouts"},
 };
 
 static void usage(FILE *fp)

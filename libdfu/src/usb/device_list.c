@@ -1,0 +1,79 @@
+/* dfu_device_list(): every DFU device a selector matches, through the backend it implies. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/internal.h"
+#include "select.h"
+#ifdef DFU_HAVE_LIBUSB
+#include "usb_libusb.h"
+#endif
+#ifdef DFU_HAVE_SIM_BACKEND
+#include "usb_sim.h"
+#endif
+
+int dfu_backend_for_selector(dfu_backend **out, dfu_ctx *ctx, const dfu_selector *sel)
+{
+    const char *spec = dfu_selector_sim_spec(sel);
+    if (spec) {
+#ifdef DFU_HAVE_SIM_BACKEND
+        return dfu_backend_sim_new(out, ctx, spec);
+#else
+        return dfu_err(ctx, DFU_ERR_UNSUPPORTED, "sim:%s: this build has no simulator", spec);
+#endif
+    }
+#ifdef DFU_HAVE_LIBUSB
+    return dfu_backend_libusb_new(out, ctx);
+#else
+    (void)out;
+    return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
+                   "this libdfu was built without libusb: only simulated devices (sim:) work");
+#endif
+}
+
+static int filter(dfu_device_info *list, size_t *count, const dfu_selector *sel)
+{
+    size_t *idx, n;
+    int rc = dfu_select_matches(list, *count, sel, &idx, &n);
+    if (rc) return rc;
+    size_t keep = 0;
+    for (size_t i = 0, j = 0; i < *count; i++) {
+        if (j < n && idx[j] == i) {
+            list[keep++] = list[i];
+            j++;
+        } else {
+            dfu_device_info_clear(&list[i]);
+        }
+    }
+    *count = keep;
+    free(idx);
+    return DFU_OK;
+}
+
+int dfu_device_list(dfu_device_info **out, size_t *count, dfu_ctx *ctx, const char *selector)
+{
+    if (!out || !count) return dfu_err(ctx, DFU_ERR_ARG, "dfu_device_list: NULL output");
+    *out = NULL;
+    *count = 0;
+    dfu_selector *sel;
+    dfu_backend *b;
+    int rc = dfu_selector_parse(&sel, ctx, selector);
+    if (rc) return rc;
+    rc = dfu_backend_for_selector(&b, ctx, sel);
+    if (!rc) {
+        rc = b->ops->enumerate(b, ctx, out, count);
+        b->ops->free(b);
+    }
+    if (!rc && (rc = filter(*out, count, sel))) rc = dfu_err(ctx, rc, "out of memory");
+    if (rc) {
+        dfu_device_info_list_free(*out, *count);
+        *out = NULL;
+        *count = 0;
+    }
+    dfu_selector_free(sel);
+    return rc;
+}
+
+void dfu_device_list_free(dfu_device_info *list, size_t count)
+{
+    dfu_device_info_list_free(list, count);
+}
