@@ -13,6 +13,14 @@ typedef struct cli_command {
 
 int cmd_info(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_flash(int argc, char **argv);
+int cmd_read(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_erase(int argc, char **argv);
+int cmd_unprotect(int argc, char **argv);
+int cmd_detach(int argc, char **argv);
+int cmd_leave(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 
 #endif

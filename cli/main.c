@@ -9,6 +9,14 @@
 static const cli_command commands[] = {
     {"info", cmd_info, "describe a firmware file: format, identity, targets, segments"},
     {"convert", cmd_convert, "convert a firmware file between bin, hex, srec, elf, dfu, dfuse"},
+    {"flash", cmd_flash, "write a firmware file to a device, verify it, start it"},
+    {"read", cmd_read, "read a device's memory into a file"},
+    {"verify", cmd_verify, "compare a device's memory with a firmware file"},
+    {"erase", cmd_erase, "erase sectors, or the whole flash"},
+    {"unprotect", cmd_unprotect, "remove read protection (erases everything)"},
+    {"detach", cmd_detach, "bring a device from its application into DFU mode"},
+    {"leave", cmd_leave, "leave DFU mode and start the firmware"},
+    {"reset", cmd_reset, "USB-reset a device"},
     {"list", cmd_list, "list DFU devices, their alternate settings and memory layouts"},
 };
 

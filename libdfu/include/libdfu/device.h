@@ -134,6 +134,8 @@ DFU_API bool dfu_device_can_upload(const dfu_device *dev);
 DFU_API unsigned dfu_device_transfer_size(const dfu_device *dev);
 /* The parsed memory layout of an alternate setting, or NULL (DFU 1.1 devices have none). */
 DFU_API const struct dfu_layout *dfu_device_layout(const dfu_device *dev, int alt);
+/* DFU 1.1 devices: where the device writes its application, when known (quirk table). */
+DFU_API bool dfu_device_app_base(const dfu_device *dev, uint32_t *out);
 /* The quirks applied to this device, as text ("" when none). */
 DFU_API const char *dfu_device_quirks(const dfu_device *dev);
 /* The simulated device behind the handle, or NULL for a real one. */

@@ -9,5 +9,6 @@
 #include "layout.h"
 #include "device.h"
 #include "sim.h"
+#include "update.h"
 
 #endif

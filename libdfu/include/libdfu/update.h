@@ -94,6 +94,7 @@ typedef struct dfu_update_options {
     bool differential;       /* read first and skip sectors that already hold the image */
     unsigned retries;        /* attempts per block after a transient failure (0: 3) */
     int alt;                 /* alternate setting for images without targets (-1: the device's) */
+    bool verify_only;        /* only compare the device with the image (dfuctl verify) */
     const char *journal_dir; /* where to keep the recovery journal (NULL: none) */
     dfu_progress_cb progress;
     void *payload;
@@ -103,7 +104,7 @@ typedef struct dfu_update_options {
 #define DFU_UPDATE_OPTIONS_INIT                                                                    \
     {                                                                                              \
         DFU_UPDATE_OPTIONS_VERSION, false, false, false, false, DFU_ORDER_SAFE, false, 0, -1,      \
-            NULL, NULL, NULL                                                                       \
+            false, NULL, NULL, NULL                                                                \
     }
 
 typedef struct dfu_plan dfu_plan;
@@ -136,6 +137,27 @@ typedef struct dfu_update_result {
 
 /* Executes the plan on the device it was made for. result may be NULL. */
 DFU_API int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result);
+
+/*
+ * Reads memory into a new image. DfuSe: len bytes at address (of the selected alternate
+ * setting; len 0: to the end of the memory region holding address). DFU 1.1: the firmware from
+ * its start (address only labels the image), len bytes or, with len 0, until the device ends the
+ * upload. progress may be NULL.
+ */
+DFU_API int dfu_device_read(dfu_image **out, dfu_device *dev, uint32_t address, uint32_t len,
+                            dfu_progress_cb progress, void *payload);
+/* DfuSe: erases every sector that [address, address + len) touches; refuses sectors the layout
+ * marks not erasable, naming them. */
+DFU_API int dfu_device_erase(dfu_device *dev, uint32_t address, uint32_t len,
+                             dfu_progress_cb progress, void *payload);
+/* DfuSe: erases the whole flash. */
+DFU_API int dfu_device_mass_erase(dfu_device *dev);
+/* DfuSe: removes read protection. The device erases ALL of its flash and resets: callers must
+ * have the user's explicit confirmation. */
+DFU_API int dfu_device_read_unprotect(dfu_device *dev);
+/* Leaves DFU mode and starts the firmware: DfuSe "leave" (jumping to address when given), DFU
+ * 1.1 a USB reset. A device that resets at once has succeeded. */
+DFU_API int dfu_device_leave(dfu_device *dev, const uint32_t *address);
 
 #ifdef __cplusplus
 }

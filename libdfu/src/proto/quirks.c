@@ -86,6 +86,8 @@ static int apply_key(const line_ctx *l, const char *tok, size_t len, dfu_quirks 
         q->utf8_serial = true;
     } else if (KEY("no-upload")) {
         q->no_upload = true;
+    } else if (KEY("verify-before-manifest")) {
+        q->verify_before_manifest = true;
     } else if (KEY("app-base")) {
         NEED_U32;
         q->has_app_base = true;

@@ -1,4 +1,6 @@
 target_sources(dfu_objects PRIVATE
+  src/proto/device.c
+  src/proto/device_query.c
   src/proto/dfu11.c
   src/proto/dfuse.c
   src/proto/layout.c

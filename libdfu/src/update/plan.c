@@ -283,6 +283,34 @@ static int plan_dfu11(dfu_plan *p)
     return rc;
 }
 
+/* dfuctl verify: read back every run of the image and compare, nothing else. */
+static int plan_verify_only(dfu_plan *p)
+{
+    if (!p->desc.can_upload)
+        return dfu_err(p->ctx, DFU_ERR_UNSUPPORTED,
+                       "the device cannot upload, so it cannot be verified");
+    int rc = DFU_OK;
+    for (size_t alt = 0; alt < p->alt_count && !rc; alt++) {
+        size_t t = p->alt_target[alt];
+        if (t == SIZE_MAX) continue;
+        const dfu_target *tg = &p->image->targets[t];
+        if (!p->dfuse) {
+            uint64_t hi = dfu_seg_end(&tg->segs[tg->count - 1]);
+            rc = dfu_plan_add_step(p, DFU_STEP_VERIFY, (int)alt, tg->segs[0].address,
+                                   (uint32_t)(hi - tg->segs[0].address));
+            continue;
+        }
+        const dfu_layout *l = alt < p->desc.alt_count ? p->desc.layouts[alt] : NULL;
+        if (!l)
+            return dfu_err(p->ctx, DFU_ERR_REFUSED, "alternate setting %zu has no memory layout",
+                           alt);
+        /* Only the regions are checked: reading protected memory is fine. */
+        rc = dfu_check_readable(p->ctx, p->image, t, l, (int)alt);
+        if (!rc) rc = add_runs(p, t, (int)alt, l, DFU_STEP_VERIFY, false, false, 0);
+    }
+    return rc;
+}
+
 int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, const dfu_image *img,
                    const dfu_update_options *opts)
 {
@@ -297,7 +325,8 @@ int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, con
     int rc = dfu_image_clone(&p->image, img);
     if (rc) rc = dfu_err(ctx, rc, "out of memory copying the image");
     if (!rc) rc = map_targets(p);
-    if (!rc) rc = p->dfuse ? plan_dfuse(p) : plan_dfu11(p);
+    if (!rc)
+        rc = p->opts.verify_only ? plan_verify_only(p) : p->dfuse ? plan_dfuse(p) : plan_dfu11(p);
     if (!rc && !p->opts.no_verify && !dev->can_upload)
         dfu_plan_note(p, "the device cannot upload: verification is not possible");
     else if (!rc && !p->opts.no_verify && !p->dfuse && !dev->manifestation_tolerant &&

@@ -49,6 +49,9 @@ void dfu_plan_note(dfu_plan *p, const char *fmt, ...) DFU_PRINTF(2, 3);
  * (sorted, unique) into *sectors. DFU_ERR_REFUSED naming the first offending range. */
 int dfu_check_regions(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_layout *layout,
                       int alt, dfu_sector **sectors, size_t *count);
+/* Every byte of target t lies in some region of layout (for reading: access not checked). */
+int dfu_check_readable(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_layout *layout,
+                       int alt);
 /* The vector table at the start of the image target t, if the image starts with one (or must:
  * at_app_start). DFU_ERR_REFUSED with an explanation unless it fits. */
 int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at_app_start,

@@ -87,6 +87,25 @@ int dfu_check_regions(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_la
     return DFU_OK;
 }
 
+int dfu_check_readable(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_layout *layout,
+                       int alt)
+{
+    const dfu_target *tg = &img->targets[t];
+    for (size_t i = 0; i < tg->count; i++) {
+        uint64_t a = tg->segs[i].address, end = dfu_seg_end(&tg->segs[i]);
+        while (a < end) {
+            dfu_sector s;
+            if (!dfu_layout_find(layout, (uint32_t)a, &s))
+                return dfu_err(ctx, DFU_ERR_REFUSED,
+                               "alt %d \"%s\": the image has data at 0x%08llx, outside every "
+                               "memory region of the device",
+                               alt, layout->name, (unsigned long long)a);
+            a = (uint64_t)s.address + s.size;
+        }
+    }
+    return DFU_OK;
+}
+
 static bool in_ram(const dfu_plan_device *dev, uint32_t sp)
 {
     if (dev->ram_end) return sp > dev->ram_start && sp <= dev->ram_end;

@@ -1,0 +1,74 @@
+/* dfuctl erase: sectors of a range, or the whole flash (DfuSe). */
+#include <stdio.h>
+
+#include "commands.h"
+#include "device_opts.h"
+#include "progress.h"
+#include "signals.h"
+
+int cmd_erase(int argc, char **argv)
+{
+    cli_device_opts d = {0};
+    uint32_t address = 0, size = 0;
+    bool has_address = false, has_size = false, mass = false;
+    const cli_opt opts[] = {
+        CLI_DEVICE_OPTIONS(d),
+        {"address", 0, OPT_U32, &address, &has_address, "ADDR", "first byte to erase"},
+        {"size", 's', OPT_U32, &size, &has_size, "N", "bytes to erase (whole sectors are erased)"},
+        {"mass", 0, OPT_FLAG, &mass, NULL, NULL, "erase the whole flash"},
+        {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
+    };
+    cli_out out = {{0}, NULL, "erase"};
+    const char *pos[1];
+    int npos;
+    if (cli_parse(argc, argv, opts, &out.common, pos, 0, &npos)) return EXIT_USAGE;
+    if (out.common.help) {
+        cli_print_help("erase", "--address A --size N | --mass [options]",
+                       "Erases every sector the range touches, or the whole flash (DfuSe "
+                       "devices). Refuses sectors the device marks not erasable.",
+                       opts);
+        return EXIT_OK;
+    }
+    if (mass == (has_address || has_size))
+        return cli_usage_error("erase", "give either --address and --size, or --mass");
+    if (!mass && (!has_address || !has_size || size == 0))
+        return cli_usage_error("erase", "--address and a non-zero --size go together");
+    if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
+    cli_install_log(&out);
+    dfu_device *dev = NULL;
+    int code = cli_open_device(&out, &d, &dev);
+    if (!code) {
+        cli_progress prog;
+        cli_progress_init(&prog, &out);
+        cli_signals_install();
+        int rc = mass ? dfu_device_mass_erase(dev)
+                      : dfu_device_erase(dev, address, size, cli_progress_cb, &prog);
+        cli_progress_end(&prog);
+        code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
+        if (!rc && out.common.json) {
+            json_w w;
+            jw_init(&w, stdout);
+            jw_object(&w, NULL);
+            jw_string(&w, "type", "result");
+            jw_string(&w, "command", "erase");
+            jw_bool(&w, "ok", true);
+            jw_int(&w, "exit_code", 0);
+            cli_json_device(&w, "device", dfu_device_get_info(dev));
+            jw_bool(&w, "mass", mass);
+            jw_uint(&w, "address", address);
+            jw_uint(&w, "size", size);
+            jw_end(&w);
+            jw_finish(&w);
+        } else if (!rc) {
+            if (mass)
+                cli_say(&out, "erased the whole flash\n");
+            else
+                cli_say(&out, "erased the sectors holding 0x%08x-0x%08llx\n", address,
+                        (unsigned long long)address + size - 1);
+        }
+    }
+    dfu_device_close(dev);
+    cli_device_opts_free(&d);
+    dfu_ctx_free(out.ctx);
+    return code;
+}

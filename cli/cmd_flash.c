@@ -1,0 +1,137 @@
+/* dfuctl flash FILE: plan, then erase, write, verify and start the firmware. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "device_opts.h"
+#include "plan_output.h"
+#include "progress.h"
+#include "signals.h"
+
+typedef struct flash_opts {
+    cli_device_opts dev;
+    const char *format, *order;
+    uint32_t address, retries;
+    bool has_address, no_verify, force, mass_erase, no_leave, dry_run, diff;
+} flash_opts;
+
+static int load(cli_out *out, const char *path, const flash_opts *o, uint32_t base, dfu_image **img)
+{
+    dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
+    lo.base_address = base;
+    if (o->format && dfu_format_from_name(&lo.format, o->format))
+        return cli_usage_error(out->cmd, "unknown format '%s'", o->format);
+    int rc = dfu_image_load(img, out->ctx, path, &lo);
+    return rc ? cli_report_error(out, rc, EXIT_BAD_FILE) : EXIT_OK;
+}
+
+/* A raw binary says nothing about where it goes: --address, or the device's application base. */
+static int place_raw(cli_out *out, const char *path, const flash_opts *o, dfu_device *dev,
+                     dfu_image **img)
+{
+    dfu_format f = dfu_image_format(*img);
+    if ((f != DFU_FORMAT_BIN && f != DFU_FORMAT_DFU) || o->has_address) return EXIT_OK;
+    uint32_t base;
+    if (dfu_device_is_dfuse(dev))
+        return cli_usage_error(out->cmd,
+                               "%s is a raw binary and a DfuSe device needs an address: give "
+                               "--address (for example --address 0x08000000)",
+                               path);
+    if (!dfu_device_app_base(dev, &base)) return EXIT_OK; /* DFU 1.1: the device decides */
+    dfu_image_free(*img);
+    *img = NULL;
+    return load(out, path, o, base, img);
+}
+
+static int run(cli_out *out, const char *path, flash_opts *o)
+{
+    dfu_image *img = NULL;
+    dfu_device *dev = NULL;
+    dfu_plan *plan = NULL;
+    int code = load(out, path, o, o->address, &img);
+    if (!code) code = cli_open_device(out, &o->dev, &dev);
+    if (!code) code = place_raw(out, path, o, dev, &img);
+    if (code) goto done;
+
+    cli_progress prog;
+    cli_progress_init(&prog, out);
+    dfu_update_options uo = DFU_UPDATE_OPTIONS_INIT;
+    uo.no_verify = o->no_verify;
+    uo.force = o->force;
+    uo.mass_erase = o->mass_erase;
+    uo.no_leave = o->no_leave;
+    uo.differential = o->diff;
+    uo.retries = o->retries;
+    uo.order = (o->order && strcmp(o->order, "linear") == 0) ? DFU_ORDER_LINEAR : DFU_ORDER_SAFE;
+    uo.progress = cli_progress_cb;
+    uo.payload = &prog;
+    int rc = dfu_plan_new(&plan, out->ctx, dev, img, &uo);
+    if (rc) {
+        code = cli_report_error(out, rc, EXIT_OK);
+        goto done;
+    }
+    if (o->dry_run) {
+        cli_print_plan(out, dev, path, plan);
+        goto done;
+    }
+    if (out->common.verbose) cli_print_plan(out, dev, path, plan);
+    char desc[256];
+    cli_describe_device(dev, desc, sizeof(desc));
+    cli_say(out, "flashing %s to %s\n", path, desc);
+    cli_signals_install();
+    dfu_update_result result;
+    rc = dfu_plan_execute(plan, &result);
+    cli_progress_end(&prog);
+    code = rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
+    cli_print_result(out, dev, path, &result, rc, code);
+done:
+    dfu_plan_free(plan);
+    dfu_device_close(dev);
+    dfu_image_free(img);
+    return code;
+}
+
+int cmd_flash(int argc, char **argv)
+{
+    flash_opts o = {0};
+    const cli_opt opts[] = {
+        CLI_DEVICE_OPTIONS(o.dev),
+        {"address", 0, OPT_U32, &o.address, &o.has_address, "ADDR",
+         "where a raw binary goes (HEX, S-record, ELF and DfuSe files say it themselves)"},
+        {"format", 'f', OPT_STRING, &o.format, NULL, "FMT", "read FILE as this format"},
+        {"no-verify", 0, OPT_FLAG, &o.no_verify, NULL, NULL, "do not read back and compare"},
+        {"force", 0, OPT_FLAG, &o.force, NULL, NULL,
+         "write an image whose vector table does not fit its address"},
+        {"mass-erase", 0, OPT_FLAG, &o.mass_erase, NULL, NULL,
+         "erase the whole flash first (DfuSe)"},
+        {"no-leave", 0, OPT_FLAG, &o.no_leave, NULL, NULL, "stay in DFU mode afterwards"},
+        {"order", 0, OPT_STRING, &o.order, NULL, "safe|linear",
+         "safe (default): the vector table's sector is erased first and written last"},
+        {"diff", 0, OPT_FLAG, &o.diff, NULL, NULL, "skip sectors that already hold the image"},
+        {"retries", 0, OPT_U32, &o.retries, NULL, "N", "attempts per block (default 3)"},
+        {"dry-run", 'n', OPT_FLAG, &o.dry_run, NULL, NULL,
+         "print the plan (with --json: as JSON) and change nothing"},
+        {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
+    };
+    cli_out out = {{0}, NULL, "flash"};
+    const char *pos[1];
+    int npos;
+    if (cli_parse(argc, argv, opts, &out.common, pos, 1, &npos)) return EXIT_USAGE;
+    if (out.common.help) {
+        cli_print_help("flash", "FILE [options]",
+                       "Writes a firmware file (bin, hex, srec, elf, dfu, dfuse) to a device, "
+                       "verifies it and starts it. Refuses, before erasing anything, images that "
+                       "would overwrite protected memory or were linked for another address.",
+                       opts);
+        return EXIT_OK;
+    }
+    if (npos != 1) return cli_usage_error("flash", "needs one FILE");
+    if (o.order && strcmp(o.order, "safe") != 0 && strcmp(o.order, "linear") != 0)
+        return cli_usage_error("flash", "--order is safe or linear");
+    if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
+    cli_install_log(&out);
+    int code = run(&out, pos[0], &o);
+    cli_device_opts_free(&o.dev);
+    dfu_ctx_free(out.ctx);
+    return code;
+}

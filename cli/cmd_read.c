@@ -1,0 +1,89 @@
+/* dfuctl read -o FILE: what the device holds, into a file. */
+#include <stdio.h>
+
+#include "commands.h"
+#include "device_opts.h"
+#include "progress.h"
+#include "signals.h"
+
+int cmd_read(int argc, char **argv)
+{
+    cli_device_opts d = {0};
+    const char *output = NULL, *to = NULL;
+    uint32_t address = 0, size = 0;
+    bool has_address = false, force = false;
+    const cli_opt opts[] = {
+        CLI_DEVICE_OPTIONS(d),
+        {"output", 'o', OPT_STRING, &output, NULL, "FILE", "file to write (required)"},
+        {"address", 0, OPT_U32, &address, &has_address, "ADDR",
+         "DfuSe: where to start (default: the start of the alternate setting's memory)"},
+        {"size", 's', OPT_U32, &size, NULL, "N",
+         "bytes to read (default: DfuSe the whole region, DFU 1.1 all the device sends)"},
+        {"to", 't', OPT_STRING, &to, NULL, "FMT",
+         "bin, hex, srec, dfu, dfuse (default: from FILE)"},
+        {"force", 0, OPT_FLAG, &force, NULL, NULL, "overwrite FILE if it exists"},
+        {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
+    };
+    cli_out out = {{0}, NULL, "read"};
+    const char *pos[1];
+    int npos;
+    if (cli_parse(argc, argv, opts, &out.common, pos, 0, &npos)) return EXIT_USAGE;
+    if (out.common.help) {
+        cli_print_help("read", "-o FILE [options]",
+                       "Reads the device's memory into a file. A hex, srec or dfuse file keeps "
+                       "the addresses; a bin file does not.",
+                       opts);
+        return EXIT_OK;
+    }
+    if (!output) return cli_usage_error("read", "needs -o FILE");
+    dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
+    so.force = force;
+    if (to && dfu_format_from_name(&so.format, to))
+        return cli_usage_error("read", "unknown format '%s'", to);
+    if (so.format == DFU_FORMAT_AUTO) so.format = dfu_format_from_path(output);
+    if (so.format == DFU_FORMAT_AUTO) so.format = DFU_FORMAT_BIN;
+    if (!force && fopen(output, "rb")) /* checked again, atomically, when writing */
+        return cli_usage_error("read", "%s exists (use --force to overwrite)", output);
+
+    if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
+    cli_install_log(&out);
+    dfu_device *dev = NULL;
+    dfu_image *img = NULL;
+    int code = cli_open_device(&out, &d, &dev);
+    if (!code) {
+        if (!has_address && dfu_device_is_dfuse(dev)) {
+            const dfu_layout *l = dfu_device_layout(dev, dfu_device_alt(dev));
+            if (l && l->group_count) address = l->groups[0].address;
+        }
+        cli_progress prog;
+        cli_progress_init(&prog, &out);
+        cli_signals_install();
+        int rc = dfu_device_read(&img, dev, address, size, cli_progress_cb, &prog);
+        cli_progress_end(&prog);
+        if (!rc) rc = dfu_image_save(out.ctx, img, output, &so);
+        code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
+        if (!rc && out.common.json) {
+            json_w w;
+            jw_init(&w, stdout);
+            jw_object(&w, NULL);
+            jw_string(&w, "type", "result");
+            jw_string(&w, "command", "read");
+            jw_bool(&w, "ok", true);
+            jw_int(&w, "exit_code", 0);
+            cli_json_device(&w, "device", dfu_device_get_info(dev));
+            jw_string(&w, "file", output);
+            jw_uint(&w, "address", address);
+            jw_uint(&w, "size", dfu_image_data_size(img, (size_t)-1));
+            jw_end(&w);
+            jw_finish(&w);
+        } else if (!rc) {
+            cli_say(&out, "read %llu bytes from 0x%08x into %s\n",
+                    (unsigned long long)dfu_image_data_size(img, (size_t)-1), address, output);
+        }
+    }
+    dfu_image_free(img);
+    dfu_device_close(dev);
+    cli_device_opts_free(&d);
+    dfu_ctx_free(out.ctx);
+    return code;
+}

@@ -1,0 +1,88 @@
+/* Opening the device a command's options select. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "device_opts.h"
+
+static char *read_text(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return NULL;
+    size_t cap = 4096, n = 0;
+    char *text = malloc(cap);
+    size_t got;
+    while (text && (got = fread(text + n, 1, cap - n - 1, fp)) > 0) {
+        n += got;
+        if (n + 1 == cap) {
+            char *p = realloc(text, cap *= 2);
+            if (!p) {
+                free(text);
+                text = NULL;
+            }
+            text = p;
+        }
+    }
+    fclose(fp);
+    if (text) text[n] = '\0';
+    return text;
+}
+
+int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
+{
+    dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
+    if (o->alt) {
+        char *end;
+        long n = strtol(o->alt, &end, 0);
+        if (*end == '\0' && n >= 0 && n <= 255)
+            oo.alt = (int)n;
+        else
+            oo.alt_name = o->alt;
+    }
+    oo.wait_ms = o->wait_s * 1000u;
+    if (o->wait_s) oo.detach_wait_ms = o->wait_s * 1000u;
+    if (o->transfer_size > 0xffff)
+        return cli_usage_error(out->cmd, "--transfer-size is at most 65535");
+    oo.transfer_size = (uint16_t)o->transfer_size;
+    oo.no_builtin_quirks = o->no_quirks;
+    oo.no_detach = o->no_detach;
+    const char *qfile = o->quirks_file ? o->quirks_file : getenv("DFU_QUIRKS");
+    if (qfile && *qfile) {
+        o->quirks_text = read_text(qfile);
+        if (!o->quirks_text) {
+            fprintf(stderr, "dfuctl %s: cannot read quirks file %s\n", out->cmd, qfile);
+            return EXIT_USAGE;
+        }
+        oo.quirks = o->quirks_text;
+    }
+    int rc = dfu_device_open(dev, out->ctx, o->device, &oo);
+    return rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
+}
+
+void cli_device_opts_free(cli_device_opts *o)
+{
+    free(o->quirks_text);
+    o->quirks_text = NULL;
+}
+
+void cli_json_device(json_w *w, const char *key, const dfu_device_info *info)
+{
+    jw_object(w, key);
+    jw_string(w, "path", info->path);
+    jw_string(w, "backend", info->backend);
+    jw_uint(w, "vid", info->vid);
+    jw_uint(w, "pid", info->pid);
+    jw_uint(w, "bcd_device", info->bcd_device);
+    jw_string(w, "serial", info->serial);
+    jw_string(w, "mode", info->mode == DFU_MODE_DFU ? "dfu" : "runtime");
+    jw_end(w);
+}
+
+void cli_describe_device(dfu_device *dev, char *buf, size_t cap)
+{
+    const dfu_device_info *i = dfu_device_get_info(dev);
+    const dfu_layout *l = dfu_device_layout(dev, dfu_device_alt(dev));
+    snprintf(buf, cap, "%s %04x:%04x (%s, alt %d%s%s%s)", i->path, i->vid, i->pid,
+             dfu_device_is_dfuse(dev) ? "DfuSe" : "DFU 1.1", dfu_device_alt(dev), l ? " \"" : "",
+             l ? l->name : "", l ? "\"" : "");
+}

@@ -1,0 +1,69 @@
+/* Options every device command takes (-d, --alt, --wait, ...) and opening the device. */
+#ifndef DFUCTL_DEVICE_OPTS_H
+#define DFUCTL_DEVICE_OPTS_H
+
+#include "output.h"
+
+typedef struct cli_device_opts {
+    const char *device; /* selector */
+    const char *alt;    /* number or name */
+    uint32_t wait_s;
+    uint32_t transfer_size;
+    const char *quirks_file;
+    bool no_quirks;
+    bool no_detach;
+    char *quirks_text; /* loaded by cli_open_device, freed by cli_device_opts_free */
+} cli_device_opts;
+
+/* The option table entries, to put inside a command's cli_opt array. */
+#define CLI_DEVICE_OPTIONS(o)                                                                      \
+    {"device",                                                                                     \
+     'd',                                                                                          \
+     OPT_STRING,                                                                                   \
+     &(o).device,                                                                                  \
+     NULL,                                                                                         \
+     "SELECTOR",                                                                                   \
+     "VID:PID, serial=S, path=P or sim:PROFILE[,...] (default: the only DFU device)"},             \
+        {"alt",                                                                                    \
+         'a',                                                                                      \
+         OPT_STRING,                                                                               \
+         &(o).alt,                                                                                 \
+         NULL,                                                                                     \
+         "N|NAME",                                                                                 \
+         "alternate setting (default: the first)"},                                                \
+        {"wait",                                                                                   \
+         'w',                                                                                      \
+         OPT_U32,                                                                                  \
+         &(o).wait_s,                                                                              \
+         NULL,                                                                                     \
+         "SECONDS",                                                                                \
+         "wait this long for the device to appear"},                                               \
+        {"transfer-size",                                                                          \
+         0,                                                                                        \
+         OPT_U32,                                                                                  \
+         &(o).transfer_size,                                                                       \
+         NULL,                                                                                     \
+         "N",                                                                                      \
+         "override the device's wTransferSize"},                                                   \
+        {"quirks",                                                                                 \
+         0,                                                                                        \
+         OPT_STRING,                                                                               \
+         &(o).quirks_file,                                                                         \
+         NULL,                                                                                     \
+         "FILE",                                                                                   \
+         "extra device quirks (default: $DFU_QUIRKS)"},                                            \
+    {                                                                                              \
+        "no-quirks", 0, OPT_FLAG, &(o).no_quirks, NULL, NULL,                                      \
+            "ignore the built-in quirk table (to see a device as it is)"                           \
+    }
+
+/* Opens the device the options select; reports the error and returns the exit code on failure
+ * (EXIT_OK on success). */
+int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev);
+void cli_device_opts_free(cli_device_opts *o);
+/* Writes the "device" JSON object (path, ids, serial, mode, backend). */
+void cli_json_device(json_w *w, const char *key, const dfu_device_info *info);
+/* "sim-1 0483:df11 (DfuSe, alt 0 "Internal Flash")" for human output. */
+void cli_describe_device(dfu_device *dev, char *buf, size_t cap);
+
+#endif

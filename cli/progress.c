@@ -1,0 +1,94 @@
+/* Progress reporting and the cancellation check. */
+#include <stdio.h>
+#include <string.h>
+
+#ifdef _WIN32
+#include <io.h>
+#define isatty _isatty
+#define fileno _fileno
+#else
+#include <unistd.h>
+#endif
+
+#include "progress.h"
+#include "signals.h"
+
+void cli_progress_init(cli_progress *p, const cli_out *out)
+{
+    memset(p, 0, sizeof(*p));
+    p->out = out;
+    p->tty = isatty(fileno(stderr)) != 0;
+    p->last_phase = -1;
+    p->last_percent = -1;
+}
+
+void cli_progress_end(cli_progress *p)
+{
+    if (p->bar_open) fputc('\n', stderr);
+    p->bar_open = false;
+}
+
+static int percent(uint64_t done, uint64_t total)
+{
+    return total ? (int)(done * 100 / total) : 100;
+}
+
+static void json_event(const dfu_progress *ev)
+{
+    json_w w;
+    jw_init(&w, stdout);
+    jw_object(&w, NULL);
+    jw_string(&w, "type", "progress");
+    jw_string(&w, "phase", dfu_phase_name(ev->phase));
+    jw_uint(&w, "done", ev->done);
+    jw_uint(&w, "total", ev->total);
+    jw_uint(&w, "overall_done", ev->overall_done);
+    jw_uint(&w, "overall_total", ev->overall_total);
+    jw_uint(&w, "step", ev->step);
+    jw_uint(&w, "steps", ev->steps);
+    jw_uint(&w, "address", ev->address);
+    jw_string(&w, "device", ev->device);
+    jw_end(&w);
+    jw_finish(&w);
+}
+
+static void bar(cli_progress *p, const dfu_progress *ev)
+{
+    int pct = percent(ev->overall_done, ev->overall_total);
+    int width = 30, filled = pct * width / 100;
+    char b[64];
+    memset(b, '#', (size_t)filled);
+    memset(b + filled, '.', (size_t)(width - filled));
+    b[width] = '\0';
+    fprintf(stderr, "\r%-7s [%s] %3d%%  %llu/%llu bytes  0x%08x", dfu_phase_name(ev->phase), b, pct,
+            (unsigned long long)ev->overall_done, (unsigned long long)ev->overall_total,
+            ev->address);
+    fflush(stderr);
+    p->bar_open = true;
+}
+
+int cli_progress_cb(const dfu_progress *ev, void *payload)
+{
+    cli_progress *p = payload;
+    if (p->out->common.json) {
+        /* One line per phase change and per percent of the whole: enough for a UI, never a
+         * flood. */
+        int pct = percent(ev->overall_done, ev->overall_total);
+        if ((int)ev->phase != p->last_phase || pct != p->last_percent) json_event(ev);
+        p->last_percent = pct;
+    } else if (!p->out->common.quiet) {
+        if (p->tty) {
+            bar(p, ev);
+        } else {
+            /* Plain lines for logs: each phase's start, quarters and end. */
+            int quarter = percent(ev->done, ev->total) / 25;
+            if ((int)ev->phase != p->last_phase || quarter != p->last_percent)
+                fprintf(stderr, "%s: %d%% (%llu of %llu bytes)\n", dfu_phase_name(ev->phase),
+                        percent(ev->done, ev->total), (unsigned long long)ev->done,
+                        (unsigned long long)ev->total);
+            p->last_percent = quarter;
+        }
+    }
+    p->last_phase = (int)ev->phase;
+    return cli_interrupted() ? 1 : 0;
+}

@@ -1,0 +1,189 @@
+/* Single operations on an open device: read, erase, mass erase, leave. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "../core/buf.h"
+#include "../core/internal.h"
+#include "../proto/proto.h"
+#include "libdfu/update.h"
+
+#define OP_RETRIES 3u
+
+static bool transient(const dfu_device *d, int rc)
+{
+    return !d->gone && (rc == DFU_ERR_TIMEOUT || rc == DFU_ERR_STALL || rc == DFU_ERR_USB ||
+                        rc == DFU_ERR_PROTOCOL);
+}
+
+static int report(dfu_device *d, dfu_progress_cb cb, void *payload, dfu_phase phase, uint64_t done,
+                  uint64_t total, uint32_t address)
+{
+    if (!cb) return DFU_OK;
+    dfu_progress p = {phase, done, total, done, total, 0, 1, address, d->info.path};
+    if (cb(&p, payload) == 0) return DFU_OK;
+    dfu_make_idle(d);
+    return dfu_err(d->ctx, DFU_ERR_CANCELLED, "cancelled at 0x%08x; the device is in dfuIDLE",
+                   address);
+}
+
+/* End of the run of sectors (groups back to back) that holds address. */
+static uint64_t region_end(const dfu_layout *l, uint32_t address)
+{
+    uint64_t end = address;
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (size_t i = 0; i < l->group_count; i++) {
+            uint64_t a = l->groups[i].address,
+                     e = a + (uint64_t)l->groups[i].count * l->groups[i].size;
+            if (a <= end && e > end) {
+                end = e;
+                grew = true;
+            }
+        }
+    }
+    return end;
+}
+
+static int read_dfuse(dfu_device *d, uint8_t *buf, uint32_t address, uint32_t len,
+                      dfu_progress_cb cb, void *payload)
+{
+    const uint32_t chunk = 16384;
+    for (uint32_t off = 0; off < len;) {
+        uint32_t n = DFU_MIN(chunk, len - off);
+        int rc;
+        for (unsigned attempt = 1;; attempt++) {
+            rc = dfuse_read(d, address + off, buf + off, n);
+            if (!rc || attempt > OP_RETRIES || !transient(d, rc)) break;
+            dfu_warn(d->ctx, "%s; retrying (%u of %u)", dfu_ctx_error(d->ctx)->message, attempt,
+                     OP_RETRIES);
+            if ((rc = dfu_make_idle(d))) break;
+        }
+        if (rc) return rc;
+        off += n;
+        if ((rc = report(d, cb, payload, DFU_PHASE_READ, off, len, address + off))) return rc;
+    }
+    return DFU_OK;
+}
+
+static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t len, dfu_progress_cb cb, void *payload)
+{
+    uint16_t xfer = d->transfer_size;
+    for (uint16_t block = 0;; block++) {
+        uint16_t want = len ? (uint16_t)DFU_MIN((uint32_t)xfer, len - (uint32_t)out->len) : xfer;
+        if (want == 0) break;
+        if (dfu_buf_reserve(out, want)) return dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
+        int n = dfu11_read_block(d, block, out->data + out->len, want);
+        if (n < 0) return n;
+        out->len += (size_t)n;
+        int rc = report(d, cb, payload, DFU_PHASE_READ, out->len, len ? len : out->len, 0);
+        if (rc) return rc;
+        if (n < want) return DFU_OK; /* a short frame: the device has no more */
+        if (out->len >= 0xFFFFFFFFu - xfer)
+            return dfu_err(d->ctx, DFU_ERR_PROTOCOL, "the device keeps sending data past 4 GiB");
+    }
+    return dfu_make_idle(d); /* we stopped before the device did: ABORT the upload */
+}
+
+int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t len,
+                    dfu_progress_cb cb, void *payload)
+{
+    if (!d->can_upload)
+        return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "%s cannot upload (its descriptor says so)",
+                       d->info.path);
+    const dfu_layout *l = dfu_device_layout(d, d->alt);
+    dfu_buf data = DFU_BUF_INIT;
+    int rc;
+    if (d->dfuse) {
+        dfu_sector s;
+        if (!l || !dfu_layout_find(l, address, &s)) {
+            return dfu_err(d->ctx, DFU_ERR_ARG,
+                           "0x%08x is not in any memory region of alternate setting %u", address,
+                           d->alt);
+        }
+        if (len == 0) len = (uint32_t)(region_end(l, address) - address);
+        if (region_end(l, address) < (uint64_t)address + len)
+            dfu_warn(d->ctx, "reading past the end of the region at 0x%08llx",
+                     (unsigned long long)region_end(l, address));
+        if (dfu_buf_reserve(&data, len)) return dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
+        rc = read_dfuse(d, data.data, address, len, cb, payload);
+        data.len = len;
+    } else {
+        rc = read_dfu11(d, &data, len, cb, payload);
+    }
+    dfu_image *img = NULL;
+    if (!rc && dfu_image_new(&img)) rc = dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
+    if (!rc) rc = dfu_image_add_target(img, d->dfuse ? d->alt : -1, l ? l->name : NULL, NULL);
+    if (!rc) rc = dfu_image_add_data(d->ctx, img, 0, address, data.data, data.len);
+    dfu_buf_free(&data);
+    if (rc) {
+        dfu_image_free(img);
+        return rc;
+    }
+    *out = img;
+    return DFU_OK;
+}
+
+int dfu_device_erase(dfu_device *d, uint32_t address, uint32_t len, dfu_progress_cb cb,
+                     void *payload)
+{
+    if (!d->dfuse)
+        return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED,
+                       "DFU 1.1 devices erase by themselves while they are written; only DfuSe "
+                       "devices take erase commands");
+    const dfu_layout *l = dfu_device_layout(d, d->alt);
+    if (!l)
+        return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "alternate setting %u has no layout", d->alt);
+    uint64_t end = (uint64_t)address + (len ? len : 1);
+    /* Check every sector first: nothing is erased if any of them may not be. */
+    for (uint64_t a = address; a < end;) {
+        dfu_sector s;
+        if (!dfu_layout_find(l, (uint32_t)a, &s))
+            return dfu_err(d->ctx, DFU_ERR_REFUSED, "0x%08llx is outside every memory region",
+                           (unsigned long long)a);
+        if (!(s.access & DFU_MEM_ERASABLE))
+            return dfu_err(d->ctx, DFU_ERR_REFUSED,
+                           "the sector 0x%08x-0x%08x is not erasable (the device protects it)",
+                           s.address, s.address + s.size - 1);
+        a = (uint64_t)s.address + s.size;
+    }
+    uint64_t first = 0, total = 0;
+    for (uint64_t a = address; a < end;) {
+        dfu_sector s;
+        dfu_layout_find(l, (uint32_t)a, &s);
+        if (!total) first = s.address;
+        total = (uint64_t)s.address + s.size - first;
+        a = (uint64_t)s.address + s.size;
+    }
+    for (uint64_t a = address; a < end;) {
+        dfu_sector s;
+        dfu_layout_find(l, (uint32_t)a, &s);
+        int rc;
+        for (unsigned attempt = 1;; attempt++) {
+            rc = dfuse_erase_page(d, s.address, s.size);
+            if (!rc || attempt > OP_RETRIES || !transient(d, rc)) break;
+            if ((rc = dfu_make_idle(d))) break;
+        }
+        if (rc) return rc;
+        a = (uint64_t)s.address + s.size;
+        if ((rc = report(d, cb, payload, DFU_PHASE_ERASE, a - first, total, s.address))) return rc;
+    }
+    return DFU_OK;
+}
+
+int dfu_device_mass_erase(dfu_device *d)
+{
+    if (!d->dfuse) return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "mass erase is a DfuSe command");
+    return dfuse_mass_erase(d);
+}
+
+int dfu_device_read_unprotect(dfu_device *d)
+{
+    if (!d->dfuse) return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "read unprotect is a DfuSe command");
+    return dfuse_read_unprotect(d);
+}
+
+int dfu_device_leave(dfu_device *d, const uint32_t *address)
+{
+    if (d->dfuse) return dfuse_leave(d, address);
+    return dfu_device_reset(d);
+}

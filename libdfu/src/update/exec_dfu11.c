@@ -1,0 +1,103 @@
+/*
+ * DFU 1.1 steps. The device places blocks itself, in order (many ignore wBlockNum), so a block
+ * cannot be retried on its own: after a transient failure the whole download starts again from
+ * dfuIDLE.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/internal.h"
+#include "exec_internal.h"
+
+static uint16_t block_after(const dfu_exec *x, uint32_t size)
+{
+    uint32_t xfer = x->dev->transfer_size;
+    return (uint16_t)((size + xfer - 1) / xfer); /* wraps at 65536, as the spec says */
+}
+
+static int download(dfu_exec *x, const dfu_step *s)
+{
+    uint16_t xfer = x->dev->transfer_size;
+    uint16_t block = 0;
+    for (uint32_t off = 0; off < s->size; block++) {
+        uint16_t n = (uint16_t)DFU_MIN((uint32_t)xfer, s->size - off);
+        int rc = dfu11_write_block(x->dev, block, x->buf + off, n);
+        if (rc) return rc;
+        off += n;
+        x->res->written_bytes += n;
+        dfu_exec_progress(x, DFU_PHASE_WRITE, off, s->size, s->address + off);
+        if (x->cancel && off < s->size) return DFU_ERR_CANCELLED;
+    }
+    return DFU_OK;
+}
+
+int dfu_exec_dfu11_write(dfu_exec *x, size_t i)
+{
+    const dfu_step *s = &x->plan->steps[i];
+    int rc = dfu_exec_reserve(x, s->size);
+    if (rc) return rc;
+    dfu_exec_data(x, s->alt, s->address, x->buf, s->size);
+    for (unsigned attempt = 1;; attempt++) {
+        rc = download(x, s);
+        if (!rc || attempt > x->retries || !dfu_exec_transient(x, rc)) return rc;
+        x->res->retries++;
+        dfu_warn(x->ctx, "%s; starting the download again (%u of %u)",
+                 dfu_ctx_error(x->ctx)->message, attempt, x->retries);
+        x->res->written_bytes = 0;
+        if ((rc = dfu_make_idle(x->dev))) return rc;
+    }
+}
+
+static int upload(dfu_exec *x, uint8_t *got, uint32_t size)
+{
+    uint16_t xfer = x->dev->transfer_size;
+    uint32_t have = 0;
+    for (uint16_t block = 0; have < size; block++) {
+        int n = dfu11_read_block(x->dev, block, got + have,
+                                 (uint16_t)DFU_MIN((uint32_t)xfer, size - have));
+        if (n < 0) return n;
+        have += (uint32_t)n;
+        dfu_exec_progress(x, DFU_PHASE_VERIFY, have, size, 0);
+        if (n < xfer && have < size) break; /* a short frame ends the upload */
+    }
+    if (have < size)
+        return dfu_err(x->ctx, DFU_ERR_VERIFY,
+                       "verify: the device returned %u bytes, the image has %u", have, size);
+    return dfu_make_idle(x->dev); /* end the upload: dfuUPLOAD-IDLE -> dfuIDLE */
+}
+
+int dfu_exec_dfu11_verify(dfu_exec *x, size_t i)
+{
+    const dfu_step *s = &x->plan->steps[i];
+    int rc = dfu_exec_reserve(x, 2u * s->size);
+    if (rc) return rc;
+    uint8_t *want = x->buf, *got = x->buf + s->size;
+    dfu_exec_data(x, s->alt, s->address, want, s->size);
+    for (unsigned attempt = 1;; attempt++) {
+        rc = dfu_make_idle(x->dev); /* after the download: ABORT to dfuIDLE, where UPLOAD works */
+        if (!rc) rc = upload(x, got, s->size);
+        if (!rc || attempt > x->retries || !dfu_exec_transient(x, rc)) break;
+        x->res->retries++;
+        dfu_warn(x->ctx, "%s; reading again (%u of %u)", dfu_ctx_error(x->ctx)->message, attempt,
+                 x->retries);
+    }
+    if (!rc) rc = dfu_exec_compare(x, s->address, got, want, s->size);
+    if (!rc) x->res->verified_bytes += s->size;
+    return rc;
+}
+
+int dfu_exec_dfu11_manifest(dfu_exec *x, size_t i)
+{
+    /* The zero-length download continues the block numbering of the data before it. */
+    uint32_t size = 0;
+    for (size_t j = 0; j < i; j++)
+        if (x->plan->steps[j].kind == DFU_STEP_WRITE) size = x->plan->steps[j].size;
+    return dfu11_manifest(x->dev, block_after(x, size));
+}
+
+int dfu_exec_dfu11_leave(dfu_exec *x, size_t i)
+{
+    (void)i;
+    return dfu_device_reset(x->dev);
+}

@@ -1,0 +1,258 @@
+/*
+ * DfuSe steps: erase, write, verify, leave. One Set Address per contiguous run, then
+ * incrementing block numbers. A block that fails transiently is retried after bringing the
+ * device back to dfuIDLE; when the device can upload, the block is read first, because the
+ * device may have written it and only the answer was lost (re-programming flash that is not
+ * erased fails on parts with ECC, and on the others silently ANDs the bits).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/internal.h"
+#include "exec_internal.h"
+
+/* Internal outcome: the block is half-written; its sector must be erased again. */
+#define NEED_REERASE 1
+
+static uint32_t next_address(const dfu_exec *x)
+{
+    return x->pointer + (x->next_block - DFUSE_FIRST_DATA_BLOCK) * x->dev->transfer_size;
+}
+
+static void warn_retry(dfu_exec *x, const char *what, unsigned attempt)
+{
+    x->res->retries++;
+    dfu_warn(x->ctx, "%s failed: %s; retrying (%u of %u)", what, dfu_ctx_error(x->ctx)->message,
+             attempt, x->retries);
+}
+
+/* Runs op until it succeeds, fails for good, or the retries run out. */
+#define WITH_RETRIES(x, what, op)                                                                  \
+    do {                                                                                           \
+        for (unsigned attempt_ = 1;; attempt_++) {                                                 \
+            rc = (op);                                                                             \
+            if (!rc || attempt_ > (x)->retries || !dfu_exec_transient((x), rc)) break;             \
+            warn_retry((x), (what), attempt_);                                                     \
+            (x)->pointer_valid = false;                                                            \
+            if ((rc = dfu_make_idle((x)->dev))) break;                                             \
+        }                                                                                          \
+    } while (0)
+
+static bool all_erased(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != 0xFF) return false;
+    return true;
+}
+
+/* After a failed write: did the block land? 0 yes, NEED_REERASE half, or an error to retry. */
+static int inspect_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint16_t n)
+{
+    uint8_t got[4096];
+    if (!x->dev->can_upload || n > sizeof(got)) return DFU_ERR_GENERIC;
+    int rc = dfuse_read(x->dev, address, got, n);
+    if (rc) return rc;
+    if (memcmp(got, data, n) == 0) return DFU_OK;
+    return all_erased(got, n) ? DFU_ERR_GENERIC : NEED_REERASE;
+}
+
+static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint16_t n)
+{
+    int rc = DFU_OK;
+    for (unsigned attempt = 1;; attempt++) {
+        if (!x->pointer_valid || next_address(x) != address) {
+            WITH_RETRIES(x, "set address", dfuse_set_address(x->dev, address));
+            if (rc) return rc;
+            x->pointer = address;
+            x->next_block = DFUSE_FIRST_DATA_BLOCK;
+            x->pointer_valid = true;
+        }
+        rc = dfuse_write_block(x->dev, (uint16_t)x->next_block, data, n, address);
+        if (!rc) {
+            x->next_block++;
+            /* A short block breaks pointer + (block - 2) * size; block numbers must not wrap. */
+            if (n != x->dev->transfer_size || x->next_block > 0xffff) x->pointer_valid = false;
+            return DFU_OK;
+        }
+        if (attempt > x->retries || !dfu_exec_transient(x, rc)) return rc;
+        char what[64];
+        snprintf(what, sizeof(what), "writing 0x%08x", address);
+        warn_retry(x, what, attempt);
+        x->pointer_valid = false;
+        if ((rc = dfu_make_idle(x->dev))) return rc;
+        int seen = inspect_block(x, address, data, n);
+        if (seen == DFU_OK) {
+            dfu_info(x->ctx, "0x%08x: the block had been written; only the answer was lost",
+                     address);
+            return DFU_OK;
+        }
+        if (seen == NEED_REERASE) return NEED_REERASE;
+    }
+}
+
+static int write_range(dfu_exec *x, size_t step, uint32_t address, uint32_t size, bool report)
+{
+    const dfu_step *s = &x->plan->steps[step];
+    int rc = dfu_exec_reserve(x, size);
+    if (rc) return rc;
+    dfu_exec_data(x, s->alt, address, x->buf, size);
+    uint16_t xfer = x->dev->transfer_size;
+    for (uint32_t off = 0; off < size;) {
+        uint16_t n = (uint16_t)DFU_MIN((uint32_t)xfer, size - off);
+        rc = write_block(x, address + off, x->buf + off, n);
+        if (rc) return rc;
+        off += n;
+        x->res->written_bytes += n;
+        if (report) {
+            dfu_exec_progress(x, DFU_PHASE_WRITE, off, size, address + off);
+            if (x->cancel && off < size) return DFU_ERR_CANCELLED;
+        }
+    }
+    return DFU_OK;
+}
+
+static int erase_sector(dfu_exec *x, uint32_t address, uint32_t size)
+{
+    int rc;
+    char what[64];
+    snprintf(what, sizeof(what), "erasing 0x%08x", address);
+    WITH_RETRIES(x, what, dfuse_erase_page(x->dev, address, size));
+    x->pointer_valid = false;
+    if (!rc) {
+        x->res->erased_bytes += size;
+        x->res->sectors_erased++;
+    }
+    return rc;
+}
+
+/* A block came out half-written: erase its sector again and rewrite everything this update put
+ * there so far. */
+static int reerase(dfu_exec *x, size_t step)
+{
+    const dfu_step *s = &x->plan->steps[step];
+    const dfu_layout *l = dfu_device_layout(x->dev, s->alt);
+    dfu_sector sec;
+    if (!l || !dfu_layout_find(l, s->address, &sec))
+        return dfu_err(x->ctx, DFU_ERR_DEVICE,
+                       "0x%08x: a block was half written and its sector "
+                       "is unknown",
+                       s->address);
+    dfu_warn(x->ctx, "0x%08x: a block was half written; erasing its sector 0x%08x again",
+             s->address, sec.address);
+    int rc = erase_sector(x, sec.address, sec.size);
+    for (size_t j = 0; j <= step && !rc; j++) {
+        const dfu_step *w = &x->plan->steps[j];
+        if (w->kind != DFU_STEP_WRITE || w->alt != s->alt || x->skip[j]) continue;
+        if (w->address < sec.address || w->address >= sec.address + sec.size) continue;
+        rc = write_range(x, j, w->address, w->size, false);
+        if (rc == NEED_REERASE)
+            rc = dfu_err(x->ctx, DFU_ERR_DEVICE,
+                         "0x%08x: the block could not be written even after erasing its sector "
+                         "again",
+                         w->address);
+    }
+    return rc;
+}
+
+int dfu_exec_dfuse_erase(dfu_exec *x, size_t i)
+{
+    const dfu_step *s = &x->plan->steps[i];
+    return erase_sector(x, s->address, s->size);
+}
+
+int dfu_exec_dfuse_mass_erase(dfu_exec *x, size_t i)
+{
+    (void)i;
+    int rc;
+    WITH_RETRIES(x, "mass erase", dfuse_mass_erase(x->dev));
+    x->pointer_valid = false;
+    return rc;
+}
+
+int dfu_exec_dfuse_write(dfu_exec *x, size_t i)
+{
+    const dfu_step *s = &x->plan->steps[i];
+    int rc = write_range(x, i, s->address, s->size, true);
+    return rc == NEED_REERASE ? reerase(x, i) : rc;
+}
+
+/* Reads [address, address + len) into buf, retrying transient failures. */
+static int read_range(dfu_exec *x, uint32_t address, uint8_t *buf, uint32_t len)
+{
+    int rc;
+    char what[64];
+    snprintf(what, sizeof(what), "reading 0x%08x", address);
+    WITH_RETRIES(x, what, dfuse_read(x->dev, address, buf, len));
+    x->pointer_valid = false;
+    return rc;
+}
+
+int dfu_exec_dfuse_verify(dfu_exec *x, size_t i)
+{
+    const dfu_step *s = &x->plan->steps[i];
+    int rc = dfu_exec_reserve(x, 2u * s->size);
+    if (rc) return rc;
+    uint8_t *want = x->buf, *got = x->buf + s->size;
+    dfu_exec_data(x, s->alt, s->address, want, s->size);
+    const uint32_t chunk = 16384;
+    for (uint32_t off = 0; off < s->size;) {
+        uint32_t n = DFU_MIN(chunk, s->size - off);
+        if ((rc = read_range(x, s->address + off, got + off, n))) return rc;
+        if ((rc = dfu_exec_compare(x, s->address + off, got + off, want + off, n))) return rc;
+        off += n;
+        x->res->verified_bytes += n;
+        dfu_exec_progress(x, DFU_PHASE_VERIFY, off, s->size, s->address + off);
+        if (x->cancel && off < s->size) return DFU_ERR_CANCELLED;
+    }
+    return DFU_OK;
+}
+
+int dfu_exec_dfuse_leave(dfu_exec *x, size_t i)
+{
+    const dfu_step *s = &x->plan->steps[i];
+    return dfuse_leave(x->dev, &s->address);
+}
+
+/* Does the device already hold what the writes of this sector would put there? */
+static int sector_matches(dfu_exec *x, const dfu_step *erase, bool *same)
+{
+    *same = true;
+    for (size_t j = 0; j < x->plan->count && *same; j++) {
+        const dfu_step *w = &x->plan->steps[j];
+        if (w->kind != DFU_STEP_WRITE || w->alt != erase->alt || w->address < erase->address ||
+            w->address >= erase->address + erase->size)
+            continue;
+        int rc = dfu_exec_reserve(x, 2u * w->size);
+        if (rc) return rc;
+        dfu_exec_data(x, w->alt, w->address, x->buf, w->size);
+        if ((rc = read_range(x, w->address, x->buf + w->size, w->size))) return rc;
+        *same = memcmp(x->buf, x->buf + w->size, w->size) == 0;
+    }
+    return DFU_OK;
+}
+
+int dfu_exec_dfuse_diff(dfu_exec *x)
+{
+    if (!x->dev->can_upload) {
+        dfu_warn(x->ctx, "the device cannot upload: writing every sector (no differential)");
+        return DFU_OK;
+    }
+    for (size_t i = 0; i < x->plan->count; i++) {
+        const dfu_step *e = &x->plan->steps[i];
+        if (e->kind != DFU_STEP_ERASE) continue;
+        dfu_exec_progress(x, DFU_PHASE_READ, 0, e->size, e->address);
+        bool same;
+        int rc = dfu_device_set_alt(x->dev, e->alt);
+        if (!rc) rc = sector_matches(x, e, &same);
+        if (rc) return rc;
+        if (!same) continue;
+        x->skip[i] = true;
+        for (size_t j = 0; j < x->plan->count; j++) {
+            const dfu_step *w = &x->plan->steps[j];
+            if (w->kind == DFU_STEP_WRITE && w->alt == e->alt && w->address >= e->address &&
+                w->address < e->address + e->size)
+                x->skip[j] = true;
+        }
+    }
+    return DFU_OK;
+}

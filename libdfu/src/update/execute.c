@@ -1,0 +1,184 @@
+/* Executing a plan step by step, with progress, cancellation and a result summary. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/internal.h"
+#include "../image/image_internal.h"
+#include "exec_internal.h"
+
+const char *dfu_phase_name(dfu_phase phase)
+{
+    static const char *const names[] = {"connect", "read",  "erase", "write",
+                                        "verify",  "leave", "done"};
+    return (unsigned)phase < DFU_ARRAY_SIZE(names) ? names[phase] : "unknown";
+}
+
+void dfu_exec_data(const dfu_exec *x, int alt, uint32_t address, uint8_t *out, size_t len)
+{
+    size_t t = (size_t)alt < x->plan->alt_count ? x->plan->alt_target[alt] : SIZE_MAX;
+    dfu_image_read(x->plan->image, t, address, out, len, 0xFF);
+}
+
+void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t total,
+                       uint32_t address)
+{
+    dfu_progress *p = &x->prog;
+    p->phase = phase;
+    p->done = done;
+    p->total = total;
+    p->address = address;
+    if (x->plan->opts.progress && x->plan->opts.progress(p, x->plan->opts.payload) != 0)
+        x->cancel = true;
+}
+
+bool dfu_exec_transient(const dfu_exec *x, int rc)
+{
+    if (x->dev->gone) return false;
+    if (rc == DFU_ERR_TIMEOUT || rc == DFU_ERR_STALL || rc == DFU_ERR_USB || rc == DFU_ERR_PROTOCOL)
+        return true;
+    if (rc != DFU_ERR_DEVICE) return false;
+    /* A status that can be a glitch is worth one more try; these never are. */
+    int status = dfu_ctx_error(x->ctx)->dfu_status;
+    return status != DFU_STATUS_ERR_VENDOR && status != DFU_STATUS_ERR_TARGET &&
+           status != DFU_STATUS_ERR_ADDRESS;
+}
+
+int dfu_exec_reserve(dfu_exec *x, size_t n)
+{
+    if (n <= x->buf_size) return DFU_OK;
+    uint8_t *p = realloc(x->buf, n);
+    if (!p) return dfu_err(x->ctx, DFU_ERR_NOMEM, "out of memory");
+    x->buf = p;
+    x->buf_size = n;
+    return DFU_OK;
+}
+
+int dfu_exec_compare(dfu_exec *x, uint32_t address, const uint8_t *got, const uint8_t *want,
+                     size_t len)
+{
+    size_t first = SIZE_MAX, last = 0, count = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (got[i] == want[i]) continue;
+        if (first == SIZE_MAX) first = i;
+        last = i;
+        count++;
+    }
+    if (!count) return DFU_OK;
+    return dfu_err(x->ctx, DFU_ERR_VERIFY,
+                   "verify: 0x%08x holds 0x%02x where the image has 0x%02x (%zu byte%s differ "
+                   "in 0x%08x-0x%08x)",
+                   address + (uint32_t)first, got[first], want[first], count, count == 1 ? "" : "s",
+                   address + (uint32_t)first, address + (uint32_t)last);
+}
+
+static dfu_phase phase_of(dfu_step_kind k)
+{
+    switch (k) {
+    case DFU_STEP_ERASE:
+    case DFU_STEP_MASS_ERASE: return DFU_PHASE_ERASE;
+    case DFU_STEP_WRITE: return DFU_PHASE_WRITE;
+    case DFU_STEP_VERIFY: return DFU_PHASE_VERIFY;
+    default: return DFU_PHASE_LEAVE;
+    }
+}
+
+static int run_step(dfu_exec *x, size_t i)
+{
+    const dfu_step *s = &x->plan->steps[i];
+    if (s->kind != DFU_STEP_LEAVE || x->plan->dfuse) {
+        int rc = dfu_device_set_alt(x->dev, s->alt);
+        if (rc) return rc;
+    }
+    if (x->plan->dfuse) {
+        switch (s->kind) {
+        case DFU_STEP_ERASE: return dfu_exec_dfuse_erase(x, i);
+        case DFU_STEP_MASS_ERASE: return dfu_exec_dfuse_mass_erase(x, i);
+        case DFU_STEP_WRITE: return dfu_exec_dfuse_write(x, i);
+        case DFU_STEP_VERIFY: return dfu_exec_dfuse_verify(x, i);
+        case DFU_STEP_LEAVE: return dfu_exec_dfuse_leave(x, i);
+        default: break;
+        }
+    } else {
+        switch (s->kind) {
+        case DFU_STEP_WRITE: return dfu_exec_dfu11_write(x, i);
+        case DFU_STEP_VERIFY: return dfu_exec_dfu11_verify(x, i);
+        case DFU_STEP_MANIFEST: return dfu_exec_dfu11_manifest(x, i);
+        case DFU_STEP_LEAVE: return dfu_exec_dfu11_leave(x, i);
+        default: break;
+        }
+    }
+    return dfu_err(x->ctx, DFU_ERR_UNSUPPORTED, "step %zu (%s) does not apply to this device", i,
+                   dfu_step_kind_name(s->kind));
+}
+
+static uint64_t weight(const dfu_step *s)
+{
+    return (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) ? 0 : s->size;
+}
+
+/* Stops at a block boundary with the device in dfuIDLE, so the next session finds it clean. */
+static int cancelled(dfu_exec *x)
+{
+    if (!x->dev->gone) dfu_make_idle(x->dev);
+    return dfu_err(x->ctx, DFU_ERR_CANCELLED,
+                   "cancelled after %llu of %llu bytes; the device is back in dfuIDLE",
+                   (unsigned long long)x->prog.overall_done,
+                   (unsigned long long)x->prog.overall_total);
+}
+
+int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result)
+{
+    dfu_update_result scratch;
+    dfu_exec x = {0};
+    x.plan = plan;
+    x.dev = plan->dev;
+    x.ctx = plan->ctx;
+    x.res = result ? result : &scratch;
+    memset(x.res, 0, sizeof(*x.res));
+    x.retries = plan->opts.retries ? plan->opts.retries : 3;
+    if (!x.dev) return dfu_err(x.ctx, DFU_ERR_ARG, "this plan was made without a device");
+    if (x.dev->gone)
+        return dfu_err(x.ctx, DFU_ERR_DISCONNECTED, "the device has left; open it again");
+    x.skip = calloc(plan->count ? plan->count : 1, sizeof(*x.skip));
+    if (!x.skip) return dfu_err(x.ctx, DFU_ERR_NOMEM, "out of memory");
+    uint64_t start = dfu_clock_now(x.dev->clock);
+    x.prog.steps = plan->count;
+    x.prog.device = x.dev->info.path;
+    for (size_t i = 0; i < plan->count; i++) x.prog.overall_total += weight(&plan->steps[i]);
+
+    int rc = dfu_make_idle(x.dev);
+    if (!rc && plan->opts.differential && plan->dfuse) rc = dfu_exec_dfuse_diff(&x);
+    bool verified_any = false, verify_planned = false;
+    for (size_t i = 0; i < plan->count && !rc; i++) {
+        const dfu_step *s = &plan->steps[i];
+        x.prog.step = i;
+        if (s->kind == DFU_STEP_VERIFY) verify_planned = true;
+        if (x.skip[i]) {
+            if (s->kind == DFU_STEP_WRITE) x.res->skipped_bytes += s->size;
+            if (s->kind == DFU_STEP_ERASE) x.res->sectors_skipped++;
+            x.prog.overall_done += weight(s);
+            continue;
+        }
+        dfu_exec_progress(&x, phase_of(s->kind), 0, s->size, s->address);
+        if (x.cancel) {
+            rc = cancelled(&x);
+            break;
+        }
+        rc = run_step(&x, i);
+        if (!rc) {
+            x.prog.overall_done += weight(s);
+            dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address);
+            if (s->kind == DFU_STEP_VERIFY) verified_any = true;
+            if (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) x.res->left = true;
+        } else if (rc == DFU_ERR_CANCELLED) {
+            rc = cancelled(&x);
+        }
+        if (!rc && x.cancel && i + 1 < plan->count) rc = cancelled(&x);
+    }
+    x.res->verified = !rc && verify_planned && verified_any;
+    x.res->elapsed_us = dfu_clock_now(x.dev->clock) - start;
+    if (!rc) dfu_exec_progress(&x, DFU_PHASE_DONE, x.prog.overall_total, x.prog.overall_total, 0);
+    free(x.skip);
+    free(x.buf);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/* Planning for an open device: describe it (layouts, capabilities, quirks) and plan. */
+#include <stdlib.h>
+
+#include "../core/internal.h"
+#include "../proto/proto.h"
+#include "plan_internal.h"
+
+int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
+                 const dfu_update_options *opts)
+{
+    if (!out || !dev || !img) return dfu_err(ctx, DFU_ERR_ARG, "dfu_plan_new: missing argument");
+    size_t n = 0;
+    for (size_t i = 0; i < dev->info.alt_count; i++)
+        if ((size_t)dev->info.alts[i].alt + 1 > n) n = (size_t)dev->info.alts[i].alt + 1;
+    const dfu_layout **layouts = calloc(n ? n : 1, sizeof(*layouts));
+    const char **names = calloc(n ? n : 1, sizeof(*names));
+    if (!layouts || !names) {
+        free(layouts);
+        free(names);
+        return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    }
+    for (size_t i = 0; i < dev->info.alt_count; i++) {
+        if (dev->info.alts[i].interface != dev->interface) continue;
+        layouts[dev->info.alts[i].alt] = dev->layouts[i];
+        names[dev->info.alts[i].alt] = dev->info.alts[i].name;
+    }
+    dfu_plan_device d = {
+        .dfuse = dev->dfuse,
+        .can_upload = dev->can_upload,
+        .manifestation_tolerant =
+            (dev->info.func.attributes & DFU_ATTR_MANIFESTATION_TOLERANT) != 0,
+        .verify_before_manifest = dev->quirks.verify_before_manifest,
+        .transfer_size = dev->transfer_size,
+        .default_alt = dev->alt,
+        .alt_count = n,
+        .layouts = layouts,
+        .alt_names = names,
+        .has_app_base = dev->quirks.has_app_base,
+        .app_base = dev->quirks.app_base,
+        .ram_start = dev->quirks.ram_start,
+        .ram_end = dev->quirks.ram_end,
+    };
+    int rc = dfu_plan_build(out, ctx, &d, img, opts);
+    if (!rc) {
+        (*out)->dev = dev;
+        /* The description points at the device's layouts; keep only what outlives this call. */
+        (*out)->desc.layouts = NULL;
+        (*out)->desc.alt_names = NULL;
+    }
+    free(layouts);
+    free(names);
+    return rc;
+}
