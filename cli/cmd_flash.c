@@ -4,13 +4,15 @@
 
 #include "commands.h"
 #include "device_opts.h"
+#include "journal_dir.h"
 #include "plan_output.h"
 #include "progress.h"
 #include "signals.h"
 
 typedef struct flash_opts {
     cli_device_opts dev;
-    const char *format, *order;
+    const char *format, *order, *journal_dir;
+    bool no_journal;
     uint32_t address, retries;
     bool has_address, no_verify, force, mass_erase, no_leave, dry_run, diff;
 } flash_opts;
@@ -43,6 +45,24 @@ static int place_raw(cli_out *out, const char *path, const flash_opts *o, dfu_de
     return load(out, path, o, base, img);
 }
 
+/* After a failure: if a journal was kept, say the one command that finishes the update. */
+static void hint_recover(const cli_out *out, dfu_device *dev, const char *jdir,
+                         const char *selector)
+{
+    dfu_ctx *scratch;
+    if (dfu_ctx_new(&scratch)) return;
+    dfu_journal *j;
+    if (dfu_journal_open(&j, scratch, jdir, dfu_device_get_info(dev)->path) == DFU_OK) {
+        fprintf(stderr,
+                "dfuctl flash: the update is incomplete; the device is in a known state and the "
+                "journal is kept. Finish it with:\n  dfuctl recover -d '%s'%s%s\n",
+                *selector ? selector : dfu_journal_selector(j), out->common.json ? " --json" : "",
+                "");
+        dfu_journal_free(j);
+    }
+    dfu_ctx_free(scratch);
+}
+
 static int run(cli_out *out, const char *path, flash_opts *o)
 {
     dfu_image *img = NULL;
@@ -65,6 +85,12 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     uo.order = (o->order && strcmp(o->order, "linear") == 0) ? DFU_ORDER_LINEAR : DFU_ORDER_SAFE;
     uo.progress = cli_progress_cb;
     uo.payload = &prog;
+    char jdir[1024], selector[1024];
+    cli_journal_dir(o->journal_dir, jdir, sizeof(jdir));
+    cli_recover_selector(o->dev.device, selector, sizeof(selector));
+    if (!o->no_journal) uo.journal_dir = jdir;
+    if (o->dev.device && strncmp(o->dev.device, "sim:", 4) == 0) uo.selector = selector;
+    uo.image_path = path;
     int rc = dfu_plan_new(&plan, out->ctx, dev, img, &uo);
     if (rc) {
         code = cli_report_error(out, rc, EXIT_OK);
@@ -84,6 +110,7 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     cli_progress_end(&prog);
     code = rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
     cli_print_result(out, dev, path, &result, rc, code);
+    if (rc && !o->no_journal) hint_recover(out, dev, jdir, selector);
 done:
     dfu_plan_free(plan);
     dfu_device_close(dev);
@@ -109,6 +136,10 @@ int cmd_flash(int argc, char **argv)
          "safe (default): the vector table's sector is erased first and written last"},
         {"diff", 0, OPT_FLAG, &o.diff, NULL, NULL, "skip sectors that already hold the image"},
         {"retries", 0, OPT_U32, &o.retries, NULL, "N", "attempts per block (default 3)"},
+        {"journal-dir", 0, OPT_STRING, &o.journal_dir, NULL, "DIR",
+         "where to keep the recovery journal (default: $DFU_JOURNAL_DIR or the user's state "
+         "directory)"},
+        {"no-journal", 0, OPT_FLAG, &o.no_journal, NULL, NULL, "keep no recovery journal"},
         {"dry-run", 'n', OPT_FLAG, &o.dry_run, NULL, NULL,
          "print the plan (with --json: as JSON) and change nothing"},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},

@@ -21,6 +21,7 @@ int cmd_unprotect(int argc, char **argv);
 int cmd_detach(int argc, char **argv);
 int cmd_leave(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
+int cmd_recover(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 
 #endif

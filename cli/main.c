@@ -17,6 +17,7 @@ static const cli_command commands[] = {
     {"detach", cmd_detach, "bring a device from its application into DFU mode"},
     {"leave", cmd_leave, "leave DFU mode and start the firmware"},
     {"reset", cmd_reset, "USB-reset a device"},
+    {"recover", cmd_recover, "finish an interrupted update"},
     {"list", cmd_list, "list DFU devices, their alternate settings and memory layouts"},
 };
 

@@ -143,6 +143,11 @@ DFU_API int dfu_image_clone(dfu_image **out, const dfu_image *img);
 /* True when both have the same targets (alt, name) and the same bytes at the same addresses. */
 DFU_API bool dfu_image_equal(const dfu_image *a, const dfu_image *b);
 
+/* SHA-256 over every target's segments in order (address and size as 32-bit little-endian,
+ * then the bytes): the same data at the same addresses gives the same digest, whatever the file
+ * format, target names or alternate settings. */
+DFU_API void dfu_image_digest(const dfu_image *img, uint8_t out[32]);
+
 /* Frees memory that libdfu allocated for the caller. */
 DFU_API void dfu_free(void *p);
 

@@ -10,5 +10,6 @@
 #include "device.h"
 #include "sim.h"
 #include "update.h"
+#include "journal.h"
 
 #endif

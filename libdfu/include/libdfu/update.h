@@ -95,7 +95,9 @@ typedef struct dfu_update_options {
     unsigned retries;        /* attempts per block after a transient failure (0: 3) */
     int alt;                 /* alternate setting for images without targets (-1: the device's) */
     bool verify_only;        /* only compare the device with the image (dfuctl verify) */
-    const char *journal_dir; /* where to keep the recovery journal (NULL: none) */
+    const char *journal_dir; /* where to keep the recovery journal (NULL: none); journal.h */
+    const char *selector;    /* journal: how to reach the device again (default "path=PORT") */
+    const char *image_path;  /* journal: the file the image came from, for the record */
     dfu_progress_cb progress;
     void *payload;
 } dfu_update_options;
@@ -104,7 +106,7 @@ typedef struct dfu_update_options {
 #define DFU_UPDATE_OPTIONS_INIT                                                                    \
     {                                                                                              \
         DFU_UPDATE_OPTIONS_VERSION, false, false, false, false, DFU_ORDER_SAFE, false, 0, -1,      \
-            false, NULL, NULL, NULL                                                                \
+            false, NULL, NULL, NULL, NULL, NULL                                                    \
     }
 
 typedef struct dfu_plan dfu_plan;

@@ -2,4 +2,5 @@ target_sources(dfu_objects PRIVATE
   src/core/buf.c
   src/core/ctx.c
   src/core/file.c
-  src/core/names.c)
+  src/core/names.c
+  src/core/sha256.c)

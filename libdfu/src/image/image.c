@@ -2,7 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/bytes.h"
 #include "../core/internal.h"
+#include "../core/sha256.h"
 #include "image_internal.h"
 
 int dfu_image_new(dfu_image **out)
@@ -260,4 +262,21 @@ bool dfu_image_equal(const dfu_image *a, const dfu_image *b)
         }
     }
     return true;
+}
+
+void dfu_image_digest(const dfu_image *img, uint8_t out[32])
+{
+    dfu_sha256 h;
+    dfu_sha256_init(&h);
+    for (size_t t = 0; t < img->count; t++) {
+        for (size_t i = 0; i < img->targets[t].count; i++) {
+            const dfu_seg *s = &img->targets[t].segs[i];
+            uint8_t head[8];
+            dfu_put_le32(head, s->address);
+            dfu_put_le32(head + 4, s->size);
+            dfu_sha256_update(&h, head, sizeof(head));
+            dfu_sha256_update(&h, s->data, s->size);
+        }
+    }
+    dfu_sha256_final(&h, out);
 }

@@ -23,6 +23,9 @@ typedef struct dfu_exec {
     size_t buf_size;
 } dfu_exec;
 
+/* dfu_plan_execute with steps already known to be done (recovery); skip may be NULL. */
+int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const bool *skip);
+
 /* Bytes of the plan's image for alternate setting alt, [address, address + len). */
 void dfu_exec_data(const dfu_exec *x, int alt, uint32_t address, uint8_t *out, size_t len);
 /* Reports progress for the current phase; sets x->cancel when the callback asks to stop. */

@@ -5,6 +5,7 @@
 #include "../core/internal.h"
 #include "../image/image_internal.h"
 #include "exec_internal.h"
+#include "journal_internal.h"
 
 const char *dfu_phase_name(dfu_phase phase)
 {
@@ -128,6 +129,11 @@ static int cancelled(dfu_exec *x)
 
 int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result)
 {
+    return dfu_plan_execute_skipping(plan, result, NULL);
+}
+
+int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const bool *skip)
+{
     dfu_update_result scratch;
     dfu_exec x = {0};
     x.plan = plan;
@@ -141,6 +147,8 @@ int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result)
         return dfu_err(x.ctx, DFU_ERR_DISCONNECTED, "the device has left; open it again");
     x.skip = calloc(plan->count ? plan->count : 1, sizeof(*x.skip));
     if (!x.skip) return dfu_err(x.ctx, DFU_ERR_NOMEM, "out of memory");
+    if (skip) memcpy(x.skip, skip, plan->count * sizeof(*x.skip));
+    dfu_journal *journal = NULL;
     uint64_t start = dfu_clock_now(x.dev->clock);
     x.prog.steps = plan->count;
     x.prog.device = x.dev->info.path;
@@ -148,6 +156,9 @@ int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result)
 
     int rc = dfu_make_idle(x.dev);
     if (!rc && plan->opts.differential && plan->dfuse) rc = dfu_exec_dfuse_diff(&x);
+    /* Before the first erase: what is being done, in case it is interrupted. */
+    if (!rc && plan->opts.journal_dir && !plan->opts.verify_only)
+        rc = dfu_journal_begin(&journal, x.ctx, plan);
     bool verified_any = false, verify_planned = false;
     for (size_t i = 0; i < plan->count && !rc; i++) {
         const dfu_step *s = &plan->steps[i];
@@ -157,6 +168,7 @@ int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result)
             if (s->kind == DFU_STEP_WRITE) x.res->skipped_bytes += s->size;
             if (s->kind == DFU_STEP_ERASE) x.res->sectors_skipped++;
             x.prog.overall_done += weight(s);
+            if (journal) rc = dfu_journal_mark(journal, x.ctx, i);
             continue;
         }
         dfu_exec_progress(&x, phase_of(s->kind), 0, s->size, s->address);
@@ -170,12 +182,16 @@ int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result)
             dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address);
             if (s->kind == DFU_STEP_VERIFY) verified_any = true;
             if (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) x.res->left = true;
+            if (journal) rc = dfu_journal_mark(journal, x.ctx, i);
         } else if (rc == DFU_ERR_CANCELLED) {
             rc = cancelled(&x);
         }
         if (!rc && x.cancel && i + 1 < plan->count) rc = cancelled(&x);
     }
     x.res->verified = !rc && verify_planned && verified_any;
+    /* Done, and verified where the device allows it: nothing left to recover. */
+    if (journal && !rc) rc = dfu_journal_remove(journal, x.ctx);
+    dfu_journal_free(journal);
     x.res->elapsed_us = dfu_clock_now(x.dev->clock) - start;
     if (!rc) dfu_exec_progress(&x, DFU_PHASE_DONE, x.prog.overall_total, x.prog.overall_total, 0);
     free(x.skip);

@@ -1,0 +1,165 @@
+/* dfuctl recover [FILE]: finish an interrupted update. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "device_opts.h"
+#include "journal_dir.h"
+#include "plan_output.h"
+#include "progress.h"
+#include "signals.h"
+
+/* Devices come back slowly after a power cut or a replug. */
+#define RECOVER_DEFAULT_WAIT_S 30
+
+typedef struct recover_opts {
+    cli_device_opts dev;
+    const char *journal_dir, *format;
+    bool discard;
+} recover_opts;
+
+static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, const dfu_recovery *r,
+                   int rc, int code)
+{
+    if (out->common.json) {
+        json_w w;
+        jw_init(&w, stdout);
+        jw_object(&w, NULL);
+        jw_string(&w, "type", "recovery");
+        jw_bool(&w, "journal_found", r->had_journal);
+        if (j) {
+            jw_string(&w, "image", dfu_journal_image_path(j));
+            jw_uint(&w, "steps", r->steps);
+            jw_uint(&w, "steps_confirmed", r->steps_confirmed);
+        }
+        jw_bool(&w, "read_back", r->read_back);
+        jw_uint(&w, "sectors_intact", r->sectors_intact);
+        jw_uint(&w, "sectors_redone", r->sectors_redone);
+        jw_end(&w);
+        jw_finish(&w);
+        cli_print_result(out, dev, j ? dfu_journal_image_path(j) : NULL, &r->result, rc, code);
+        return;
+    }
+    if (rc) return;
+    cli_say(out,
+            "%s: %u sector%s already held the image, %u erased and written again; "
+            "%llu bytes written, %llu verified%s\n",
+            dfu_device_get_info(dev)->path, r->sectors_intact, r->sectors_intact == 1 ? "" : "s",
+            r->sectors_redone, (unsigned long long)r->result.written_bytes,
+            (unsigned long long)r->result.verified_bytes,
+            r->result.left ? "; the device is starting its firmware" : "");
+}
+
+static int run(cli_out *out, const char *file, recover_opts *o)
+{
+    char jdir[1024];
+    cli_journal_dir(o->journal_dir, jdir, sizeof(jdir));
+    dfu_journal *j = NULL;
+    dfu_device *dev = NULL;
+    dfu_image *img = NULL;
+    int rc = DFU_OK, code = EXIT_OK;
+    /* Without -d: the only pending update says which device. */
+    if (!o->dev.device) {
+        rc = dfu_journal_find(&j, out->ctx, jdir);
+        if (rc == DFU_ERR_NOT_FOUND && file)
+            rc = DFU_OK; /* no journal: a differential flash of FILE on the only device */
+        else if (rc)
+            return cli_report_error(out, rc, rc == DFU_ERR_NOT_FOUND ? EXIT_NO_DEVICE : EXIT_OK);
+        if (j) o->dev.device = dfu_journal_selector(j);
+    }
+    if (file) {
+        dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
+        if (o->format && dfu_format_from_name(&lo.format, o->format))
+            return cli_usage_error(out->cmd, "unknown format '%s'", o->format);
+        if ((rc = dfu_image_load(&img, out->ctx, file, &lo))) {
+            dfu_journal_free(j);
+            return cli_report_error(out, rc, EXIT_BAD_FILE);
+        }
+    }
+    if (!o->dev.wait_s) o->dev.wait_s = RECOVER_DEFAULT_WAIT_S;
+    code = cli_open_device(out, &o->dev, &dev);
+    if (code) goto done;
+    const char *path = dfu_device_get_info(dev)->path;
+    if (!j) {
+        rc = dfu_journal_open(&j, out->ctx, jdir, path);
+        if (rc && rc != DFU_ERR_NOT_FOUND) {
+            code = cli_report_error(out, rc, EXIT_OK);
+            goto done;
+        }
+        if (rc && !file) {
+            code = cli_report_error(out, rc, EXIT_NO_DEVICE);
+            goto done;
+        }
+    }
+    if (j) {
+        time_t started = (time_t)dfu_journal_started(j);
+        char when[64];
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&started));
+        cli_say(out,
+                "found an interrupted update of %s on %s, started %s: %zu of %zu steps "
+                "confirmed\n",
+                dfu_journal_image_path(j), path, when, dfu_journal_steps_done(j),
+                dfu_journal_step_count(j));
+        if (o->discard) {
+            rc = dfu_journal_discard(out->ctx, j);
+            code = rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
+            if (!rc) cli_say(out, "discarded it; the device was left as it is\n");
+            goto done;
+        }
+    } else {
+        cli_say(out, "no interrupted update recorded for %s: flashing %s differentially\n", path,
+                file);
+    }
+    cli_progress prog;
+    cli_progress_init(&prog, out);
+    dfu_update_options uo = DFU_UPDATE_OPTIONS_INIT;
+    uo.journal_dir = jdir;
+    uo.progress = cli_progress_cb;
+    uo.payload = &prog;
+    uo.image_path = file;
+    cli_signals_install();
+    dfu_recovery r;
+    rc = dfu_recover(out->ctx, dev, j, img, &uo, &r);
+    cli_progress_end(&prog);
+    code = rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
+    report(out, dev, j, &r, rc, code);
+done:
+    dfu_image_free(img);
+    dfu_device_close(dev);
+    dfu_journal_free(j);
+    return code;
+}
+
+int cmd_recover(int argc, char **argv)
+{
+    recover_opts o = {0};
+    const cli_opt opts[] = {
+        CLI_DEVICE_OPTIONS(o.dev),
+        {"journal-dir", 0, OPT_STRING, &o.journal_dir, NULL, "DIR",
+         "where journals are kept (default: $DFU_JOURNAL_DIR or the user's state directory)"},
+        {"format", 'f', OPT_STRING, &o.format, NULL, "FMT", "read FILE as this format"},
+        {"discard", 0, OPT_FLAG, &o.discard, NULL, NULL,
+         "forget the interrupted update instead of finishing it"},
+        {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
+    };
+    cli_out out = {{0}, NULL, "recover"};
+    const char *pos[1];
+    int npos;
+    if (cli_parse(argc, argv, opts, &out.common, pos, 1, &npos)) return EXIT_USAGE;
+    if (out.common.help) {
+        cli_print_help("recover", "[FILE] [options]",
+                       "Finishes an interrupted update: finds its journal (for the selected "
+                       "device, or the only one pending), waits for the device to come back in "
+                       "DFU mode, reads it back and redoes only what differs, then verifies. "
+                       "With FILE and no journal: a verified differential flash of FILE.",
+                       opts);
+        return EXIT_OK;
+    }
+    if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
+    cli_install_log(&out);
+    int code = run(&out, npos ? pos[0] : NULL, &o);
+    cli_device_opts_free(&o.dev);
+    dfu_ctx_free(out.ctx);
+    return code;
+}

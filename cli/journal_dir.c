@@ -1,0 +1,57 @@
+/* Where recovery journals live, and the selector to reach their device again. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "journal_dir.h"
+
+void cli_journal_dir(const char *option, char *buf, size_t cap)
+{
+    const char *env = getenv("DFU_JOURNAL_DIR");
+    if (option && *option) {
+        snprintf(buf, cap, "%s", option);
+    } else if (env && *env) {
+        snprintf(buf, cap, "%s", env);
+    } else {
+#if defined(_WIN32)
+        const char *base = getenv("LOCALAPPDATA");
+        snprintf(buf, cap, "%s\\libdfu", base ? base : ".");
+#elif defined(__APPLE__)
+        const char *home = getenv("HOME");
+        snprintf(buf, cap, "%s/Library/Application Support/libdfu", home ? home : ".");
+#else
+        const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
+        if (state && *state)
+            snprintf(buf, cap, "%s/libdfu", state);
+        else
+            snprintf(buf, cap, "%s/.local/state/libdfu", home ? home : ".");
+#endif
+    }
+}
+
+void cli_recover_selector(const char *selector, char *buf, size_t cap)
+{
+    if (!selector) {
+        snprintf(buf, cap, "%s", "");
+        return;
+    }
+    if (strncmp(selector, "sim:", 4) != 0) {
+        snprintf(buf, cap, "%s", selector);
+        return;
+    }
+    size_t n = 0;
+    buf[0] = '\0';
+    for (const char *p = selector; *p;) {
+        const char *comma = strchr(p, ',');
+        size_t len = comma ? (size_t)(comma - p) : strlen(p);
+        bool drop =
+            (len >= 6 && strncmp(p, "fault=", 6) == 0) || (len >= 5 && strncmp(p, "seed=", 5) == 0);
+        if (!drop && n + len + 2 < cap) {
+            if (n) buf[n++] = ',';
+            memcpy(buf + n, p, len);
+            n += len;
+            buf[n] = '\0';
+        }
+        p += len + (comma ? 1 : 0);
+    }
+}

@@ -1,0 +1,77 @@
+/*
+ * Recovery journals: what an update is doing, kept on disk so that an update interrupted by a
+ * pulled cable, a crash or a power cut can be finished with one command.
+ *
+ * Before the first erase, an update given a journal directory (dfu_update_options.journal_dir)
+ * writes <dir>/<port path>.journal (device identity, the plan, the image's SHA-256) and a copy
+ * of the image (<port path>.image.dfu); after each step it records the step as done. Every write
+ * is atomic (temporary file, fsync, rename), so a journal is usable whenever the process dies.
+ * The journal is removed when the update completes and verifies.
+ */
+#ifndef LIBDFU_JOURNAL_H
+#define LIBDFU_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "context.h"
+#include "device.h"
+#include "export.h"
+#include "image.h"
+#include "update.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct dfu_journal dfu_journal;
+
+/* The journal of the device at port path `device_path`; DFU_ERR_NOT_FOUND when there is none. */
+DFU_API int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir,
+                             const char *device_path);
+/* The only journal in dir: DFU_ERR_NOT_FOUND when none, DFU_ERR_AMBIGUOUS (listing them) when
+ * several updates are pending. */
+DFU_API int dfu_journal_find(dfu_journal **out, dfu_ctx *ctx, const char *dir);
+DFU_API void dfu_journal_free(dfu_journal *j);
+
+/* How to reach the device again (a selector), its port path and serial. */
+DFU_API const char *dfu_journal_selector(const dfu_journal *j);
+DFU_API const char *dfu_journal_device_path(const dfu_journal *j);
+/* The file the image came from when the update began ("" when unknown). */
+DFU_API const char *dfu_journal_image_path(const dfu_journal *j);
+DFU_API void dfu_journal_digest(const dfu_journal *j, uint8_t out[32]);
+DFU_API size_t dfu_journal_step_count(const dfu_journal *j);
+DFU_API size_t dfu_journal_steps_done(const dfu_journal *j);
+/* Unix time the update began. */
+DFU_API int64_t dfu_journal_started(const dfu_journal *j);
+/* The copy of the image kept beside the journal. */
+DFU_API int dfu_journal_image(dfu_image **out, dfu_ctx *ctx, const dfu_journal *j);
+/* Deletes the journal and its image copy (the update will not be recovered). */
+DFU_API int dfu_journal_discard(dfu_ctx *ctx, dfu_journal *j);
+
+/* What a recovery found and did. */
+typedef struct dfu_recovery {
+    bool had_journal;        /* an interrupted update was found */
+    size_t steps;            /* steps of the interrupted plan */
+    size_t steps_confirmed;  /* steps the journal confirmed done */
+    bool read_back;          /* the device was read to find what differs (it can upload) */
+    unsigned sectors_intact; /* sectors that already held the image, left alone */
+    unsigned sectors_redone; /* sectors erased and written again */
+    dfu_update_result result;
+} dfu_recovery;
+
+/*
+ * Finishes an interrupted update on dev. With a journal j, the image is its copy (img, if
+ * given, must have the same digest). It does not trust the journal blindly: on a device that
+ * can upload it reads back and redoes only what differs; on one that cannot, it redoes every
+ * sector from the first step the journal does not confirm. Without a journal it does a verified
+ * differential flash of img. opts gives the journal directory and progress callback; the order
+ * and erase options of the interrupted update are kept.
+ */
+DFU_API int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_image *img,
+                        const dfu_update_options *opts, dfu_recovery *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

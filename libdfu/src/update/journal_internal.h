@@ -1,0 +1,32 @@
+/* The journal's representation and the executor's hooks. */
+#ifndef DFU_UPDATE_JOURNAL_INTERNAL_H
+#define DFU_UPDATE_JOURNAL_INTERNAL_H
+
+#include "libdfu/journal.h"
+#include "plan_internal.h"
+
+#define JOURNAL_MAGIC_TEXT "libdfu-journal 1"
+
+struct dfu_journal {
+    char *file;       /* <dir>/<name>.journal */
+    char *image_file; /* <dir>/<name>.image.dfu */
+    char *selector, *path, *serial, *image_path;
+    uint16_t vid, pid;
+    bool dfuse;
+    uint8_t digest[32];
+    dfu_order order;
+    bool mass_erase, no_leave, no_verify;
+    int64_t started;
+    size_t count;
+    dfu_step *steps;
+    bool *done;
+};
+
+/* Before the first erase: the journal and the image copy for plan p, in p->opts.journal_dir. */
+int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p);
+/* Step i is done: rewrite the journal atomically. */
+int dfu_journal_mark(dfu_journal *j, dfu_ctx *ctx, size_t i);
+/* The update completed: remove the journal and the image copy. */
+int dfu_journal_remove(dfu_journal *j, dfu_ctx *ctx);
+
+#endif

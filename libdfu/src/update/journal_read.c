@@ -1,0 +1,229 @@
+/* Reading recovery journals back: one device's, or the only one pending. */
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/file.h"
+#include "../core/internal.h"
+#include "journal_internal.h"
+
+static char *dup_n(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+static int bad(dfu_ctx *ctx, const char *file, unsigned line, const char *what)
+{
+    return dfu_err(ctx, DFU_ERR_FORMAT,
+                   "%s:%u: %s (the journal is damaged; discard it with "
+                   "`dfuctl recover --discard` and flash again)",
+                   file, line, what);
+}
+
+static int kind_of(const char *name, dfu_step_kind *out)
+{
+    for (int k = DFU_STEP_ERASE; k <= DFU_STEP_LEAVE; k++) {
+        if (strcmp(name, dfu_step_kind_name((dfu_step_kind)k)) == 0) {
+            *out = (dfu_step_kind)k;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int parse_step(dfu_journal *j, const char *v)
+{
+    size_t i;
+    char kind[16];
+    int alt, done;
+    unsigned address, size;
+    if (sscanf(v, "%zu %15s %d %x %u %d", &i, kind, &alt, &address, &size, &done) != 6) return -1;
+    if (i >= j->count || (done != 0 && done != 1)) return -1;
+    if (kind_of(kind, &j->steps[i].kind)) return -1;
+    j->steps[i].alt = alt;
+    j->steps[i].address = address;
+    j->steps[i].size = size;
+    j->done[i] = done != 0;
+    return 0;
+}
+
+static int parse_line(dfu_journal *j, const char *key, const char *v)
+{
+    char **str = strcmp(key, "selector") == 0 ? &j->selector
+                 : strcmp(key, "path") == 0   ? &j->path
+                 : strcmp(key, "serial") == 0 ? &j->serial
+                 : strcmp(key, "image") == 0  ? &j->image_path
+                                              : NULL;
+    if (str) {
+        free(*str);
+        *str = dup_n(v, strlen(v));
+        return *str ? 0 : -1;
+    }
+    unsigned u;
+    if (strcmp(key, "vid") == 0) return sscanf(v, "%x", &u) == 1 ? (j->vid = (uint16_t)u, 0) : -1;
+    if (strcmp(key, "pid") == 0) return sscanf(v, "%x", &u) == 1 ? (j->pid = (uint16_t)u, 0) : -1;
+    if (strcmp(key, "dfuse") == 0) return (j->dfuse = atoi(v) != 0, 0);
+    if (strcmp(key, "order") == 0)
+        return (j->order = strcmp(v, "linear") == 0 ? DFU_ORDER_LINEAR : DFU_ORDER_SAFE, 0);
+    if (strcmp(key, "mass-erase") == 0) return (j->mass_erase = atoi(v) != 0, 0);
+    if (strcmp(key, "no-leave") == 0) return (j->no_leave = atoi(v) != 0, 0);
+    if (strcmp(key, "no-verify") == 0) return (j->no_verify = atoi(v) != 0, 0);
+    if (strcmp(key, "started") == 0) return (j->started = strtoll(v, NULL, 10), 0);
+    if (strcmp(key, "digest") == 0) {
+        if (strlen(v) != 64) return -1;
+        for (int i = 0; i < 32; i++) {
+            if (sscanf(v + 2 * i, "%2x", &u) != 1) return -1;
+            j->digest[i] = (uint8_t)u;
+        }
+        return 0;
+    }
+    if (strcmp(key, "steps") == 0) {
+        size_t n = strtoul(v, NULL, 10);
+        if (n > 1000000 || j->steps) return -1;
+        j->count = n;
+        j->steps = calloc(n ? n : 1, sizeof(*j->steps));
+        j->done = calloc(n ? n : 1, sizeof(*j->done));
+        return j->steps && j->done ? 0 : -1;
+    }
+    if (strcmp(key, "step") == 0) return j->steps ? parse_step(j, v) : -1;
+    return 0; /* keys from newer versions are ignored */
+}
+
+static int parse(dfu_journal *j, dfu_ctx *ctx, const char *file, char *text)
+{
+    unsigned line = 0;
+    for (char *p = text; p && *p;) {
+        char *nl = strchr(p, '\n');
+        if (nl) *nl = '\0';
+        line++;
+        if (line == 1) {
+            if (strcmp(p, JOURNAL_MAGIC_TEXT) != 0)
+                return bad(ctx, file, line, "not a libdfu journal");
+        } else if (*p) {
+            char *sp = strchr(p, ' ');
+            const char *v = sp ? sp + 1 : "";
+            if (sp) *sp = '\0';
+            if (parse_line(j, p, v)) return bad(ctx, file, line, "malformed line");
+        }
+        p = nl ? nl + 1 : NULL;
+    }
+    if (!j->path || !j->selector || !j->steps) return bad(ctx, file, line, "incomplete journal");
+    return DFU_OK;
+}
+
+static int load(dfu_journal **out, dfu_ctx *ctx, const char *file)
+{
+    uint8_t *text;
+    size_t len;
+    int rc = dfu_file_read_all(ctx, file, &text, &len);
+    if (rc) return rc;
+    dfu_journal *j = calloc(1, sizeof(*j));
+    if (!j) {
+        free(text);
+        return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    }
+    j->file = dup_n(file, strlen(file));
+    size_t n = strlen(file) - strlen(".journal");
+    j->image_file = malloc(n + sizeof(".image.dfu"));
+    if (j->image_file)
+        snprintf(j->image_file, n + sizeof(".image.dfu"), "%.*s.image.dfu", (int)n, file);
+    rc = (j->file && j->image_file) ? parse(j, ctx, file, (char *)text)
+                                    : dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    free(text);
+    if (!rc && !j->serial) j->serial = dup_n("", 0);
+    if (!rc && !j->image_path) j->image_path = dup_n("", 0);
+    if (rc) {
+        dfu_journal_free(j);
+        return rc;
+    }
+    *out = j;
+    return DFU_OK;
+}
+
+static bool is_journal(const char *name)
+{
+    size_t n = strlen(name), e = strlen(".journal");
+    return n > e && strcmp(name + n - e, ".journal") == 0;
+}
+
+int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir, const char *device_path)
+{
+    dfu_journal *found = NULL;
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT)
+            return dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded in %s", dir);
+        return dfu_err_errno(ctx, "cannot read the journal directory", dir);
+    }
+    int rc = DFU_OK;
+    for (struct dirent *e; !found && !rc && (e = readdir(d));) {
+        if (!is_journal(e->d_name)) continue;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        dfu_journal *j;
+        if ((rc = load(&j, ctx, path))) break;
+        if (strcmp(j->path, device_path) == 0)
+            found = j;
+        else
+            dfu_journal_free(j);
+    }
+    closedir(d);
+    if (rc) return rc;
+    if (!found)
+        return dfu_err(ctx, DFU_ERR_NOT_FOUND,
+                       "no interrupted update recorded for the device at %s (in %s)", device_path,
+                       dir);
+    *out = found;
+    return DFU_OK;
+}
+
+int dfu_journal_find(dfu_journal **out, dfu_ctx *ctx, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        if (errno == ENOENT)
+            return dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded in %s", dir);
+        return dfu_err_errno(ctx, "cannot read the journal directory", dir);
+    }
+    dfu_journal *first = NULL;
+    char list[1024] = "";
+    size_t n = 0;
+    int rc = DFU_OK;
+    for (struct dirent *e; !rc && (e = readdir(d));) {
+        if (!is_journal(e->d_name)) continue;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        dfu_journal *j;
+        if ((rc = load(&j, ctx, path))) break;
+        size_t used = strlen(list);
+        snprintf(list + used, sizeof(list) - used, "\n  %s: %s (%zu of %zu steps done)", j->path,
+                 j->image_path[0] ? j->image_path : "(image)", dfu_journal_steps_done(j), j->count);
+        if (!first)
+            first = j;
+        else
+            dfu_journal_free(j);
+        n++;
+    }
+    closedir(d);
+    if (rc) {
+        dfu_journal_free(first);
+        return rc;
+    }
+    if (n == 0) return dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded in %s", dir);
+    if (n > 1) {
+        dfu_journal_free(first);
+        return dfu_err(ctx, DFU_ERR_AMBIGUOUS,
+                       "%zu interrupted updates are recorded in %s; pick the device with -d "
+                       "path=...:%s",
+                       n, dir, list);
+    }
+    *out = first;
+    return DFU_OK;
+}

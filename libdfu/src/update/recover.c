@@ -1,0 +1,168 @@
+/*
+ * Finishing an interrupted update. The journal says what was planned and which steps completed,
+ * but a step may have completed without being recorded, or been half done: the device is the
+ * truth. When it can upload, every sector is read back and only those that differ are erased
+ * and written again (in the plan's safe order). When it cannot, every sector with a write the
+ * journal does not confirm is erased and written again.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/internal.h"
+#include "../image/image_internal.h"
+#include "exec_internal.h"
+#include "journal_internal.h"
+
+static bool same_steps(const dfu_plan *p, const dfu_journal *j)
+{
+    if (p->count != j->count) return false;
+    for (size_t i = 0; i < p->count; i++) {
+        const dfu_step *a = &p->steps[i], *b = &j->steps[i];
+        if (a->kind != b->kind || a->alt != b->alt || a->address != b->address ||
+            a->size != b->size)
+            return false;
+    }
+    return true;
+}
+
+static bool in_sector(const dfu_step *w, const dfu_step *erase)
+{
+    return w->alt == erase->alt && w->address >= erase->address &&
+           w->address < (uint64_t)erase->address + erase->size;
+}
+
+/* Steps the journal confirms, minus every sector that has an unconfirmed write: such a sector
+ * may hold half a block, and flash cannot be written twice without an erase. */
+static bool *confirmed_steps(const dfu_plan *p, const dfu_journal *j)
+{
+    bool *skip = calloc(p->count ? p->count : 1, sizeof(*skip));
+    if (!skip || !j || !same_steps(p, j)) return skip; /* unknown: redo everything */
+    for (size_t i = 0; i < p->count; i++) skip[i] = j->done[i];
+    for (size_t e = 0; e < p->count; e++) {
+        if (p->steps[e].kind != DFU_STEP_ERASE) continue;
+        bool dirty = false;
+        for (size_t w = 0; w < p->count; w++)
+            if (p->steps[w].kind == DFU_STEP_WRITE && !j->done[w] &&
+                in_sector(&p->steps[w], &p->steps[e]))
+                dirty = true;
+        if (!dirty) continue;
+        skip[e] = false;
+        for (size_t w = 0; w < p->count; w++)
+            if (p->steps[w].kind == DFU_STEP_WRITE && in_sector(&p->steps[w], &p->steps[e]))
+                skip[w] = false;
+    }
+    /* Verification and leaving are never taken on trust. */
+    for (size_t i = 0; i < p->count; i++)
+        if (p->steps[i].kind == DFU_STEP_VERIFY || p->steps[i].kind == DFU_STEP_LEAVE ||
+            p->steps[i].kind == DFU_STEP_MANIFEST)
+            skip[i] = false;
+    /* DFU 1.1 has one write for the whole image: any doubt means all of it again. */
+    if (!p->dfuse)
+        for (size_t i = 0; i < p->count; i++) skip[i] = false;
+    return skip;
+}
+
+/* DFU 1.1 devices that can upload: if the device already holds the image, only start it. */
+static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *img, bool *same)
+{
+    *same = false;
+    size_t t = 0;
+    while (t < img->count && !img->targets[t].count) t++;
+    if (t == img->count) return DFU_OK;
+    const dfu_target *tg = &img->targets[t];
+    uint32_t lo = tg->segs[0].address;
+    uint64_t size = dfu_seg_end(&tg->segs[tg->count - 1]) - lo;
+    dfu_image *got = NULL;
+    int rc = dfu_device_read(&got, dev, lo, (uint32_t)size, NULL, NULL);
+    if (rc) return rc;
+    uint8_t *want = malloc(size ? size : 1), *have = malloc(size ? size : 1);
+    if (want && have) {
+        dfu_image_read(img, t, lo, want, size, 0xFF);
+        dfu_image_read(got, 0, lo, have, size, 0x00);
+        *same = memcmp(want, have, size) == 0;
+    } else {
+        rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    }
+    free(want);
+    free(have);
+    dfu_image_free(got);
+    return rc;
+}
+
+static int load_image(dfu_ctx *ctx, const dfu_journal *j, const dfu_image *img, dfu_image **out)
+{
+    if (!j) {
+        if (!img) return dfu_err(ctx, DFU_ERR_ARG, "nothing to recover: no journal and no image");
+        return dfu_image_clone(out, img) ? dfu_err(ctx, DFU_ERR_NOMEM, "out of memory") : DFU_OK;
+    }
+    int rc = dfu_journal_image(out, ctx, j);
+    if (rc || !img) return rc;
+    uint8_t a[32], b[32];
+    dfu_image_digest(img, a);
+    dfu_journal_digest(j, b);
+    if (memcmp(a, b, 32) == 0) return DFU_OK;
+    dfu_image_free(*out);
+    *out = NULL;
+    return dfu_err(ctx, DFU_ERR_REFUSED,
+                   "the file is not the image of the interrupted update (%s): finish that one "
+                   "first (recover without a file), or discard it (--discard) and flash anew",
+                   j->image_path[0] ? j->image_path : "recorded in the journal");
+}
+
+int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_image *img,
+                const dfu_update_options *opts, dfu_recovery *out)
+{
+    dfu_recovery scratch;
+    if (!out) out = &scratch;
+    memset(out, 0, sizeof(*out));
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    if (opts) o = *opts;
+    dfu_image *image = NULL;
+    int rc = load_image(ctx, j, img, &image);
+    if (rc) return rc;
+    if (j) {
+        out->had_journal = true;
+        out->steps = j->count;
+        out->steps_confirmed = dfu_journal_steps_done(j);
+        o.order = j->order;
+        o.no_leave = j->no_leave;
+        o.force = true; /* its vector table was checked when the update was planned */
+        if (!o.image_path) o.image_path = j->image_path;
+        if (!o.selector) o.selector = j->selector;
+    }
+    o.mass_erase = false; /* what is already right stays; sectors are enough */
+    o.no_verify = false;
+    o.verify_only = false;
+    out->read_back = dfu_device_can_upload(dev);
+    if (!dfu_device_is_dfuse(dev) && out->read_back) {
+        bool same;
+        rc = dfu11_already_there(ctx, dev, image, &same);
+        if (!rc && same) {
+            dfu_info(ctx, "the device already holds the whole image; starting it");
+            out->result.verified = true;
+            rc = o.no_leave ? DFU_OK : dfu_device_leave(dev, NULL);
+            if (!rc && j) rc = dfu_journal_discard(ctx, (dfu_journal *)(uintptr_t)j);
+            dfu_image_free(image);
+            return rc;
+        }
+        if (rc) {
+            dfu_image_free(image);
+            return rc;
+        }
+    }
+    o.differential = dfu_device_is_dfuse(dev) && out->read_back;
+    dfu_plan *plan = NULL;
+    rc = dfu_plan_new(&plan, ctx, dev, image, &o);
+    bool *skip = NULL;
+    if (!rc && !o.differential) {
+        skip = confirmed_steps(plan, j);
+        if (!skip) rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    }
+    if (!rc) rc = dfu_plan_execute_skipping(plan, &out->result, skip);
+    out->sectors_intact = out->result.sectors_skipped;
+    out->sectors_redone = out->result.sectors_erased;
+    free(skip);
+    dfu_plan_free(plan);
+    dfu_image_free(image);
+    return rc;
+}
