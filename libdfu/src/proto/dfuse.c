@@ -24,7 +24,9 @@ static int command(dfu_device *d, const uint8_t *cmd, uint16_t len, const dfu_wa
     if (rc) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
     rc = dfu_poll(d, w, st);
     if (rc) return rc;
-    if (st->state != DFU_STATE_DNLOAD_IDLE)
+    /* After the stuck-dfuDNBUSY recovery an erase ends in dfuIDLE: it is done. */
+    bool idle_ok = w->erase && st->state == DFU_STATE_DFU_IDLE;
+    if (st->state != DFU_STATE_DNLOAD_IDLE && !idle_ok)
         return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st->state, st->status,
                               "%s: the device ended in %s instead of dfuDNLOAD-IDLE", w->what,
                               dfu_state_name(st->state));

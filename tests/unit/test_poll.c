@@ -1,0 +1,291 @@
+/*
+ * GETSTATUS polling and state cleanup against a scripted device on a virtual clock: the host
+ * sleeps exactly what the device asks, never after the final status, never forever.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/proto.h"
+#include "testutil.h"
+
+/* One scripted answer to a request. */
+typedef struct answer {
+    uint8_t request;   /* expected bRequest */
+    int result;        /* bytes, or a DFU_ERR_* */
+    uint8_t status[6]; /* GETSTATUS payload */
+} answer;
+
+typedef struct fake {
+    dfu_transport base;
+    dfu_virtual_clock clock;
+    const answer *script;
+    size_t n, next;
+    answer repeat; /* answered when the script is exhausted */
+    bool has_repeat;
+    uint64_t requests;
+    uint64_t sleep_before_last; /* virtual time between the last two requests */
+    uint64_t last_request_at;
+} fake;
+
+static int fake_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data, unsigned timeout)
+{
+    (void)timeout;
+    fake *f = (fake *)t;
+    uint64_t now = f->clock.now;
+    f->sleep_before_last = now - f->last_request_at;
+    f->last_request_at = now;
+    f->requests++;
+    /* The script's next answer when it is for this request, else the repeating one. */
+    const answer *a = NULL;
+    if (f->next < f->n && (!f->has_repeat || f->script[f->next].request == s->bRequest))
+        a = &f->script[f->next++];
+    else if (f->has_repeat && f->repeat.request == s->bRequest)
+        a = &f->repeat;
+    else if (f->next < f->n)
+        a = &f->script[f->next++];
+    if (!a) fail_msg("unexpected request %s after the script", dfu_request_name(s->bRequest));
+    if (a->request != s->bRequest)
+        fail_msg("request %llu: got %s, script expects %s", (unsigned long long)f->requests,
+                 dfu_request_name(s->bRequest), dfu_request_name(a->request));
+    if (a->result > 0 && s->bRequest == DFU_GETSTATUS) memcpy(data, a->status, 6);
+    return a->result;
+}
+
+static int fake_set_alt(dfu_transport *t, uint8_t i, uint8_t a)
+{
+    (void)t, (void)i, (void)a;
+    return DFU_OK;
+}
+
+static int fake_reset(dfu_transport *t)
+{
+    (void)t;
+    return DFU_ERR_DISCONNECTED;
+}
+
+static void fake_close(dfu_transport *t)
+{
+    (void)t;
+}
+
+static const dfu_transport_ops fake_ops = {fake_control, fake_set_alt, fake_reset, fake_close};
+
+typedef struct rig {
+    fake f;
+    dfu_device d;
+    dfu_ctx *ctx;
+} rig;
+
+static void rig_init(rig *r, const answer *script, size_t n)
+{
+    memset(r, 0, sizeof(*r));
+    dfu_ctx_new(&r->ctx);
+    dfu_virtual_clock_init(&r->f.clock);
+    r->f.base.ops = &fake_ops;
+    r->f.base.clock = &r->f.clock.base;
+    r->f.script = script;
+    r->f.n = n;
+    r->d.ctx = r->ctx;
+    r->d.t = &r->f.base;
+    r->d.clock = &r->f.clock.base;
+    r->d.transfer_size = 2048;
+    r->d.dfuse = true;
+}
+
+static void rig_done(rig *r)
+{
+    if (r->f.next != r->f.n) fail_msg("%zu scripted answers unused", r->f.n - r->f.next);
+    dfu_ctx_free(r->ctx);
+}
+
+#define ST(status, poll, state)                                                                    \
+    {                                                                                              \
+        (status), (uint8_t)(poll), (uint8_t)((poll) >> 8), (uint8_t)((poll) >> 16), (state), 0     \
+    }
+#define GETSTATUS(status, poll, state)                                                             \
+    {                                                                                              \
+        DFU_GETSTATUS, 6, ST(status, poll, state)                                                  \
+    }
+
+static void test_sleeps_exactly_the_poll_timeout_and_not_after_the_last(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, 2048, {0}},
+        GETSTATUS(DFU_STATUS_OK, 104, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 3);
+    uint8_t block[2048] = {0};
+    assert_int_equal(dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_OK);
+    assert_int_equal(r.f.sleep_before_last, 104000); /* exactly what the device asked */
+    assert_int_equal(r.f.clock.now, 104000);         /* and nothing after dfuDNLOAD-IDLE */
+    assert_int_equal(r.d.stats.getstatus, 2);
+    rig_done(&r);
+}
+
+static void test_lying_poll_timeout_is_bounded(void **state)
+{
+    (void)state;
+    const answer script[] = {{DFU_DNLOAD, 2048, {0}}};
+    rig r;
+    rig_init(&r, script, 1);
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 0xFFFFFF, DFU_STATE_DNBUSY);
+    r.f.has_repeat = true;
+    uint8_t block[2048] = {0};
+    assert_int_equal(dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_ERR_TIMEOUT);
+    /* 0xFFFFFF ms is 4.6 hours; the host gives up after the bound (2 x 1 s + 10 s). */
+    assert_true(r.f.clock.now <= 13000000u);
+    assert_true(r.f.clock.now >= 12000000u);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "still in dfuDNBUSY"));
+    assert_int_equal(dfu_ctx_error(r.ctx)->dfu_state, DFU_STATE_DNBUSY);
+    rig_done(&r);
+}
+
+static void test_zero_poll_timeout_while_busy_does_not_spin(void **state)
+{
+    (void)state;
+    answer script[12] = {{DFU_DNLOAD, 1024, {0}}};
+    for (int i = 1; i <= 10; i++) script[i] = (answer)GETSTATUS(0, 0, DFU_STATE_DNBUSY);
+    script[11] = (answer)GETSTATUS(0, 0, DFU_STATE_DNLOAD_IDLE);
+    rig r;
+    rig_init(&r, script, 12);
+    uint8_t block[1024] = {0};
+    assert_int_equal(dfu11_write_block(&r.d, 0, block, sizeof(block)), DFU_OK);
+    assert_int_equal(r.f.clock.now, 10 * 1000u); /* 1 ms between busy polls, none at the end */
+    rig_done(&r);
+}
+
+static void test_stalls_during_erase_tolerated_only_with_the_quirk(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, 5, {0}},
+        GETSTATUS(0, 22, DFU_STATE_DNBUSY),
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+        GETSTATUS(0, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 5);
+    r.d.quirks.poll_stalls = 3;
+    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_OK);
+    rig_done(&r);
+
+    rig_init(&r, script, 3); /* without the quirk: the first stall is an error */
+    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_ERR_STALL);
+    assert_non_null(
+        strstr(dfu_ctx_error(r.ctx)->message, "erasing the 2048-byte sector at 0x08000000"));
+    rig_done(&r);
+}
+
+static void test_stuck_dnbusy_after_erase_needs_the_quirk(void **state)
+{
+    (void)state;
+    const answer without[] = {{DFU_DNLOAD, 5, {0}}};
+    const answer with[] = {
+        {DFU_DNLOAD, 5, {0}},
+        {DFU_CLRSTATUS, 0, {0}},
+        GETSTATUS(DFU_STATUS_ERR_UNKNOWN, 0, DFU_STATE_ERROR),
+        {DFU_CLRSTATUS, 0, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE),
+    };
+    rig r;
+    rig_init(&r, without, 1);
+    r.f.repeat = (answer)GETSTATUS(0, 100, DFU_STATE_DNBUSY); /* H7 rev V: busy for ever */
+    r.f.has_repeat = true;
+    assert_int_equal(dfuse_erase_page(&r.d, 0x08020000, 131072), DFU_ERR_TIMEOUT);
+    rig_done(&r);
+
+    /* With the quirk: once the erase's longest time has passed, CLRSTATUS twice and done. */
+    rig_init(&r, with, 5);
+    r.d.quirks.stuck_dnbusy = true;
+    r.f.repeat = (answer)GETSTATUS(0, 100, DFU_STATE_DNBUSY);
+    r.f.has_repeat = true;
+    assert_int_equal(dfuse_erase_page(&r.d, 0x08020000, 131072), DFU_OK);
+    assert_true(r.f.clock.now >= (uint64_t)dfu_erase_expect_ms(131072) * 1000u);
+    rig_done(&r);
+}
+
+static void test_make_idle_clears_error_and_aborts_stale_transfers(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        GETSTATUS(DFU_STATUS_ERR_WRITE, 0, DFU_STATE_ERROR), {DFU_CLRSTATUS, 0, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),  {DFU_ABORT, 0, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 5);
+    assert_int_equal(dfu_make_idle(&r.d), DFU_OK);
+    rig_done(&r);
+}
+
+static void test_device_error_names_status_and_state(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, 2048, {0}},
+        GETSTATUS(DFU_STATUS_ERR_PROG, 0, DFU_STATE_ERROR),
+    };
+    rig r;
+    rig_init(&r, script, 2);
+    uint8_t block[2048] = {0};
+    assert_int_equal(dfuse_write_block(&r.d, 5, block, sizeof(block), 0x08001800), DFU_ERR_DEVICE);
+    const dfu_error_info *e = dfu_ctx_error(r.ctx);
+    assert_int_equal(e->dfu_status, DFU_STATUS_ERR_PROG);
+    assert_non_null(strstr(e->message, "0x08001800"));
+    assert_non_null(strstr(e->message, "errPROG"));
+    assert_non_null(strstr(e->message, "dfuERROR"));
+    rig_done(&r);
+}
+
+static void test_garbage_status_is_a_protocol_error(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_GETSTATUS, 3, {0}},
+        {DFU_GETSTATUS, 6, ST(0, 0, 42)},
+    };
+    rig r;
+    rig_init(&r, script, 2);
+    dfu_status_reply st;
+    assert_int_equal(dfu_req_getstatus(&r.d, &st, 1000), DFU_ERR_PROTOCOL);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "3 bytes instead of 6"));
+    assert_int_equal(dfu_req_getstatus(&r.d, &st, 1000), DFU_ERR_PROTOCOL);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "state 42"));
+    rig_done(&r);
+}
+
+static void test_leave_succeeds_when_the_device_resets_at_once(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, 0, {0}},
+        {DFU_GETSTATUS, DFU_ERR_DISCONNECTED, {0}},
+    };
+    rig r;
+    rig_init(&r, script, 2);
+    assert_int_equal(dfuse_leave(&r.d, NULL), DFU_OK);
+    assert_true(r.d.gone);
+    assert_int_equal(dfu_ctx_error(r.ctx)->code, DFU_OK);
+    rig_done(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sleeps_exactly_the_poll_timeout_and_not_after_the_last),
+        cmocka_unit_test(test_lying_poll_timeout_is_bounded),
+        cmocka_unit_test(test_zero_poll_timeout_while_busy_does_not_spin),
+        cmocka_unit_test(test_stalls_during_erase_tolerated_only_with_the_quirk),
+        cmocka_unit_test(test_stuck_dnbusy_after_erase_needs_the_quirk),
+        cmocka_unit_test(test_make_idle_clears_error_and_aborts_stale_transfers),
+        cmocka_unit_test(test_device_error_names_status_and_state),
+        cmocka_unit_test(test_garbage_status_is_a_protocol_error),
+        cmocka_unit_test(test_leave_succeeds_when_the_device_resets_at_once),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
