@@ -18,6 +18,7 @@ typedef struct th {
     dfu_ctx *ctx;
     uint64_t now;        /* the host's clock, us */
     unsigned timeout_ms; /* 0: wait for ever */
+    uint16_t iface;      /* wIndex of class requests: 0 in DFU mode, 1 for the run-time app */
     int last;            /* result of the last transfer */
 } th;
 
@@ -66,24 +67,25 @@ static inline int th_ctrl(th *h, uint8_t type, uint8_t req, uint16_t value, uint
 
 static inline int th_dnload(th *h, uint16_t block, const void *data, uint16_t len)
 {
-    return th_ctrl(h, DFU_REQTYPE_OUT, DFU_DNLOAD, block, 0, (uint8_t *)(uintptr_t)data, len);
+    return th_ctrl(h, DFU_REQTYPE_OUT, DFU_DNLOAD, block, h->iface, (uint8_t *)(uintptr_t)data,
+                   len);
 }
 
 static inline int th_upload(th *h, uint16_t block, void *data, uint16_t len)
 {
-    return th_ctrl(h, DFU_REQTYPE_IN, DFU_UPLOAD, block, 0, data, len);
+    return th_ctrl(h, DFU_REQTYPE_IN, DFU_UPLOAD, block, h->iface, data, len);
 }
 
 static inline int th_simple(th *h, uint8_t req)
 {
-    return th_ctrl(h, DFU_REQTYPE_OUT, req, 0, 0, NULL, 0);
+    return th_ctrl(h, DFU_REQTYPE_OUT, req, 0, h->iface, NULL, 0);
 }
 
 static inline th_status th_getstatus(th *h)
 {
     uint8_t b[6] = {0};
     th_status st;
-    st.result = th_ctrl(h, DFU_REQTYPE_IN, DFU_GETSTATUS, 0, 0, b, 6);
+    st.result = th_ctrl(h, DFU_REQTYPE_IN, DFU_GETSTATUS, 0, h->iface, b, 6);
     st.status = b[0];
     st.poll_ms = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16;
     st.state = b[4];
@@ -93,7 +95,7 @@ static inline th_status th_getstatus(th *h)
 static inline int th_getstate(th *h)
 {
     uint8_t b = 0xEE;
-    int rc = th_ctrl(h, DFU_REQTYPE_IN, DFU_GETSTATE, 0, 0, &b, 1);
+    int rc = th_ctrl(h, DFU_REQTYPE_IN, DFU_GETSTATE, 0, h->iface, &b, 1);
     return rc < 0 ? rc : b;
 }
 

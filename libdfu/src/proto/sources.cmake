@@ -1,0 +1,2 @@
+target_sources(dfu_objects PRIVATE
+  src/proto/descriptor.c)
