@@ -99,13 +99,24 @@ static inline int th_getstate(th *h)
     return rc < 0 ? rc : b;
 }
 
-/* GETSTATUS, honouring bwPollTimeout, until the device is no longer busy (or fails). */
+/* GETSTATUS, honouring bwPollTimeout, until the device is no longer busy (or fails). Like
+ * dfu-util, a stalled GETSTATUS is retried up to 3 times with the last poll timeout (STM32L4
+ * ROMs stall the pipe when polled too early). */
 static inline th_status th_poll(th *h)
 {
     th_status st = th_getstatus(h);
-    for (int i = 0; i < 10000 && st.result >= 0 &&
-                    (st.state == DFU_STATE_DNBUSY || st.state == DFU_STATE_DNLOAD_SYNC);
-         i++) {
+    uint32_t last = st.poll_ms;
+    int stalls = 0;
+    for (int i = 0; i < 10000; i++) {
+        if (st.result == DFU_ERR_STALL && last && stalls < 3) {
+            stalls++;
+            st.state = DFU_STATE_DNBUSY;
+            st.poll_ms = last;
+        } else if (st.result < 0 ||
+                   (st.state != DFU_STATE_DNBUSY && st.state != DFU_STATE_DNLOAD_SYNC)) {
+            break;
+        }
+        last = st.poll_ms;
         th_sleep(h, st.poll_ms);
         st = th_getstatus(h);
     }
