@@ -206,6 +206,26 @@ static inline bool th_wait_present(th *h, uint64_t ms)
     }
 }
 
+/* Waits until the device has re-enumerated (a device number newer than gen) and is present. */
+static inline bool th_wait_new(th *h, uint32_t gen, uint64_t ms)
+{
+    uint64_t end = h->now + ms * 1000;
+    dfu_sim_bus b;
+    for (;;) {
+        th_bus(h, &b);
+        if (b.present && b.generation > gen) return true;
+        if (b.next_change_us == UINT64_MAX || b.next_change_us > end) return false;
+        h->now = b.next_change_us > h->now ? b.next_change_us : h->now + 1;
+    }
+}
+
+static inline uint32_t th_generation(th *h)
+{
+    dfu_sim_bus b;
+    th_bus(h, &b);
+    return b.generation;
+}
+
 static inline void th_peek(th *h, uint32_t addr, uint8_t *buf, size_t len)
 {
     assert_int_equal(dfu_sim_peek(h->sim, addr, buf, len), DFU_OK);

@@ -228,10 +228,12 @@ static void test_leave_to_blank_flash_resets_into_rom(void **state)
     (void)state;
     th h;
     open_f405(&h, "stm32f405");
+    uint32_t gen = th_generation(&h);
     assert_int_equal(th_dnload(&h, 2, NULL, 0), 0);
     assert_int_equal(th_getstatus(&h).state, DFU_STATE_MANIFEST);
-    assert_true(th_wait_present(&h, 2000));
+    assert_true(th_wait_new(&h, gen, 2000));
     assert_true(dfu_sim_in_bootloader(h.sim));
+    assert_int_equal(th_getstatus(&h).status, DFU_STATUS_ERR_FIRMWARE); /* a fresh ROM */
     th_close(&h);
 }
 
