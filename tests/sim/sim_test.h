@@ -7,6 +7,7 @@
 #ifndef DFU_SIM_TEST_H
 #define DFU_SIM_TEST_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
