@@ -2,9 +2,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
-#ifdef DFU_HAVE_SIM_BACKEND
 #include "../usb/usb_sim.h"
-#endif
 #include "libdfu/sim.h"
 #include "proto.h"
 
@@ -77,11 +75,7 @@ int dfu_device_set_alt(dfu_device *dev, int alt)
 dfu_sim *dfu_device_sim(dfu_device *dev)
 {
     if (!dev->backend || strcmp(dev->backend->ops->name, "sim") != 0) return NULL;
-#ifdef DFU_HAVE_SIM_BACKEND
     return dfu_backend_sim_device(dev->backend, 0);
-#else
-    return NULL;
-#endif
 }
 
 int dfu_device_get_status(dfu_device *dev, int *state, int *status)

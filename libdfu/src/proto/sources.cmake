@@ -1,4 +1,5 @@
 target_sources(dfu_objects PRIVATE
+  src/proto/descriptor.c
   src/proto/device.c
   src/proto/device_query.c
   src/proto/dfu11.c
