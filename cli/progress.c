@@ -80,12 +80,14 @@ int cli_progress_cb(const dfu_progress *ev, void *payload)
         if (p->tty) {
             bar(p, ev);
         } else {
-            /* Plain lines for logs: each phase's start, quarters and end. */
-            int quarter = percent(ev->done, ev->total) / 25;
-            if ((int)ev->phase != p->last_phase || quarter != p->last_percent)
-                fprintf(stderr, "%s: %d%% (%llu of %llu bytes)\n", dfu_phase_name(ev->phase),
-                        percent(ev->done, ev->total), (unsigned long long)ev->done,
-                        (unsigned long long)ev->total);
+            /* Plain lines for logs: each phase once, then every quarter of the whole update. */
+            int quarter = percent(ev->overall_done, ev->overall_total) / 25;
+            bool new_phase = (int)ev->phase != p->last_phase;
+            if (new_phase || quarter != p->last_percent)
+                fprintf(stderr, "%s: %d%% of the update (%llu of %llu bytes)\n",
+                        dfu_phase_name(ev->phase), percent(ev->overall_done, ev->overall_total),
+                        (unsigned long long)ev->overall_done,
+                        (unsigned long long)ev->overall_total);
             p->last_percent = quarter;
         }
     }
