@@ -2,9 +2,9 @@
 #include "../core/internal.h"
 #include "formats.h"
 
-int dfu_read_dfuse(dfu_ctx *ctx, const dfu_input *in, dfu_image *img)
+int dfu_read_dfuse(dfu_ctx *ctx, const dfu_input *in, size_t suffix_len, dfu_image *img)
 {
-    (void)img;
+    (void)img, (void)suffix_len;
     return dfu_err(ctx, DFU_ERR_UNSUPPORTED, "%s: dfuse files are not supported yet", in->name);
 }
 
