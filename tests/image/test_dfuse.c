@@ -7,94 +7,10 @@
 
 #include <libdfu/libdfu.h>
 
+#include "dfusefile.h"
 #include "testutil.h"
 
-/* CRC-32 bit by bit, as DFU 1.1 appendix B and dfu-util compute it (no final XOR). */
-static uint32_t ref_crc(const uint8_t *p, size_t n)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
-    }
-    return crc;
-}
-
-/* A file under construction. */
-typedef struct fb {
-    uint8_t *p;
-    size_t len;
-} fb;
-
-static void put(fb *f, const void *data, size_t n)
-{
-    f->p = realloc(f->p, f->len + n + 1);
-    memcpy(f->p + f->len, data, n);
-    f->len += n;
-}
-
-static void u32(fb *f, uint32_t v)
-{
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
-    put(f, b, 4);
-}
-
-static void set32(fb *f, size_t at, uint32_t v)
-{
-    for (int k = 0; k < 4; k++) f->p[at + k] = (uint8_t)(v >> (8 * k));
-}
-
-/* UM0391 prefix: "DfuSe", bVersion 1, DFUImageSize (filled by finish), bTargets. */
-static void prefix(fb *f, uint8_t targets)
-{
-    put(f, "DfuSe\x01\0\0\0\0", 10);
-    put(f, &targets, 1);
-}
-
-/* UM0391 target prefix; returns its offset. named is the raw 4-byte bTargetNamed. */
-static size_t target(fb *f, uint8_t alt, uint32_t named, const char *name, uint32_t size,
-                     uint32_t elements)
-{
-    size_t at = f->len;
-    put(f, "Target", 6);
-    put(f, &alt, 1);
-    u32(f, named);
-    char sz[255] = {0};
-    if (name) memcpy(sz, name, strlen(name) < 255 ? strlen(name) : 255);
-    put(f, sz, sizeof(sz));
-    u32(f, size);
-    u32(f, elements);
-    return at;
-}
-
-static void element(fb *f, uint32_t address, const void *data, uint32_t size)
-{
-    u32(f, address);
-    u32(f, size);
-    put(f, data, size);
-}
-
 enum image_size { SIZE_WITHOUT_SUFFIX, SIZE_WHOLE_FILE };
-
-/* DFUImageSize, then the suffix: bcdDevice, idProduct, idVendor, bcdDFU 0x011A, "UFD", 16, CRC. */
-static void finish(fb *f, enum image_size mode, uint16_t vid, uint16_t pid, uint16_t bcd)
-{
-    set32(f, 6, (uint32_t)(f->len + (mode == SIZE_WHOLE_FILE ? 16 : 0)));
-    uint8_t s[12] = {(uint8_t)bcd, (uint8_t)(bcd >> 8),
-                     (uint8_t)pid, (uint8_t)(pid >> 8),
-                     (uint8_t)vid, (uint8_t)(vid >> 8),
-                     0x1a,         0x01,
-                     'U',          'F',
-                     'D',          16};
-    put(f, s, sizeof(s));
-    u32(f, ref_crc(f->p, f->len));
-}
-
-/* After editing a finished file: make its CRC right again. */
-static void recrc(fb *f)
-{
-    set32(f, f->len - 4, ref_crc(f->p, f->len - 4));
-}
 
 static uint8_t fw[4096];
 
@@ -107,7 +23,7 @@ static int setup(void **state)
     return 0;
 }
 
-static int parse_opts(dfu_image **img, dfu_ctx *ctx, const fb *f, dfu_format format,
+static int parse_opts(dfu_image **img, dfu_ctx *ctx, const tu_fb *f, dfu_format format,
                       bool accept_bad)
 {
     dfu_load_options o = DFU_LOAD_OPTIONS_INIT;
@@ -116,7 +32,7 @@ static int parse_opts(dfu_image **img, dfu_ctx *ctx, const fb *f, dfu_format for
     return dfu_image_parse(img, ctx, f->p, f->len, "fw.dfu", &o);
 }
 
-static int parse(dfu_image **img, dfu_ctx *ctx, const fb *f)
+static int parse(dfu_image **img, dfu_ctx *ctx, const tu_fb *f)
 {
     return parse_opts(img, ctx, f, DFU_FORMAT_AUTO, false);
 }
@@ -143,18 +59,18 @@ static uint8_t *serialize(const dfu_image *img, size_t *len)
 /* The file ST's DfuSe File Manager writes for a 3000-byte application at 0x08000000 on an
  * STM32F4 (0483:df11, bcdDevice 0x2200): DFUImageSize = file size - 16. Our writer must produce
  * the very same bytes from the image it reads. */
-static void st_file(fb *f)
+static void st_file(tu_fb *f)
 {
-    prefix(f, 1);
-    target(f, 0, 1, "Internal Flash  ", 8 + 3000, 1);
-    element(f, 0x08000000, fw, 3000);
-    finish(f, SIZE_WITHOUT_SUFFIX, 0x0483, 0xdf11, 0x2200);
+    tu_dfuse_prefix(f, 1);
+    tu_dfuse_target(f, 0, 1, "Internal Flash  ", 8 + 3000, 1);
+    tu_dfuse_element(f, 0x08000000, fw, 3000);
+    tu_dfuse_finish(f, SIZE_WITHOUT_SUFFIX, 0x0483, 0xdf11, 0x2200);
 }
 
 static void test_st_convention_byte_for_byte(void **state)
 {
     (void)state;
-    fb f = {0};
+    tu_fb f = {0};
     st_file(&f);
     assert_int_equal(f.len, 11 + 274 + 8 + 3000 + 16);
     dfu_image *img;
@@ -184,11 +100,11 @@ static void test_st_convention_byte_for_byte(void **state)
 static void test_dfuse_pack_convention(void **state)
 {
     (void)state;
-    fb f = {0};
-    prefix(&f, 1);
-    target(&f, 0, 1, "ST...", 8 + 100, 1);
-    element(&f, 0x08000000, fw, 100);
-    finish(&f, SIZE_WHOLE_FILE, 0x0483, 0xdf11, 0);
+    tu_fb f = {0};
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 0, 1, "ST...", 8 + 100, 1);
+    tu_dfuse_element(&f, 0x08000000, fw, 100);
+    tu_dfuse_finish(&f, SIZE_WHOLE_FILE, 0x0483, 0xdf11, 0);
     dfu_image *img;
     assert_int_equal(parse(&img, NULL, &f), DFU_OK);
     assert_string_equal(dfu_image_target_name(img, 0), "ST...");
@@ -202,14 +118,14 @@ static void test_dfuse_pack_convention(void **state)
 static void test_multi_target_named_and_unnamed(void **state)
 {
     (void)state;
-    fb f = {0};
-    prefix(&f, 2);
-    target(&f, 0, 1, "Internal Flash", 8 + 256 + 8 + 512, 2);
-    element(&f, 0x08000000, fw, 256);
-    element(&f, 0x08004000, fw + 256, 512);
-    target(&f, 1, 0, NULL, 8 + 16, 1);
-    element(&f, 0x1fffc000, fw + 1024, 16);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0x0483, 0xdf11, 0x2200);
+    tu_fb f = {0};
+    tu_dfuse_prefix(&f, 2);
+    tu_dfuse_target(&f, 0, 1, "Internal Flash", 8 + 256 + 8 + 512, 2);
+    tu_dfuse_element(&f, 0x08000000, fw, 256);
+    tu_dfuse_element(&f, 0x08004000, fw + 256, 512);
+    tu_dfuse_target(&f, 1, 0, NULL, 8 + 16, 1);
+    tu_dfuse_element(&f, 0x1fffc000, fw + 1024, 16);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0x0483, 0xdf11, 0x2200);
     dfu_image *img;
     assert_int_equal(parse(&img, NULL, &f), DFU_OK);
     assert_int_equal(dfu_image_target_count(img), 2);
@@ -239,13 +155,13 @@ static void test_zero_padded_and_unordered_elements(void **state)
     uint8_t padded[104];
     memcpy(padded, fw, 100);
     memset(padded + 100, 0, 4);
-    fb f = {0};
-    prefix(&f, 1);
-    target(&f, 0, 1, "ST...", 8 + 104 + 8 + 64 + 8 + 0, 3);
-    element(&f, 0x08020000, padded, 104);
-    element(&f, 0x08000000, fw + 200, 64);
-    element(&f, 0x08000040, fw, 0); /* empty element: allowed, adds nothing */
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xf055, 0x9800, 0);
+    tu_fb f = {0};
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 0, 1, "ST...", 8 + 104 + 8 + 64 + 8 + 0, 3);
+    tu_dfuse_element(&f, 0x08020000, padded, 104);
+    tu_dfuse_element(&f, 0x08000000, fw + 200, 64);
+    tu_dfuse_element(&f, 0x08000040, fw, 0); /* empty element: allowed, adds nothing */
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xf055, 0x9800, 0);
     dfu_image *img;
     assert_int_equal(parse(&img, NULL, &f), DFU_OK);
     assert_int_equal(dfu_image_segment_count(img, 0), 2);
@@ -265,11 +181,11 @@ static void test_target_named_variants(void **state)
     long_name[255] = 0;
     static const uint32_t flags[] = {1, 0xcccccc01u, 0x01000000u, 0};
     for (size_t i = 0; i < 4; i++) {
-        fb f = {0};
-        prefix(&f, 2);
-        target(&f, 0, flags[i], "Flash", 0, 0);
-        target(&f, 1, flags[i] ? 1 : 0, long_name, 0, 0);
-        finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+        tu_fb f = {0};
+        tu_dfuse_prefix(&f, 2);
+        tu_dfuse_target(&f, 0, flags[i], "Flash", 0, 0);
+        tu_dfuse_target(&f, 1, flags[i] ? 1 : 0, long_name, 0, 0);
+        tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
         dfu_image *img;
         assert_int_equal(parse(&img, NULL, &f), DFU_OK);
         if (flags[i]) {
@@ -289,16 +205,16 @@ static void test_target_named_variants(void **state)
 static void test_same_alt_targets_merge(void **state)
 {
     (void)state;
-    fb f = {0};
-    prefix(&f, 3);
-    target(&f, 0, 0, NULL, 8 + 32, 1);
-    element(&f, 0x08000000, fw, 32);
-    target(&f, 1, 1, "Option Bytes", 8 + 16, 1);
-    element(&f, 0x1fffc000, fw + 32, 16);
-    target(&f, 0, 1, "Internal Flash", 8 + 32 + 8 + 16, 2);
-    element(&f, 0x08000020, fw + 32, 32);
-    element(&f, 0x08000000, fw, 16); /* overlaps the first target, and agrees */
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_fb f = {0};
+    tu_dfuse_prefix(&f, 3);
+    tu_dfuse_target(&f, 0, 0, NULL, 8 + 32, 1);
+    tu_dfuse_element(&f, 0x08000000, fw, 32);
+    tu_dfuse_target(&f, 1, 1, "Option Bytes", 8 + 16, 1);
+    tu_dfuse_element(&f, 0x1fffc000, fw + 32, 16);
+    tu_dfuse_target(&f, 0, 1, "Internal Flash", 8 + 32 + 8 + 16, 2);
+    tu_dfuse_element(&f, 0x08000020, fw + 32, 32);
+    tu_dfuse_element(&f, 0x08000000, fw, 16); /* overlaps the first target, and agrees */
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     dfu_image *img;
     assert_int_equal(parse(&img, NULL, &f), DFU_OK);
     assert_int_equal(dfu_image_target_count(img), 2);
@@ -311,7 +227,8 @@ static void test_same_alt_targets_merge(void **state)
     free(f.p);
 }
 
-static void expect_error_opts(const fb *f, dfu_format format, const char *where, const char *what)
+static void expect_error_opts(const tu_fb *f, dfu_format format, const char *where,
+                              const char *what)
 {
     dfu_ctx *ctx;
     dfu_ctx_new(&ctx);
@@ -324,7 +241,7 @@ static void expect_error_opts(const fb *f, dfu_format format, const char *where,
     dfu_ctx_free(ctx);
 }
 
-static void expect_error(const fb *f, const char *where, const char *what)
+static void expect_error(const tu_fb *f, const char *where, const char *what)
 {
     expect_error_opts(f, DFU_FORMAT_AUTO, where, what);
 }
@@ -335,13 +252,13 @@ static void test_same_alt_conflicts_are_errors(void **state)
     uint8_t other[16];
     memcpy(other, fw, 16);
     other[5] ^= 0xff;
-    fb f = {0};
-    prefix(&f, 2);
-    target(&f, 0, 0, NULL, 8 + 32, 1);
-    element(&f, 0x08000000, fw, 32);
-    size_t t1 = target(&f, 0, 0, NULL, 8 + 16, 1);
-    element(&f, 0x08000000, other, 16);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_fb f = {0};
+    tu_dfuse_prefix(&f, 2);
+    tu_dfuse_target(&f, 0, 0, NULL, 8 + 32, 1);
+    tu_dfuse_element(&f, 0x08000000, fw, 32);
+    size_t t1 = tu_dfuse_target(&f, 0, 0, NULL, 8 + 16, 1);
+    tu_dfuse_element(&f, 0x08000000, other, 16);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     char where[64];
     snprintf(where, sizeof(where), "fw.dfu: offset %zu: target 1, element 0", t1 + 274);
     expect_error(&f, where, "at 0x08000005, but target 0, element 0 (offset 285) put");
@@ -349,20 +266,20 @@ static void test_same_alt_conflicts_are_errors(void **state)
 
     /* Within one target too. */
     memset(&f, 0, sizeof(f));
-    prefix(&f, 1);
-    target(&f, 3, 0, NULL, 8 + 32 + 8 + 16, 2);
-    element(&f, 0x08000000, fw, 32);
-    element(&f, 0x08000000, other, 16);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 3, 0, NULL, 8 + 32 + 8 + 16, 2);
+    tu_dfuse_element(&f, 0x08000000, fw, 32);
+    tu_dfuse_element(&f, 0x08000000, other, 16);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     expect_error(&f, "offset 325: target 0, element 1 puts", "target 0, element 0 (offset 285)");
     free(f.p);
 
     /* Two names for one alternate setting: the file contradicts itself. */
     memset(&f, 0, sizeof(f));
-    prefix(&f, 2);
-    target(&f, 0, 1, "Internal Flash", 0, 0);
-    size_t t2 = target(&f, 0, 1, "Option Bytes", 0, 0);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_dfuse_prefix(&f, 2);
+    tu_dfuse_target(&f, 0, 1, "Internal Flash", 0, 0);
+    size_t t2 = tu_dfuse_target(&f, 0, 1, "Option Bytes", 0, 0);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     snprintf(where, sizeof(where), "offset %zu: target 1 (alt 0)", t2 + 11);
     expect_error(&f, where, "named \"Option Bytes\", but an earlier target");
     free(f.p);
@@ -371,10 +288,10 @@ static void test_same_alt_conflicts_are_errors(void **state)
 static void test_image_size_neither_convention(void **state)
 {
     (void)state;
-    fb f = {0};
+    tu_fb f = {0};
     st_file(&f);
-    set32(&f, 6, (uint32_t)f.len - 15);
-    recrc(&f);
+    tu_fb_set32(&f, 6, (uint32_t)f.len - 15);
+    tu_fb_recrc(&f);
     expect_error(&f, "fw.dfu: offset 6:",
                  "DFUImageSize is 3294, expected 3293 (the file "
                  "without its DFU suffix, as ST's tools write) or 3309");
@@ -384,26 +301,26 @@ static void test_image_size_neither_convention(void **state)
 static void test_bad_prefix(void **state)
 {
     (void)state;
-    fb f = {0};
+    tu_fb f = {0};
     st_file(&f);
     f.p[1] = 'F';
-    recrc(&f);
+    tu_fb_recrc(&f);
     expect_error_opts(&f, DFU_FORMAT_DFUSE, "offset 0:", "bad signature");
     f.p[1] = 'f';
     f.p[5] = 2;
-    recrc(&f);
+    tu_fb_recrc(&f);
     expect_error(&f, "offset 5:", "DfuSe format version 2 is not supported");
     f.p[5] = 1;
     f.p[10] = 0;
-    recrc(&f);
+    tu_fb_recrc(&f);
     expect_error(&f, "offset 10:", "bTargets is 0: the file holds no target");
     free(f.p);
 
     /* A prefix cut short: 5 bytes and the suffix. */
     memset(&f, 0, sizeof(f));
-    put(&f, "DfuSe", 5);
-    put(&f, "\0\0\0\0\0\0\x1a\x01UFD\x10\0\0\0\0", 16);
-    recrc(&f);
+    tu_fb_put(&f, "DfuSe", 5);
+    tu_fb_put(&f, "\0\0\0\0\0\0\x1a\x01UFD\x10\0\0\0\0", 16);
+    tu_fb_recrc(&f);
     expect_error(&f, "offset 0:", "truncated DfuSe prefix: 5 bytes");
     free(f.p);
 }
@@ -411,20 +328,20 @@ static void test_bad_prefix(void **state)
 static void test_bad_target_prefix(void **state)
 {
     (void)state;
-    fb f = {0};
+    tu_fb f = {0};
     st_file(&f);
     f.p[11 + 5] = 'X';
-    recrc(&f);
+    tu_fb_recrc(&f);
     expect_error(&f, "offset 11: target 0:", "bad signature");
     free(f.p);
 
     /* bTargets says 2, the file holds 1 target and 100 more bytes. */
     memset(&f, 0, sizeof(f));
-    prefix(&f, 2);
-    target(&f, 0, 0, NULL, 8 + 4, 1);
-    element(&f, 0x08000000, fw, 4);
-    put(&f, fw, 100);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_dfuse_prefix(&f, 2);
+    tu_dfuse_target(&f, 0, 0, NULL, 8 + 4, 1);
+    tu_dfuse_element(&f, 0x08000000, fw, 4);
+    tu_fb_put(&f, fw, 100);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     expect_error(&f, "offset 297: target 1: truncated", "100 bytes left, a target prefix takes");
     free(f.p);
 }
@@ -432,52 +349,52 @@ static void test_bad_target_prefix(void **state)
 static void test_target_size_mismatch(void **state)
 {
     (void)state;
-    fb f = {0};
+    tu_fb f = {0};
     st_file(&f);
-    set32(&f, 11 + 266, 8 + 3000 + 1); /* one more than the file holds */
-    recrc(&f);
+    tu_fb_set32(&f, 11 + 266, 8 + 3000 + 1); /* one more than the file holds */
+    tu_fb_recrc(&f);
     expect_error(&f, "offset 277: target 0 (alt 0): dwTargetSize 3009",
                  "runs past the end of the file (3008 bytes left)");
     free(f.p);
 
     /* Too large but within the file: its elements do not fill it. */
     memset(&f, 0, sizeof(f));
-    prefix(&f, 1);
-    target(&f, 0, 0, NULL, 8 + 16 + 8, 1);
-    element(&f, 0x08000000, fw, 16);
-    put(&f, fw, 8);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 0, 0, NULL, 8 + 16 + 8, 1);
+    tu_dfuse_element(&f, 0x08000000, fw, 16);
+    tu_fb_put(&f, fw, 8);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     expect_error(
         &f, "offset 277: target 0 (alt 0):", "dwTargetSize is 32 but its 1 elements take 24 bytes");
     free(f.p);
 
     /* Too small: the element runs past it. */
     memset(&f, 0, sizeof(f));
-    prefix(&f, 1);
-    target(&f, 0, 0, NULL, 8 + 8, 1);
-    element(&f, 0x08000000, fw, 16);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 0, 0, NULL, 8 + 8, 1);
+    tu_dfuse_element(&f, 0x08000000, fw, 16);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     expect_error(&f, "offset 289: target 0 (alt 0), element 0: dwElementSize 16",
                  "runs past the end of the target (dwTargetSize 16 leaves 8 bytes)");
     free(f.p);
 
     /* More elements announced than the target holds. */
     memset(&f, 0, sizeof(f));
-    prefix(&f, 1);
-    target(&f, 0, 0, NULL, 8 + 16, 0x20000000);
-    element(&f, 0x08000000, fw, 16);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 0, 0, NULL, 8 + 16, 0x20000000);
+    tu_dfuse_element(&f, 0x08000000, fw, 16);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     expect_error(&f, "offset 281: target 0 (alt 0): dwNbElements 536870912",
                  "cannot fit in dwTargetSize 24");
     free(f.p);
 
     /* Two elements announced, one present, the second's header cut by dwTargetSize. */
     memset(&f, 0, sizeof(f));
-    prefix(&f, 1);
-    target(&f, 0, 0, NULL, 8 + 16 + 4, 2);
-    element(&f, 0x08000000, fw, 16);
-    put(&f, fw, 4);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 0, 0, NULL, 8 + 16 + 4, 2);
+    tu_dfuse_element(&f, 0x08000000, fw, 16);
+    tu_fb_put(&f, fw, 4);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     expect_error(&f, "offset 309: target 0 (alt 0), element 1:", "its 8-byte header runs past");
     free(f.p);
 }
@@ -486,22 +403,22 @@ static void test_target_size_mismatch(void **state)
 static void test_impossible_element_sizes(void **state)
 {
     (void)state;
-    fb f = {0};
-    prefix(&f, 1);
-    target(&f, 0, 0, NULL, 8 + 1000, 1);
-    u32(&f, 0x08000000);
-    u32(&f, 0xffffffffu);
-    put(&f, fw, 1000);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_fb f = {0};
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 0, 0, NULL, 8 + 1000, 1);
+    tu_fb_u32(&f, 0x08000000);
+    tu_fb_u32(&f, 0xffffffffu);
+    tu_fb_put(&f, fw, 1000);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     expect_error(&f, "offset 289: target 0 (alt 0), element 0: dwElementSize 4294967295",
                  "runs past the end of the file (1000 bytes left)");
     free(f.p);
 
     memset(&f, 0, sizeof(f));
-    prefix(&f, 1);
-    target(&f, 7, 0, NULL, 8 + 32, 1);
-    element(&f, 0xfffffff0u, fw, 32);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 7, 0, NULL, 8 + 32, 1);
+    tu_dfuse_element(&f, 0xfffffff0u, fw, 32);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     expect_error(&f, "offset 285: target 0 (alt 7), element 0:",
                  "32 bytes at 0xfffffff0 run past the 4 GiB address space");
     free(f.p);
@@ -510,12 +427,12 @@ static void test_impossible_element_sizes(void **state)
 static void test_leftover_bytes(void **state)
 {
     (void)state;
-    fb f = {0};
-    prefix(&f, 1);
-    target(&f, 0, 0, NULL, 8 + 16, 1);
-    element(&f, 0x08000000, fw, 16);
-    put(&f, "\0\0\0", 3);
-    finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+    tu_fb f = {0};
+    tu_dfuse_prefix(&f, 1);
+    tu_dfuse_target(&f, 0, 0, NULL, 8 + 16, 1);
+    tu_dfuse_element(&f, 0x08000000, fw, 16);
+    tu_fb_put(&f, "\0\0\0", 3);
+    tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
     expect_error(&f, "offset 309:", "3 bytes follow the last of the 1 targets");
     free(f.p);
 }
@@ -523,15 +440,15 @@ static void test_leftover_bytes(void **state)
 static void test_suffix_problems(void **state)
 {
     (void)state;
-    fb f = {0};
+    tu_fb f = {0};
     st_file(&f);
     /* bcdDFU 0x0100: not a DfuSe suffix. */
     f.p[f.len - 10] = 0x00;
     f.p[f.len - 9] = 0x01;
-    recrc(&f);
+    tu_fb_recrc(&f);
     expect_error(&f, "offset 3299:", "bcdDFU 0x0100; DfuSe files have 0x011A");
     f.p[f.len - 10] = 0x1a;
-    recrc(&f);
+    tu_fb_recrc(&f);
     /* A corrupted byte: CRC error unless asked to accept it. */
     f.p[500] ^= 1;
     expect_error(&f, "offset 3305: DFU suffix CRC mismatch", "");
@@ -551,18 +468,18 @@ static void test_suffix_problems(void **state)
 static void test_every_truncation(void **state)
 {
     (void)state;
-    fb whole = {0};
-    prefix(&whole, 2);
-    target(&whole, 0, 1, "Internal Flash", 8 + 40 + 8 + 24, 2);
-    element(&whole, 0x08000000, fw, 40);
-    element(&whole, 0x08010000, fw, 24);
-    target(&whole, 1, 0, NULL, 8 + 8, 1);
-    element(&whole, 0x1fffc000, fw, 8);
+    tu_fb whole = {0};
+    tu_dfuse_prefix(&whole, 2);
+    tu_dfuse_target(&whole, 0, 1, "Internal Flash", 8 + 40 + 8 + 24, 2);
+    tu_dfuse_element(&whole, 0x08000000, fw, 40);
+    tu_dfuse_element(&whole, 0x08010000, fw, 24);
+    tu_dfuse_target(&whole, 1, 0, NULL, 8 + 8, 1);
+    tu_dfuse_element(&whole, 0x1fffc000, fw, 8);
     size_t body = whole.len;
     for (size_t n = 0; n < body; n++) {
-        fb f = {0};
-        put(&f, whole.p, n);
-        if (n >= 10) finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
+        tu_fb f = {0};
+        tu_fb_put(&f, whole.p, n);
+        if (n >= 10) tu_dfuse_finish(&f, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff);
         dfu_ctx *ctx;
         dfu_ctx_new(&ctx);
         dfu_image *img = NULL;
@@ -585,12 +502,13 @@ static void test_writer_fields(void **state)
     dfu_image_add_data(NULL, img, 0, 0x08000100, fw, 6);
     size_t len;
     uint8_t *out = serialize(img, &len);
-    fb want = {0};
-    prefix(&want, 1);
-    target(&want, 0, 0, NULL, 8 + 10 + 8 + 6, 2); /* alt -1 becomes 0; unnamed: flag 0 */
-    element(&want, 0x08000000, fw, 10);
-    element(&want, 0x08000100, fw, 6);
-    finish(&want, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff, 0xffff); /* no identity: wildcards */
+    tu_fb want = {0};
+    tu_dfuse_prefix(&want, 1);
+    tu_dfuse_target(&want, 0, 0, NULL, 8 + 10 + 8 + 6, 2); /* alt -1 becomes 0; unnamed: flag 0 */
+    tu_dfuse_element(&want, 0x08000000, fw, 10);
+    tu_dfuse_element(&want, 0x08000100, fw, 6);
+    tu_dfuse_finish(&want, SIZE_WITHOUT_SUFFIX, 0xffff, 0xffff,
+                    0xffff); /* no identity: wildcards */
     assert_int_equal(len, want.len);
     assert_memory_equal(out, want.p, len);
     free(out);

@@ -1,21 +1,11 @@
 /* The DFU 1.1 suffix and raw binaries: read, validate, strip, add; CRC; malformed suffixes. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "image/formats.h"
+#include "dfusefile.h"
 #include "testutil.h"
-
-/* CRC-32 bit by bit (reflected 0xEDB88320, initial 0xffffffff, no final XOR), as DFU 1.1
- * appendix B and dfu-util compute it: independent of the library's zlib-based code. */
-static uint32_t ref_crc(const uint8_t *p, size_t n)
-{
-    uint32_t crc = 0xffffffffu;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= p[i];
-        for (int k = 0; k < 8; k++) crc = (crc >> 1) ^ (0xEDB88320u & (0u - (crc & 1)));
-    }
-    return crc;
-}
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -36,7 +26,7 @@ static uint8_t *with_suffix(const uint8_t *payload, size_t n, uint16_t vid, uint
     put16(s + 6, 0x0100);
     memcpy(s + 8, "UFD", 3);
     s[11] = blength;
-    uint32_t crc = ref_crc(f, n + 12);
+    uint32_t crc = tu_suffix_crc(f, n + 12);
     for (int k = 0; k < 4; k++) s[12 + k] = (uint8_t)(crc >> (8 * k));
     *len = n + 16;
     return f;
@@ -82,7 +72,7 @@ static void test_suffix_is_read_and_stripped(void **state)
     assert_int_equal(id.bcd_device, 0x2200);
     assert_int_equal(id.bcd_dfu, 0x0100);
     assert_true(id.crc_valid);
-    assert_int_equal(id.crc, ref_crc(f, len - 4));
+    assert_int_equal(id.crc, tu_suffix_crc(f, len - 4));
     assert_int_equal(dfu_image_segment_count(img, 0), 1);
     dfu_segment s;
     dfu_image_segment(img, 0, 0, &s);
@@ -102,11 +92,11 @@ static void test_bad_crc_names_offset_and_both_values(void **state)
     uint8_t *payload = random_bytes(2, 100);
     size_t len;
     uint8_t *f = with_suffix(payload, 100, 0x1234, 0x5678, 0x0001, 16, &len);
-    uint32_t stored = ref_crc(f, len - 4);
+    uint32_t stored = tu_suffix_crc(f, len - 4);
     f[7] ^= 0x20;
     char stored_hex[16], actual_hex[16];
     snprintf(stored_hex, sizeof(stored_hex), "0x%08x", stored);
-    snprintf(actual_hex, sizeof(actual_hex), "0x%08x", ref_crc(f, len - 4));
+    snprintf(actual_hex, sizeof(actual_hex), "0x%08x", tu_suffix_crc(f, len - 4));
     dfu_image *img = NULL;
     assert_int_equal(parse(&img, ctx, f, len, "fw.dfu", DFU_FORMAT_AUTO, false), DFU_ERR_FORMAT);
     assert_null(img);
@@ -242,7 +232,7 @@ static void test_dfu_writer_output_is_exact(void **state)
                         7);
     /* No identity in the image: wildcards, bcdDFU 0x0100. */
     assert_memory_equal(out + 7, "\xff\xff\xff\xff\xff\xff\x00\x01UFD\x10", 12);
-    uint32_t crc = ref_crc(out, len - 4);
+    uint32_t crc = tu_suffix_crc(out, len - 4);
     assert_int_equal(out[19] | out[20] << 8 | out[21] << 16 | (uint32_t)out[22] << 24, crc);
     free(out);
 
