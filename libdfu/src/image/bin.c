@@ -10,7 +10,7 @@ int dfu_read_bin(dfu_ctx *ctx, const dfu_input *in, uint32_t base, dfu_image *im
     size_t t;
     if (dfu_image_add_target(img, -1, NULL, &t))
         return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
-    if ((uint64_t)base + in->len > 0x100000000ull)
+    if ((uint64_t)base + in->len > 0x100000000ull || (uint64_t)in->len > UINT32_MAX)
         return dfu_err(ctx, DFU_ERR_FORMAT,
                        "%s: %zu bytes at base address 0x%08x would run past the 4 GiB address "
                        "space",

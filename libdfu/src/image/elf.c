@@ -187,7 +187,7 @@ static int check_load(const elf_file *e, const elf_phdr *ph, uint64_t addr)
                        "past the end of the %zu-byte file",
                        name, ph->at, ph->index, (unsigned long long)ph->filesz,
                        (unsigned long long)ph->offset, in->len);
-    if (addr >= ADDR_SPAN || ph->filesz > ADDR_SPAN - addr)
+    if (addr >= ADDR_SPAN || ph->filesz > ADDR_SPAN - addr || ph->filesz > UINT32_MAX)
         return dfu_err(e->ctx, DFU_ERR_FORMAT,
                        "%s: offset %zu: program header %u: %llu bytes at physical address 0x%llx "
                        "load above 4 GiB; a DFU image addresses 32 bits",
