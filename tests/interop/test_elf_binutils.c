@@ -130,20 +130,41 @@ static bool contains(const dfu_image *img, const char *text)
     return false;
 }
 
+/* The prefix of an ARM binutils with as, ld and objcopy: Debian's bare-metal one, or the Linux
+ * cross binutils other distributions ship (the same assembler and linker for this purpose). */
+static const char *arm_binutils(void)
+{
+    static const char *const prefixes[] = {"arm-none-eabi-", "arm-linux-gnu-", "arm-linux-gnueabi-",
+                                           "arm-linux-gnueabihf-"};
+    static const char *const tools[] = {"as", "ld", "objcopy"};
+    for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+        bool all = true;
+        for (size_t k = 0; k < 3; k++) {
+            char name[64];
+            snprintf(name, sizeof(name), "%s%s", prefixes[i], tools[k]);
+            all = all && tu_have_program(name);
+        }
+        if (all) return prefixes[i];
+    }
+    return NULL;
+}
+
 static void cortex_m(bool big_endian)
 {
-    const char *need[] = {"arm-none-eabi-as", "arm-none-eabi-ld", "arm-none-eabi-objcopy"};
-    for (size_t i = 0; i < 3; i++)
-        if (!tu_have_program(need[i]))
-            TU_SKIP("%s not installed (Debian package binutils-arm-none-eabi)", need[i]);
+    const char *prefix = arm_binutils();
+    if (!prefix) TU_SKIP("no ARM binutils (Debian package binutils-arm-none-eabi)");
+    char as[64], ld[64], objcopy[64];
+    snprintf(as, sizeof(as), "%sas", prefix);
+    snprintf(ld, sizeof(ld), "%sld", prefix);
+    snprintf(objcopy, sizeof(objcopy), "%sobjcopy", prefix);
     char *dir = tu_tmpdir(big_endian ? "interop_elf_cortex_m_be" : "interop_elf_cortex_m_le");
     char *src = src_path("cortex_m.s"), *script = src_path("cortex_m.ld");
     char *obj = tu_path(dir, "fw.o"), *elf = tu_path(dir, "fw.elf");
     const char *endian = big_endian ? "-EB" : "-EL";
-    run_ok((const char *const[]){"arm-none-eabi-as", endian, "-o", obj, src, NULL});
-    run_ok((const char *const[]){"arm-none-eabi-ld", endian, "-T", script, "-o", elf, obj, NULL});
+    run_ok((const char *const[]){as, endian, "-o", obj, src, NULL});
+    run_ok((const char *const[]){ld, endian, "-T", script, "-o", elf, obj, NULL});
 
-    dfu_image *img = compare_with_objcopy("arm-none-eabi-objcopy", dir, elf);
+    dfu_image *img = compare_with_objcopy(objcopy, dir, elf);
     /* The shape that matters: .data's initial values are in flash right after .text, and
      * nothing (not .data's run address, not .bss) is in RAM. */
     assert_int_equal(dfu_image_segment_count(img, 0), 1);
