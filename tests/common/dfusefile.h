@@ -83,8 +83,12 @@ static inline void tu_dfuse_finish(tu_fb *f, int whole_file_size, uint16_t vid, 
                                    uint16_t bcd)
 {
     tu_fb_set32(f, 6, (uint32_t)(f->len + (whole_file_size ? 16 : 0)));
-    uint8_t s[12] = {(uint8_t)bcd, (uint8_t)(bcd >> 8), (uint8_t)pid, (uint8_t)(pid >> 8),
-                     (uint8_t)vid, (uint8_t)(vid >> 8), 0x1a, 0x01, 'U', 'F', 'D', 16};
+    uint8_t s[12] = {(uint8_t)bcd, (uint8_t)(bcd >> 8),
+                     (uint8_t)pid, (uint8_t)(pid >> 8),
+                     (uint8_t)vid, (uint8_t)(vid >> 8),
+                     0x1a,         0x01,
+                     'U',          'F',
+                     'D',          16};
     tu_fb_put(f, s, sizeof(s));
     tu_fb_u32(f, tu_suffix_crc(f->p, f->len));
 }
