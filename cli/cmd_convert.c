@@ -82,6 +82,55 @@ static int pick_target(const cli_out *out, const dfu_image *img, const convert_o
     return EXIT_OK;
 }
 
+static size_t segment_total(const dfu_image *img)
+{
+    size_t n = 0;
+    for (size_t t = 0; t < dfu_image_target_count(img); t++) n += dfu_image_segment_count(img, t);
+    return n;
+}
+
+/* --vid/--pid/--bcd over the input's identity (wildcards when it had none). */
+static void set_identity(dfu_image *img, const convert_opts *o, dfu_format to)
+{
+    dfu_identity id = {
+        DFU_IDENTITY_WILDCARD, DFU_IDENTITY_WILDCARD, DFU_IDENTITY_WILDCARD, 0, true, 0};
+    dfu_image_identity(img, &id);
+    if (o->has_vid) id.vid = (uint16_t)o->vid;
+    if (o->has_pid) id.pid = (uint16_t)o->pid;
+    if (o->has_bcd) id.bcd_device = (uint16_t)o->bcd;
+    id.bcd_dfu = to == DFU_FORMAT_DFUSE ? DFU_VERSION_DFUSE : 0x0100;
+    dfu_image_set_identity(img, &id);
+}
+
+/* The image to write: a DfuSe output keeps every target of a multi-target input unless --alt
+ * picks one (dropping the option bytes of a flash + option bytes file silently would be a
+ * wrong image); otherwise the one target picked, with --alt/--name applied. */
+static int make_output(dfu_image **one, cli_out *out, const dfu_image *img, const convert_opts *o,
+                       dfu_format to)
+{
+    size_t n = dfu_image_target_count(img);
+    int rc;
+    if (to == DFU_FORMAT_DFUSE && !o->has_alt && n > 1) {
+        if (o->has_name)
+            return cli_usage_error(out->cmd,
+                                   "the input has %zu targets: give --alt to say which one "
+                                   "--name names",
+                                   n);
+        rc = dfu_image_clone(one, img);
+    } else {
+        size_t t = 0;
+        int code = pick_target(out, img, o, to, &t);
+        if (code) return code;
+        int alt = o->has_alt ? (int)o->alt : dfu_image_target_alt(img, t);
+        const char *name = o->has_name ? o->name : dfu_image_target_name(img, t);
+        if (to == DFU_FORMAT_DFUSE && alt < 0) alt = 0;
+        rc = copy_target(one, out->ctx, img, t, alt, name);
+    }
+    if (rc) return cli_report_error(out, rc, EXIT_FAILURE_OTHER);
+    set_identity(*one, o, to);
+    return EXIT_OK;
+}
+
 static int run(cli_out *out, const char *in_path, convert_opts *o)
 {
     dfu_format to = DFU_FORMAT_AUTO;
@@ -115,28 +164,9 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
                                in_path);
         goto done;
     }
-    size_t t = 0;
-    code = pick_target(out, img, o, to, &t);
-    if (code) goto done;
-    int alt = dfu_image_target_alt(img, t);
-    const char *name = dfu_image_target_name(img, t);
-    if (o->has_alt) alt = (int)o->alt;
-    if (o->has_name) name = o->name;
-    if (to == DFU_FORMAT_DFUSE && alt < 0) alt = 0;
     dfu_image *one;
-    rc = copy_target(&one, out->ctx, img, t, alt, name);
-    if (rc) {
-        code = cli_report_error(out, rc, EXIT_OK);
-        goto done;
-    }
-    dfu_identity id = {
-        DFU_IDENTITY_WILDCARD, DFU_IDENTITY_WILDCARD, DFU_IDENTITY_WILDCARD, 0, true, 0};
-    dfu_image_identity(one, &id);
-    if (o->has_vid) id.vid = (uint16_t)o->vid;
-    if (o->has_pid) id.pid = (uint16_t)o->pid;
-    if (o->has_bcd) id.bcd_device = (uint16_t)o->bcd;
-    id.bcd_dfu = to == DFU_FORMAT_DFUSE ? DFU_VERSION_DFUSE : 0x0100;
-    dfu_image_set_identity(one, &id);
+    code = make_output(&one, out, img, o, to);
+    if (code) goto done;
 
     dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
     so.format = to;
@@ -153,15 +183,16 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
         jw_string(&w, "input_format", dfu_format_name(from));
         jw_string(&w, "output", o->output);
         jw_string(&w, "output_format", dfu_format_name(to));
-        jw_uint(&w, "segments", dfu_image_segment_count(one, 0));
-        jw_uint(&w, "size", dfu_image_data_size(one, 0));
+        jw_uint(&w, "targets", dfu_image_target_count(one));
+        jw_uint(&w, "segments", segment_total(one));
+        jw_uint(&w, "size", dfu_image_data_size(one, (size_t)-1));
         jw_end(&w);
         jw_finish(&w);
     } else {
+        size_t n = segment_total(one);
         cli_say(out, "%s (%s) -> %s (%s): %zu segment%s, %llu bytes\n", in_path,
-                dfu_format_name(from), o->output, dfu_format_name(to),
-                dfu_image_segment_count(one, 0), dfu_image_segment_count(one, 0) == 1 ? "" : "s",
-                (unsigned long long)dfu_image_data_size(one, 0));
+                dfu_format_name(from), o->output, dfu_format_name(to), n, n == 1 ? "" : "s",
+                (unsigned long long)dfu_image_data_size(one, (size_t)-1));
     }
     dfu_image_free(one);
 done:

@@ -1,7 +1,6 @@
 /* Raw binaries: bytes at a base address; with a DFU suffix, the "dfu" format. */
 #include <stdlib.h>
 #include <string.h>
-#include <zlib.h>
 
 #include "../core/internal.h"
 #include "formats.h"
@@ -11,7 +10,7 @@ int dfu_read_bin(dfu_ctx *ctx, const dfu_input *in, uint32_t base, dfu_image *im
     size_t t;
     if (dfu_image_add_target(img, -1, NULL, &t))
         return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
-    if ((uint64_t)base + in->len > 0x100000000ull)
+    if ((uint64_t)base + in->len > 0x100000000ull || (uint64_t)in->len > UINT32_MAX)
         return dfu_err(ctx, DFU_ERR_FORMAT,
                        "%s: %zu bytes at base address 0x%08x would run past the 4 GiB address "
                        "space",
@@ -45,7 +44,7 @@ static int only_target(dfu_ctx *ctx, const dfu_image *img, const char *format, s
 
 /* Streams the bytes from the lowest to the highest address, gaps filled with 0xFF. */
 static int write_span(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o,
-                      const char *format, uLong *crc)
+                      const char *format, uint32_t *crc)
 {
     size_t t = 0;
     int rc = only_target(ctx, img, format, &t);
@@ -72,20 +71,12 @@ static int write_span(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const d
             while (gap) {
                 size_t n = gap > sizeof(ff) ? sizeof(ff) : (size_t)gap;
                 dfu_sink_write(out, ff, n);
-                if (crc) *crc = crc32(*crc, ff, (uInt)n);
+                if (crc) *crc = dfu_zcrc32(*crc, ff, n);
                 gap -= n;
             }
         }
         dfu_sink_write(out, tg->segs[i].data, tg->segs[i].size);
-        if (crc) {
-            const uint8_t *p = tg->segs[i].data;
-            for (size_t left = tg->segs[i].size; left;) {
-                uInt n = left > 0x40000000u ? 0x40000000u : (uInt)left;
-                *crc = crc32(*crc, p, n);
-                p += n;
-                left -= n;
-            }
-        }
+        if (crc) *crc = dfu_zcrc32(*crc, tg->segs[i].data, tg->segs[i].size);
     }
     return DFU_OK;
 }
@@ -97,23 +88,17 @@ int dfu_write_bin(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_s
 
 int dfu_write_dfu(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o)
 {
-    uLong crc = crc32(0L, Z_NULL, 0);
+    uint32_t crc = 0;
     int rc = write_span(ctx, img, out, o, "dfu", &crc);
     if (rc) return rc;
     dfu_identity id = {
         DFU_IDENTITY_WILDCARD, DFU_IDENTITY_WILDCARD, DFU_IDENTITY_WILDCARD, 0x0100, true, 0};
     dfu_image_identity(img, &id);
+    /* A DfuSe identity (bcdDFU 0x011A) on a plain binary would make dfu-util expect a DfuSe
+     * container: a raw binary with a suffix is DFU 1.0/1.1. */
     if (id.bcd_dfu == 0 || id.bcd_dfu == 0x011A) id.bcd_dfu = 0x0100;
-    /* The suffix CRC covers everything before dwCRC: stream the first 12 suffix bytes into the
-     * running CRC, then finish it. */
     uint8_t suffix[16];
-    dfu_suffix_build(suffix, &id, NULL, 0);
-    crc = crc32(crc, suffix, 12);
-    uint32_t v = dfu_suffix_crc_finish((uint32_t)crc);
-    suffix[12] = (uint8_t)v;
-    suffix[13] = (uint8_t)(v >> 8);
-    suffix[14] = (uint8_t)(v >> 16);
-    suffix[15] = (uint8_t)(v >> 24);
+    dfu_suffix_build_streamed(suffix, &id, crc);
     dfu_sink_write(out, suffix, sizeof(suffix));
     return DFU_OK;
 }

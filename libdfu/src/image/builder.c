@@ -8,7 +8,9 @@
 int dfu_builder_add(dfu_image_builder *b, uint32_t address, const uint8_t *data, size_t len)
 {
     if (len == 0) return DFU_OK;
-    if ((uint64_t)address + len > 0x100000000ull) return DFU_ERR_FORMAT;
+    /* A chunk's size is 32 bits: 4 GiB at address 0 fits the address space but not a chunk. */
+    if ((uint64_t)len > UINT32_MAX || (uint64_t)address + len > 0x100000000ull)
+        return DFU_ERR_FORMAT;
     dfu_seg *last = b->count ? &b->chunks[b->count - 1] : NULL;
     if (last && dfu_seg_end(last) == address && (uint64_t)last->size + len <= UINT32_MAX) {
         if (last->size + len > last->cap) {

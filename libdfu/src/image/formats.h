@@ -24,24 +24,35 @@ int dfu_read_ihex(dfu_ctx *ctx, const dfu_input *in, dfu_image *img);
 int dfu_read_srec(dfu_ctx *ctx, const dfu_input *in, dfu_image *img);
 /* Binary formats need in->data. Errors name byte offsets, segments, targets and elements. */
 int dfu_read_elf(dfu_ctx *ctx, const dfu_input *in, dfu_image *img);
-/* in->len excludes the DFU suffix, which the caller has already read and stripped. */
-int dfu_read_dfuse(dfu_ctx *ctx, const dfu_input *in, dfu_image *img);
+/* in->len excludes the DFU suffix, which the caller has already read and stripped;
+ * suffix_len is its length (DFUImageSize may or may not count it). */
+int dfu_read_dfuse(dfu_ctx *ctx, const dfu_input *in, size_t suffix_len, dfu_image *img);
 int dfu_read_bin(dfu_ctx *ctx, const dfu_input *in, uint32_t base, dfu_image *img);
 
 /*
- * DFU suffix (last 16 bytes, DFU 1.1 appendix B). Returns 1 and fills *id when data ends in a
- * suffix (signature "UFD", bLength >= 16 and within the file), 0 when there is none, or a
- * negative error for a suffix that is present but malformed. id->crc_valid tells whether dwCRC
- * matched; *suffix_len is bLength (what to strip).
+ * DFU suffix (last 16 bytes, DFU 1.1 appendix B). dfu_suffix_read returns 1 and fills *out when
+ * data ends in a suffix (signature "UFD"), 0 when there is none, or DFU_ERR_FORMAT for a suffix
+ * whose bLength is below 16 or beyond the file. out->id.crc_valid tells whether dwCRC matched;
+ * out->length is bLength (what to strip).
  */
+typedef struct dfu_suffix {
+    dfu_identity id;
+    size_t length;       /* bLength */
+    uint32_t crc_actual; /* the CRC the file's content gives (id.crc is the stored one) */
+} dfu_suffix;
+
 int dfu_suffix_read(dfu_ctx *ctx, const char *name, const uint8_t *data, size_t len,
-                    dfu_identity *id, size_t *suffix_len);
-/* The CRC check a loader applies: DFU_ERR_FORMAT naming both values unless accept_bad. */
-int dfu_suffix_check_crc(dfu_ctx *ctx, const char *name, const dfu_identity *id, bool accept_bad);
+                    dfu_suffix *out);
+/* The CRC check a loader applies: DFU_ERR_FORMAT naming both values unless accept_bad. len is
+ * the whole file's length (for the offset of dwCRC). */
+int dfu_suffix_check_crc(dfu_ctx *ctx, const char *name, size_t len, const dfu_suffix *s,
+                         bool accept_bad);
 /* Builds the 16 suffix bytes for payload (dwCRC covers payload and the first 12 suffix bytes). */
 void dfu_suffix_build(uint8_t out[16], const dfu_identity *id, const uint8_t *payload, size_t len);
-/* Continues a suffix CRC over bytes already streamed: crc starts at 0 (zlib convention). */
-uint32_t dfu_suffix_crc_finish(uint32_t zlib_crc);
+/* Same for a payload already streamed out: zlib_crc is dfu_zcrc32() of the payload. */
+void dfu_suffix_build_streamed(uint8_t out[16], const dfu_identity *id, uint32_t zlib_crc);
+/* zlib's crc32() continued over any length (zlib takes at most 4 GiB - 1 per call); start at 0. */
+uint32_t dfu_zcrc32(uint32_t crc, const uint8_t *data, size_t len);
 
 int dfu_write_ihex(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o);
 int dfu_write_srec(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o);

@@ -1,43 +1,70 @@
 /* Loading an image from a file or memory: detect the format, strip a suffix, dispatch. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../core/internal.h"
 #include "formats.h"
+#include "libdfu/spec.h"
 
 static bool is_text_format(dfu_format f)
 {
     return f == DFU_FORMAT_IHEX || f == DFU_FORMAT_SREC;
 }
 
-/* Parses a binary-format file held in memory: a DFU suffix is read and stripped first. */
-static int parse_binary(dfu_ctx *ctx, const dfu_input *in, dfu_format format, uint32_t base,
-                        bool accept_bad_crc, dfu_image *img)
+/* A .bin whose last bytes happen to spell "UFD" is detected as dfu; say how to read it anyway. */
+#define RAW_HINT                                                                                   \
+    " (if this is a raw binary that merely ends in the bytes \"UFD\", read it as format bin)"
+
+/* Appends hint to the message just recorded. */
+static int with_hint(dfu_ctx *ctx, int rc, const char *hint)
 {
-    int rc0;
-    dfu_identity id;
-    size_t suffix_len = 0;
-    int has = 0;
-    if (format != DFU_FORMAT_ELF) {
-        has = dfu_suffix_read(ctx, in->name, in->data, in->len, &id, &suffix_len);
-        if (has < 0) return has;
-        if (has && (rc0 = dfu_suffix_check_crc(ctx, in->name, &id, accept_bad_crc))) return rc0;
-        if (format == DFU_FORMAT_DFUSE && !has)
-            return dfu_err(ctx, DFU_ERR_FORMAT,
-                           "%s: DfuSe file without a DFU suffix (last 16 bytes lack \"UFD\")",
-                           in->name);
-    }
+    if (!ctx || !hint[0]) return rc;
+    char msg[DFU_ERROR_MESSAGE_MAX];
+    snprintf(msg, sizeof(msg), "%s", dfu_ctx_error(ctx)->message);
+    return dfu_err(ctx, rc, "%s%s", msg, hint);
+}
+
+/* Reads, checks and (through s->length) measures the DFU suffix that dfu and dfuse files end in.
+ * A forced "bin" never gets here: raw means every byte is data, whatever the end looks like. */
+static int read_suffix(dfu_ctx *ctx, const dfu_input *in, dfu_format format, bool accept_bad_crc,
+                       dfu_suffix *s)
+{
+    const char *hint = format == DFU_FORMAT_DFU ? RAW_HINT : "";
+    int has = dfu_suffix_read(ctx, in->name, in->data, in->len, s);
+    if (has < 0) return with_hint(ctx, has, hint);
+    if (!has)
+        return dfu_err(ctx, DFU_ERR_FORMAT,
+                       "%s: offset %zu: no DFU suffix: a %s file ends in 16 bytes with the "
+                       "signature \"UFD\"",
+                       in->name, in->len < 16 ? 0 : in->len - 16, dfu_format_name(format));
+    int rc = dfu_suffix_check_crc(ctx, in->name, in->len, s, accept_bad_crc);
+    if (rc) return with_hint(ctx, rc, hint);
+    if (format == DFU_FORMAT_DFUSE && s->id.bcd_dfu != DFU_VERSION_DFUSE)
+        return dfu_err(ctx, DFU_ERR_FORMAT,
+                       "%s: offset %zu: the DFU suffix of a DfuSe file has bcdDFU 0x%04x; DfuSe "
+                       "files have 0x011A (version 1.1a), nothing else is defined",
+                       in->name, in->len - 10, s->id.bcd_dfu);
+    return DFU_OK;
+}
+
+/* Parses a binary-format file held in memory. */
+static int parse_binary(dfu_ctx *ctx, const dfu_input *in, dfu_format format,
+                        const dfu_load_options *opts, dfu_image *img)
+{
+    dfu_suffix s = {{0}, 0, 0};
+    bool has = format == DFU_FORMAT_DFU || format == DFU_FORMAT_DFUSE;
+    int rc = has ? read_suffix(ctx, in, format, opts->accept_bad_crc, &s) : DFU_OK;
+    if (rc) return rc;
     dfu_input payload = *in;
-    payload.len = in->len - (has ? suffix_len : 0);
-    int rc;
+    payload.len = in->len - s.length;
     switch (format) {
     case DFU_FORMAT_ELF: rc = dfu_read_elf(ctx, &payload, img); break;
-    case DFU_FORMAT_DFUSE: rc = dfu_read_dfuse(ctx, &payload, img); break;
-    default: rc = dfu_read_bin(ctx, &payload, base, img); break;
+    case DFU_FORMAT_DFUSE: rc = dfu_read_dfuse(ctx, &payload, s.length, img); break;
+    default: rc = dfu_read_bin(ctx, &payload, opts->base_address, img); break;
     }
     if (rc) return rc;
-    if (has) dfu_image_set_identity(img, &id);
-    if (format == DFU_FORMAT_BIN && has) format = DFU_FORMAT_DFU;
+    if (has) dfu_image_set_identity(img, &s.id);
     img->format = format;
     return DFU_OK;
 }
@@ -53,7 +80,7 @@ static int parse_with(dfu_image **out, dfu_ctx *ctx, const dfu_input *in, dfu_fo
     else if (format == DFU_FORMAT_SREC)
         rc = dfu_read_srec(ctx, in, img);
     else
-        rc = parse_binary(ctx, in, format, opts->base_address, opts->accept_bad_crc, img);
+        rc = parse_binary(ctx, in, format, opts, img);
     if (rc) {
         dfu_image_free(img);
         return rc;

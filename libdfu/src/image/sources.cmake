@@ -1,6 +1,7 @@
 target_sources(dfu_objects PRIVATE
   src/image/bin.c
   src/image/dfuse.c
+  src/image/dfuse_write.c
   src/image/elf.c
   src/image/ihex.c
   src/image/srec.c
