@@ -50,26 +50,6 @@ int dfu_buf_printf(dfu_buf *b, const char *fmt, ...)
     return DFU_OK;
 }
 
-int dfu_buf_append_json_string(dfu_buf *b, const char *s)
-{
-    int rc = dfu_buf_append_byte(b, '"');
-    for (const unsigned char *p = (const unsigned char *)s; !rc && *p; p++) {
-        switch (*p) {
-        case '"': rc = dfu_buf_append(b, "\\\"", 2); break;
-        case '\\': rc = dfu_buf_append(b, "\\\\", 2); break;
-        case '\n': rc = dfu_buf_append(b, "\\n", 2); break;
-        case '\r': rc = dfu_buf_append(b, "\\r", 2); break;
-        case '\t': rc = dfu_buf_append(b, "\\t", 2); break;
-        default:
-            if (*p < 0x20)
-                rc = dfu_buf_printf(b, "\\u%04x", *p);
-            else
-                rc = dfu_buf_append_byte(b, *p);
-        }
-    }
-    return rc ? rc : dfu_buf_append_byte(b, '"');
-}
-
 void dfu_buf_free(dfu_buf *b)
 {
     free(b->data);

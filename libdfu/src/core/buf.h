@@ -22,8 +22,6 @@ int dfu_buf_reserve(dfu_buf *b, size_t extra);
 int dfu_buf_append(dfu_buf *b, const void *data, size_t len);
 int dfu_buf_append_byte(dfu_buf *b, uint8_t byte);
 int dfu_buf_printf(dfu_buf *b, const char *fmt, ...) DFU_PRINTF(2, 3);
-/* Appends a JSON string literal (quotes and escapes included). */
-int dfu_buf_append_json_string(dfu_buf *b, const char *s);
 void dfu_buf_free(dfu_buf *b);
 /* Hands the data to the caller (NUL-terminated for convenience) and empties the buffer. */
 uint8_t *dfu_buf_detach(dfu_buf *b, size_t *len);

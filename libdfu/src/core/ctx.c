@@ -45,6 +45,7 @@ void dfu_ctx_clear_error(dfu_ctx *ctx)
     ctx->err.dfu_state = -1;
 }
 
+DFU_PRINTF(5, 0)
 static int record(dfu_ctx *ctx, int code, int state, int status, const char *fmt, va_list ap)
 {
     if (!ctx) return code;

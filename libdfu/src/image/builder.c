@@ -74,6 +74,8 @@ static int merge_into(dfu_seg *dst, dfu_seg *src, uint32_t *conflict)
         return DFU_ERR_FORMAT;
     }
     if (src_end <= dst_end) return DFU_OK;
+    /* A run may not reach the full 4 GiB: its size must fit in 32 bits. */
+    if (src_end - dst->address > UINT32_MAX) return DFU_ERR_FORMAT;
     size_t tail = (size_t)(src_end - dst_end);
     size_t need = dst->size + tail;
     if (need > dst->cap) {
