@@ -47,17 +47,20 @@ static int place_raw(cli_out *out, const char *path, const flash_opts *o, dfu_de
 
 /* After a failure: if a journal was kept, say the one command that finishes the update. */
 static void hint_recover(const cli_out *out, dfu_device *dev, const char *jdir,
-                         const char *selector)
+                         const char *selector, int err)
 {
     dfu_ctx *scratch;
     if (dfu_ctx_new(&scratch)) return;
     dfu_journal *j;
     if (dfu_journal_open(&j, scratch, jdir, dfu_device_get_info(dev)->path) == DFU_OK) {
-        fprintf(stderr,
-                "dfuctl flash: the update is incomplete; the device is in a known state and the "
-                "journal is kept. Finish it with:\n  dfuctl recover -d '%s'%s%s\n",
-                *selector ? selector : dfu_journal_selector(j), out->common.json ? " --json" : "",
-                "");
+        fprintf(
+            stderr,
+            "dfuctl flash: the update is incomplete and its journal is kept; %s\n"
+            "  dfuctl recover -d '%s'%s\n",
+            err == DFU_ERR_DISCONNECTED
+                ? "the device went away. When it is back (replugged or powered), finish it with:"
+                : "the device was left in dfuIDLE. Finish it with:",
+            *selector ? selector : dfu_journal_selector(j), out->common.json ? " --json" : "");
         dfu_journal_free(j);
     }
     dfu_ctx_free(scratch);
@@ -110,7 +113,7 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     cli_progress_end(&prog);
     code = rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
     cli_print_result(out, dev, path, &result, rc, code);
-    if (rc && !o->no_journal) hint_recover(out, dev, jdir, selector);
+    if (rc && !o->no_journal) hint_recover(out, dev, jdir, selector, rc);
 done:
     dfu_plan_free(plan);
     dfu_device_close(dev);
