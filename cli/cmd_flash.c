@@ -103,7 +103,14 @@ static int run(cli_out *out, const char *path, flash_opts *o)
         cli_print_plan(out, dev, path, plan);
         goto done;
     }
-    if (out->common.verbose) cli_print_plan(out, dev, path, plan);
+    if (out->common.verbose)
+        cli_print_plan(out, dev, path, plan);
+    else if (!out->common.quiet)
+        for (const char *n = dfu_plan_notes(plan), *nl; *n; n = nl + 1) {
+            nl = strchr(n, '\n');
+            if (!nl) break;
+            fprintf(stderr, "dfuctl flash: note: %.*s\n", (int)(nl - n), n);
+        }
     char desc[256];
     cli_describe_device(dev, desc, sizeof(desc));
     cli_say(out, "flashing %s to %s\n", path, desc);

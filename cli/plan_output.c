@@ -117,9 +117,11 @@ void cli_print_result(const cli_out *out, dfu_device *dev, const char *file,
         return;
     }
     if (err) return; /* the error itself has been reported */
-    cli_say(out, "%s: erased %u sector%s (%llu bytes), wrote %llu bytes", file ? file : "device",
-            r->sectors_erased, r->sectors_erased == 1 ? "" : "s",
-            (unsigned long long)r->erased_bytes, (unsigned long long)r->written_bytes);
+    cli_say(out, "%s: ", file ? file : "device");
+    if (r->sectors_erased)
+        cli_say(out, "erased %u sector%s (%llu bytes), ", r->sectors_erased,
+                r->sectors_erased == 1 ? "" : "s", (unsigned long long)r->erased_bytes);
+    cli_say(out, "wrote %llu bytes", (unsigned long long)r->written_bytes);
     if (r->skipped_bytes)
         cli_say(out, ", skipped %llu bytes already there", (unsigned long long)r->skipped_bytes);
     if (r->verified) cli_say(out, ", verified %llu bytes", (unsigned long long)r->verified_bytes);
