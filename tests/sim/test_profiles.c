@@ -154,7 +154,7 @@ static void test_stm32h743_answers_while_busy(void **state)
 }
 
 /* L4: a GETSTATUS before the work is done stalls the pipe and leaves the state alone; the
- * reported poll timeout (10 ms) is shorter than the page erase (22 ms). */
+ * reported poll timeout (12 ms) is shorter than the page erase (22 ms). */
 static void test_stm32l476_stalls_when_polled_early(void **state)
 {
     (void)state;
@@ -165,7 +165,7 @@ static void test_stm32l476_stalls_when_polled_early(void **state)
     assert_int_equal(th_dnload(&h, 0, c, 5), 5);
     th_status st = th_getstatus(&h);
     assert_int_equal(st.state, DFU_STATE_DNBUSY);
-    assert_int_equal(st.poll_ms, 10);
+    assert_int_equal(st.poll_ms, 12);
     th_sleep(&h, st.poll_ms);
     assert_int_equal(th_getstatus(&h).result, DFU_ERR_STALL);
     assert_int_equal(dfu_sim_state(h.sim), DFU_STATE_DNBUSY);
