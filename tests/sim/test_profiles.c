@@ -74,6 +74,27 @@ static void test_stm32f405_poll_timeouts(void **state)
     th_close(&h);
 }
 
+/* Throughput: one Set Address, then blocks (as fwupd does): ~109 ms per 2 KiB block, the
+ * interval in the fwupd#2696 log, ~18 KiB/s, dominated by the 104 ms poll timeout. */
+static void test_stm32f405_throughput(void **state)
+{
+    (void)state;
+    th h;
+    th_open(&h, "stm32f405");
+    th_clear(&h);
+    static uint8_t img[64 * 1024];
+    memset(img, 0x5A, sizeof(img));
+    for (uint32_t a = 0x08000000; a < 0x08010000; a += 0x4000)
+        assert_int_equal(th_erase(&h, a).status, DFU_STATUS_OK);
+    uint64_t t0 = h.now;
+    assert_int_equal(th_dfuse_write(&h, 0x08000000, img, sizeof(img), 2048).status, DFU_STATUS_OK);
+    double secs = (double)(h.now - t0) / 1e6, kib_s = 64.0 / secs;
+    double per_block_ms = secs * 1000 / 32;
+    if (per_block_ms < 105 || per_block_ms > 115 || kib_s < 17 || kib_s > 19.5)
+        fail_msg("%.1f ms per block, %.1f KiB/s", per_block_ms, kib_s);
+    th_close(&h);
+}
+
 /* Real ROM serials collide: two boards, one serial (unless serial= is given). */
 static void test_st_serials_collide(void **state)
 {
@@ -391,6 +412,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stm32f405_identity),
         cmocka_unit_test(test_stm32f405_poll_timeouts),
+        cmocka_unit_test(test_stm32f405_throughput),
         cmocka_unit_test(test_st_serials_collide),
         cmocka_unit_test(test_stm32h743_stuck_dnbusy),
         cmocka_unit_test(test_stm32h743_answers_while_busy),
