@@ -330,6 +330,27 @@ static void test_tinyusb_polls(void **state)
     th_close(&h);
 }
 
+/* TinyUSB: ABORT while the application flashes in the background stops the state machine,
+ * not the flashing; a new download then lands after it. */
+static void test_tinyusb_abort_while_flashing(void **state)
+{
+    (void)state;
+    th h;
+    th_open(&h, "tinyusb");
+    uint8_t a[512], b[512], back[512];
+    memset(a, 0xAA, sizeof(a));
+    memset(b, 0x55, sizeof(b));
+    assert_int_equal(th_dnload(&h, 0, a, 512), 512);
+    assert_int_equal(th_getstatus(&h).state, DFU_STATE_DNBUSY);
+    assert_int_equal(th_simple(&h, DFU_ABORT), 0);
+    assert_int_equal(th_getstate(&h), DFU_STATE_DFU_IDLE);
+    assert_int_equal(th_dnload(&h, 0, b, 512), 512);
+    assert_int_equal(th_poll(&h).state, DFU_STATE_DNLOAD_IDLE);
+    th_peek(&h, 0x08010000, back, sizeof(back));
+    assert_true(th_all(back, sizeof(back), 0x55));
+    th_close(&h);
+}
+
 /* TinyUSB: manifestation ends in dfuMANIFEST-WAIT-RESET; a USB reset restarts the board. */
 static void test_tinyusb_manifest_wait_reset(void **state)
 {
@@ -422,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_dapboot_manifestation),
         cmocka_unit_test(test_dapboot_detach_stalls),
         cmocka_unit_test(test_tinyusb_polls),
+        cmocka_unit_test(test_tinyusb_abort_while_flashing),
         cmocka_unit_test(test_tinyusb_manifest_wait_reset),
         cmocka_unit_test(test_tinyusb_state_quirks),
         cmocka_unit_test(test_gd32vf103_quirks),

@@ -167,6 +167,7 @@ struct dfu_sim {
     uint8_t **mem;     /* one array per region */
     uint64_t t_offset; /* device time = caller's time + t_offset */
     uint64_t t_done;   /* completion time of the transfer being handled */
+    uint64_t gone_at;  /* when the device last dropped off the bus */
     uint16_t transfer_size;
     uint8_t attributes;
     char serial[64];
