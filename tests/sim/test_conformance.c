@@ -63,9 +63,9 @@ static const cell table[11][R_COUNT] = {
      A(APP_IDLE)},
     /* dfuMANIFEST (A.2.8) */
     {S(ERROR), S(ERROR), S(ERROR), S(ERROR), S(ERROR), S(ERROR), S(ERROR), S(ERROR), A(APP_IDLE)},
-    /* dfuMANIFEST-WAIT-RESET (A.2.9): only a USB reset gets an answer */
+    /* dfuMANIFEST-WAIT-RESET (A.2.9): waits for a USB reset; status and state are answered */
     {S(MANIFEST_WAIT_RESET), S(MANIFEST_WAIT_RESET), S(MANIFEST_WAIT_RESET), S(MANIFEST_WAIT_RESET),
-     S(MANIFEST_WAIT_RESET), S(MANIFEST_WAIT_RESET), S(MANIFEST_WAIT_RESET), S(MANIFEST_WAIT_RESET),
+     A(MANIFEST_WAIT_RESET), S(MANIFEST_WAIT_RESET), A(MANIFEST_WAIT_RESET), S(MANIFEST_WAIT_RESET),
      A(APP_IDLE)},
     /* dfuUPLOAD-IDLE (A.2.10): a full-length block keeps it there */
     {S(ERROR), S(ERROR), S(ERROR), A(UPLOAD_IDLE), A(UPLOAD_IDLE), S(ERROR), A(UPLOAD_IDLE),
