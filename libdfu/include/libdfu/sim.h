@@ -27,6 +27,9 @@
  *   state=FILE         the device's memory and DFU state live in FILE (created from the
  *                      profile's factory state when missing), written through on every change;
  *                      see "State file" below
+ *   replug             with state=: the board is plugged in again, so it powers up afresh
+ *                      (RAM and DFU state lost, flash kept; the boot logic picks the mode)
+ *                      instead of resuming where the last process left it
  *   seed=N             seed for every random choice (transfer errors, where a cut lands, the
  *                      byte at the boundary of a partial write); default 0
  *   realtime           the in-process backend uses the wall clock and waits for real

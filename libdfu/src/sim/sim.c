@@ -90,6 +90,13 @@ int dfu_sim_new(dfu_sim **out, dfu_ctx *ctx, const char *spec)
             return rc;
         }
         catch_up(s);
+        /* A board plugged in again starts from power-on: its boot logic decides the mode, and
+         * it has enumerated by the time a host looks. */
+        if (s->cfg.replug) {
+            dfu_simi_power_loss(s, "board plugged in (replug)");
+            catch_up(s);
+            dfu_simi_file_sync(s);
+        }
     }
     *out = s;
     return DFU_OK;

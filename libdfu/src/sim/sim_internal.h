@@ -67,6 +67,7 @@ typedef struct sim_config {
     char *state_file, *serial, *path;
     uint64_t seed;
     bool realtime;
+    bool replug; /* opening the state file power-cycles the board (it was plugged in) */
     bool timing_max;
     sim_runtime runtime;
     int boot0;         /* 1 unless given */
