@@ -1,0 +1,338 @@
+/*
+ * dfuctl's device commands as a script sees them: refusals before anything is erased, JSON
+ * lines, exit codes, quirks, and read/erase/detach/leave, on simulated boards.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simutil.h"
+
+typedef struct board {
+    char *dir;
+    char spec[600];
+    char *fw;
+} board;
+
+static void board_new(board *b, const char *name, const char *profile, const char *extra)
+{
+    b->dir = tu_tmpdir(name);
+    tu_sim_spec(b->spec, sizeof(b->spec), profile, b->dir, extra);
+    b->fw = tu_path(b->dir, "fw.bin");
+}
+
+static void board_free(board *b)
+{
+    free(b->dir);
+    free(b->fw);
+}
+
+static void expect_exit(const tu_result *r, int code, const char *needle)
+{
+    if (r->exit_code != code)
+        fail_msg("exit %d, expected %d\nstderr: %s", r->exit_code, code, r->err);
+    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle))
+        fail_msg("output lacks \"%s\"\nstderr: %s\nstdout: %s", needle, r->err, r->out);
+}
+
+static void expect_unchanged(const char *spec, const uint8_t *before, size_t len)
+{
+    size_t n;
+    uint8_t *after = tu_sim_snapshot(spec, &n);
+    assert_int_equal(n, len);
+    assert_memory_equal(after, before, len);
+    free(after);
+}
+
+static void test_refusals_happen_before_anything_is_erased(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_refusals", "mboot-f4", NULL);
+    size_t len;
+    uint8_t *before = tu_sim_snapshot(b.spec, &len);
+    tu_result r;
+    /* Into the bootloader's own sectors. */
+    tu_write_app(b.fw, 0x08000000, 40 * 1024, 0x20020000, 1);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal", NULL);
+    expect_exit(&r, 9, "marks read-only");
+    tu_result_free(&r);
+    /* --force is about vector tables: it never unlocks the bootloader. */
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--force", NULL);
+    expect_exit(&r, 9, "read-only");
+    tu_result_free(&r);
+    /* The classic mistake: built for 0x08000000, written behind the bootloader. */
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008000", "--no-journal", NULL);
+    expect_exit(&r, 9, "classic mistake");
+    tu_result_free(&r);
+    /* Beyond the end of flash. */
+    tu_write_app(b.fw, 0x080FF000, 8192, 0x20020000, 1);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x080FF000", "--no-journal", NULL);
+    expect_exit(&r, 9, "0x08100000-0x08100fff, outside every memory region");
+    tu_result_free(&r);
+    expect_unchanged(b.spec, before, len);
+    /* And --force does write an image whose vector table does not fit. */
+    tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 1);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008000", "--force", "--no-journal",
+              "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    free(before);
+    board_free(&b);
+}
+
+static void test_dfu11_device_with_known_application_base(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_dapboot_base", "dapboot-f103", NULL);
+    tu_result r;
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20005000, 2);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal", NULL);
+    expect_exit(&r, 9, "writes its application at 0x08002000");
+    tu_result_free(&r);
+    /* A raw binary without --address goes to the application base the quirk table knows. */
+    tu_write_app(b.fw, 0x08002000, 8192, 0x20005000, 2);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--no-journal", "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    uint8_t got[8];
+    tu_sim_peek(b.spec, 0x08002000, got, sizeof(got));
+    assert_int_equal(got[4], 0x89); /* reset vector 0x08002189 */
+    board_free(&b);
+}
+
+static void test_usage_and_file_errors(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_usage", "stm32f405", NULL);
+    tu_result r;
+    tu_write_app(b.fw, 0x08000000, 4096, 0x20020000, 3);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, NULL); /* a raw binary needs an address */
+    expect_exit(&r, 2, "--address");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, "/nonexistent/fw.hex", NULL);
+    expect_exit(&r, 3, "/nonexistent/fw.hex");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "--bogus", b.fw, NULL);
+    expect_exit(&r, 2, "unknown option");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", "sim:nosuchprofile", b.fw, NULL);
+    expect_exit(&r, 2, "nosuchprofile");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--order", "random",
+              NULL);
+    expect_exit(&r, 2, "--order");
+    tu_result_free(&r);
+    board_free(&b);
+}
+
+static void test_dry_run_json_plan_changes_nothing(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_dry_run", "stm32f405", NULL);
+    size_t len;
+    uint8_t *before = tu_sim_snapshot(b.spec, &len);
+    tu_write_app(b.fw, 0x08000000, 40 * 1024, 0x20020000, 4);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--dry-run", "--json",
+              NULL);
+    expect_exit(&r, 0, NULL);
+    tu_json *plan = tu_json_parse_line(r.out, 0);
+    assert_non_null(plan);
+    assert_string_equal(tu_json_get(plan, "type")->string, "plan");
+    const tu_json *steps = tu_json_get(plan, "steps");
+    assert_int_equal(steps->count, 10);
+    assert_string_equal(tu_json_path(plan, "steps.0.kind")->string, "erase");
+    assert_int_equal(tu_json_path(plan, "steps.0.address")->integer, 0x08000000);
+    assert_string_equal(tu_json_path(plan, "steps.5.kind")->string, "write"); /* vector last */
+    assert_int_equal(tu_json_path(plan, "steps.5.address")->integer, 0x08000000);
+    assert_string_equal(tu_json_path(plan, "steps.9.kind")->string, "leave");
+    assert_true(tu_json_get(plan, "estimate_us")->integer > 0);
+    assert_string_equal(tu_json_path(plan, "device.path")->string, "sim-1");
+    tu_json_free(plan);
+    tu_result_free(&r);
+    expect_unchanged(b.spec, before, len);
+    free(before);
+    board_free(&b);
+}
+
+static void test_json_lines_progress_then_result(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_json", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 40 * 1024, 0x20020000, 5);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--json", "--no-journal",
+              NULL);
+    expect_exit(&r, 0, NULL);
+    size_t n = tu_json_line_count(r.out);
+    assert_true(n > 5);
+    uint64_t last_done = 0;
+    bool saw[4] = {false};
+    for (size_t i = 0; i + 1 < n; i++) {
+        tu_json *ev = tu_json_parse_line(r.out, i);
+        assert_non_null(ev);
+        assert_string_equal(tu_json_get(ev, "type")->string, "progress");
+        const char *phase = tu_json_get(ev, "phase")->string;
+        if (!strcmp(phase, "erase")) saw[0] = true;
+        if (!strcmp(phase, "write")) saw[1] = true;
+        if (!strcmp(phase, "verify")) saw[2] = true;
+        if (!strcmp(phase, "leave")) saw[3] = true;
+        uint64_t done = tu_json_get(ev, "overall_done")->integer;
+        assert_true(done >= last_done);
+        last_done = done;
+        assert_int_equal(tu_json_get(ev, "overall_total")->integer, 3 * 16384 + 2 * 40 * 1024);
+        tu_json_free(ev);
+    }
+    assert_true(saw[0] && saw[1] && saw[2] && saw[3]);
+    tu_json *res = tu_json_parse_line(r.out, n - 1);
+    assert_string_equal(tu_json_get(res, "type")->string, "result");
+    assert_true(tu_json_get(res, "ok")->boolean);
+    assert_int_equal(tu_json_get(res, "exit_code")->integer, 0);
+    assert_int_equal(tu_json_get(res, "written_bytes")->integer, 40 * 1024);
+    assert_int_equal(tu_json_get(res, "verified_bytes")->integer, 40 * 1024);
+    assert_int_equal(tu_json_get(res, "sectors_erased")->integer, 3);
+    assert_true(tu_json_get(res, "verified")->boolean);
+    assert_true(tu_json_get(res, "left")->boolean);
+    assert_int_equal(tu_json_path(res, "device.vid")->integer, 0x0483);
+    tu_json_free(res);
+    tu_result_free(&r);
+    board_free(&b);
+}
+
+static void test_device_error_exit_code_names_the_status(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_rdp", "stm32f405", "rdp=1");
+    tu_write_app(b.fw, 0x08000000, 4096, 0x20020000, 6);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--json", "--no-journal",
+              NULL);
+    expect_exit(&r, 6, "errVENDOR");
+    tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
+    assert_false(tu_json_get(res, "ok")->boolean);
+    assert_string_equal(tu_json_get(res, "dfu_status")->string, "errVENDOR");
+    assert_int_equal(tu_json_get(res, "exit_code")->integer, 6);
+    tu_json_free(res);
+    tu_result_free(&r);
+    board_free(&b);
+}
+
+static void test_verify_mismatch_exit_code(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_verify_mismatch", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20020000, 7);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-leave",
+              "--no-journal", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20020000, 8); /* another image */
+    tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
+    expect_exit(&r, 7, "verify: 0x080000");
+    tu_result_free(&r);
+    board_free(&b);
+}
+
+static void test_quirk_profiles_fail_without_their_quirks(void **state)
+{
+    (void)state;
+    const char *profiles[] = {"stm32h743", "stm32l476"};
+    for (size_t i = 0; i < 2; i++) {
+        board b;
+        char name[64];
+        snprintf(name, sizeof(name), "cli_quirk_%s", profiles[i]);
+        board_new(&b, name, profiles[i], NULL);
+        tu_write_app(b.fw, 0x08000000, 8192, 0x20010000, 9);
+        tu_result r;
+        tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-quirks",
+                  "--no-journal", "--no-leave", NULL);
+        expect_exit(&r, 6, NULL);
+        tu_result_free(&r);
+        tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
+                  "--no-leave", NULL);
+        expect_exit(&r, 0, NULL);
+        tu_result_free(&r);
+        board_free(&b);
+    }
+}
+
+static void test_read_erase_detach_leave(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_read_erase", "stm32f405", "runtime");
+    tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 10);
+    tu_result r;
+    /* The run-time application is detached into DFU mode and followed by its port path. */
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "detach", "-d", b.spec, "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_json *res = tu_json_parse_line(r.out, 0);
+    assert_string_equal(tu_json_path(res, "device.mode")->string, "dfu");
+    assert_int_equal(tu_json_path(res, "device.vid")->integer, 0x0483);
+    tu_json_free(res);
+    tu_result_free(&r);
+    char *hex = tu_path(b.dir, "back.hex");
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--address", "0x08000000", "--size", "20K",
+              NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    /* What was read is the image, at its address. */
+    dfu_image *img;
+    assert_int_equal(dfu_image_load(&img, NULL, hex, NULL), DFU_OK);
+    dfu_segment s;
+    assert_int_equal(dfu_image_segment(img, 0, 0, &s), DFU_OK);
+    assert_int_equal(s.address, 0x08000000);
+    uint8_t *want = tu_app_bytes(0x08000000, 20 * 1024, 0x20020000, 10);
+    assert_int_equal(s.size, 20 * 1024);
+    assert_memory_equal(s.data, want, 20 * 1024);
+    dfu_image_free(img);
+    /* Never overwrite a user's file without --force. */
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--address", "0x08000000", "--size", "1K", NULL);
+    expect_exit(&r, 2, "exists");
+    tu_result_free(&r);
+    /* Erase touches whole sectors. */
+    tu_dfuctl(&r, "erase", "-d", b.spec, "--address", "0x08004000", "--size", "1", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    uint8_t got[16384];
+    tu_sim_peek(b.spec, 0x08004000, got, sizeof(got));
+    for (size_t i = 0; i < sizeof(got); i++) assert_int_equal(got[i], 0xFF);
+    tu_sim_peek(b.spec, 0x08000000, got, 16);
+    assert_memory_equal(got, want, 16);
+    /* Leave: the application runs, and the device is no DFU device any more. */
+    tu_dfuctl(&r, "leave", "-d", b.spec, NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--no-detach", NULL);
+    tu_result_free(&r);
+    free(want);
+    free(hex);
+    board_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_refusals_happen_before_anything_is_erased),
+        cmocka_unit_test(test_dfu11_device_with_known_application_base),
+        cmocka_unit_test(test_usage_and_file_errors),
+        cmocka_unit_test(test_dry_run_json_plan_changes_nothing),
+        cmocka_unit_test(test_json_lines_progress_then_result),
+        cmocka_unit_test(test_device_error_exit_code_names_the_status),
+        cmocka_unit_test(test_verify_mismatch_exit_code),
+        cmocka_unit_test(test_quirk_profiles_fail_without_their_quirks),
+        cmocka_unit_test(test_read_erase_detach_leave),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

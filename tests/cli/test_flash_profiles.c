@@ -1,0 +1,126 @@
+/*
+ * dfuctl flash against every simulated profile, in-process: afterwards the device's memory
+ * holds exactly the image, nothing outside the sectors it touched changed, and a separate
+ * dfuctl verify agrees. Run-time profiles are detached first.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simutil.h"
+
+typedef struct profile_case {
+    const char *name; /* spec without the state file */
+    uint32_t base;    /* where the application goes */
+    uint32_t sp;      /* initial stack pointer inside the part's RAM */
+    uint32_t size;
+    bool needs_address;  /* DfuSe: the .bin needs --address */
+    uint32_t erase_unit; /* the sectors the image touches are erased in these units */
+} profile_case;
+
+static const profile_case cases[] = {
+    {"stm32f405", 0x08000000, 0x20020000, 40 * 1024 + 100, true, 16 * 1024},
+    {"stm32h743", 0x08000000, 0x24080000, 20 * 1024, true, 128 * 1024},
+    {"stm32l476", 0x08000000, 0x20018000, 20 * 1024 + 8, true, 2 * 1024},
+    {"mboot-f4", 0x08008000, 0x20020000, 40 * 1024, true, 16 * 1024},
+    {"gd32vf103", 0x08000000, 0x20008000, 20 * 1024, true, 1024},
+    {"dapboot-f103", 0x08002000, 0x20005000, 12 * 1024, false, 1024},
+    {"tinyusb", 0x08010000, 0x20020000, 20 * 1024, false, 16 * 1024},
+    {"dfu11", 0x08008000, 0x20020000, 8 * 1024, false, 4 * 1024},
+    {"stm32f405,runtime", 0x08000000, 0x20020000, 20 * 1024, true, 16 * 1024},
+    {"dapboot-f103,runtime=detach", 0x08002000, 0x20005000, 6 * 1024, false, 1024},
+};
+
+/* Every byte outside [lo, hi) rounded out to erase units must be as it was. */
+static void expect_untouched_outside(const char *spec, const uint8_t *before, size_t len,
+                                     uint32_t lo, uint32_t hi, uint32_t unit)
+{
+    size_t after_len;
+    uint8_t *after = tu_sim_snapshot(spec, &after_len);
+    assert_int_equal(after_len, len);
+    dfu_ctx *ctx;
+    dfu_sim *sim;
+    dfu_ctx_new(&ctx);
+    assert_int_equal(dfu_sim_new(&sim, ctx, spec), DFU_OK);
+    uint32_t from = lo / unit * unit, to = (hi + unit - 1) / unit * unit;
+    size_t off = 0;
+    for (size_t i = 0; i < dfu_sim_region_count(sim); i++) {
+        dfu_sim_region r;
+        dfu_sim_region_at(sim, i, &r);
+        for (uint32_t k = 0; k < r.size; k++) {
+            uint32_t a = r.address + k;
+            bool touched = a >= from && a < to;
+            if (!touched && before[off + k] != after[off + k])
+                fail_msg("%s: 0x%08x changed (0x%02x -> 0x%02x) outside the image's sectors", spec,
+                         a, before[off + k], after[off + k]);
+        }
+        off += r.size;
+    }
+    dfu_sim_free(sim);
+    dfu_ctx_free(ctx);
+    free(after);
+}
+
+static void flash_one(const profile_case *c)
+{
+    char dirname[64], spec[600], base[32];
+    snprintf(dirname, sizeof(dirname), "flash_%s", c->name);
+    for (char *p = dirname; *p; p++)
+        if (*p == ',' || *p == '=') *p = '_';
+    char *dir = tu_tmpdir(dirname);
+    char *fw = tu_path(dir, "fw.bin");
+    tu_write_app(fw, c->base, c->size, c->sp, 42);
+    tu_sim_spec(spec, sizeof(spec), c->name, dir, NULL);
+    snprintf(base, sizeof(base), "0x%08x", c->base);
+
+    /* A board that already holds something: random bytes all over its flash. */
+    size_t before_len;
+    uint8_t *before = tu_sim_snapshot(spec, &before_len);
+    tu_result r;
+    const char *args[] = {"flash",
+                          "-d",
+                          spec,
+                          fw,
+                          "--no-journal",
+                          "--no-leave",
+                          c->needs_address ? "--address" : NULL,
+                          base,
+                          NULL};
+    tu_dfuctl_argv(&r, args);
+    if (r.exit_code != 0) fail_msg("%s: exit %d\n%s", c->name, r.exit_code, r.err);
+    tu_result_free(&r);
+
+    uint8_t *want = tu_app_bytes(c->base, c->size, c->sp, 42);
+    uint8_t *got = malloc(c->size);
+    tu_sim_peek(spec, c->base, got, c->size);
+    if (memcmp(got, want, c->size) != 0)
+        fail_msg("%s: the device does not hold the image", c->name);
+    expect_untouched_outside(spec, before, before_len, c->base, c->base + c->size, c->erase_unit);
+
+    /* A device that must restart to commit the download has left DFU mode: press its button. */
+    tu_sim_enter_bootloader(spec);
+    const char *vargs[] = {"verify", "-d", spec, fw, c->needs_address ? "--address" : NULL,
+                           base,     NULL};
+    tu_dfuctl_argv(&r, vargs);
+    if (r.exit_code != 0) fail_msg("%s: verify exit %d\n%s", c->name, r.exit_code, r.err);
+    tu_result_free(&r);
+    free(want);
+    free(got);
+    free(before);
+    free(fw);
+    free(dir);
+}
+
+static void test_every_profile_holds_exactly_the_image(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) flash_one(&cases[i]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_profile_holds_exactly_the_image),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

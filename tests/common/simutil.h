@@ -1,0 +1,25 @@
+/* Helpers for tests that drive simulated boards: application images and looking inside a
+ * board's state file. */
+#ifndef DFU_TEST_SIMUTIL_H
+#define DFU_TEST_SIMUTIL_H
+
+#include <libdfu/libdfu.h>
+#include "testutil.h"
+
+/* A Cortex-M application: vector table (initial SP sp, reset handler inside the image), then
+ * deterministic bytes from seed. malloc'ed. */
+uint8_t *tu_app_bytes(uint32_t base, uint32_t size, uint32_t sp, uint64_t seed);
+/* The same written to path as a raw binary. */
+void tu_write_app(const char *path, uint32_t base, uint32_t size, uint32_t sp, uint64_t seed);
+/* Reads len bytes at address from the board whose spec (with state=) is given. */
+void tu_sim_peek(const char *spec, uint32_t address, uint8_t *buf, size_t len);
+/* Writes bytes straight into the board's memory (a factory-programmed board). */
+void tu_sim_poke(const char *spec, uint32_t address, const uint8_t *buf, size_t len);
+/* The user holds the bootloader button and power-cycles the board: it comes up in DFU mode. */
+void tu_sim_enter_bootloader(const char *spec);
+/* Copies of every region of the board's memory, concatenated, and their total size. */
+uint8_t *tu_sim_snapshot(const char *spec, size_t *len);
+/* "sim:PROFILE,state=DIR/board.img[,extra]" into buf. */
+void tu_sim_spec(char *buf, size_t cap, const char *profile, const char *dir, const char *extra);
+
+#endif
