@@ -57,6 +57,9 @@ unsigned sim_usb_plug_count(sim_usb *b, size_t i);
  * not_devnum (0: any). */
 bool sim_usb_wait_plugged(sim_usb *b, size_t i, unsigned not_devnum, unsigned timeout_ms);
 
+/* The monotonic wall clock the bridge runs on, in microseconds. */
+uint64_t sim_usb_wall_us(void);
+
 /* Logs every plug, unplug and URB to stderr (dfu-sim-usb --verbose). */
 void sim_usb_set_verbose(sim_usb *b, bool verbose);
 

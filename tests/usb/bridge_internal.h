@@ -69,7 +69,6 @@ struct sim_usb {
     int wake[2]; /* writing to wake[1] makes the service thread look again */
 };
 
-uint64_t sim_usb_wall_us(void);
 /* The device's clock now. */
 uint64_t sim_dev_now(sim_dev *d);
 void sim_usb_wake(sim_usb *b);

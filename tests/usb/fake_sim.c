@@ -64,9 +64,11 @@ static const uint8_t dev_desc[18] = {18,   1,    0x00, 0x02, 0,    0, 0, 64, 0x0
 static size_t config(const dfu_sim *s, uint8_t *b)
 {
     uint8_t proto = s->app ? 1 : 2;
-    const uint8_t c[] = {9, 2,    27,   0,   1, 1,           0,         0x80,  50,
-                         9, 4,    0,    0,   0, 0xfe,        1,         proto, 4,
-                         9, 0x21, (uint8_t)(s->app ? 0x03 : 0x0b), 255, 0, XFER & 0xff, XFER >> 8, 0x10,  0x01};
+    const uint8_t c[] = {
+        9,    2,  27,          0,         1,    1,    0,
+        0x80, 50, 9,           4,         0,    0,    0,
+        0xfe, 1,  proto,       4,         9,    0x21, (uint8_t)(s->app ? 0x03 : 0x0b),
+        255,  0,  XFER & 0xff, XFER >> 8, 0x10, 0x01};
     memcpy(b, c, sizeof(c));
     return sizeof(c);
 }
