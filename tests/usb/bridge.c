@@ -54,10 +54,14 @@ static void mkdirs(const char *path)
 static int make_node(sim_usb *b, plug *p)
 {
     char path[512];
+    /* umockdev's preload connects to the ioctl socket before opening the node: any client may
+     * connect, the node's mode alone decides who may open it. */
+    snprintf(path, sizeof(path), "%s/ioctl%s", b->root, p->devnode);
+    chmod(path, 0666);
     snprintf(path, sizeof(path), "%s%s", b->root, p->devnode);
     mkdirs(path);
     unlink(path);
-    if (mkfifo(path, 0666) || chmod(path, 0666)) return -1;
+    if (mkfifo(path, 0600) || chmod(path, b->node_mode)) return -1;
     p->fifo = open(path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (p->fifo < 0) return -1;
     fcntl(p->fifo, F_SETPIPE_SZ, 4096);
@@ -242,13 +246,13 @@ sim_usb *sim_usb_new(const char *const *specs, size_t count, char *err, size_t e
     pthread_mutex_init(&b->lock, NULL);
     pthread_cond_init(&b->changed, NULL);
     b->next_devnum = 2;
+    b->node_mode = 0666;
     b->start_wall = sim_usb_wall_us();
     if (pipe(b->wake)) abort();
     fcntl(b->wake[0], F_SETFL, O_NONBLOCK);
     fcntl(b->wake[1], F_SETFL, O_NONBLOCK);
     b->tb = umockdev_testbed_new();
     b->root = umockdev_testbed_get_root_dir(b->tb);
-    chmod(b->root, 0755); /* other users' clients (permission tests) must reach sysfs */
     for (size_t i = 0; i < count; i++, b->count++)
         if (!add_device(b, i, specs[i], err, errlen)) {
             sim_usb_free(b);
@@ -364,6 +368,20 @@ bool sim_usb_wait_plugged(sim_usb *b, size_t i, unsigned not_devnum, unsigned ti
     bool ok = b->devs[i].devnum && b->devs[i].devnum != not_devnum;
     pthread_mutex_unlock(&b->lock);
     return ok;
+}
+
+void sim_usb_set_node_mode(sim_usb *b, unsigned mode)
+{
+    pthread_mutex_lock(&b->lock);
+    b->node_mode = mode;
+    chmod(b->root, 01777);
+    for (size_t i = 0; i < b->count; i++) {
+        if (!b->devs[i].cur) continue;
+        char path[512];
+        snprintf(path, sizeof(path), "%s%s", b->root, b->devs[i].cur->devnode);
+        chmod(path, mode);
+    }
+    pthread_mutex_unlock(&b->lock);
 }
 
 void sim_usb_set_verbose(sim_usb *b, bool verbose)

@@ -57,6 +57,11 @@ unsigned sim_usb_plug_count(sim_usb *b, size_t i);
  * not_devnum (0: any). */
 bool sim_usb_wait_plugged(sim_usb *b, size_t i, unsigned not_devnum, unsigned timeout_ms);
 
+/* Access mode of the device nodes (default 0666). 0600 makes a non-root client fail to open
+ * them, as without a udev rule on a real system. Applies to the nodes now and later. Also lets
+ * clients running as other users into the testbed (they create their uevent socket there). */
+void sim_usb_set_node_mode(sim_usb *b, unsigned mode);
+
 /* The monotonic wall clock the bridge runs on, in microseconds. */
 uint64_t sim_usb_wall_us(void);
 

@@ -62,6 +62,7 @@ struct sim_usb {
     sim_dev *devs;
     size_t count;
     unsigned next_devnum;
+    unsigned node_mode;
     uint64_t start_wall;
     plug *retired;
     pthread_t thread;

@@ -1,7 +1,7 @@
 /*
  * dfu-sim-usb: serves simulated DFU devices as USB devices and runs a command that sees them.
  *
- *   dfu-sim-usb [-v] SPEC... -- COMMAND [ARG...]
+ *   dfu-sim-usb [-v] [--node-mode OCTAL] SPEC... -- COMMAND [ARG...]
  *   dfu-sim-usb sim:stm32f405,runtime -- dfu-util -l
  *   dfu-sim-usb sim:stm32f405 sim:stm32f405 -- dfuctl list
  *
@@ -23,9 +23,12 @@
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: dfu-sim-usb [-v] SPEC... -- COMMAND [ARG...]\n"
+    fprintf(stderr, "usage: dfu-sim-usb [-v] [--node-mode OCTAL] SPEC... -- COMMAND [ARG...]\n"
                     "serves each simulated device SPEC (e.g. sim:stm32f405,runtime) as a USB "
-                    "device to COMMAND through umockdev\n");
+                    "device to COMMAND through umockdev\n"
+                    "  -v                 log plugs, unplugs and control transfers\n"
+                    "  --node-mode OCTAL  access mode of the device nodes (default 0666; 0600 "
+                    "locks out non-root clients)\n");
     return EXIT_BRIDGE;
 }
 
@@ -53,7 +56,15 @@ int main(int argc, char **argv)
     }
     int first = 1, sep = -1;
     bool verbose = false;
-    if (argc > 1 && !strcmp(argv[1], "-v")) verbose = true, first = 2;
+    unsigned mode = 0666;
+    for (; first < argc && argv[first][0] == '-' && strcmp(argv[first], "--"); first++) {
+        if (!strcmp(argv[first], "-v"))
+            verbose = true;
+        else if (!strcmp(argv[first], "--node-mode") && first + 1 < argc)
+            mode = (unsigned)strtoul(argv[++first], NULL, 8);
+        else
+            return usage();
+    }
     for (int i = first; i < argc && sep < 0; i++)
         if (!strcmp(argv[i], "--")) sep = i;
     if (sep < 0 || sep + 1 >= argc) return usage();
@@ -64,6 +75,7 @@ int main(int argc, char **argv)
         return EXIT_BRIDGE;
     }
     sim_usb_set_verbose(b, verbose);
+    sim_usb_set_node_mode(b, mode);
     int code = run(argv + sep + 1);
     sim_usb_free(b);
     if (code < 0) {

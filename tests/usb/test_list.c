@@ -1,0 +1,175 @@
+/*
+ * dfuctl list against simulated devices served as USB devices (dfu-sim-usb): text, JSON (every
+ * field), colliding serials told apart by port path, a selector that matches nothing, and a
+ * device the user may not open (the warning names the udev rule).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "usbtest.h"
+
+#define SPEC_DFU     "fake"
+#define SPEC_RUNTIME "fake,runtime"
+
+static void bridge_run(tu_result *r, const char *const *specs_and_cmd)
+{
+    const char *argv[64];
+    size_t n = 0;
+    argv[n++] = DFU_SIM_USB_PATH;
+    for (size_t i = 0; specs_and_cmd[i] && n < 63; i++) argv[n++] = specs_and_cmd[i];
+    argv[n] = NULL;
+    tu_run(r, false, argv);
+}
+
+static const tu_json *device_at(const tu_json *root, size_t i)
+{
+    const tu_json *devs = tu_json_get(root, "devices");
+    assert_non_null(devs);
+    assert_true(i < devs->count);
+    return devs->items[i];
+}
+
+static void expect_str(const tu_json *obj, const char *key, const char *want)
+{
+    const tu_json *v = tu_json_path(obj, key);
+    if (!want) {
+        assert_true(v && v->type == TU_JSON_NULL);
+        return;
+    }
+    if (!v || v->type != TU_JSON_STRING) fail_msg("%s: not a string", key);
+    assert_string_equal(v->string, want);
+}
+
+static void expect_uint(const tu_json *obj, const char *key, uint64_t want)
+{
+    const tu_json *v = tu_json_path(obj, key);
+    if (!v || v->type != TU_JSON_NUMBER) fail_msg("%s: not a number", key);
+    assert_int_equal(v->integer, want);
+}
+
+static void expect_bool(const tu_json *obj, const char *key, bool want)
+{
+    const tu_json *v = tu_json_path(obj, key);
+    if (!v || v->type != TU_JSON_BOOL) fail_msg("%s: not a boolean", key);
+    assert_int_equal(v->boolean, want);
+}
+
+static void test_json_has_every_field(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    const char *args[] = {SPEC_DFU, SPEC_RUNTIME, "--", DFUCTL_PATH, "list", "--json", NULL};
+    tu_result r;
+    bridge_run(&r, args);
+    if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
+    tu_json *root = tu_json_parse(r.out);
+    assert_non_null(root);
+    expect_str(root, "type", "list");
+    for (size_t i = 0; i < 2; i++) {
+        const tu_json *d = device_at(root, i);
+        bool rt = i == 1;
+        expect_str(d, "backend", "usb");
+        expect_str(d, "path", rt ? "1-2" : "1-1");
+        expect_str(d, "mode", rt ? "runtime" : "dfu");
+        expect_uint(d, "vid", 0x1209);
+        expect_uint(d, "pid", rt ? 0x0001 : 0xdb42);
+        expect_uint(d, "bcd_device", 0x0200);
+        expect_str(d, "manufacturer", "Fake");
+        expect_str(d, "product", "Fake DFU");
+        expect_str(d, "serial", "FAKE0001");
+        expect_uint(d, "bus", 1);
+        expect_uint(d, "address", rt ? 3 : 2);
+        expect_uint(d, "dfu_descriptor.length", 9);
+        expect_uint(d, "dfu_descriptor.attributes", rt ? 0x03 : 0x0b);
+        expect_bool(d, "dfu_descriptor.can_download", true);
+        expect_bool(d, "dfu_descriptor.can_upload", true);
+        expect_bool(d, "dfu_descriptor.manifestation_tolerant", false);
+        expect_bool(d, "dfu_descriptor.will_detach", !rt);
+        expect_uint(d, "dfu_descriptor.detach_timeout_ms", 255);
+        expect_uint(d, "dfu_descriptor.transfer_size", 1024);
+        expect_uint(d, "dfu_descriptor.dfu_version", 0x0110);
+        expect_uint(d, "alts.0.interface", 0);
+        expect_uint(d, "alts.0.alt", 0);
+        expect_uint(d, "alts.0.protocol", rt ? 1 : 2);
+        expect_str(d, "alts.0.name", "Flash");
+        expect_str(d, "alts.0.layout", NULL);
+    }
+    tu_json_free(root);
+    tu_result_free(&r);
+}
+
+static void test_text_lists_colliding_serials_by_path(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    const char *args[] = {SPEC_DFU, SPEC_DFU, "--", DFUCTL_PATH, "list", NULL};
+    tu_result r;
+    bridge_run(&r, args);
+    if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
+    assert_non_null(
+        strstr(r.out, "1-1  1209:db42  DFU mode  serial \"FAKE0001\"  (bus 1, device 2)"));
+    assert_non_null(
+        strstr(r.out, "1-2  1209:db42  DFU mode  serial \"FAKE0001\"  (bus 1, device 3)"));
+    assert_non_null(strstr(r.out, "alt 0 (interface 0): Flash"));
+    tu_result_free(&r);
+}
+
+/* Nothing on the bus is an answer (0); a selector that matches nothing is "no device" (4). */
+static void test_exit_codes(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    const char *none[] = {SPEC_DFU, "--", DFUCTL_PATH, "list", "-d", "0483:df11", "--json", NULL};
+    tu_result r;
+    bridge_run(&r, none);
+    assert_int_equal(r.exit_code, 4);
+    assert_string_equal(r.out, "{\"type\":\"list\",\"devices\":[]}\n");
+    tu_result_free(&r);
+    const char *one[] = {SPEC_DFU, SPEC_DFU, "--", DFUCTL_PATH, "list", "-d", "path=1-2", NULL};
+    bridge_run(&r, one);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "1-2  "));
+    assert_null(strstr(r.out, "1-1  "));
+    tu_result_free(&r);
+}
+
+/* As a user without access to the device node: still listed (ids, path, interfaces), and the
+ * warning says to install the udev rule. */
+static void test_permission_denied_names_udev_rule(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE("setpriv");
+    if (geteuid() != 0) TU_SKIP("needs root to run the client as another user");
+    const char *probe[] = {
+        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DFUCTL_PATH, "--version",
+        NULL};
+    tu_result p;
+    tu_run(&p, false, probe);
+    int reachable = p.exit_code == 0;
+    tu_result_free(&p);
+    if (!reachable) TU_SKIP("user nobody cannot run %s (build tree not readable)", DFUCTL_PATH);
+    const char *args[] = {
+        "--node-mode",   "0600",           SPEC_DFU,    "--",   "setpriv", "--reuid=65534",
+        "--regid=65534", "--clear-groups", DFUCTL_PATH, "list", NULL};
+    tu_result r;
+    bridge_run(&r, args);
+    if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.out, "1-1  1209:db42  DFU mode  serial none"));
+    assert_non_null(strstr(r.err, "LIBUSB_ERROR_ACCESS"));
+    assert_non_null(strstr(r.err, "70-libdfu.rules"));
+    tu_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    usbtest_init(argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_has_every_field),
+        cmocka_unit_test(test_text_lists_colliding_serials_by_path),
+        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_permission_denied_names_udev_rule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
