@@ -158,7 +158,7 @@ static void unplug(sim_dev *d)
 }
 
 /* Plugs, unplugs or re-enumerates to match the device; returns its next bus change (device
- * clock), skipping ahead to it at once unless the device runs in real time. */
+ * clock). A device off the bus comes back at once unless it runs in real time. */
 static uint64_t reconcile(sim_dev *d)
 {
     for (int round = 0; round < 8; round++) {
@@ -168,7 +168,10 @@ static uint64_t reconcile(sim_dev *d)
         bool stale = d->cur && (d->cur->gone || !bus.present || bus.generation != d->generation);
         if (stale) unplug(d);
         if (!d->cur && bus.present) plug_in(d, bus.generation);
-        if (bus.next_change_us == UINT64_MAX || d->realtime) return bus.next_change_us;
+        /* Only the wait for re-enumeration is skipped: while the device is on the bus, a pending
+         * change may be a timer the host must beat (wDetachTimeOut), so it runs in real time. */
+        if (bus.next_change_us == UINT64_MAX || d->realtime || bus.present)
+            return bus.next_change_us;
         if (bus.next_change_us > now) d->skipped_us += bus.next_change_us - now;
     }
     return UINT64_MAX;
