@@ -284,10 +284,15 @@ void sim_usb_free(sim_usb *b)
     pthread_mutex_unlock(&b->lock);
     sim_usb_wake(b);
     if (b->thread_started) pthread_join(b->thread, NULL);
-    for (size_t i = 0; i < b->count; i++) {
+    pthread_mutex_lock(&b->lock);
+    for (size_t i = 0; i < b->count; i++)
         if (b->devs[i].cur) unplug(&b->devs[i]);
-        dfu_sim_free(b->devs[i].sim);
-    }
+    /* A client that still holds a node open now gets umockdev's default answer, not a freed
+     * plug. */
+    for (plug *p = b->retired; p; p = p->next_retired)
+        g_signal_handlers_disconnect_by_data(p->handler, p);
+    pthread_mutex_unlock(&b->lock);
+    for (size_t i = 0; i < b->count; i++) dfu_sim_free(b->devs[i].sim);
     while (b->retired) {
         plug *p = b->retired;
         b->retired = p->next_retired;
