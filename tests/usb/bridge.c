@@ -107,6 +107,23 @@ static bool describe(sim_usb *b, sim_dev *d, plug *p)
     return ok;
 }
 
+/* The configuration the kernel selects at enumeration: the first one's bConfigurationValue. */
+static uint8_t desc_config_value(sim_dev *d)
+{
+    uint8_t desc[4096];
+    size_t len = 0;
+    if (dfu_sim_descriptors(d->sim, desc, sizeof(desc), &len) || len < 18 + 9) return 1;
+    return desc[18 + 5];
+}
+
+int sim_dev_configure(sim_dev *d, uint8_t value)
+{
+    dfu_usb_setup s = {0x00, 0x09 /* SET_CONFIGURATION */, value, 0, 0};
+    dfu_sim_xfer x;
+    dfu_sim_control(d->sim, sim_dev_now(d), &s, NULL, &x);
+    return x.result < 0 ? x.result : 0;
+}
+
 static unsigned next_devnum(sim_usb *b)
 {
     unsigned n = b->next_devnum;
@@ -125,8 +142,11 @@ static void plug_in(sim_dev *d, uint32_t generation)
     p->handler = umockdev_ioctl_base_new();
     plug_connect_handler(p);
     GError *e = NULL;
-    if (!umockdev_testbed_attach_ioctl(b->tb, p->devnode, p->handler, &e) || make_node(b, p) ||
-        !describe(b, d, p)) {
+    bool ok = umockdev_testbed_attach_ioctl(b->tb, p->devnode, p->handler, &e) && !make_node(b, p);
+    /* The kernel configures a device before userspace hears of it. */
+    if (ok) sim_dev_configure(d, desc_config_value(d));
+    if (ok) ok = describe(b, d, p); /* sends "add" */
+    if (!ok) {
         fprintf(stderr, "dfu-sim-usb: %s: cannot plug in %s: %s\n", d->path, p->devnode,
                 e ? e->message : strerror(errno));
         if (e) g_error_free(e);

@@ -73,6 +73,8 @@ struct sim_usb {
 /* The device's clock now. */
 uint64_t sim_dev_now(sim_dev *d);
 void sim_usb_wake(sim_usb *b);
+/* SET_CONFIGURATION to the device, as the kernel sends it at enumeration. */
+int sim_dev_configure(sim_dev *d, uint8_t value);
 /* Brings the bus in line with the device (plug, unplug, re-enumerate); returns the next wall
  * time at which something is due for this device (UINT64_MAX: nothing). Lock held. */
 uint64_t sim_dev_service(sim_dev *d);

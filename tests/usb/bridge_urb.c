@@ -102,6 +102,16 @@ static void set_interface(plug *p, UMockdevIoctlClient *c)
         finish(c, rc ? -1 : 0, rc ? EINVAL : 0); /* the kernel's answer to a missing alt */
 }
 
+static void set_configuration(plug *p, UMockdevIoctlClient *c)
+{
+    UMockdevIoctlData *d = arg_struct(c, sizeof(int));
+    int value;
+    memcpy(&value, d->data, sizeof(value));
+    g_object_unref(d);
+    int rc = value < 0 ? 0 : sim_dev_configure(p->dev, (uint8_t)value);
+    finish(c, rc ? -1 : 0, rc == DFU_ERR_DISCONNECTED ? ENODEV : rc ? EPIPE : 0);
+}
+
 /* USBDEVFS_RESET: ENODEV when the device re-enumerates (what the kernel answers; libusb then
  * says LIBUSB_ERROR_NOT_FOUND). */
 static void reset(plug *p, UMockdevIoctlClient *c)
@@ -232,9 +242,9 @@ static void dispatch(plug *p, UMockdevIoctlClient *c, unsigned long req)
 {
     switch (req) {
     case USBDEVFS_GET_CAPABILITIES: capabilities(c); return;
+    case USBDEVFS_SETCONFIGURATION: set_configuration(p, c); return;
     case USBDEVFS_CLAIMINTERFACE:
     case USBDEVFS_RELEASEINTERFACE:
-    case USBDEVFS_SETCONFIGURATION:
     case USBDEVFS_CLEAR_HALT:
     case USBDEVFS_RESETEP: finish(c, 0, 0); return;
     case USBDEVFS_GETDRIVER: finish(c, -1, ENODATA); return; /* no kernel driver bound */
