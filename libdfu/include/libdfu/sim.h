@@ -110,6 +110,11 @@ DFU_API void dfu_sim_bus_status(dfu_sim *sim, uint64_t now_us, dfu_sim_bus *out)
  * (Linux sysfs "descriptors"). DFU_ERR_DISCONNECTED when not present. */
 DFU_API int dfu_sim_descriptors(dfu_sim *sim, uint8_t *buf, size_t cap, size_t *len);
 
+/* Options the device carries for whoever serves it: "path=" (NULL when not given) and
+ * "realtime". */
+DFU_API const char *dfu_sim_path(const dfu_sim *sim);
+DFU_API bool dfu_sim_realtime(const dfu_sim *sim);
+
 /* Introspection and backdoors, for tests and harnesses. */
 DFU_API const char *dfu_sim_profile_name(const dfu_sim *sim);
 DFU_API dfu_state dfu_sim_state(const dfu_sim *sim);
@@ -126,7 +131,8 @@ typedef struct dfu_sim_region {
     uint32_t address;
     uint32_t size;
     uint8_t access;            /* dfu_mem_access bits, as the layout string announces them */
-    bool protected_bootloader; /* holds the bootloader: must never change */
+    bool protected_bootloader; /* holds (part of) the bootloader: that part never changes */
+    uint32_t bootloader_size;  /* bytes at the start of the region holding the bootloader */
 } dfu_sim_region;
 
 DFU_API size_t dfu_sim_region_count(const dfu_sim *sim);
