@@ -238,14 +238,6 @@ static void *service(void *arg)
     return NULL;
 }
 
-static bool has_option(const char *spec, const char *opt)
-{
-    size_t n = strlen(opt);
-    for (const char *p = strchr(spec, ','); p; p = strchr(p + 1, ','))
-        if (!strncmp(p + 1, opt, n) && (p[1 + n] == ',' || !p[1 + n])) return true;
-    return false;
-}
-
 static bool add_device(sim_usb *b, size_t i, const char *spec, char *err, size_t errlen)
 {
     sim_dev *d = &b->devs[i];
@@ -257,7 +249,7 @@ static bool add_device(sim_usb *b, size_t i, const char *spec, char *err, size_t
     if (rc) return false;
     d->bridge = b;
     d->port = (unsigned)i + 1;
-    d->realtime = has_option(spec, "realtime");
+    d->realtime = dfu_sim_realtime(d->sim);
     snprintf(d->path, sizeof(d->path), "1-%u", d->port);
     snprintf(d->syspath, sizeof(d->syspath), "/sys/devices/usb1/%s", d->path);
     return true;

@@ -13,15 +13,44 @@
 #include "usb/usb_libusb.h"
 #include "usbtest.h"
 
+/*
+ * What dfu-util 0.11 does with each profile, as observed (and as the field reports it):
+ * dnload_exit is its exit status after a download that did reach the device's memory where
+ * image_written says so; upload_after says whether the device is still in DFU mode for an
+ * upload right after (otherwise the upload starts from a fresh device holding the image).
+ */
 typedef struct profile {
     const char *spec;
     bool dfuse;
     uint32_t base; /* DfuSe: where the test image goes (-s); DFU 1.1: where the device puts it */
     unsigned alts; /* alternate settings dfu-util lists */
+    int dnload_exit;
+    const char *dnload_says; /* a line dfu-util prints about the outcome */
+    bool image_written;
+    bool upload_after;
 } profile;
 
 static const profile profiles[] = {
-    {"fake", false, 0, 1},
+    {"stm32f405", true, 0x08000000, 4, 0, "File downloaded successfully", true, true},
+    /* Revision V keeps answering dfuDNBUSY after an erase: dfu-util polls it forever
+     * (test_h743_rev_v_hangs_dfu_util); revision Y does not. */
+    {"stm32h743,rev=Y", true, 0x08000000, 2, 0, "File downloaded successfully", true, true},
+    /* Poll timeouts shorter than the work, and a stalled pipe when polled early: dfu-util 0.11
+     * copes during erase (its L4 workaround) but not after a data block (dfu-util ticket #40). */
+    {"stm32l476", true, 0x08000000, 4, 74, "Error during download get_status", false, true},
+    {"gd32vf103", true, 0x08000000, 2, 0, "File downloaded successfully", true, true},
+    {"mboot-f4", true, 0x08008000, 1, 0, "File downloaded successfully", true, true},
+    /* Not manifestation tolerant: after the last block it stalls GETSTATUS until a reset, which
+     * dfu-util 0.11 reports as a failure. */
+    {"dfu11", false, 0x08008000, 1, 74, "unable to read DFU status after completion", true, false},
+    {"dfu11,tolerant=1", false, 0x08008000, 1, 0, "Done!", true, true},
+    /* dapboot rejects the random "application" at manifestation (errFIRMWARE) and stays. */
+    {"dapboot-f103", false, 0x08002000, 1, 0, "Done!", true, true},
+    /* Ends in dfuMANIFEST-WAIT-RESET; dfu-util resets it, the board restarts into the new
+     * "application", and dfu-util 0.11 returns the reset's LIBUSB_ERROR_NOT_FOUND as failure. */
+    {"tinyusb", false, 0x08010000, 2, 74, "Resetting USB to switch back to runtime mode", true,
+     false},
+    {"tinyusb,tolerant=1", false, 0x08010000, 2, 0, "Done!", true, true},
 };
 
 #define IMAGE_SIZE  4096
@@ -124,6 +153,10 @@ static void device_holds(sim_usb *b, uint32_t addr, const uint8_t *want, size_t 
 {
     uint8_t *got = malloc(len);
     sim_usb_lock(b);
+    /* Bring the device's clock up to now: an operation that ended since the last request
+     * applies its effect to memory when the device's time passes its end. */
+    dfu_sim_bus bus;
+    dfu_sim_bus_status(sim_usb_sim(b, 0), sim_usb_now(b, 0), &bus);
     int rc = dfu_sim_peek(sim_usb_sim(b, 0), addr, got, len);
     sim_usb_unlock(b);
     assert_int_equal(rc, 0);
@@ -141,6 +174,30 @@ static void expect_file_prefix(const char *path, const uint8_t *want, size_t len
     free(got);
 }
 
+static sim_usb *bridge_holding(const profile *p, const uint8_t *img)
+{
+    sim_usb *b = bridge(p->spec);
+    sim_usb_lock(b);
+    assert_int_equal(dfu_sim_poke(sim_usb_sim(b, 0), p->base, img, IMAGE_SIZE), 0);
+    sim_usb_unlock(b);
+    return b;
+}
+
+static void upload_and_compare(const profile *p, const char *out, const uint8_t *img)
+{
+    tu_result r;
+    char range[48];
+    snprintf(range, sizeof(range), "0x%08x:%u", p->base, IMAGE_SIZE);
+    remove(out);
+    if (p->dfuse)
+        dfu_util(&r, "-a", "0", "-s", range, "-U", out, NULL);
+    else
+        dfu_util(&r, "-a", "0", "-U", out, NULL);
+    expect_ok(&r, "-U");
+    tu_result_free(&r);
+    expect_file_prefix(out, img, IMAGE_SIZE);
+}
+
 static void round_trip(const profile *p, const char *dir)
 {
     char *in = tu_path(dir, "in.bin"), *out = tu_path(dir, "out.bin");
@@ -148,24 +205,23 @@ static void round_trip(const profile *p, const char *dir)
     write_image(in, img, 0x5eed + p->base);
     sim_usb *b = bridge(p->spec);
     tu_result r;
-    char addr[32], range[48];
+    char addr[32];
     snprintf(addr, sizeof(addr), "0x%08x", p->base);
-    snprintf(range, sizeof(range), "0x%08x:%u", p->base, IMAGE_SIZE);
     if (p->dfuse)
         dfu_util(&r, "-a", "0", "-s", addr, "-D", in, NULL);
     else
-        dfu_util(&r, "-D", in, NULL);
-    expect_ok(&r, "-D");
+        dfu_util(&r, "-a", "0", "-D", in, NULL);
+    if (r.exit_code != p->dnload_exit ||
+        (!strstr(r.out, p->dnload_says) && !strstr(r.err, p->dnload_says)))
+        fail_msg("%s: dfu-util -D: exit %d (expected %d, saying \"%s\")\n%s\n%s", p->spec,
+                 r.exit_code, p->dnload_exit, p->dnload_says, r.out, r.err);
     tu_result_free(&r);
-    device_holds(b, p->base, img, IMAGE_SIZE);
-    remove(out);
-    if (p->dfuse)
-        dfu_util(&r, "-a", "0", "-s", range, "-U", out, NULL);
-    else
-        dfu_util(&r, "-U", out, NULL);
-    expect_ok(&r, "-U");
-    tu_result_free(&r);
-    expect_file_prefix(out, img, IMAGE_SIZE);
+    if (p->image_written) device_holds(b, p->base, img, IMAGE_SIZE);
+    if (!p->upload_after || !p->image_written) {
+        sim_usb_free(b);
+        b = bridge_holding(p, img);
+    }
+    upload_and_compare(p, out, img);
     sim_usb_free(b);
     free(in);
     free(out);
@@ -183,27 +239,165 @@ static void test_download_then_upload_every_profile(void **state)
 #endif
 }
 
-/* A run-time device: dfu-util detaches it, resets, and finds it in DFU mode at the same path. */
+#ifdef DFU_HAVE_UMOCKDEV
+/* A minimal valid Cortex-M vector table at base: initial SP in SRAM, reset handler (Thumb) in
+ * the image. */
+static void vector_table(uint8_t *img, uint32_t base)
+{
+    const uint32_t sp = 0x20001000, reset = base + 0x101;
+    for (int i = 0; i < 4; i++) {
+        img[i] = (uint8_t)(sp >> (8 * i));
+        img[4 + i] = (uint8_t)(reset >> (8 * i));
+    }
+}
+
+/* Puts an application at base and power-cycles the device, which then boots it. */
+static void install_app(sim_usb *b, uint32_t base)
+{
+    uint8_t vt[8];
+    vector_table(vt, base);
+    unsigned before = sim_usb_devnum(b, 0);
+    sim_usb_lock(b);
+    dfu_sim *sim = sim_usb_sim(b, 0);
+    assert_int_equal(dfu_sim_poke(sim, base, vt, sizeof(vt)), 0);
+    dfu_sim_power_cycle(sim, sim_usb_now(b, 0));
+    sim_usb_unlock(b);
+    sim_usb_poke_bus(b);
+    assert_true(sim_usb_wait_plugged(b, 0, before, 5000));
+}
+
+static bool in_bootloader(sim_usb *b)
+{
+    sim_usb_lock(b);
+    bool in = dfu_sim_in_bootloader(sim_usb_sim(b, 0));
+    sim_usb_unlock(b);
+    return in;
+}
+#endif
+
+/* A run-time device: dfu-util detaches it, resets it, finds it in DFU mode and downloads. */
 static void test_runtime_detaches_into_dfu_mode(void **state)
 {
     (void)state;
     USBTEST_REQUIRE("dfu-util");
 #ifdef DFU_HAVE_UMOCKDEV
-    sim_usb *b = bridge("fake,runtime");
-    unsigned before = sim_usb_devnum(b, 0);
+    char *dir = tu_tmpdir("usb_dfuutil_runtime"), *in = tu_path(dir, "in.bin");
+    uint8_t img[IMAGE_SIZE];
+    write_image(in, img, 42);
+    sim_usb *b = bridge("dfu11,runtime,tolerant=1");
+    install_app(b, 0x08008000);
+    assert_false(in_bootloader(b));
+    unsigned app_devnum = sim_usb_devnum(b, 0);
     tu_result r;
-    dfu_util(&r, "-e", NULL);
-    expect_ok(&r, "-e");
-    assert_non_null(strstr(r.out, "Resetting USB"));
-    tu_result_free(&r);
-    assert_true(sim_usb_wait_plugged(b, 0, before, 5000));
     dfu_util(&r, "-l", NULL);
     expect_ok(&r, "-l");
-    assert_non_null(strstr(r.out, "Found DFU: [1209:db42]"));
-    assert_non_null(strstr(r.out, "path=\"1-1\""));
-    assert_null(strstr(r.out, "Found Runtime"));
+    assert_non_null(strstr(r.out, "Found Runtime: [1209:0001]"));
+    tu_result_free(&r);
+    dfu_util(&r, "-a", "0", "-E", "1", "-D", in, NULL);
+    expect_ok(&r, "-D on a run-time device");
+    assert_non_null(strstr(r.out, "Device really in Run-Time Mode, send DFU detach request"));
+    if (!strstr(r.out, "Opening DFU USB Device...") || !strstr(r.out, "DFU mode device"))
+        fail_msg("%s", r.out);
+    tu_result_free(&r);
+    assert_true(in_bootloader(b));
+    assert_int_not_equal(sim_usb_devnum(b, 0), app_devnum);
+    device_holds(b, 0x08008000, img, IMAGE_SIZE);
+    sim_usb_free(b);
+    free(in);
+    free(dir);
+#endif
+}
+
+/* -s ADDR:leave: dfu-util 0.11 submits the leave request and exits 0; the device has left DFU
+ * mode and runs the application it was given. */
+static void test_dfuse_leave_runs_the_application(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE("dfu-util");
+#ifdef DFU_HAVE_UMOCKDEV
+    char *dir = tu_tmpdir("usb_dfuutil_leave"), *in = tu_path(dir, "app.bin");
+    uint8_t img[IMAGE_SIZE];
+    write_image(in, img, 7);
+    vector_table(img, 0x08000000);
+    tu_write_file(in, img, IMAGE_SIZE);
+    sim_usb *b = bridge("stm32f405");
+    tu_result r;
+    dfu_util(&r, "-a", "0", "-s", "0x08000000:leave", "-D", in, NULL);
+    if (r.exit_code) fail_msg("dfu-util :leave: exit %d\n%s\n%s", r.exit_code, r.out, r.err);
+    assert_non_null(strstr(r.out, "Submitting leave request"));
+    tu_result_free(&r);
+    device_holds(b, 0x08000000, img, IMAGE_SIZE);
+    assert_false(in_bootloader(b));
+    dfu_util(&r, "-l", NULL);
+    assert_null(strstr(r.out, "Found DFU"));
     tu_result_free(&r);
     sim_usb_free(b);
+    free(in);
+    free(dir);
+#endif
+}
+
+/* -s :mass-erase:force: what was written reads back erased, and the bootloader is intact
+ * (mboot-f4: dfu-util's 35 s sleep for F405 and GD32 mass erases does not apply to it). */
+static void test_dfuse_mass_erase(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE("dfu-util");
+#ifdef DFU_HAVE_UMOCKDEV
+    char *dir = tu_tmpdir("usb_dfuutil_mass_erase"), *in = tu_path(dir, "in.bin"),
+         *out = tu_path(dir, "out.bin");
+    uint8_t img[IMAGE_SIZE], blank[IMAGE_SIZE], boot[256], boot_after[256];
+    write_image(in, img, 11);
+    memset(blank, 0xff, sizeof(blank));
+    sim_usb *b = bridge("mboot-f4");
+    sim_usb_lock(b);
+    assert_int_equal(dfu_sim_peek(sim_usb_sim(b, 0), 0x08000000, boot, sizeof(boot)), 0);
+    sim_usb_unlock(b);
+    tu_result r;
+    dfu_util(&r, "-a", "0", "-s", "0x08008000", "-D", in, NULL);
+    expect_ok(&r, "-D");
+    tu_result_free(&r);
+    dfu_util(&r, "-a", "0", "-s", ":mass-erase:force", NULL);
+    expect_ok(&r, ":mass-erase:force");
+    assert_non_null(strstr(r.out, "Performing mass erase"));
+    tu_result_free(&r);
+    profile p = {"mboot-f4", true, 0x08008000, 1, 0, "", true, true};
+    upload_and_compare(&p, out, blank);
+    sim_usb_lock(b);
+    assert_int_equal(dfu_sim_peek(sim_usb_sim(b, 0), 0x08000000, boot_after, sizeof(boot)), 0);
+    sim_usb_unlock(b);
+    assert_memory_equal(boot, boot_after, sizeof(boot));
+    sim_usb_free(b);
+    free(in);
+    free(out);
+    free(dir);
+#endif
+}
+
+/* STM32H743 revision V answers dfuDNBUSY for good after a sector erase; dfu-util 0.11 does not
+ * know the CLRSTATUS way out and polls until killed. */
+static void test_h743_rev_v_hangs_dfu_util(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE("timeout");
+    USBTEST_REQUIRE("dfu-util");
+#ifdef DFU_HAVE_UMOCKDEV
+    char *dir = tu_tmpdir("usb_dfuutil_h743"), *in = tu_path(dir, "in.bin");
+    uint8_t img[IMAGE_SIZE];
+    write_image(in, img, 3);
+    sim_usb *b = bridge("stm32h743");
+    const char *argv[] = {"timeout", "2",          "dfu-util", "-a", "0",
+                          "-s",      "0x08000000", "-D",       in,   NULL};
+    tu_result r;
+    tu_run(&r, false, argv);
+    assert_int_equal(r.exit_code, 124); /* killed by timeout(1) */
+    tu_result_free(&r);
+    sim_usb_lock(b);
+    assert_int_equal(dfu_sim_state(sim_usb_sim(b, 0)), DFU_STATE_DNBUSY);
+    sim_usb_unlock(b);
+    sim_usb_free(b);
+    free(in);
+    free(dir);
 #endif
 }
 
@@ -215,6 +409,9 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_lists_every_profile),
         cmocka_unit_test(test_download_then_upload_every_profile),
         cmocka_unit_test(test_runtime_detaches_into_dfu_mode),
+        cmocka_unit_test(test_dfuse_leave_runs_the_application),
+        cmocka_unit_test(test_dfuse_mass_erase),
+        cmocka_unit_test(test_h743_rev_v_hangs_dfu_util),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,10 +7,31 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <libdfu/sim.h>
+
 #include "usbtest.h"
 
-#define SPEC_DFU     "fake"
-#define SPEC_RUNTIME "fake,runtime"
+#define SPEC_DFU "dfu11"
+
+/* A state file holding the dfu11 device with a valid application, so that "runtime" boots it:
+ * the device then shows its application's DFU run-time interface (1209:0001). */
+static char *runtime_spec(const char *dir)
+{
+    char *state = tu_path(dir, "app.state"), *spec = malloc(strlen(state) + 64);
+    sprintf(spec, "dfu11,runtime,state=%s", state);
+    remove(state);
+    dfu_ctx *ctx;
+    dfu_sim *sim;
+    dfu_ctx_new(&ctx);
+    if (dfu_sim_new(&sim, ctx, spec)) fail_msg("%s: %s", spec, dfu_ctx_error(ctx)->message);
+    const uint8_t vt[8] = {0x00, 0x10, 0x00, 0x20, 0x01, 0x81, 0x00, 0x08}; /* SP, reset */
+    assert_int_equal(dfu_sim_poke(sim, 0x08008000, vt, sizeof(vt)), 0);
+    dfu_sim_power_cycle(sim, 0);
+    dfu_sim_free(sim);
+    dfu_ctx_free(ctx);
+    free(state);
+    return spec;
+}
 
 static void bridge_run(tu_result *r, const char *const *specs_and_cmd)
 {
@@ -45,73 +66,114 @@ static void expect_uint(const tu_json *obj, const char *key, uint64_t want)
 {
     const tu_json *v = tu_json_path(obj, key);
     if (!v || v->type != TU_JSON_NUMBER) fail_msg("%s: not a number", key);
-    assert_int_equal(v->integer, want);
+    if (v->integer != want)
+        fail_msg("%s: %llu, expected %llu", key, (unsigned long long)v->integer,
+                 (unsigned long long)want);
 }
 
 static void expect_bool(const tu_json *obj, const char *key, bool want)
 {
     const tu_json *v = tu_json_path(obj, key);
     if (!v || v->type != TU_JSON_BOOL) fail_msg("%s: not a boolean", key);
-    assert_int_equal(v->boolean, want);
+    if (v->boolean != want) fail_msg("%s: %d, expected %d", key, v->boolean, want);
+}
+
+static void check_dfu11(const tu_json *d, bool rt, uint64_t address)
+{
+    expect_str(d, "backend", "usb");
+    expect_str(d, "path", rt ? "1-3" : "1-1");
+    expect_str(d, "mode", rt ? "runtime" : "dfu");
+    expect_uint(d, "vid", 0x1209);
+    expect_uint(d, "pid", rt ? 0x0001 : 0x0002);
+    expect_uint(d, "bus", 1);
+    expect_uint(d, "address", address);
+    expect_uint(d, "alts.0.protocol", rt ? 1 : 2);
+    expect_str(d, "alts.0.layout", NULL);
+    if (rt) return;
+    expect_uint(d, "bcd_device", 0x0100);
+    expect_str(d, "manufacturer", "libdfu");
+    expect_str(d, "product", "DFU 1.1 reference bootloader");
+    expect_str(d, "serial", "REF0001");
+    expect_uint(d, "dfu_descriptor.length", 9);
+    expect_uint(d, "dfu_descriptor.attributes", 0x03);
+    expect_bool(d, "dfu_descriptor.can_download", true);
+    expect_bool(d, "dfu_descriptor.can_upload", true);
+    expect_bool(d, "dfu_descriptor.manifestation_tolerant", false);
+    expect_bool(d, "dfu_descriptor.will_detach", false);
+    expect_uint(d, "dfu_descriptor.detach_timeout_ms", 255);
+    expect_uint(d, "dfu_descriptor.transfer_size", 1024);
+    expect_uint(d, "dfu_descriptor.dfu_version", 0x0110);
+    expect_uint(d, "alts.0.interface", 0);
+    expect_uint(d, "alts.0.alt", 0);
+    expect_str(d, "alts.0.name", "Application");
+}
+
+static void check_f405(const tu_json *d)
+{
+    expect_str(d, "path", "1-2");
+    expect_str(d, "mode", "dfu");
+    expect_uint(d, "vid", 0x0483);
+    expect_uint(d, "pid", 0xdf11);
+    expect_str(d, "manufacturer", "STMicroelectronics");
+    expect_str(d, "product", "STM32  BOOTLOADER");
+    expect_uint(d, "dfu_descriptor.dfu_version", 0x011a);
+    expect_bool(d, "dfu_descriptor.will_detach", true);
+    expect_uint(d, "dfu_descriptor.transfer_size", 2048);
+    expect_uint(d, "alts.3.alt", 3);
+    expect_str(d, "alts.0.name", "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg");
+    expect_str(d, "alts.0.layout.name", "Internal Flash");
+    expect_uint(d, "alts.0.layout.size", 1024 * 1024);
+    expect_uint(d, "alts.0.layout.groups.0.address", 0x08000000);
+    expect_uint(d, "alts.0.layout.groups.0.count", 4);
+    expect_uint(d, "alts.0.layout.groups.0.size", 16384);
+    expect_bool(d, "alts.0.layout.groups.0.readable", true);
+    expect_bool(d, "alts.0.layout.groups.0.erasable", true);
+    expect_bool(d, "alts.0.layout.groups.0.writable", true);
+    expect_uint(d, "alts.0.layout.groups.2.address", 0x08020000);
+    expect_uint(d, "alts.0.layout.groups.2.count", 7);
+    expect_uint(d, "alts.0.layout.groups.2.size", 131072);
+    expect_str(d, "alts.1.layout.name", "Option Bytes");
+    expect_bool(d, "alts.1.layout.groups.0.erasable", true); /* "g" */
 }
 
 static void test_json_has_every_field(void **state)
 {
     (void)state;
     USBTEST_REQUIRE(NULL);
-    const char *args[] = {SPEC_DFU, SPEC_RUNTIME, "--", DFUCTL_PATH, "list", "--json", NULL};
+    char *dir = tu_tmpdir("usb_list_json"), *rt = runtime_spec(dir);
+    const char *args[] = {SPEC_DFU, "stm32f405", rt, "--", DFUCTL_PATH, "list", "--json", NULL};
     tu_result r;
     bridge_run(&r, args);
     if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
     tu_json *root = tu_json_parse(r.out);
     assert_non_null(root);
     expect_str(root, "type", "list");
-    for (size_t i = 0; i < 2; i++) {
-        const tu_json *d = device_at(root, i);
-        bool rt = i == 1;
-        expect_str(d, "backend", "usb");
-        expect_str(d, "path", rt ? "1-2" : "1-1");
-        expect_str(d, "mode", rt ? "runtime" : "dfu");
-        expect_uint(d, "vid", 0x1209);
-        expect_uint(d, "pid", rt ? 0x0001 : 0xdb42);
-        expect_uint(d, "bcd_device", 0x0200);
-        expect_str(d, "manufacturer", "Fake");
-        expect_str(d, "product", "Fake DFU");
-        expect_str(d, "serial", "FAKE0001");
-        expect_uint(d, "bus", 1);
-        expect_uint(d, "address", rt ? 3 : 2);
-        expect_uint(d, "dfu_descriptor.length", 9);
-        expect_uint(d, "dfu_descriptor.attributes", rt ? 0x03 : 0x0b);
-        expect_bool(d, "dfu_descriptor.can_download", true);
-        expect_bool(d, "dfu_descriptor.can_upload", true);
-        expect_bool(d, "dfu_descriptor.manifestation_tolerant", false);
-        expect_bool(d, "dfu_descriptor.will_detach", !rt);
-        expect_uint(d, "dfu_descriptor.detach_timeout_ms", 255);
-        expect_uint(d, "dfu_descriptor.transfer_size", 1024);
-        expect_uint(d, "dfu_descriptor.dfu_version", 0x0110);
-        expect_uint(d, "alts.0.interface", 0);
-        expect_uint(d, "alts.0.alt", 0);
-        expect_uint(d, "alts.0.protocol", rt ? 1 : 2);
-        expect_str(d, "alts.0.name", "Flash");
-        expect_str(d, "alts.0.layout", NULL);
-    }
+    assert_int_equal(tu_json_get(root, "devices")->count, 3);
+    /* Device numbers are handed out in plugging order; the run-time device was plugged in
+     * once, as its application. */
+    check_dfu11(device_at(root, 0), false, 2);
+    check_f405(device_at(root, 1));
+    check_dfu11(device_at(root, 2), true, 4);
     tu_json_free(root);
     tu_result_free(&r);
+    free(rt);
+    free(dir);
 }
 
 static void test_text_lists_colliding_serials_by_path(void **state)
 {
     (void)state;
     USBTEST_REQUIRE(NULL);
-    const char *args[] = {SPEC_DFU, SPEC_DFU, "--", DFUCTL_PATH, "list", NULL};
+    const char *args[] = {"stm32f405", "stm32f405", "--", DFUCTL_PATH, "list", NULL};
     tu_result r;
     bridge_run(&r, args);
     if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
-    assert_non_null(
-        strstr(r.out, "1-1  1209:db42  DFU mode  serial \"FAKE0001\"  (bus 1, device 2)"));
-    assert_non_null(
-        strstr(r.out, "1-2  1209:db42  DFU mode  serial \"FAKE0001\"  (bus 1, device 3)"));
-    assert_non_null(strstr(r.out, "alt 0 (interface 0): Flash"));
+    const char *want[] = {"1-1  0483:df11  DFU mode  serial \"396F376A3635\"  (bus 1, device 2)",
+                          "1-2  0483:df11  DFU mode  serial \"396F376A3635\"  (bus 1, device 3)",
+                          "alt 0 (interface 0): @Internal Flash  /0x08000000/",
+                          "0x08020000     7 x 128 KiB  readable erasable writable"};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!strstr(r.out, want[i])) fail_msg("lacks \"%s\" in\n%s", want[i], r.out);
     tu_result_free(&r);
 }
 
@@ -155,7 +217,7 @@ static void test_permission_denied_names_udev_rule(void **state)
     tu_result r;
     bridge_run(&r, args);
     if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
-    assert_non_null(strstr(r.out, "1-1  1209:db42  DFU mode  serial none"));
+    assert_non_null(strstr(r.out, "1-1  1209:0002  DFU mode  serial none"));
     assert_non_null(strstr(r.err, "LIBUSB_ERROR_ACCESS"));
     assert_non_null(strstr(r.err, "70-libdfu.rules"));
     tu_result_free(&r);

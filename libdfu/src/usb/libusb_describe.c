@@ -77,6 +77,27 @@ static char *get_string(libusb_device_handle *h, uint16_t langid, uint8_t index)
     return n > 0 ? dfu_tmp_string_desc_utf8(buf, (size_t)n) : NULL;
 }
 
+/* The GD32 ROM bootloader (28e9:0189) sends its serial as UTF-8 bytes in a string descriptor
+ * (dfu-util's QUIRK_UTF8_SERIAL, fwupd's "gd32" flag); decoded as UTF-16 it is nonsense. */
+static char *get_utf8_serial(libusb_device_handle *h, uint16_t langid, uint8_t index)
+{
+    unsigned char buf[255];
+    if (!index) return NULL;
+    int n = libusb_get_string_descriptor(h, index, langid, buf, (int)sizeof(buf));
+    if (n < 2 || buf[1] != LIBUSB_DT_STRING) return NULL;
+    size_t len = (size_t)(buf[0] < n ? buf[0] : n) - 2;
+    char *s = malloc(len + 1);
+    if (!s) return NULL;
+    memcpy(s, buf + 2, len);
+    s[len] = '\0';
+    return s;
+}
+
+static bool serial_is_utf8(const dfu_device_info *info)
+{
+    return info->vid == 0x28e9 && info->pid == 0x0189;
+}
+
 static uint16_t first_langid(libusb_device_handle *h)
 {
     unsigned char buf[255];
@@ -102,7 +123,8 @@ static int read_strings(libusb_device_handle *h, const struct libusb_device_desc
     uint16_t lang = first_langid(h);
     info->manufacturer = get_string(h, lang, dd->iManufacturer);
     info->product = get_string(h, lang, dd->iProduct);
-    info->serial = get_string(h, lang, dd->iSerialNumber);
+    info->serial = serial_is_utf8(info) ? get_utf8_serial(h, lang, dd->iSerialNumber)
+                                        : get_string(h, lang, dd->iSerialNumber);
     for (size_t i = 0; i < info->alt_count; i++) info->alts[i].name = get_string(h, lang, names[i]);
     if (!info->func.present) request_func_desc(h, info);
     return DFU_OK;
