@@ -7,6 +7,7 @@
 #ifndef DFU_SIM_TEST_H
 #define DFU_SIM_TEST_H
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ typedef struct th {
     dfu_ctx *ctx;
     uint64_t now;        /* the host's clock, us */
     unsigned timeout_ms; /* 0: wait for ever */
+    uint16_t iface;      /* wIndex of class requests: 0 in DFU mode, 1 for the run-time app */
     int last;            /* result of the last transfer */
 } th;
 
@@ -66,24 +68,25 @@ static inline int th_ctrl(th *h, uint8_t type, uint8_t req, uint16_t value, uint
 
 static inline int th_dnload(th *h, uint16_t block, const void *data, uint16_t len)
 {
-    return th_ctrl(h, DFU_REQTYPE_OUT, DFU_DNLOAD, block, 0, (uint8_t *)(uintptr_t)data, len);
+    return th_ctrl(h, DFU_REQTYPE_OUT, DFU_DNLOAD, block, h->iface, (uint8_t *)(uintptr_t)data,
+                   len);
 }
 
 static inline int th_upload(th *h, uint16_t block, void *data, uint16_t len)
 {
-    return th_ctrl(h, DFU_REQTYPE_IN, DFU_UPLOAD, block, 0, data, len);
+    return th_ctrl(h, DFU_REQTYPE_IN, DFU_UPLOAD, block, h->iface, data, len);
 }
 
 static inline int th_simple(th *h, uint8_t req)
 {
-    return th_ctrl(h, DFU_REQTYPE_OUT, req, 0, 0, NULL, 0);
+    return th_ctrl(h, DFU_REQTYPE_OUT, req, 0, h->iface, NULL, 0);
 }
 
 static inline th_status th_getstatus(th *h)
 {
     uint8_t b[6] = {0};
     th_status st;
-    st.result = th_ctrl(h, DFU_REQTYPE_IN, DFU_GETSTATUS, 0, 0, b, 6);
+    st.result = th_ctrl(h, DFU_REQTYPE_IN, DFU_GETSTATUS, 0, h->iface, b, 6);
     st.status = b[0];
     st.poll_ms = (uint32_t)b[1] | (uint32_t)b[2] << 8 | (uint32_t)b[3] << 16;
     st.state = b[4];
@@ -93,17 +96,28 @@ static inline th_status th_getstatus(th *h)
 static inline int th_getstate(th *h)
 {
     uint8_t b = 0xEE;
-    int rc = th_ctrl(h, DFU_REQTYPE_IN, DFU_GETSTATE, 0, 0, &b, 1);
+    int rc = th_ctrl(h, DFU_REQTYPE_IN, DFU_GETSTATE, 0, h->iface, &b, 1);
     return rc < 0 ? rc : b;
 }
 
-/* GETSTATUS, honouring bwPollTimeout, until the device is no longer busy (or fails). */
+/* GETSTATUS, honouring bwPollTimeout, until the device is no longer busy (or fails). Like
+ * dfu-util, a stalled GETSTATUS is retried up to 3 times with the last poll timeout (STM32L4
+ * ROMs stall the pipe when polled too early). */
 static inline th_status th_poll(th *h)
 {
     th_status st = th_getstatus(h);
-    for (int i = 0; i < 10000 && st.result >= 0 &&
-                    (st.state == DFU_STATE_DNBUSY || st.state == DFU_STATE_DNLOAD_SYNC);
-         i++) {
+    uint32_t last = st.poll_ms;
+    int stalls = 0;
+    for (int i = 0; i < 10000; i++) {
+        if (st.result == DFU_ERR_STALL && last && stalls < 3) {
+            stalls++;
+            st.state = DFU_STATE_DNBUSY;
+            st.poll_ms = last;
+        } else if (st.result < 0 ||
+                   (st.state != DFU_STATE_DNBUSY && st.state != DFU_STATE_DNLOAD_SYNC)) {
+            break;
+        }
+        last = st.poll_ms;
         th_sleep(h, st.poll_ms);
         st = th_getstatus(h);
     }
@@ -191,6 +205,26 @@ static inline bool th_wait_present(th *h, uint64_t ms)
         }
         h->now = b.next_change_us > h->now ? b.next_change_us : h->now + 1;
     }
+}
+
+/* Waits until the device has re-enumerated (a device number newer than gen) and is present. */
+static inline bool th_wait_new(th *h, uint32_t gen, uint64_t ms)
+{
+    uint64_t end = h->now + ms * 1000;
+    dfu_sim_bus b;
+    for (;;) {
+        th_bus(h, &b);
+        if (b.present && b.generation > gen) return true;
+        if (b.next_change_us == UINT64_MAX || b.next_change_us > end) return false;
+        h->now = b.next_change_us > h->now ? b.next_change_us : h->now + 1;
+    }
+}
+
+static inline uint32_t th_generation(th *h)
+{
+    dfu_sim_bus b;
+    th_bus(h, &b);
+    return b.generation;
 }
 
 static inline void th_peek(th *h, uint32_t addr, uint8_t *buf, size_t len)

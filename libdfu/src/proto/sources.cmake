@@ -1,2 +1,3 @@
 target_sources(dfu_objects PRIVATE
+  src/proto/descriptor.c
   src/proto/layout.c)

@@ -132,17 +132,11 @@ static void command(dfu_sim *s, const uint8_t *b, uint16_t n)
     }
 }
 
-/* Option bytes are written as a whole register and take effect with a reset; going from read
- * protection level 1 to 0 erases the flash first, as the hardware does. */
+/* Option bytes are written as a whole register and take effect with the reset that follows.
+ * (Under read protection the write is refused before this: only Read Unprotect lowers it.) */
 static void write_options(dfu_sim *s, uint32_t addr, const uint8_t *data, uint16_t n)
 {
-    int ob = option_region(s);
     dfu_simi_op_begin(s, SIM_WHAT_OPTIONS);
-    uint32_t rdp_addr = s->prof->regions[ob].address + s->prof->rdp_offset;
-    bool rdp = (s->prof->quirks & SIM_Q_RDP) != 0;
-    if (rdp && dfu_simi_rdp_active(s) && rdp_addr >= addr && rdp_addr < addr + n &&
-        data[rdp_addr - addr] == 0xAA)
-        add_mass_erase(s);
     dfu_simi_op_write(s, addr, data, n);
     dfu_simi_op_commit(s, s->prof->timing.command_us);
 }

@@ -1,8 +1,10 @@
 /*
  * DFU 1.1 appendix A.2, state by state, for the "dfu11" reference profile. What the tables do
  * not list is "any other request": stall, and dfuERROR (errSTALLEDPKT) except in dfuERROR itself
- * (stays) and dfuMANIFEST-WAIT-RESET (the device only answers a USB reset). bwPollTimeout is the
- * real length of the work; a request before it has elapsed is a protocol error.
+ * (stays) and dfuMANIFEST-WAIT-RESET, which waits for a USB reset: there GETSTATUS and GETSTATE
+ * are answered (the table leaves them open; dfu-util asks before it resets) and the rest
+ * stalls. bwPollTimeout is the real length of the work; a request before it has elapsed is a
+ * protocol error.
  */
 #include "sim_internal.h"
 
@@ -113,7 +115,7 @@ static void spec_request(dfu_sim *s, sim_req *r)
         dfu_simi_stall_error(s, r);
         return;
     }
-    if (st == DFU_STATE_MANIFEST_WAIT_RESET) {
+    if (st == DFU_STATE_MANIFEST_WAIT_RESET && req != DFU_GETSTATUS && req != DFU_GETSTATE) {
         dfu_simi_stall(r);
         return;
     }

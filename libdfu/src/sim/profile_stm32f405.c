@@ -38,11 +38,12 @@ static const sim_region_def regions[] = {
 static const sim_alt_def alts[] = {
     {NULL, 0, 0, 0}, {NULL, 1, 0, 0}, {NULL, 2, 0, 0}, {NULL, 3, 0, 0}};
 
-/* x32 parallelism (2.7-3.6 V), DS8626 table 40: typical and maximum. */
+/* x8 parallelism, DS8626 table 40: the ROM cannot know the supply voltage, so it uses the
+ * parallelism that works at any (dfu-util's "up to 32 seconds" mass erase is the x8 maximum). */
 static const sim_erase_time erase[] = {
-    {16 * KIB, 250000, 500000},
-    {64 * KIB, 550000, 1100000},
-    {128 * KIB, 1000000, 2000000},
+    {16 * KIB, 400000, 800000},
+    {64 * KIB, 1200000, 2400000},
+    {128 * KIB, 2000000, 4000000},
 };
 
 const sim_profile dfu_simi_profile_stm32f405 = {
@@ -53,14 +54,16 @@ const sim_profile dfu_simi_profile_stm32f405 = {
              "2048-byte transfers, bmAttributes 0x0B (not manifestation tolerant). It starts in "
              "dfuERROR/errFIRMWARE, reports 100 ms after commands and 104 ms after each write, "
              "and holds the next control transfer until a long erase is done; it claims 100 ms "
-             "for a mass erase that takes 8 s (16 s worst case). Flash is written by 32-bit "
-             "word; writing over data that is not erased clears bits and fails the ROM's "
+             "for a mass erase that takes 16 s (32 s worst case). The ROM erases and programs "
+             "at x8 parallelism (byte by byte); writing over data that is not erased clears bits "
+             "and fails the ROM's "
              "read-back with errVERIFY. Read protection level 1 refuses reads, writes and "
              "erases with errVENDOR.",
              "dfu-util 0.11 device-logs/stm32f4discovery.lsusb and .bin-download (descriptors, "
              "strings, initial dfuERROR), dfuse.c (F405 mass-erase timeout); fwupd#2696 (104 ms "
              "per write); AN3156/AN2662 (commands, errTARGET, errVENDOR, resets); DS8626 table "
-             "40 (erase and program times, x32); RM0090 (option bytes)"},
+             "40 (erase and program times at x8; the 800 ms, 2.4 s, 4 s and 32 s maxima are "
+             "confirmed, the typical values recalled); RM0090 (option bytes)"},
     .dialect = SIM_DIALECT_ST,
     .busy = SIM_BUSY_HOLD,
     .quirks = SIM_Q_START_ERROR | SIM_Q_RDP,
@@ -84,9 +87,9 @@ const sim_profile dfu_simi_profile_stm32f405 = {
     .alts = alts,
     .alt_count = SIM_COUNT(alts),
     .app_base = 0x08000000,
-    .write_unit = 4,
+    .write_unit = 1,
     .physics = SIM_PHYS_AND,
-    .timing = {erase, SIM_COUNT(erase), 8000000, 16000000, 16000, 100000, 1000, 1000},
+    .timing = {erase, SIM_COUNT(erase), 16000000, 32000000, 16000, 100000, 1000, 1000},
     .status = {DFU_STATUS_ERR_TARGET, DFU_STATUS_ERR_TARGET, DFU_STATUS_ERR_VERIFY,
                DFU_STATUS_ERR_VENDOR},
     .polls = {100, 100, 100, 104, 100, 100, 0},

@@ -39,15 +39,17 @@ const sim_profile dfu_simi_profile_stm32l476 = {
              "(\"0512*0002Kg\", the L4 ROM's four-digit format), 2048-byte transfers. Flash is "
              "programmed by 64-bit double word with ECC: a double word is written once between "
              "erases (only all-zero data may go over it), errPROG otherwise. It reports poll "
-             "timeouts shorter than the work takes (10 ms for a 22 ms page erase or a 21 ms "
-             "block) and stalls the control pipe when polled before it is done, without "
-             "leaving its state.",
+             "timeouts shorter than the work takes (12 ms for a 22 ms page erase or a 21 ms "
+             "2 KiB block; enough for a 1 KiB block, which is why dfu-util works with -t 1024) "
+             "and stalls the control pipe when polled before it is done, without leaving its "
+             "state.",
              "dfu-util 0.11 dfuse.c (\"some STM32L4 bootloaders report a too short poll "
              "timeout and may stall the pipe\"); sourceforge dfu-util ticket #40; "
              "mobilinkd/tnc3-firmware#12 (L4 layout strings, bootloader 0x2200); ST training "
              "STM32L4_Memory_Flash (22 ms page erase, 82 us double word); Zephyr#16934 "
-             "(24.47 ms maximum). The reported values themselves are not published: chosen "
-             "shorter than the operations"},
+             "(24.47 ms maximum); community.st.com \"USB DFU on STM32L432 and STM32L433\" (-t "
+             "1024 works). The reported values themselves are not published: chosen to fit "
+             "these reports"},
     .dialect = SIM_DIALECT_ST,
     .busy = SIM_BUSY_STALL,
     .quirks = SIM_Q_START_ERROR | SIM_Q_RDP,
@@ -77,7 +79,7 @@ const sim_profile dfu_simi_profile_stm32l476 = {
     .timing = {erase, SIM_COUNT(erase), 44040, 48940, 82000, 90760, 1000, 1000},
     .status = {DFU_STATUS_ERR_TARGET, DFU_STATUS_ERR_TARGET, DFU_STATUS_ERR_PROG,
                DFU_STATUS_ERR_VENDOR},
-    .polls = {10, 10, 30, 10, 30, 10, 0},
+    .polls = {12, 12, 30, 12, 30, 12, 0},
     .boot = SIM_BOOT_STROM,
     .check = SIM_CHECK_VECTORS,
     .reenum_ms = 500,

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "../core/bytes.h"
+#include "../core/file.h"
 #include "sim_internal.h"
 
 #define HEADER_SIZE 512
@@ -288,23 +289,40 @@ static void put_header(const dfu_sim *s, uint8_t *h)
     }
 }
 
+/* A new file appears whole or not at all (written aside, then renamed into place), so a
+ * process killed while creating it leaves nothing half-made behind. */
 static int create(dfu_sim *s, dfu_ctx *ctx, sim_statefile *f)
 {
     uint8_t h[HEADER_SIZE];
-    f->fp = fopen(f->path, "w+b");
-    if (!f->fp) return dfu_err_errno(ctx, "cannot create the simulator state file", f->path);
+    dfu_atomic_file af;
+    int rc = dfu_atomic_open(&af, ctx, f->path, true);
+    if (rc) return rc;
     put_header(s, h);
-    bool ok = write_at(f->fp, 0, h, sizeof(h));
+    bool ok = write_at(af.fp, 0, h, sizeof(h));
+    redo none = {0};
+    size_t n = payload(s, &none, f->slot + 16);
+    f->fp = af.fp; /* write_slot() writes through f->fp */
+    s->file = f;
+    write_slot(s, f->slot + 16, n);
+    s->file = NULL;
     long off = f->memory_offset;
     for (size_t i = 0; ok && i < s->prof->region_count; i++) {
         uint32_t size = dfu_simi_region_size(&s->prof->regions[i]);
-        ok = write_at(f->fp, off, s->mem[i], size);
+        ok = write_at(af.fp, off, s->mem[i], size);
         off += (long)size;
     }
-    if (!ok || fflush(f->fp) != 0)
+    f->fp = NULL;
+    if (!ok) {
+        dfu_atomic_abort(&af);
         return dfu_err_errno(ctx, "cannot write the simulator state file", f->path);
+    }
+    rc = dfu_atomic_commit(&af, ctx);
+    if (rc) return rc;
+    f->fp = fopen(f->path, "r+b");
+    if (!f->fp) return dfu_err_errno(ctx, "cannot open the simulator state file", f->path);
+    memcpy(f->last, f->slot + 16, n);
+    f->last_len = n;
     s->file = f;
-    dfu_simi_file_sync(s);
     return DFU_OK;
 }
 

@@ -8,20 +8,12 @@
 #ifdef DFU_HAVE_LIBUSB
 #include "usb_libusb.h"
 #endif
-#ifdef DFU_HAVE_SIM_BACKEND
 #include "usb_sim.h"
-#endif
 
 int dfu_backend_for_selector(dfu_backend **out, dfu_ctx *ctx, const dfu_selector *sel)
 {
     const char *spec = dfu_selector_sim_spec(sel);
-    if (spec) {
-#ifdef DFU_HAVE_SIM_BACKEND
-        return dfu_backend_sim_new(out, ctx, spec);
-#else
-        return dfu_err(ctx, DFU_ERR_UNSUPPORTED, "sim:%s: this build has no simulator", spec);
-#endif
-    }
+    if (spec) return dfu_backend_sim_new(out, ctx, &spec, 1);
 #ifdef DFU_HAVE_LIBUSB
     return dfu_backend_libusb_new(out, ctx);
 #else
