@@ -230,6 +230,24 @@ static void test_endless_busy(void **state)
     th_close(&h);
 }
 
+/* Power goes while a transfer is held and the device is back before the hold would have
+ * ended: the transfer fails when the device went, it never reaches the rebooted one. */
+static void test_powerloss_during_held_transfer(void **state)
+{
+    (void)state;
+    th h;
+    open_clear(&h, "stm32f405,reenum=10,fault=powerloss@erase:0:0.5");
+    uint8_t c[5] = {DFUSE_CMD_ERASE, 0x00, 0x00, 0x02, 0x08}; /* a 128 KiB sector: 2 s */
+    assert_int_equal(th_dnload(&h, 0, c, 5), 5);
+    assert_int_equal(th_getstatus(&h).state, DFU_STATE_DNBUSY);
+    uint64_t t0 = h.now;
+    th_sleep(&h, 100);
+    assert_int_equal(th_getstatus(&h).result, DFU_ERR_DISCONNECTED);
+    assert_true(h.now - t0 < 1100000); /* at the power cut, 1 s into the erase */
+    assert_int_equal(dfu_sim_state(h.sim), DFU_STATE_ERROR); /* a freshly booted ROM */
+    th_close(&h);
+}
+
 /* The device resets itself when block 1 arrives. */
 static void test_self_reset(void **state)
 {
@@ -301,6 +319,7 @@ int main(void)
         cmocka_unit_test(test_lying_status),
         cmocka_unit_test(test_bogus_poll_timeout),
         cmocka_unit_test(test_endless_busy),
+        cmocka_unit_test(test_powerloss_during_held_transfer),
         cmocka_unit_test(test_self_reset),
         cmocka_unit_test(test_sweep_every_block_and_erase),
     };

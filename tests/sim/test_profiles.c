@@ -74,6 +74,27 @@ static void test_stm32f405_poll_timeouts(void **state)
     th_close(&h);
 }
 
+/* Throughput: one Set Address, then blocks (as fwupd does): ~109 ms per 2 KiB block, the
+ * interval in the fwupd#2696 log, ~18 KiB/s, dominated by the 104 ms poll timeout. */
+static void test_stm32f405_throughput(void **state)
+{
+    (void)state;
+    th h;
+    th_open(&h, "stm32f405");
+    th_clear(&h);
+    static uint8_t img[64 * 1024];
+    memset(img, 0x5A, sizeof(img));
+    for (uint32_t a = 0x08000000; a < 0x08010000; a += 0x4000)
+        assert_int_equal(th_erase(&h, a).status, DFU_STATUS_OK);
+    uint64_t t0 = h.now;
+    assert_int_equal(th_dfuse_write(&h, 0x08000000, img, sizeof(img), 2048).status, DFU_STATUS_OK);
+    double secs = (double)(h.now - t0) / 1e6, kib_s = 64.0 / secs;
+    double per_block_ms = secs * 1000 / 32;
+    if (per_block_ms < 105 || per_block_ms > 115 || kib_s < 17 || kib_s > 19.5)
+        fail_msg("%.1f ms per block, %.1f KiB/s", per_block_ms, kib_s);
+    th_close(&h);
+}
+
 /* Real ROM serials collide: two boards, one serial (unless serial= is given). */
 static void test_st_serials_collide(void **state)
 {
@@ -309,6 +330,27 @@ static void test_tinyusb_polls(void **state)
     th_close(&h);
 }
 
+/* TinyUSB: ABORT while the application flashes in the background stops the state machine,
+ * not the flashing; a new download then lands after it. */
+static void test_tinyusb_abort_while_flashing(void **state)
+{
+    (void)state;
+    th h;
+    th_open(&h, "tinyusb");
+    uint8_t a[512], b[512], back[512];
+    memset(a, 0xAA, sizeof(a));
+    memset(b, 0x55, sizeof(b));
+    assert_int_equal(th_dnload(&h, 0, a, 512), 512);
+    assert_int_equal(th_getstatus(&h).state, DFU_STATE_DNBUSY);
+    assert_int_equal(th_simple(&h, DFU_ABORT), 0);
+    assert_int_equal(th_getstate(&h), DFU_STATE_DFU_IDLE);
+    assert_int_equal(th_dnload(&h, 0, b, 512), 512);
+    assert_int_equal(th_poll(&h).state, DFU_STATE_DNLOAD_IDLE);
+    th_peek(&h, 0x08010000, back, sizeof(back));
+    assert_true(th_all(back, sizeof(back), 0x55));
+    th_close(&h);
+}
+
 /* TinyUSB: manifestation ends in dfuMANIFEST-WAIT-RESET; a USB reset restarts the board. */
 static void test_tinyusb_manifest_wait_reset(void **state)
 {
@@ -391,6 +433,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_stm32f405_identity),
         cmocka_unit_test(test_stm32f405_poll_timeouts),
+        cmocka_unit_test(test_stm32f405_throughput),
         cmocka_unit_test(test_st_serials_collide),
         cmocka_unit_test(test_stm32h743_stuck_dnbusy),
         cmocka_unit_test(test_stm32h743_answers_while_busy),
@@ -400,6 +443,7 @@ int main(void)
         cmocka_unit_test(test_dapboot_manifestation),
         cmocka_unit_test(test_dapboot_detach_stalls),
         cmocka_unit_test(test_tinyusb_polls),
+        cmocka_unit_test(test_tinyusb_abort_while_flashing),
         cmocka_unit_test(test_tinyusb_manifest_wait_reset),
         cmocka_unit_test(test_tinyusb_state_quirks),
         cmocka_unit_test(test_gd32vf103_quirks),

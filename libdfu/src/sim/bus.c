@@ -40,6 +40,7 @@ void dfu_simi_update_presence(dfu_sim *s)
                        ps->mode == SIM_MODE_BOOTLOADER ? "bootloader" : "application",
                        (unsigned)ps->generation);
     } else if (!now && ps->present) {
+        s->gone_at = ps->t_now;
         dfu_simi_trace(s, "gone from the bus");
     }
     ps->present = now;

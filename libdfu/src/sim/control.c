@@ -135,14 +135,17 @@ void dfu_sim_control(dfu_sim *sim, uint64_t now_us, const dfu_usb_setup *setup, 
     dfu_simi_advance(sim, now_us + sim->t_offset);
     sim->stats.control_transfers++;
     trace_request(sim, setup);
+    uint32_t gen = sim->ps.generation;
+    uint64_t arrival = sim->ps.t_now;
     if (sim->ps.present && sim->prof->busy == SIM_BUSY_HOLD && dfu_simi_op_running(sim)) {
         dfu_simi_trace(sim, "busy: transfer held until the operation ends");
         dfu_simi_advance(sim, sim->ps.op.end);
     }
     sim->t_done = sim->ps.t_now + cost_us(setup);
-    if (!sim->ps.present) {
+    if (!sim->ps.present || sim->ps.generation != gen) {
+        /* Gone, or gone and back while the transfer was held: it fails when the device went. */
         r.result = DFU_ERR_DISCONNECTED;
-        sim->t_done = sim->ps.t_now;
+        sim->t_done = sim->gone_at > arrival ? sim->gone_at : arrival;
     } else {
         handle(sim, &r);
     }

@@ -30,70 +30,68 @@ static bool flash_address(const dfu_sim *s, uint32_t addr, uint32_t len)
     return r >= 0 && s->prof->regions[r].kind == SIM_MEM_FLASH;
 }
 
+static void write_block(dfu_sim *s, const uint8_t *b, uint16_t n)
+{
+    uint32_t addr = dfu_simi_dfuse_address(s, s->ps.pending_block);
+    if (!flash_address(s, addr, n)) {
+        refused(s, false);
+    } else if (dfu_simi_touches_bootloader(s, addr, n)) {
+        refused(s, true);
+    } else {
+        dfu_simi_op_begin(s, SIM_WHAT_DATA);
+        dfu_simi_op_program(s, addr, b, n);
+        dfu_simi_op_commit(s, 0);
+    }
+}
+
+static void erase_sector(dfu_sim *s, uint32_t addr)
+{
+    uint32_t start, size;
+    if (!flash_address(s, addr, 1) || !dfu_simi_sector(s, addr, &start, &size)) {
+        refused(s, false);
+    } else if (dfu_simi_touches_bootloader(s, start, size)) {
+        refused(s, true);
+    } else {
+        dfu_simi_op_begin(s, SIM_WHAT_ERASE);
+        dfu_simi_op_erase(s, start, size);
+        dfu_simi_op_commit(s, s->prof->timing.command_us);
+    }
+}
+
+/* No chip erase: every sector but mboot's own, one after the other. */
+static void mass_erase(dfu_sim *s)
+{
+    uint32_t a = s->prof->regions[0].address, start, size;
+    uint32_t end = a + dfu_simi_region_size(&s->prof->regions[0]);
+    dfu_simi_op_begin(s, SIM_WHAT_MASS_ERASE);
+    for (; a < end && dfu_simi_sector(s, a, &start, &size); a = start + size)
+        if (!dfu_simi_touches_bootloader(s, start, size)) dfu_simi_op_erase(s, start, size);
+    dfu_simi_op_commit(s, s->prof->timing.command_us);
+}
+
 static void execute(dfu_sim *s)
 {
     sim_pstate *ps = &s->ps;
     const uint8_t *b = ps->pending_buf;
     uint16_t n = ps->pending_len;
-    uint32_t addr, start, size;
+    bool command = ps->pending_block == 0;
     ps->pending = false;
     if (ps->pending_block >= DFUSE_FIRST_DATA_BLOCK) {
-        addr = dfu_simi_dfuse_address(s, ps->pending_block);
-        if (!flash_address(s, addr, n)) {
-            refused(s, false);
-            return;
-        }
-        if (dfu_simi_touches_bootloader(s, addr, n)) {
-            refused(s, true);
-            return;
-        }
-        dfu_simi_op_begin(s, SIM_WHAT_DATA);
-        dfu_simi_op_program(s, addr, b, n);
-        {
-            dfu_simi_op_commit(s, 0);
-            return;
-        }
-    }
-    if (ps->pending_block == 0 && n == 5 && b[0] == DFUSE_CMD_SET_ADDRESS) {
+        write_block(s, b, n);
+    } else if (command && n == 5 && b[0] == DFUSE_CMD_SET_ADDRESS) {
         ps->pointer = dfu_le32(b + 1);
         dfu_simi_op_begin(s, SIM_WHAT_SET_ADDRESS);
-        {
-            dfu_simi_op_commit(s, s->prof->timing.command_us);
-            return;
-        }
+        dfu_simi_op_commit(s, s->prof->timing.command_us);
+    } else if (command && n == 5 && b[0] == DFUSE_CMD_ERASE) {
+        erase_sector(s, dfu_le32(b + 1));
+    } else if (command && n == 1 && b[0] == DFUSE_CMD_ERASE) {
+        mass_erase(s);
+    } else {
+        /* Anything else (read unprotect, wBlockNum 1): dfuERROR with status OK, as mboot does. */
+        dfu_simi_op_begin(s, SIM_WHAT_COMMAND_ERROR);
+        s->ps.op.status = SIM_SILENT;
+        dfu_simi_op_commit(s, s->prof->timing.command_us);
     }
-    if (ps->pending_block == 0 && n == 5 && b[0] == DFUSE_CMD_ERASE) {
-        addr = dfu_le32(b + 1);
-        if (!flash_address(s, addr, 1) || !dfu_simi_sector(s, addr, &start, &size)) {
-            refused(s, false);
-            return;
-        }
-        if (dfu_simi_touches_bootloader(s, start, size)) {
-            refused(s, true);
-            return;
-        }
-        dfu_simi_op_begin(s, SIM_WHAT_ERASE);
-        dfu_simi_op_erase(s, start, size);
-        {
-            dfu_simi_op_commit(s, s->prof->timing.command_us);
-            return;
-        }
-    }
-    if (ps->pending_block == 0 && n == 1 && b[0] == DFUSE_CMD_ERASE) {
-        dfu_simi_op_begin(s, SIM_WHAT_MASS_ERASE);
-        uint32_t a = s->prof->regions[0].address;
-        uint32_t end = a + dfu_simi_region_size(&s->prof->regions[0]);
-        for (; a < end && dfu_simi_sector(s, a, &start, &size); a = start + size)
-            if (!dfu_simi_touches_bootloader(s, start, size)) dfu_simi_op_erase(s, start, size);
-        {
-            dfu_simi_op_commit(s, s->prof->timing.command_us);
-            return;
-        }
-    }
-    /* Anything else (read unprotect, wBlockNum 1): dfuERROR with status OK, as mboot does. */
-    dfu_simi_op_begin(s, SIM_WHAT_COMMAND_ERROR);
-    s->ps.op.status = SIM_SILENT;
-    dfu_simi_op_commit(s, s->prof->timing.command_us);
 }
 
 static void mboot_getstatus(dfu_sim *s, sim_req *r)

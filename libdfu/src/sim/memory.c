@@ -139,8 +139,3 @@ void dfu_simi_mem_power_loss(dfu_sim *s)
             dfu_simi_mem_set(s, r->address, NULL, 0, dfu_simi_region_size(r));
     }
 }
-
-int dfu_simi_alt_region(const dfu_sim *s, uint8_t alt)
-{
-    return alt < s->prof->alt_count ? s->prof->alts[alt].region : -1;
-}

@@ -12,9 +12,25 @@ static const char *const what_names[] = {"write",         "set address",    "era
                                          "mass erase",    "read unprotect", "option bytes",
                                          "manifestation", "refused command"};
 
+static uint8_t apply(dfu_sim *s, const sim_phase *ph, uint32_t cut);
+
+/* An operation still running when a new one starts (TinyUSB flashes in the background, and an
+ * ABORT does not stop it): its memory effect lands now, without telling the dialect. */
+static void settle(dfu_sim *s)
+{
+    sim_op *op = &s->ps.op;
+    while (op->applied < op->phase_count) {
+        const sim_phase *ph = &op->phase[op->applied++];
+        apply(s, ph, ph->len);
+    }
+    op->active = false;
+    s->cut_at = SIM_NEVER;
+}
+
 void dfu_simi_op_begin(dfu_sim *s, sim_what what)
 {
     sim_op *op = &s->ps.op;
+    if (op->active) settle(s);
     op->active = false;
     op->what = (uint8_t)what;
     op->status = DFU_STATUS_OK;

@@ -38,7 +38,7 @@ const sim_profile dfu_simi_profile_dapboot_f103 = {
              "instead); DS5319 (page erase 20-40 ms, half-word 52.5/70 us)"},
     .dialect = SIM_DIALECT_DAPBOOT,
     .busy = SIM_BUSY_HOLD,
-    .quirks = SIM_Q_DETACH_STALLS,
+    .quirks = 0,
     .vid = 0x1209,
     .pid = 0xDB42,
     .bcd_device = 0x0111,

@@ -29,7 +29,8 @@ const sim_profile dfu_simi_profile_dfu11 = {
              "dfuERROR. bmAttributes 0x03 (upload and download), plus manifestation tolerance "
              "with tolerant=1 and bitWillDetach with willdetach=1. After a USB reset it runs "
              "the application when its vector table is valid, else reports dfuERROR/"
-             "errFIRMWARE.",
+             "errFIRMWARE. Statuses: errADDRESS past its memory, errWRITE on its own sectors, "
+             "errPROG over data that is not erased.",
              "USB DFU 1.1 (2004) sections 6-7 and appendix A.2 (state tables)"},
     .dialect = SIM_DIALECT_SPEC,
     .busy = SIM_BUSY_DIALECT,

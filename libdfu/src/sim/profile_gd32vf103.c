@@ -35,7 +35,8 @@ const sim_profile dfu_simi_profile_gd32vf103 = {
              "128 pages of 1 KiB. It starts in dfuERROR/errFIRMWARE, reports 100 ms after "
              "set-address and erase and 104 ms after each 2048-byte write, and on leave resets "
              "at once without answering the GETSTATUS that follows. Programming over data that "
-             "is not erased leaves the old data and still reports success.",
+             "is not erased leaves the old data and still reports success; addresses outside "
+             "memory give errTARGET, as on the ST ROM it copies.",
              "riscv-mcu/gd32-dfu-utils#3 (poll timeouts, initial dfuERROR, 2048-byte "
              "transfers), #5 (silent failed writes, layouts); aw/fiveforths#20 (strings, "
              "bcdDevice); dfu-util 0.11 quirks.c (UTF-8 serial, layout fix from serial[2], "

@@ -57,11 +57,14 @@ const sim_profile dfu_simi_profile_stm32f405 = {
              "for a mass erase that takes 16 s (32 s worst case). The ROM erases and programs "
              "at x8 parallelism (byte by byte); writing over data that is not erased clears bits "
              "and fails the ROM's "
-             "read-back with errVERIFY. Read protection level 1 refuses reads, writes and "
-             "erases with errVENDOR.",
+             "read-back with errVERIFY. Memory that does not exist or is not "
+             "writable (system memory) gives errTARGET. Read protection level 1 refuses "
+             "reads, writes and erases with errVENDOR.",
              "dfu-util 0.11 device-logs/stm32f4discovery.lsusb and .bin-download (descriptors, "
              "strings, initial dfuERROR), dfuse.c (F405 mass-erase timeout); fwupd#2696 (104 ms "
-             "per write); AN3156/AN2662 (commands, errTARGET, errVENDOR, resets); DS8626 table "
+             "per write); AN3156/AN2662 (commands, errTARGET for addresses not allowed, errVENDOR, "
+             "resets; "
+             "errVERIFY is this model's reading of a ROM that checks what it wrote); DS8626 table "
              "40 (erase and program times at x8; the 800 ms, 2.4 s, 4 s and 32 s maxima are "
              "confirmed, the typical values recalled); RM0090 (option bytes)"},
     .dialect = SIM_DIALECT_ST,

@@ -34,22 +34,24 @@ static const sim_alt_def alts[] = {
 static const sim_erase_time erase[] = {{2 * KIB, 22000, 24470}};
 
 const sim_profile dfu_simi_profile_stm32l476 = {
-    .info = {"stm32l476",
-             "ST system bootloader of an STM32L476: DfuSe 1.1a, 0483:df11, 512 pages of 2 KiB "
-             "(\"0512*0002Kg\", the L4 ROM's four-digit format), 2048-byte transfers. Flash is "
-             "programmed by 64-bit double word with ECC: a double word is written once between "
-             "erases (only all-zero data may go over it), errPROG otherwise. It reports poll "
-             "timeouts shorter than the work takes (12 ms for a 22 ms page erase or a 21 ms "
-             "2 KiB block; enough for a 1 KiB block, which is why dfu-util works with -t 1024) "
-             "and stalls the control pipe when polled before it is done, without leaving its "
-             "state.",
-             "dfu-util 0.11 dfuse.c (\"some STM32L4 bootloaders report a too short poll "
-             "timeout and may stall the pipe\"); sourceforge dfu-util ticket #40; "
-             "mobilinkd/tnc3-firmware#12 (L4 layout strings, bootloader 0x2200); ST training "
-             "STM32L4_Memory_Flash (22 ms page erase, 82 us double word); Zephyr#16934 "
-             "(24.47 ms maximum); community.st.com \"USB DFU on STM32L432 and STM32L433\" (-t "
-             "1024 works). The reported values themselves are not published: chosen to fit "
-             "these reports"},
+    .info =
+        {"stm32l476",
+         "ST system bootloader of an STM32L476: DfuSe 1.1a, 0483:df11, 512 pages of 2 KiB "
+         "(\"0512*0002Kg\", the L4 ROM's four-digit format), 2048-byte transfers. Flash is "
+         "programmed by 64-bit double word with ECC: a double word is written once between "
+         "erases (only all-zero data may go over it), errPROG otherwise (the hardware's PROGERR); "
+         "errTARGET where nothing can be written. It reports poll "
+         "timeouts shorter than the work takes (12 ms for a 22 ms page erase or a 21 ms "
+         "2 KiB block; enough for a 1 KiB block, which is why dfu-util works with -t 1024) "
+         "and stalls the control pipe when polled before it is done, without leaving its "
+         "state.",
+         "dfu-util 0.11 dfuse.c (\"some STM32L4 bootloaders report a too short poll "
+         "timeout and may stall the pipe\"); sourceforge dfu-util ticket #40; "
+         "mobilinkd/tnc3-firmware#12 (L4 layout strings, bootloader 0x2200); ST training "
+         "STM32L4_Memory_Flash (22 ms page erase, 82 us double word); Zephyr#16934 "
+         "(24.47 ms maximum); community.st.com \"USB DFU on STM32L432 and STM32L433\" (-t "
+         "1024 works). The reported values themselves are not published: chosen to fit "
+         "these reports"},
     .dialect = SIM_DIALECT_ST,
     .busy = SIM_BUSY_STALL,
     .quirks = SIM_Q_START_ERROR | SIM_Q_RDP,

@@ -45,7 +45,9 @@ const sim_profile dfu_simi_profile_tinyusb = {
              "dfuDNLOAD-IDLE. DNLOAD outside dfuIDLE/dfuDNLOAD-IDLE stalls without leaving the "
              "state; UPLOAD never changes the state; CLRSTATUS and ABORT always go to dfuIDLE; "
              "SET_INTERFACE resets the state machine; manifestation ends in "
-             "dfuMANIFEST-WAIT-RESET and a USB reset then restarts the board.",
+             "dfuMANIFEST-WAIT-RESET and a USB reset then restarts the board. The application "
+             "(the example's callbacks made real) reports errADDRESS outside its region and does "
+             "not read back what it programs.",
              "hathach/tinyusb src/class/dfu/dfu_device.c (state machine, poll timeouts, "
              "dfu_moded_reset), examples/device/dfu (strings, timeout callback), "
              "TUD_DFU_DESCRIPTOR (bcdDFUVersion 0x0101); DS8626 table 40 (F4 flash timings)"},

@@ -167,6 +167,7 @@ struct dfu_sim {
     uint8_t **mem;     /* one array per region */
     uint64_t t_offset; /* device time = caller's time + t_offset */
     uint64_t t_done;   /* completion time of the transfer being handled */
+    uint64_t gone_at;  /* when the device last dropped off the bus */
     uint16_t transfer_size;
     uint8_t attributes;
     char serial[64];
@@ -266,7 +267,6 @@ bool dfu_simi_sector(const dfu_sim *s, uint32_t addr, uint32_t *start, uint32_t 
 /* The one place memory changes: the copy here and the state file (data NULL: fill). */
 void dfu_simi_mem_set(dfu_sim *s, uint32_t addr, const uint8_t *data, uint8_t fill, uint32_t len);
 void dfu_simi_mem_power_loss(dfu_sim *s); /* RAM forgets */
-int dfu_simi_alt_region(const dfu_sim *s, uint8_t alt);
 
 /* ---- flash.c: physics and timing ---- */
 

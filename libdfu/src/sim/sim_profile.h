@@ -137,7 +137,6 @@ enum {
     SIM_Q_START_ERROR = 1u << 0,      /* enters DFU mode in dfuERROR/errFIRMWARE (ST ROM logs) */
     SIM_Q_H7_STUCK_ERASE = 1u << 1,   /* rev V: dfuDNBUSY forever after a sector erase */
     SIM_Q_LEAVE_NO_STATUS = 1u << 2,  /* resets right after the leave request (GD32) */
-    SIM_Q_DETACH_STALLS = 1u << 3,    /* DFU_DETACH in DFU mode stalls (dapboot) */
     SIM_Q_ALT_RESETS = 1u << 4,       /* SET_INTERFACE resets the DFU state (TinyUSB) */
     SIM_Q_RDP = 1u << 5,              /* has read protection (RDP byte in the option bytes) */
     SIM_Q_OPTIONS_TOLERANT = 1u << 6, /* accepts tolerant=/willdetach= (spec, TinyUSB) */

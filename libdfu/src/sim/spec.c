@@ -249,34 +249,47 @@ static int parse_number(parser *p, const char *k, size_t kl, const char *v, size
 
 #define KEY(s) (kl == sizeof(s) - 1 && memcmp(k, s, kl) == 0)
 
-static int parse_option(parser *p, const char *k, size_t kl, const char *v, size_t vl, bool has)
+/* Options that may stand alone: "runtime", "realtime", "boot0" (= 1) and the like. */
+static int parse_flag_option(parser *p, const char *k, size_t kl, const char *v, size_t vl,
+                             bool has, bool *done)
 {
     sim_config *cfg = p->cfg;
-    uint64_t n;
-    int rc, b;
+    int b = 0, rc = DFU_OK;
+    *done = true;
     if (KEY("runtime")) {
         if (!has || (vl == 5 && memcmp(v, "reset", 5) == 0))
             cfg->runtime = SIM_RT_RESET;
         else if (vl == 6 && memcmp(v, "detach", 6) == 0)
             cfg->runtime = SIM_RT_DETACH;
         else
-            return bad(p, "bad value for option", k, kl + 1 + vl);
-        return DFU_OK;
-    }
-    if (KEY("realtime")) {
+            rc = bad(p, "bad value for option", k, kl + 1 + vl);
+    } else if (KEY("realtime")) {
         rc = parse_flag(p, k, kl, v, vl, has, &b, true);
         cfg->realtime = b != 0;
-        return rc;
+    } else if (KEY("boot0")) {
+        rc = parse_flag(p, k, kl, v, vl, has, &cfg->boot0, cfg->prof->boot == SIM_BOOT_STROM);
+    } else if (KEY("rdp")) {
+        rc = parse_flag(p, k, kl, v, vl, has, &cfg->rdp, profile_has(cfg, SIM_Q_RDP));
+    } else if (KEY("tolerant")) {
+        rc = parse_flag(p, k, kl, v, vl, has, &cfg->tolerant,
+                        profile_has(cfg, SIM_Q_OPTIONS_TOLERANT));
+    } else if (KEY("willdetach")) {
+        rc = parse_flag(p, k, kl, v, vl, has, &cfg->willdetach,
+                        profile_has(cfg, SIM_Q_OPTIONS_TOLERANT));
+    } else {
+        *done = false;
     }
-    if (KEY("boot0"))
-        return parse_flag(p, k, kl, v, vl, has, &cfg->boot0, cfg->prof->boot == SIM_BOOT_STROM);
-    if (KEY("rdp")) return parse_flag(p, k, kl, v, vl, has, &cfg->rdp, profile_has(cfg, SIM_Q_RDP));
-    if (KEY("tolerant"))
-        return parse_flag(p, k, kl, v, vl, has, &cfg->tolerant,
-                          profile_has(cfg, SIM_Q_OPTIONS_TOLERANT));
-    if (KEY("willdetach"))
-        return parse_flag(p, k, kl, v, vl, has, &cfg->willdetach,
-                          profile_has(cfg, SIM_Q_OPTIONS_TOLERANT));
+    return rc;
+}
+
+static int parse_option(parser *p, const char *k, size_t kl, const char *v, size_t vl, bool has)
+{
+    sim_config *cfg = p->cfg;
+    uint64_t n;
+    int rc;
+    bool done;
+    rc = parse_flag_option(p, k, kl, v, vl, has, &done);
+    if (done) return rc;
     if (!has) return bad(p, "option needs a value:", k, kl);
     if (KEY("state")) return parse_string_option(p, &cfg->state_file, v, vl, 4096, k, kl);
     if (KEY("serial")) return parse_string_option(p, &cfg->serial, v, vl, 60, k, kl);
@@ -294,7 +307,7 @@ static int parse_option(parser *p, const char *k, size_t kl, const char *v, size
         return rc;
     }
     if (KEY("timing")) {
-        if ((vl == 3 && memcmp(v, "typ", 3) == 0) || (vl == 3 && memcmp(v, "max", 3) == 0)) {
+        if (vl == 3 && (memcmp(v, "typ", 3) == 0 || memcmp(v, "max", 3) == 0)) {
             cfg->timing_max = v[1] == 'a';
             return DFU_OK;
         }

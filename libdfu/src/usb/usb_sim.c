@@ -295,8 +295,10 @@ int dfu_backend_sim_new(dfu_backend **out, dfu_ctx *ctx, const char *const *spec
 {
     *out = NULL;
     sim_backend *b = calloc(1, sizeof(*b));
-    if (!b || !(b->sims = calloc(count ? count : 1, sizeof(*b->sims))) ||
-        !(b->paths = calloc(count ? count : 1, sizeof(*b->paths)))) {
+    if (!b) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    b->sims = calloc(count ? count : 1, sizeof(*b->sims));
+    b->paths = calloc(count ? count : 1, sizeof(*b->paths));
+    if (!b->sims || !b->paths) {
         b_free(&b->base);
         return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     }
