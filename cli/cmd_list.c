@@ -124,10 +124,12 @@ static void text_layout(const cli_out *out, const dfu_layout *l)
         const dfu_sector_group *sg = &l->groups[g];
         char size[32];
         size_text(size, sizeof(size), sg->size);
-        cli_say(out, "      0x%08x  %4u x %-8s %s%s%s\n", sg->address, sg->count, size,
-                sg->access & DFU_MEM_READABLE ? "readable " : "",
-                sg->access & DFU_MEM_ERASABLE ? "erasable " : "",
-                sg->access & DFU_MEM_WRITABLE ? "writable" : "");
+        char access[32] = "";
+        if (sg->access & DFU_MEM_READABLE) strcat(access, " readable");
+        if (sg->access & DFU_MEM_ERASABLE) strcat(access, " erasable");
+        if (sg->access & DFU_MEM_WRITABLE) strcat(access, " writable");
+        cli_say(out, "      0x%08x  %4u x %-8s%s\n", sg->address, sg->count, size,
+                access[0] ? access : " (no access)");
     }
 }
 

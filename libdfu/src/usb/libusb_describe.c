@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
-#include "desc_tmp.h"
+#include "../proto/descriptor.h"
 #include "libusb_internal.h"
 
 #define STRING_TIMEOUT_MS 1000
@@ -27,21 +27,30 @@ static bool is_dfu(const struct libusb_interface_descriptor *a)
            a->bInterfaceSubClass == DFU_INTERFACE_SUBCLASS;
 }
 
+/* The first DFU functional descriptor in a run of descriptors (libusb's "extra" bytes). */
+static bool func_in(dfu_ctx *ctx, const uint8_t *p, int len, dfu_func_desc *out)
+{
+    for (int i = 0; p && i + 2 <= len && p[i] >= 2; i += p[i])
+        if (p[i + 1] == DFU_DESC_FUNCTIONAL &&
+            !dfu_desc_parse_functional(out, ctx, p + i, (size_t)(len - i)))
+            return true;
+    return false;
+}
+
 /* The functional descriptor follows the interface (usually its last alternate setting); a few
  * devices put it after the configuration descriptor itself. */
-static bool find_func_desc(const struct libusb_config_descriptor *cfg,
+static bool find_func_desc(dfu_ctx *ctx, const struct libusb_config_descriptor *cfg,
                            const struct libusb_interface *intf, dfu_func_desc *out)
 {
     for (int a = 0; a < intf->num_altsetting; a++)
-        if (dfu_tmp_find_func_desc(intf->altsetting[a].extra,
-                                   (size_t)intf->altsetting[a].extra_length, out))
+        if (func_in(ctx, intf->altsetting[a].extra, intf->altsetting[a].extra_length, out))
             return true;
-    return dfu_tmp_find_func_desc(cfg->extra, (size_t)cfg->extra_length, out);
+    return func_in(ctx, cfg->extra, cfg->extra_length, out);
 }
 
 /* Collects every DFU alternate setting; string indexes go to names[] (freed by the caller). */
-static int collect_alts(const struct libusb_config_descriptor *cfg, dfu_device_info *info,
-                        uint8_t **names)
+static int collect_alts(dfu_ctx *ctx, const struct libusb_config_descriptor *cfg,
+                        dfu_device_info *info, uint8_t **names)
 {
     size_t n = 0;
     for (int i = 0; i < cfg->bNumInterfaces; i++)
@@ -56,25 +65,33 @@ static int collect_alts(const struct libusb_config_descriptor *cfg, dfu_device_i
         for (int a = 0; a < intf->num_altsetting; a++) {
             const struct libusb_interface_descriptor *d = &intf->altsetting[a];
             if (!is_dfu(d)) continue;
-            if (!info->func.present) find_func_desc(cfg, intf, &info->func);
+            if (!info->func.present) find_func_desc(ctx, cfg, intf, &info->func);
             dfu_alt_info *alt = &info->alts[info->alt_count];
             alt->interface = d->bInterfaceNumber;
             alt->alt = d->bAlternateSetting;
             alt->protocol = d->bInterfaceProtocol;
             (*names)[info->alt_count++] = d->iInterface;
-            if (d->bInterfaceProtocol == DFU_PROTOCOL_RUNTIME) info->mode = DFU_MODE_RUNTIME;
         }
+    }
+    /* Protocol 0 (DFU 1.0) needs the functional descriptor to tell the mode. */
+    for (size_t i = 0; i < info->alt_count; i++) {
+        dfu_desc_alt a = {info->alts[i].interface, info->alts[i].alt, info->alts[i].protocol, 0};
+        if (dfu_desc_alt_mode(&a, &info->func) == DFU_MODE_RUNTIME) info->mode = DFU_MODE_RUNTIME;
     }
     return DFU_OK;
 }
 
-/* A string descriptor in the device's first language, as UTF-8; NULL when it has none. */
-static char *get_string(libusb_device_handle *h, uint16_t langid, uint8_t index)
+/* A string descriptor in the device's first language, as UTF-8; NULL when it has none. utf8:
+ * the device sends UTF-8 bytes where UTF-16 belongs (GD32 serials). */
+static char *get_string(dfu_ctx *ctx, libusb_device_handle *h, uint16_t langid, uint8_t index,
+                        bool utf8)
 {
     unsigned char buf[255];
+    char *s = NULL;
     if (!index) return NULL;
     int n = libusb_get_string_descriptor(h, index, langid, buf, (int)sizeof(buf));
-    return n > 0 ? dfu_tmp_string_desc_utf8(buf, (size_t)n) : NULL;
+    if (n > 0) dfu_desc_decode_string(&s, ctx, buf, (size_t)n, utf8);
+    return s;
 }
 
 static uint16_t first_langid(libusb_device_handle *h)
@@ -86,25 +103,28 @@ static uint16_t first_langid(libusb_device_handle *h)
 
 /* Asks the device for its functional descriptor (GET_DESCRIPTOR 0x21 to the interface) when the
  * configuration did not carry one. */
-static void request_func_desc(libusb_device_handle *h, dfu_device_info *info)
+static void request_func_desc(dfu_ctx *ctx, libusb_device_handle *h, dfu_device_info *info)
 {
     uint8_t buf[64];
     uint8_t type = LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_STANDARD | LIBUSB_RECIPIENT_INTERFACE;
     int n =
         libusb_control_transfer(h, type, LIBUSB_REQUEST_GET_DESCRIPTOR, DFU_DESC_FUNCTIONAL << 8,
                                 info->alts[0].interface, buf, sizeof(buf), STRING_TIMEOUT_MS);
-    if (n > 0) dfu_tmp_find_func_desc(buf, (size_t)n, &info->func);
+    if (n > 0) func_in(ctx, buf, n, &info->func);
 }
 
-static int read_strings(libusb_device_handle *h, const struct libusb_device_descriptor *dd,
-                        const uint8_t *names, dfu_device_info *info)
+static int read_strings(dfu_ctx *ctx, libusb_device_handle *h,
+                        const struct libusb_device_descriptor *dd, const uint8_t *names,
+                        dfu_device_info *info)
 {
     uint16_t lang = first_langid(h);
-    info->manufacturer = get_string(h, lang, dd->iManufacturer);
-    info->product = get_string(h, lang, dd->iProduct);
-    info->serial = get_string(h, lang, dd->iSerialNumber);
-    for (size_t i = 0; i < info->alt_count; i++) info->alts[i].name = get_string(h, lang, names[i]);
-    if (!info->func.present) request_func_desc(h, info);
+    info->manufacturer = get_string(ctx, h, lang, dd->iManufacturer, false);
+    info->product = get_string(ctx, h, lang, dd->iProduct, false);
+    info->serial =
+        get_string(ctx, h, lang, dd->iSerialNumber, dfu_desc_string_is_utf8(info->vid, info->pid));
+    for (size_t i = 0; i < info->alt_count; i++)
+        info->alts[i].name = get_string(ctx, h, lang, names[i], false);
+    if (!info->func.present) request_func_desc(ctx, h, info);
     return DFU_OK;
 }
 
@@ -120,7 +140,7 @@ static int describe_open(dfu_ctx *ctx, libusb_device *dev,
         dfu_warn(ctx, "%s", msg);
         return DFU_OK; /* still listed: ids, path and interfaces are known without opening */
     }
-    int rc = read_strings(h, dd, names, info);
+    int rc = read_strings(ctx, h, dd, names, info);
     libusb_close(h);
     return rc;
 }
@@ -156,7 +176,7 @@ int dfu_libusb_describe(dfu_ctx *ctx, libusb_device *dev, dfu_device_info *info)
         return 0;
     uint8_t *names = NULL;
     info->mode = DFU_MODE_DFU; /* protocol 2, and DFU 1.0's protocol 0 */
-    int rc = collect_alts(cfg, info, &names);
+    int rc = collect_alts(ctx, cfg, info, &names);
     libusb_free_config_descriptor(cfg);
     if (!rc && info->alt_count) rc = fill_identity(dev, &dd, info);
     if (!rc && info->alt_count) rc = describe_open(ctx, dev, &dd, names, info);

@@ -1,0 +1,237 @@
+/*
+ * dfuctl list against simulated devices served as USB devices (dfu-sim-usb): text, JSON (every
+ * field), colliding serials told apart by port path, a selector that matches nothing, and a
+ * device the user may not open (the warning names the udev rule).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libdfu/sim.h>
+
+#include "usbtest.h"
+
+#define SPEC_DFU "dfu11"
+
+/* A state file holding the dfu11 device with a valid application, so that "runtime" boots it:
+ * the device then shows its application's DFU run-time interface (1209:0001). */
+static char *runtime_spec(const char *dir)
+{
+    char *state = tu_path(dir, "app.state"), *spec = malloc(strlen(state) + 64);
+    sprintf(spec, "dfu11,runtime,state=%s", state);
+    remove(state);
+    dfu_ctx *ctx;
+    dfu_sim *sim;
+    dfu_ctx_new(&ctx);
+    if (dfu_sim_new(&sim, ctx, spec)) fail_msg("%s: %s", spec, dfu_ctx_error(ctx)->message);
+    const uint8_t vt[8] = {0x00, 0x10, 0x00, 0x20, 0x01, 0x81, 0x00, 0x08}; /* SP, reset */
+    assert_int_equal(dfu_sim_poke(sim, 0x08008000, vt, sizeof(vt)), 0);
+    dfu_sim_power_cycle(sim, 0);
+    dfu_sim_free(sim);
+    dfu_ctx_free(ctx);
+    free(state);
+    return spec;
+}
+
+static void bridge_run(tu_result *r, const char *const *specs_and_cmd)
+{
+    const char *argv[64];
+    size_t n = 0;
+    argv[n++] = DFU_SIM_USB_PATH;
+    for (size_t i = 0; specs_and_cmd[i] && n < 63; i++) argv[n++] = specs_and_cmd[i];
+    argv[n] = NULL;
+    tu_run(r, false, argv);
+}
+
+static const tu_json *device_at(const tu_json *root, size_t i)
+{
+    const tu_json *devs = tu_json_get(root, "devices");
+    assert_non_null(devs);
+    assert_true(i < devs->count);
+    return devs->items[i];
+}
+
+static void expect_str(const tu_json *obj, const char *key, const char *want)
+{
+    const tu_json *v = tu_json_path(obj, key);
+    if (!want) {
+        assert_true(v && v->type == TU_JSON_NULL);
+        return;
+    }
+    if (!v || v->type != TU_JSON_STRING) fail_msg("%s: not a string", key);
+    assert_string_equal(v->string, want);
+}
+
+static void expect_uint(const tu_json *obj, const char *key, uint64_t want)
+{
+    const tu_json *v = tu_json_path(obj, key);
+    if (!v || v->type != TU_JSON_NUMBER) fail_msg("%s: not a number", key);
+    if (v->integer != want)
+        fail_msg("%s: %llu, expected %llu", key, (unsigned long long)v->integer,
+                 (unsigned long long)want);
+}
+
+static void expect_bool(const tu_json *obj, const char *key, bool want)
+{
+    const tu_json *v = tu_json_path(obj, key);
+    if (!v || v->type != TU_JSON_BOOL) fail_msg("%s: not a boolean", key);
+    if (v->boolean != want) fail_msg("%s: %d, expected %d", key, v->boolean, want);
+}
+
+static void check_dfu11(const tu_json *d, bool rt, uint64_t address)
+{
+    expect_str(d, "backend", "usb");
+    expect_str(d, "path", rt ? "1-3" : "1-1");
+    expect_str(d, "mode", rt ? "runtime" : "dfu");
+    expect_uint(d, "vid", 0x1209);
+    expect_uint(d, "pid", rt ? 0x0001 : 0x0002);
+    expect_uint(d, "bus", 1);
+    expect_uint(d, "address", address);
+    expect_uint(d, "alts.0.protocol", rt ? 1 : 2);
+    expect_str(d, "alts.0.layout", NULL);
+    if (rt) return;
+    expect_uint(d, "bcd_device", 0x0100);
+    expect_str(d, "manufacturer", "libdfu");
+    expect_str(d, "product", "DFU 1.1 reference bootloader");
+    expect_str(d, "serial", "REF0001");
+    expect_uint(d, "dfu_descriptor.length", 9);
+    expect_uint(d, "dfu_descriptor.attributes", 0x03);
+    expect_bool(d, "dfu_descriptor.can_download", true);
+    expect_bool(d, "dfu_descriptor.can_upload", true);
+    expect_bool(d, "dfu_descriptor.manifestation_tolerant", false);
+    expect_bool(d, "dfu_descriptor.will_detach", false);
+    expect_uint(d, "dfu_descriptor.detach_timeout_ms", 255);
+    expect_uint(d, "dfu_descriptor.transfer_size", 1024);
+    expect_uint(d, "dfu_descriptor.dfu_version", 0x0110);
+    expect_uint(d, "alts.0.interface", 0);
+    expect_uint(d, "alts.0.alt", 0);
+    expect_str(d, "alts.0.name", "Application");
+}
+
+static void check_f405(const tu_json *d)
+{
+    expect_str(d, "path", "1-2");
+    expect_str(d, "mode", "dfu");
+    expect_uint(d, "vid", 0x0483);
+    expect_uint(d, "pid", 0xdf11);
+    expect_str(d, "manufacturer", "STMicroelectronics");
+    expect_str(d, "product", "STM32  BOOTLOADER");
+    expect_uint(d, "dfu_descriptor.dfu_version", 0x011a);
+    expect_bool(d, "dfu_descriptor.will_detach", true);
+    expect_uint(d, "dfu_descriptor.transfer_size", 2048);
+    expect_uint(d, "alts.3.alt", 3);
+    expect_str(d, "alts.0.name", "@Internal Flash  /0x08000000/04*016Kg,01*064Kg,07*128Kg");
+    expect_str(d, "alts.0.layout.name", "Internal Flash");
+    expect_uint(d, "alts.0.layout.size", 1024 * 1024);
+    expect_uint(d, "alts.0.layout.groups.0.address", 0x08000000);
+    expect_uint(d, "alts.0.layout.groups.0.count", 4);
+    expect_uint(d, "alts.0.layout.groups.0.size", 16384);
+    expect_bool(d, "alts.0.layout.groups.0.readable", true);
+    expect_bool(d, "alts.0.layout.groups.0.erasable", true);
+    expect_bool(d, "alts.0.layout.groups.0.writable", true);
+    expect_uint(d, "alts.0.layout.groups.2.address", 0x08020000);
+    expect_uint(d, "alts.0.layout.groups.2.count", 7);
+    expect_uint(d, "alts.0.layout.groups.2.size", 131072);
+    expect_str(d, "alts.1.layout.name", "Option Bytes");
+    expect_bool(d, "alts.1.layout.groups.0.erasable", true); /* "g" */
+}
+
+static void test_json_has_every_field(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    char *dir = tu_tmpdir("usb_list_json"), *rt = runtime_spec(dir);
+    const char *args[] = {SPEC_DFU, "stm32f405", rt, "--", DFUCTL_PATH, "list", "--json", NULL};
+    tu_result r;
+    bridge_run(&r, args);
+    if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
+    tu_json *root = tu_json_parse(r.out);
+    assert_non_null(root);
+    expect_str(root, "type", "list");
+    assert_int_equal(tu_json_get(root, "devices")->count, 3);
+    /* Device numbers are handed out in plugging order; the run-time device was plugged in
+     * once, as its application. */
+    check_dfu11(device_at(root, 0), false, 2);
+    check_f405(device_at(root, 1));
+    check_dfu11(device_at(root, 2), true, 4);
+    tu_json_free(root);
+    tu_result_free(&r);
+    free(rt);
+    free(dir);
+}
+
+static void test_text_lists_colliding_serials_by_path(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    const char *args[] = {"stm32f405", "stm32f405", "--", DFUCTL_PATH, "list", NULL};
+    tu_result r;
+    bridge_run(&r, args);
+    if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
+    const char *want[] = {"1-1  0483:df11  DFU mode  serial \"396F376A3635\"  (bus 1, device 2)",
+                          "1-2  0483:df11  DFU mode  serial \"396F376A3635\"  (bus 1, device 3)",
+                          "alt 0 (interface 0): @Internal Flash  /0x08000000/",
+                          "0x08020000     7 x 128 KiB  readable erasable writable"};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (!strstr(r.out, want[i])) fail_msg("lacks \"%s\" in\n%s", want[i], r.out);
+    tu_result_free(&r);
+}
+
+/* Nothing on the bus is an answer (0); a selector that matches nothing is "no device" (4). */
+static void test_exit_codes(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    const char *none[] = {SPEC_DFU, "--", DFUCTL_PATH, "list", "-d", "0483:df11", "--json", NULL};
+    tu_result r;
+    bridge_run(&r, none);
+    assert_int_equal(r.exit_code, 4);
+    assert_string_equal(r.out, "{\"type\":\"list\",\"devices\":[]}\n");
+    tu_result_free(&r);
+    const char *one[] = {SPEC_DFU, SPEC_DFU, "--", DFUCTL_PATH, "list", "-d", "path=1-2", NULL};
+    bridge_run(&r, one);
+    assert_int_equal(r.exit_code, 0);
+    assert_non_null(strstr(r.out, "1-2  "));
+    assert_null(strstr(r.out, "1-1  "));
+    tu_result_free(&r);
+}
+
+/* As a user without access to the device node: still listed (ids, path, interfaces), and the
+ * warning says to install the udev rule. */
+static void test_permission_denied_names_udev_rule(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE("setpriv");
+    if (geteuid() != 0) TU_SKIP("needs root to run the client as another user");
+    const char *probe[] = {
+        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DFUCTL_PATH, "--version",
+        NULL};
+    tu_result p;
+    tu_run(&p, false, probe);
+    int reachable = p.exit_code == 0;
+    tu_result_free(&p);
+    if (!reachable) TU_SKIP("user nobody cannot run %s (build tree not readable)", DFUCTL_PATH);
+    const char *args[] = {
+        "--node-mode",   "0600",           SPEC_DFU,    "--",   "setpriv", "--reuid=65534",
+        "--regid=65534", "--clear-groups", DFUCTL_PATH, "list", NULL};
+    tu_result r;
+    bridge_run(&r, args);
+    if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
+    assert_non_null(strstr(r.out, "1-1  1209:0002  DFU mode  serial none"));
+    assert_non_null(strstr(r.err, "LIBUSB_ERROR_ACCESS"));
+    assert_non_null(strstr(r.err, "70-libdfu.rules"));
+    tu_result_free(&r);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    usbtest_init(argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_json_has_every_field),
+        cmocka_unit_test(test_text_lists_colliding_serials_by_path),
+        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_permission_denied_names_udev_rule),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
