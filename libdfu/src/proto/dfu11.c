@@ -13,11 +13,9 @@ int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16
 {
     char what[64];
     snprintf(what, sizeof(what), "writing block %u (%u bytes)", block, len);
-    int rc = dfu_req_dnload(d, block, data, len);
-    if (rc) return dfu_err_prefix(d->ctx, rc, "%s", what);
     dfu_wait w = {what, DFU11_WRITE_EXPECT_MS, 0, false};
     dfu_status_reply st;
-    rc = dfu_poll(d, &w, &st);
+    int rc = dfu_dnload_wait(d, block, data, len, &w, &st);
     if (rc) return rc;
     if (st.state != DFU_STATE_DNLOAD_IDLE)
         return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,

@@ -20,9 +20,7 @@
 static int command(dfu_device *d, const uint8_t *cmd, uint16_t len, const dfu_wait *w,
                    dfu_status_reply *st)
 {
-    int rc = dfu_req_dnload(d, 0, cmd, len);
-    if (rc) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
-    rc = dfu_poll(d, w, st);
+    int rc = dfu_dnload_wait(d, 0, cmd, len, w, st);
     if (rc) return rc;
     /* After the stuck-dfuDNBUSY recovery an erase ends in dfuIDLE: it is done. */
     bool idle_ok = w->erase && st->state == DFU_STATE_DFU_IDLE;
@@ -125,11 +123,9 @@ int dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16
 {
     char what[80];
     snprintf(what, sizeof(what), "writing %u bytes at 0x%08x (block %u)", len, address, block);
-    int rc = dfu_req_dnload(d, block, data, len);
-    if (rc) return dfu_err_prefix(d->ctx, rc, "%s", what);
     dfu_wait w = {what, DFUSE_WRITE_EXPECT_MS, 0, false};
     dfu_status_reply st;
-    rc = dfu_poll(d, &w, &st);
+    int rc = dfu_dnload_wait(d, block, data, len, &w, &st);
     if (rc) return rc;
     if (st.state != DFU_STATE_DNLOAD_IDLE)
         return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,

@@ -51,7 +51,7 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
     uint64_t start = dfu_clock_now(d->clock);
     uint64_t bound_ms = 2ull * w->expect_ms + DFU_WAIT_SLACK_MS;
     uint64_t deadline = start + bound_ms * 1000u;
-    unsigned stalls = 0;
+    unsigned stalls = 0, lost = 0;
     uint32_t last_poll_ms = w->first_poll_ms;
     bool first = true;
     for (;;) {
@@ -63,6 +63,13 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
                                              left_ms + 1000u);
         dfu_status_reply st;
         int rc = dfu_req_getstatus(d, &st, timeout);
+        /* A garbled GETSTATUS is harmless to repeat: the device only reports, or (in
+         * dfuDNLOAD-SYNC) starts what it would start anyway. */
+        if (rc == DFU_ERR_USB && lost < 3) {
+            lost++;
+            dfu_debug(d->ctx, "%s: GETSTATUS lost (%u); asking again", w->what, lost);
+            continue;
+        }
         if (rc == DFU_ERR_STALL && stalls < d->quirks.poll_stalls) {
             /* STM32L4 ROMs stall EP0 when polled before an erase ends: wait and ask again. */
             stalls++;
@@ -72,6 +79,7 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
             continue;
         }
         if (rc) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
+        lost = 0; /* only consecutive losses count */
         if (st.state == DFU_STATE_ERROR) return dfu_err_status(d, &st, w->what);
         if (!busy_state(st.state)) {
             *final = st;
@@ -99,24 +107,68 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
     }
 }
 
+int dfu_dnload_wait(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
+                    const dfu_wait *w, dfu_status_reply *final)
+{
+    for (unsigned attempt = 1;; attempt++) {
+        int rc = dfu_req_dnload(d, block, data, len);
+        if (!rc) return dfu_poll(d, w, final);
+        if ((rc != DFU_ERR_USB && rc != DFU_ERR_TIMEOUT) || attempt > 3)
+            return dfu_err_prefix(d->ctx, rc, "%s", w->what);
+        dfu_status_reply st;
+        int rc2 = DFU_ERR_USB, probes = 0;
+        while (rc2 == DFU_ERR_USB && probes++ < 3)
+            rc2 = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+        if (rc2) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
+        switch (st.state) {
+        case DFU_STATE_DNLOAD_SYNC:
+            dfu_debug(d->ctx, "%s: the answer was lost, the block arrived", w->what);
+            return dfu_poll(d, w, final);
+        case DFU_STATE_DNBUSY:
+            dfu_debug(d->ctx, "%s: the answer was lost, the block arrived", w->what);
+            sleep_ms(d, st.poll_ms ? st.poll_ms : 1);
+            return dfu_poll(d, w, final);
+        case DFU_STATE_DNLOAD_IDLE:
+        case DFU_STATE_DFU_IDLE:
+            /* Conclusive only if the first GETSTATUS answered: a lost one may itself have
+             * moved the device on from dfuDNLOAD-SYNC. Then the caller must find out. */
+            if (probes > 1) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
+            dfu_debug(d->ctx, "%s: the block was lost; sending it again", w->what);
+            break;
+        case DFU_STATE_ERROR: return dfu_err_status(d, &st, w->what);
+        default:
+            return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
+                                  "%s: after a failed transfer the device is in %s", w->what,
+                                  dfu_state_name(st.state));
+        }
+    }
+}
+
 int dfu_make_idle(dfu_device *d)
 {
+    unsigned lost = 0;
     for (int attempt = 0; attempt < 8; attempt++) {
         dfu_status_reply st;
         int rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+        /* Every request here is safe to repeat: a garbled one is simply asked again. */
+        if (rc == DFU_ERR_USB && lost++ < 3) {
+            attempt--;
+            continue;
+        }
         if (rc) return dfu_err_prefix(d->ctx, rc, "reading the device's state");
+        lost = 0;
         switch (st.state) {
         case DFU_STATE_DFU_IDLE: return DFU_OK;
         case DFU_STATE_ERROR:
             dfu_info(d->ctx, "device was in dfuERROR (%s: %s); clearing it",
                      dfu_status_name(st.status), dfu_status_description(st.status));
-            if ((rc = dfu_req_clrstatus(d))) return rc;
+            if ((rc = dfu_req_clrstatus(d)) && (rc != DFU_ERR_USB || lost++ >= 3)) return rc;
             break;
         case DFU_STATE_DNLOAD_IDLE:
         case DFU_STATE_UPLOAD_IDLE:
             dfu_info(d->ctx, "device was in %s: aborting a previous incomplete transfer",
                      dfu_state_name(st.state));
-            if ((rc = dfu_req_abort(d))) return rc;
+            if ((rc = dfu_req_abort(d)) && (rc != DFU_ERR_USB || lost++ >= 3)) return rc;
             break;
         case DFU_STATE_DNLOAD_SYNC:
         case DFU_STATE_DNBUSY: {

@@ -80,6 +80,15 @@ int dfu_req_detach(dfu_device *d, uint16_t timeout_ms);
  */
 int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final);
 
+/*
+ * A DNLOAD and the wait after it, surviving a lost request or a lost answer: DNLOAD moves the
+ * device to dfuDNLOAD-SYNC and only GETSTATUS moves it on, so after a failed DNLOAD the state
+ * tells whether the block arrived (continue) or not (send it again). A device that programs
+ * blocks in order (DFU 1.1) must never get one twice, and now never does.
+ */
+int dfu_dnload_wait(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
+                    const dfu_wait *w, dfu_status_reply *final);
+
 /* Brings the device to dfuIDLE from wherever an earlier session left it: CLRSTATUS from
  * dfuERROR, ABORT from a stale dfuDNLOAD-IDLE/dfuUPLOAD-IDLE, a wait (and the H7 recovery)
  * from dfuDNBUSY. Logs what it found and did. */

@@ -49,21 +49,49 @@ int dfu_exec_dfu11_write(dfu_exec *x, size_t i)
     }
 }
 
-static int upload(dfu_exec *x, uint8_t *got, uint32_t size)
+/* One upload block, asked again after a lost transfer. A device that honours wBlockNum answers
+ * the same block; one that ignores it may have moved on, and then its data cannot be trusted. */
+static int read_block(dfu_exec *x, uint16_t block, uint8_t *buf, uint16_t n, bool *retried)
+{
+    for (unsigned attempt = 1;; attempt++) {
+        int got = dfu11_read_block(x->dev, block, buf, n);
+        if (got >= 0 || attempt > x->retries || !dfu_exec_transient(x, got)) return got;
+        x->res->retries++;
+        *retried = true;
+        dfu_debug(x->ctx, "reading block %u: %s; asking again", block,
+                  dfu_ctx_error(x->ctx)->message);
+    }
+}
+
+/*
+ * Reads the firmware back and compares it as it arrives. A block read again after a lost
+ * transfer is accepted only if it matches; otherwise the whole upload is read again from a clean
+ * start, and only a mismatch seen on a read without retries is reported.
+ */
+static int upload_and_compare(dfu_exec *x, const dfu_step *s, const uint8_t *want, uint8_t *got,
+                              bool *doubtful)
 {
     uint16_t xfer = x->dev->transfer_size;
     uint32_t have = 0;
-    for (uint16_t block = 0; have < size; block++) {
-        int n = dfu11_read_block(x->dev, block, got + have,
-                                 (uint16_t)DFU_MIN((uint32_t)xfer, size - have));
+    *doubtful = false;
+    for (uint16_t block = 0; have < s->size; block++) {
+        uint16_t ask = (uint16_t)DFU_MIN((uint32_t)xfer, s->size - have);
+        bool retried = false;
+        int n = read_block(x, block, got + have, ask, &retried);
         if (n < 0) return n;
+        if (retried && memcmp(got + have, want + have, (size_t)n) != 0) {
+            *doubtful = true; /* the device may have moved on: this read proves nothing */
+            return dfu_err(x->ctx, DFU_ERR_PROTOCOL, "block %u read again did not match", block);
+        }
         have += (uint32_t)n;
-        dfu_exec_progress(x, DFU_PHASE_VERIFY, have, size, 0);
-        if (n < xfer && have < size) break; /* a short frame ends the upload */
+        dfu_exec_progress(x, DFU_PHASE_VERIFY, have, s->size, s->address + have);
+        if (n < ask) break; /* a short frame ends the upload */
     }
-    if (have < size)
+    if (have < s->size)
         return dfu_err(x->ctx, DFU_ERR_VERIFY,
-                       "verify: the device returned %u bytes, the image has %u", have, size);
+                       "verify: the device returned %u bytes, the image has %u", have, s->size);
+    int rc = dfu_exec_compare(x, s->address, got, want, s->size);
+    if (rc) return rc;
     return dfu_make_idle(x->dev); /* end the upload: dfuUPLOAD-IDLE -> dfuIDLE */
 }
 
@@ -75,14 +103,14 @@ int dfu_exec_dfu11_verify(dfu_exec *x, size_t i)
     uint8_t *want = x->buf, *got = x->buf + s->size;
     dfu_exec_data(x, s->alt, s->address, want, s->size);
     for (unsigned attempt = 1;; attempt++) {
+        bool doubtful = false;
         rc = dfu_make_idle(x->dev); /* after the download: ABORT to dfuIDLE, where UPLOAD works */
-        if (!rc) rc = upload(x, got, s->size);
-        if (!rc || attempt > x->retries || !dfu_exec_transient(x, rc)) break;
+        if (!rc) rc = upload_and_compare(x, s, want, got, &doubtful);
+        if (!rc || attempt > x->retries || !(doubtful || dfu_exec_transient(x, rc))) break;
         x->res->retries++;
-        dfu_warn(x->ctx, "%s; reading again (%u of %u)", dfu_ctx_error(x->ctx)->message, attempt,
-                 x->retries);
+        dfu_warn(x->ctx, "%s; reading everything again (%u of %u)", dfu_ctx_error(x->ctx)->message,
+                 attempt, x->retries);
     }
-    if (!rc) rc = dfu_exec_compare(x, s->address, got, want, s->size);
     if (!rc) x->res->verified_bytes += s->size;
     return rc;
 }

@@ -13,16 +13,17 @@
 #include "exec_internal.h"
 #include "journal_internal.h"
 
-static bool same_steps(const dfu_plan *p, const dfu_journal *j)
+/* Did the journal confirm this step? Steps are matched by what they do, not by position, so a
+ * plan that differs (no verify steps on a device that can no longer upload) still maps. */
+static bool confirmed(const dfu_journal *j, const dfu_step *s)
 {
-    if (p->count != j->count) return false;
-    for (size_t i = 0; i < p->count; i++) {
-        const dfu_step *a = &p->steps[i], *b = &j->steps[i];
-        if (a->kind != b->kind || a->alt != b->alt || a->address != b->address ||
-            a->size != b->size)
-            return false;
+    for (size_t i = 0; j && i < j->count; i++) {
+        const dfu_step *b = &j->steps[i];
+        if (j->done[i] && s->kind == b->kind && s->alt == b->alt && s->address == b->address &&
+            s->size == b->size)
+            return true;
     }
-    return true;
+    return false;
 }
 
 static bool in_sector(const dfu_step *w, const dfu_step *erase)
@@ -36,13 +37,13 @@ static bool in_sector(const dfu_step *w, const dfu_step *erase)
 static bool *confirmed_steps(const dfu_plan *p, const dfu_journal *j)
 {
     bool *skip = calloc(p->count ? p->count : 1, sizeof(*skip));
-    if (!skip || !j || !same_steps(p, j)) return skip; /* unknown: redo everything */
-    for (size_t i = 0; i < p->count; i++) skip[i] = j->done[i];
+    if (!skip || !j) return skip; /* nothing known: redo everything */
+    for (size_t i = 0; i < p->count; i++) skip[i] = confirmed(j, &p->steps[i]);
     for (size_t e = 0; e < p->count; e++) {
         if (p->steps[e].kind != DFU_STEP_ERASE) continue;
         bool dirty = false;
         for (size_t w = 0; w < p->count; w++)
-            if (p->steps[w].kind == DFU_STEP_WRITE && !j->done[w] &&
+            if (p->steps[w].kind == DFU_STEP_WRITE && !skip[w] &&
                 in_sector(&p->steps[w], &p->steps[e]))
                 dirty = true;
         if (!dirty) continue;

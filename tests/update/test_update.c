@@ -1,0 +1,269 @@
+/*
+ * The update engine on simulated boards, through the library: round trips per block, flaky
+ * links, permanent failures, cancellation, differential flashing and recovery.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simutil.h"
+
+typedef struct rig {
+    dfu_ctx *ctx;
+    char *dir;
+    char spec[600];
+    dfu_device *dev;
+    dfu_image *img;
+    uint8_t *bytes;
+    uint32_t base, size;
+} rig;
+
+static void open_dev(rig *r)
+{
+    if (dfu_device_open(&r->dev, r->ctx, r->spec, NULL) != DFU_OK)
+        fail_msg("open %s: %s", r->spec, dfu_ctx_error(r->ctx)->message);
+}
+
+static void rig_new(rig *r, const char *name, const char *profile, const char *extra, uint32_t base,
+                    uint32_t size, uint32_t sp)
+{
+    memset(r, 0, sizeof(*r));
+    dfu_ctx_new(&r->ctx);
+    r->dir = tu_tmpdir(name);
+    tu_sim_spec(r->spec, sizeof(r->spec), profile, r->dir, extra);
+    r->base = base;
+    r->size = size;
+    r->bytes = tu_app_bytes(base, size, sp, 77);
+    dfu_image_new(&r->img);
+    dfu_image_add_target(r->img, -1, NULL, NULL);
+    dfu_image_add_data(NULL, r->img, 0, base, r->bytes, size);
+    open_dev(r);
+}
+
+static void rig_free(rig *r)
+{
+    dfu_device_close(r->dev);
+    dfu_image_free(r->img);
+    dfu_ctx_free(r->ctx);
+    free(r->bytes);
+    free(r->dir);
+}
+
+static int flash(rig *r, dfu_update_options *o, dfu_update_result *res)
+{
+    dfu_plan *p;
+    int rc = dfu_plan_new(&p, r->ctx, r->dev, r->img, o);
+    if (!rc) rc = dfu_plan_execute(p, res);
+    dfu_plan_free(p);
+    return rc;
+}
+
+/* The board (its state file, without any fault) holds exactly the image. */
+static void expect_image(const rig *r)
+{
+    char clean[600];
+    char *state = strstr(r->spec, "state=");
+    const char *profile = r->spec + 4;
+    size_t plen = (size_t)(strchr(profile, ',') - profile);
+    snprintf(clean, sizeof(clean), "sim:%.*s,%.*s", (int)plen, profile, (int)strcspn(state, ","),
+             state);
+    uint8_t *got = malloc(r->size);
+    tu_sim_peek(clean, r->base, got, r->size);
+    if (memcmp(got, r->bytes, r->size) != 0) fail_msg("%s does not hold the image", r->spec);
+    free(got);
+}
+
+static void test_dfuse_one_download_per_block_plus_what_the_device_asks(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_roundtrips", "stm32f405", NULL, 0x08000000, 40 * 1024, 0x20020000);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_verify = true;
+    o.no_leave = true;
+    o.order = DFU_ORDER_LINEAR;
+    dfu_device_stats before, after;
+    dfu_device_get_stats(r.dev, &before);
+    dfu_update_result res;
+    assert_int_equal(flash(&r, &o, &res), DFU_OK);
+    dfu_device_get_stats(r.dev, &after);
+    uint64_t dnload = after.dnload - before.dnload, erase = after.erase - before.erase;
+    uint64_t set_address = after.set_address - before.set_address;
+    uint64_t getstatus = after.getstatus - before.getstatus, blocks = 40 * 1024 / 2048;
+    /* One Set Address for the one contiguous run (dfu-util sends one before every block). */
+    assert_int_equal(set_address, 1);
+    assert_int_equal(erase, 3);
+    assert_int_equal(dnload, blocks + set_address + erase);
+    /* The ST ROM answers dfuDNBUSY then dfuDNLOAD-IDLE: two polls per download, no more. */
+    assert_int_equal(getstatus - 1 /* make_idle */, 2 * dnload);
+    expect_image(&r);
+    rig_free(&r);
+}
+
+static void flaky(const char *profile, uint32_t base, uint32_t size, uint32_t sp, const char *rate,
+                  int seed)
+{
+    char name[80], extra[64];
+    snprintf(name, sizeof(name), "upd_flaky_%s_%s_%d", profile, rate, seed);
+    snprintf(extra, sizeof(extra), "fault=xfer@rate:%s,seed=%d", rate, seed);
+    rig r;
+    rig_new(&r, name, profile, extra, base, size, sp);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    dfu_update_result res;
+    int rc = flash(&r, &o, &res);
+    if (rc) fail_msg("%s at %s: %s", profile, rate, dfu_ctx_error(r.ctx)->message);
+    expect_image(&r);
+    rig_free(&r);
+}
+
+static void test_flaky_links_succeed_with_identical_results(void **state)
+{
+    (void)state;
+    const char *rates[] = {"0.01", "0.05"};
+    for (int i = 0; i < 2; i++) {
+        for (int seed = 1; seed <= 5; seed++) {
+            flaky("stm32f405", 0x08000000, 40 * 1024, 0x20020000, rates[i], seed);
+            flaky("stm32l476", 0x08000000, 20 * 1024, 0x20018000, rates[i], seed);
+            flaky("stm32h743", 0x08000000, 20 * 1024, 0x24080000, rates[i], seed);
+            flaky("dapboot-f103", 0x08002000, 12 * 1024, 0x20005000, rates[i], seed);
+            flaky("tinyusb", 0x08010000, 8 * 1024, 0x20020000, rates[i], seed);
+        }
+    }
+}
+
+static void test_permanent_failure_stops_cleanly_and_keeps_the_journal(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_permanent", "stm32f405", "fault=busy@block:4", 0x08000000, 40 * 1024,
+            0x20020000);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    char *jdir = tu_path(r.dir, "journal");
+    o.journal_dir = jdir;
+    dfu_update_result res;
+    int rc = flash(&r, &o, &res);
+    assert_true(rc == DFU_ERR_TIMEOUT || rc == DFU_ERR_STALL || rc == DFU_ERR_PROTOCOL);
+    dfu_journal *j;
+    assert_int_equal(dfu_journal_open(&j, r.ctx, jdir, "sim-1"), DFU_OK);
+    assert_true(dfu_journal_steps_done(j) >= 3); /* the erases at least */
+    assert_true(dfu_journal_steps_done(j) < dfu_journal_step_count(j));
+    dfu_journal_free(j);
+    free(jdir);
+    rig_free(&r);
+}
+
+typedef struct canceller {
+    uint64_t after;
+    bool fired;
+} canceller;
+
+static int cancel_cb(const dfu_progress *p, void *payload)
+{
+    canceller *c = payload;
+    if (p->phase == DFU_PHASE_WRITE && p->overall_done >= c->after) c->fired = true;
+    return c->fired;
+}
+
+static void test_cancel_leaves_device_idle_and_recover_finishes(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_cancel", "stm32f405", NULL, 0x08000000, 40 * 1024, 0x20020000);
+    char *jdir = tu_path(r.dir, "journal");
+    canceller c = {3 * 16384 + 4096, false};
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.journal_dir = jdir;
+    o.progress = cancel_cb;
+    o.payload = &c;
+    dfu_update_result res;
+    assert_int_equal(flash(&r, &o, &res), DFU_ERR_CANCELLED);
+    assert_true(res.written_bytes >= 4096 && res.written_bytes < 40 * 1024);
+    int st, status;
+    assert_int_equal(dfu_device_get_status(r.dev, &st, &status), DFU_OK);
+    assert_int_equal(st, DFU_STATE_DFU_IDLE);
+    dfu_device_close(r.dev);
+    r.dev = NULL;
+    /* A new session: the journal says what to finish. */
+    open_dev(&r);
+    dfu_journal *j;
+    assert_int_equal(dfu_journal_find(&j, r.ctx, jdir), DFU_OK);
+    dfu_update_options ro = DFU_UPDATE_OPTIONS_INIT;
+    ro.journal_dir = jdir;
+    dfu_recovery rec;
+    assert_int_equal(dfu_recover(r.ctx, r.dev, j, NULL, &ro, &rec), DFU_OK);
+    assert_true(rec.had_journal && rec.read_back);
+    assert_true(rec.result.verified);
+    assert_true(rec.sectors_intact >= 1); /* what was finished before the cancel stayed */
+    dfu_journal_free(j);
+    assert_int_equal(dfu_journal_find(&j, r.ctx, jdir), DFU_ERR_NOT_FOUND);
+    expect_image(&r);
+    free(jdir);
+    rig_free(&r);
+}
+
+static void test_differential_flash_skips_what_is_there(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_diff", "stm32f405", NULL, 0x08000000, 40 * 1024, 0x20020000);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    dfu_update_result res;
+    assert_int_equal(flash(&r, &o, &res), DFU_OK);
+    o.differential = true;
+    assert_int_equal(flash(&r, &o, &res), DFU_OK);
+    assert_int_equal(res.sectors_erased, 0);
+    assert_int_equal(res.sectors_skipped, 3);
+    assert_int_equal(res.written_bytes, 0);
+    assert_int_equal(res.skipped_bytes, 40 * 1024);
+    assert_true(res.verified);
+    rig_free(&r);
+}
+
+static void test_recover_without_upload_trusts_only_confirmed_sectors(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_noupload", "stm32f405", "fault=unplug@block:14", 0x08000000, 40 * 1024,
+            0x20020000);
+    char *jdir = tu_path(r.dir, "journal");
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.journal_dir = jdir;
+    dfu_update_result res;
+    assert_int_equal(flash(&r, &o, &res), DFU_ERR_DISCONNECTED);
+    dfu_device_close(r.dev);
+    /* The cable comes back; this time the device is opened as one that cannot upload. */
+    char *p = strstr(r.spec, ",fault");
+    *p = '\0';
+    dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
+    oo.quirks = "0483:df11 no-upload";
+    assert_int_equal(dfu_device_open(&r.dev, r.ctx, r.spec, &oo), DFU_OK);
+    dfu_journal *j;
+    assert_int_equal(dfu_journal_find(&j, r.ctx, jdir), DFU_OK);
+    dfu_recovery rec;
+    dfu_update_options ro = DFU_UPDATE_OPTIONS_INIT;
+    ro.journal_dir = jdir;
+    assert_int_equal(dfu_recover(r.ctx, r.dev, j, NULL, &ro, &rec), DFU_OK);
+    assert_false(rec.read_back);
+    /* Safe order wrote sectors 1 and 2 first (blocks 0-11); block 14 was in sector 0, the last. */
+    assert_int_equal(rec.sectors_intact, 2);
+    assert_int_equal(rec.sectors_redone, 1);
+    dfu_journal_free(j);
+    expect_image(&r);
+    free(jdir);
+    rig_free(&r);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dfuse_one_download_per_block_plus_what_the_device_asks),
+        cmocka_unit_test(test_flaky_links_succeed_with_identical_results),
+        cmocka_unit_test(test_permanent_failure_stops_cleanly_and_keeps_the_journal),
+        cmocka_unit_test(test_cancel_leaves_device_idle_and_recover_finishes),
+        cmocka_unit_test(test_differential_flash_skips_what_is_there),
+        cmocka_unit_test(test_recover_without_upload_trusts_only_confirmed_sectors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
