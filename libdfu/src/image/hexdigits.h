@@ -2,6 +2,7 @@
 #ifndef DFU_IMAGE_HEXDIGITS_H
 #define DFU_IMAGE_HEXDIGITS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,11 +16,11 @@ static inline const char *dfu_hex_upper(void)
 }
 
 /*
- * Decodes n bytes from 2n hex digits at s into out. Returns n on success, or the index of the
- * first character that is not a hex digit (< 2n). Checking validity once per record, not per
+ * Decodes n bytes from 2n hex digits at s into out. Returns true, or false with *bad_at the index
+ * of the first character that is not a hex digit. Checking validity once per record, not per
  * digit, keeps the loop branch-free.
  */
-static inline size_t dfu_hex_decode(const uint8_t *s, size_t n, uint8_t *out)
+static inline bool dfu_hex_decode(const uint8_t *s, size_t n, uint8_t *out, size_t *bad_at)
 {
     uint8_t bad = 0;
     for (size_t i = 0; i < n; i++) {
@@ -27,10 +28,11 @@ static inline size_t dfu_hex_decode(const uint8_t *s, size_t n, uint8_t *out)
         bad |= hi | lo;
         out[i] = (uint8_t)(hi << 4 | lo);
     }
-    if (!(bad & DFU_HEX_BAD)) return n;
+    if (!(bad & DFU_HEX_BAD)) return true;
     size_t i = 0;
     while (!(dfu_hex_value[s[i]] & DFU_HEX_BAD)) i++;
-    return i;
+    *bad_at = i;
+    return false;
 }
 
 /* Writes v as two upper-case hex digits. */

@@ -31,22 +31,6 @@ typedef struct ihex_state {
     unsigned end_line;
 } ihex_state;
 
-static int bad_digit(dfu_text_reader *r, unsigned col, uint8_t c)
-{
-    char cb[8];
-    return dfu_text_err(r, col, "%s is not a hex digit", dfu_text_char(cb, c));
-}
-
-/* Decodes nd hex digits at d into out; an odd last digit is only checked. */
-static int decode(dfu_text_reader *r, const uint8_t *d, size_t nd, uint8_t *out, unsigned col)
-{
-    size_t pairs = nd / 2, at = dfu_hex_decode(d, pairs, out);
-    if (at < pairs) return bad_digit(r, col + (unsigned)at, d[at]);
-    if (nd % 2 && (dfu_hex_value[d[nd - 1]] & DFU_HEX_BAD))
-        return bad_digit(r, col + (unsigned)nd - 1, d[nd - 1]);
-    return DFU_OK;
-}
-
 /* The characters after the ':' do not hold exactly the record the byte count announces. */
 static int bad_length(dfu_text_reader *r, const ihex_rec *rec, const uint8_t *d, size_t nd,
                       size_t need)
@@ -80,20 +64,20 @@ static int parse_line(dfu_text_reader *r, const uint8_t *s, size_t n, ihex_rec *
     size_t nd = n - 1;
     unsigned col = rec->col + 1;
     if (nd < 10) {
-        int rc = decode(r, d, nd, rec->bytes, col);
+        int rc = dfu_text_decode(r, d, nd, rec->bytes, col);
         if (rc) return rc;
         return dfu_text_err(r, col + (unsigned)nd,
                             "truncated record: %zu hex digits after ':', a record needs at least "
                             "10 (byte count, address, type, checksum)",
                             nd);
     }
-    int rc = decode(r, d, 8, rec->bytes, col);
+    int rc = dfu_text_decode(r, d, 8, rec->bytes, col);
     if (rc) return rc;
     rec->count = rec->bytes[0];
     rec->offset = dfu_be16(rec->bytes + 1);
     rec->type = rec->bytes[3];
     size_t need = 10 + 2 * (size_t)rec->count, have = nd < need ? nd : need;
-    rc = decode(r, d + 8, have - 8, rec->bytes + 4, col + 8);
+    rc = dfu_text_decode(r, d + 8, have - 8, rec->bytes + 4, col + 8);
     if (rc) return rc;
     if (nd != need) return bad_length(r, rec, d, nd, need);
     uint8_t sum = 0;

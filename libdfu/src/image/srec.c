@@ -31,21 +31,6 @@ typedef struct srec_state {
     unsigned end_line;
 } srec_state;
 
-static int bad_digit(dfu_text_reader *r, unsigned col, uint8_t c)
-{
-    char cb[8];
-    return dfu_text_err(r, col, "%s is not a hex digit", dfu_text_char(cb, c));
-}
-
-static int decode(dfu_text_reader *r, const uint8_t *d, size_t nd, uint8_t *out, unsigned col)
-{
-    size_t pairs = nd / 2, at = dfu_hex_decode(d, pairs, out);
-    if (at < pairs) return bad_digit(r, col + (unsigned)at, d[at]);
-    if (nd % 2 && (dfu_hex_value[d[nd - 1]] & DFU_HEX_BAD))
-        return bad_digit(r, col + (unsigned)nd - 1, d[nd - 1]);
-    return DFU_OK;
-}
-
 /* Address bytes of each record type; 0 for types that do not exist (S4). */
 static unsigned address_length(char type)
 {
@@ -99,7 +84,7 @@ static int parse_line(dfu_text_reader *r, const uint8_t *s, size_t n, srec_rec *
     const uint8_t *d = s + 2;
     size_t nd = n - 2, min = 2 + 2 * (rec->addr_len + 1);
     unsigned col = rec->col + AT_COUNT;
-    rc = decode(r, d, nd < 2 ? nd : 2, rec->bytes, col);
+    rc = dfu_text_decode(r, d, nd < 2 ? nd : 2, rec->bytes, col);
     if (rc) return rc;
     if (nd < 2)
         return dfu_text_err(r, col + (unsigned)nd, "truncated record: no byte count after 'S%c'",
@@ -111,7 +96,7 @@ static int parse_line(dfu_text_reader *r, const uint8_t *s, size_t n, srec_rec *
                             "checksum take %u bytes)",
                             rec->count, rec->type, rec->addr_len + 1);
     size_t need = 2 + 2 * (size_t)rec->count, have = nd < need ? nd : need;
-    rc = decode(r, d + 2, have - 2, rec->bytes + 1, col + 2);
+    rc = dfu_text_decode(r, d + 2, have - 2, rec->bytes + 1, col + 2);
     if (rc) return rc;
     if (nd < min)
         return dfu_text_err(r, col + (unsigned)nd,

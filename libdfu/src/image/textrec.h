@@ -51,6 +51,8 @@ int dfu_text_start(dfu_text_reader *r, uint32_t address, unsigned col);
 int dfu_text_err(dfu_text_reader *r, unsigned col, const char *fmt, ...) DFU_PRINTF(3, 4);
 /* The error for a file that ends without its end record. */
 int dfu_text_missing_end(dfu_text_reader *r, const char *what);
+/* Decodes nd hex digits at d (column col) into out; an odd last digit is only checked. */
+int dfu_text_decode(dfu_text_reader *r, const uint8_t *d, size_t nd, uint8_t *out, unsigned col);
 /* A character for a message: 'x', or \xNN when not printable (buf holds 8). */
 const char *dfu_text_char(char buf[8], uint8_t c);
 
