@@ -10,41 +10,9 @@
 #include <libdfu/libdfu.h>
 
 #include "testutil.h"
+#include "textrec.h"
 
 static char *tmp;
-
-typedef struct text {
-    char s[1 << 17];
-    size_t n;
-} text;
-
-static void put(text *t, const char *line)
-{
-    t->n += (size_t)snprintf(t->s + t->n, sizeof(t->s) - t->n, "%s\n", line);
-}
-
-/* The checksum a correct record would carry (two's complement of the byte sum). */
-static unsigned checksum(unsigned type, unsigned offset, const char *hex)
-{
-    size_t n = strlen(hex) / 2;
-    unsigned sum = (unsigned)n + (offset >> 8) + (offset & 0xFF) + type;
-    for (size_t i = 0; i < n; i++) {
-        unsigned b;
-        sscanf(hex + 2 * i, "%2x", &b);
-        sum += b;
-    }
-    return (0x100 - (sum & 0xFF)) & 0xFF;
-}
-
-/* A well-formed record: count and checksum computed from the data digits. */
-static void rec(text *t, unsigned type, unsigned offset, const char *hex)
-{
-    t->n +=
-        (size_t)snprintf(t->s + t->n, sizeof(t->s) - t->n, ":%02X%04X%02X%s%02X\n",
-                         (unsigned)strlen(hex) / 2, offset, type, hex, checksum(type, offset, hex));
-}
-
-static const char *const DATA16 = "000102030405060708090A0B0C0D0E0F";
 
 static void check_message(const char *msg, const char *name, const char *where, const char *what)
 {
@@ -84,12 +52,12 @@ static void test_truncated_record(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 0, 0, DATA16);
+    ihex(&t, 0, 0, DATA16);
     put(&t, ":100010");
     expect_error(&t, "2:8", "truncated record");
     /* The last line cut short, without its line end: the first missing digit is named. */
     t.n = 0;
-    rec(&t, 0, 0, DATA16);
+    ihex(&t, 0, 0, DATA16);
     t.n += (size_t)snprintf(t.s + t.n, sizeof(t.s), ":1000100000112233");
     expect_error(&t, "2:18", "line too short for its byte count");
 }
@@ -98,7 +66,7 @@ static void test_missing_characters(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 0, 0, DATA16);
+    ihex(&t, 0, 0, DATA16);
     /* Byte count 0x10, but only 15 data bytes and the checksum. */
     put(&t, ":10001000000102030405060708090A0B0C0D0E0F");
     expect_error(&t, "2:42", "0x10 data bytes need 42 hex digits after ':', the line has 40");
@@ -127,8 +95,8 @@ static void test_bad_checksum(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 0, 0x0000, DATA16);
-    rec(&t, 0, 0x0010, DATA16);
+    ihex(&t, 0, 0x0000, DATA16);
+    ihex(&t, 0, 0x0010, DATA16);
     char expected[8];
     snprintf(expected, sizeof(expected), "%.2s", t.s + t.n - 3);
     /* Damage the second record's checksum: the error gives both values. */
@@ -156,8 +124,8 @@ static void test_unknown_record_type(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 0, 0, DATA16);
-    rec(&t, 6, 0, "");
+    ihex(&t, 0, 0, DATA16);
+    ihex(&t, 6, 0, "");
     expect_error(&t, "2:8", "unknown record type 06");
 }
 
@@ -165,14 +133,14 @@ static void test_data_after_end_record(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 0, 0, DATA16);
-    rec(&t, 1, 0, "");
+    ihex(&t, 0, 0, DATA16);
+    ihex(&t, 1, 0, "");
     put(&t, "");
-    rec(&t, 0, 0x10, DATA16);
+    ihex(&t, 0, 0x10, DATA16);
     expect_error(&t, "4:1", "data after the end-of-file record of line 2");
     /* A second end record is data after the end as well. */
     t.n = 0;
-    rec(&t, 1, 0, "");
+    ihex(&t, 1, 0, "");
     put(&t, "  :00000001FF");
     expect_error(&t, "2:3", "data after the end-of-file record");
 }
@@ -181,8 +149,8 @@ static void test_missing_end_record(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 0, 0, DATA16);
-    rec(&t, 0, 0x10, DATA16);
+    ihex(&t, 0, 0, DATA16);
+    ihex(&t, 0, 0x10, DATA16);
     expect_error(&t, "2:44", "without an end-of-file record");
     expect_error_n("", 0, "1:1", "without an end-of-file record");
 }
@@ -191,7 +159,7 @@ static void test_end_record_with_data(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 1, 0, "AA");
+    ihex(&t, 1, 0, "AA");
     expect_error(&t, "1:2", "end-of-file record (type 01) needs byte count 00, found 01");
 }
 
@@ -199,10 +167,10 @@ static void test_data_past_4gib(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 4, 0, "FFFF");
-    rec(&t, 0, 0xFFF0, DATA16); /* ends exactly at 4 GiB: fine */
-    rec(&t, 0, 0xFFF8, DATA16); /* 8 bytes beyond */
-    rec(&t, 1, 0, "");
+    ihex(&t, 4, 0, "FFFF");
+    ihex(&t, 0, 0xFFF0, DATA16); /* ends exactly at 4 GiB: fine */
+    ihex(&t, 0, 0xFFF8, DATA16); /* 8 bytes beyond */
+    ihex(&t, 1, 0, "");
     expect_error(&t, "3:4", "runs past the 4 GiB address space");
 }
 
@@ -210,20 +178,20 @@ static void test_malformed_extended_address_records(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 4, 0, "080000");
+    ihex(&t, 4, 0, "080000");
     expect_error(&t, "1:2",
                  "extended linear address record (type 04) needs byte count 02, found 03");
     t.n = 0;
-    rec(&t, 4, 0x0010, "0800");
+    ihex(&t, 4, 0x0010, "0800");
     expect_error(&t, "1:4", "must have address field 0000, found 0010");
     t.n = 0;
-    rec(&t, 2, 0, "10");
+    ihex(&t, 2, 0, "10");
     expect_error(&t, "1:2", "extended segment address record (type 02) needs byte count 02");
     t.n = 0;
-    rec(&t, 5, 0, "080001");
+    ihex(&t, 5, 0, "080001");
     expect_error(&t, "1:2", "start linear address record (type 05) needs byte count 04");
     t.n = 0;
-    rec(&t, 3, 0x0100, "30000000");
+    ihex(&t, 3, 0x0100, "30000000");
     expect_error(&t, "1:4", "start segment address record (type 03) must have address field");
 }
 
@@ -231,11 +199,11 @@ static void test_conflict_names_both_lines(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 4, 0, "0800");
-    rec(&t, 0, 0x0000, DATA16);
-    rec(&t, 0, 0x0004, "0405");       /* overlaps and agrees */
-    rec(&t, 0, 0x0004, "0405FF0708"); /* 0x08000006: 0x06 before, 0xFF now */
-    rec(&t, 1, 0, "");
+    ihex(&t, 4, 0, "0800");
+    ihex(&t, 0, 0x0000, DATA16);
+    ihex(&t, 0, 0x0004, "0405");       /* overlaps and agrees */
+    ihex(&t, 0, 0x0004, "0405FF0708"); /* 0x08000006: 0x06 before, 0xFF now */
+    ihex(&t, 1, 0, "");
     expect_error(&t, "4:14", "data for 0x08000006 conflicts with line 2 (0x06 vs 0xFF)");
 }
 
@@ -244,10 +212,10 @@ static void test_conflict_out_of_order(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 0, 0x0108, "41424344");
-    rec(&t, 0, 0x0200, DATA16);
-    rec(&t, 0, 0x0100, "00000000000000004142434544"); /* 0x010B: 0x44 vs 0x45 */
-    rec(&t, 1, 0, "");
+    ihex(&t, 0, 0x0108, "41424344");
+    ihex(&t, 0, 0x0200, DATA16);
+    ihex(&t, 0, 0x0100, "00000000000000004142434544"); /* 0x010B: 0x44 vs 0x45 */
+    ihex(&t, 1, 0, "");
     expect_error(&t, "3:32", "data for 0x0000010B conflicts with line 1 (0x44 vs 0x45)");
 }
 
@@ -255,10 +223,10 @@ static void test_conflicting_start_addresses(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 5, 0, "08000189");
-    rec(&t, 0, 0, DATA16);
-    rec(&t, 5, 0, "08000191");
-    rec(&t, 1, 0, "");
+    ihex(&t, 5, 0, "08000189");
+    ihex(&t, 0, 0, DATA16);
+    ihex(&t, 5, 0, "08000191");
+    ihex(&t, 1, 0, "");
     expect_error(&t, "3:10", "start address 0x08000191 conflicts with 0x08000189 from line 1");
 }
 
@@ -266,7 +234,7 @@ static void test_not_a_record(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 0, 0, DATA16);
+    ihex(&t, 0, 0, DATA16);
     put(&t, "  S1130000");
     expect_error(&t, "2:3", "expected ':' at the start of a record, found 'S'");
 }
@@ -275,7 +243,7 @@ static void test_overlong_line(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, 0, 0, DATA16);
+    ihex(&t, 0, 0, DATA16);
     t.s[t.n++] = ':';
     memset(t.s + t.n, '0', 70000);
     t.n += 70000;

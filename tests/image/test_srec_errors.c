@@ -9,41 +9,9 @@
 #include <libdfu/libdfu.h>
 
 #include "testutil.h"
+#include "textrec.h"
 
 static char *tmp;
-
-typedef struct text {
-    char s[1 << 17];
-    size_t n;
-} text;
-
-static void put(text *t, const char *line)
-{
-    t->n += (size_t)snprintf(t->s + t->n, sizeof(t->s) - t->n, "%s\n", line);
-}
-
-/* A well-formed record: type '0'..'9', the address in addr_len bytes, data as hex digits. */
-static void rec(text *t, char type, unsigned addr_len, uint32_t address, const char *hex)
-{
-    size_t n = strlen(hex) / 2;
-    unsigned count = (unsigned)(addr_len + n + 1), sum = count;
-    char *p = t->s + t->n;
-    p += sprintf(p, "S%c%02X", type, count);
-    for (unsigned i = addr_len; i-- > 0;) {
-        unsigned b = (address >> (8 * i)) & 0xFF;
-        sum += b;
-        p += sprintf(p, "%02X", b);
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned b;
-        sscanf(hex + 2 * i, "%2x", &b);
-        sum += b;
-    }
-    p += sprintf(p, "%s%02X\n", hex, ~sum & 0xFF);
-    t->n = (size_t)(p - t->s);
-}
-
-static const char *const DATA16 = "000102030405060708090A0B0C0D0E0F";
 
 static void check_message(const char *msg, const char *name, const char *where, const char *what)
 {
@@ -77,7 +45,7 @@ static void test_truncated_record(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '0', 2, 0, "");
+    srec(&t, '0', 2, 0, "");
     put(&t, "S");
     expect_error(&t, "2:2", "truncated record: nothing follows the 'S'");
     t.n = 0;
@@ -92,7 +60,7 @@ static void test_missing_characters(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '1', 2, 0x0000, DATA16);
+    srec(&t, '1', 2, 0x0000, DATA16);
     /* Count 0x13 (address, 16 bytes, checksum), but one data byte is missing. */
     put(&t, "S1130010000102030405060708090A0B0C0D0E64");
     expect_error(&t, "2:41", "0x13 bytes need 40 hex digits after 'S1', the line has 38");
@@ -102,7 +70,7 @@ static void test_non_hex_character(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '1', 2, 0x0000, DATA16);
+    srec(&t, '1', 2, 0x0000, DATA16);
     put(&t, "S1130010000102030405060708090A0B0C0D0E0F.4");
     expect_error(&t, "2:41", "'.' is not a hex digit");
     t.n = 0;
@@ -114,7 +82,7 @@ static void test_bad_checksum(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '2', 3, 0x010000, DATA16);
+    srec(&t, '2', 3, 0x010000, DATA16);
     char expected[4];
     snprintf(expected, sizeof(expected), "%.2s", t.s + t.n - 3);
     char found = t.s[t.n - 2] == 'A' ? 'B' : 'A';
@@ -143,8 +111,8 @@ static void test_unknown_record_type(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '1', 2, 0, DATA16);
-    rec(&t, '4', 2, 0, "");
+    srec(&t, '1', 2, 0, DATA16);
+    srec(&t, '4', 2, 0, "");
     expect_error(&t, "2:2", "unknown record type '4' after 'S'");
     t.n = 0;
     put(&t, "SA030000FC");
@@ -155,9 +123,9 @@ static void test_data_after_end_record(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '1', 2, 0, DATA16);
-    rec(&t, '9', 2, 0, "");
-    rec(&t, '1', 2, 0x10, DATA16);
+    srec(&t, '1', 2, 0, DATA16);
+    srec(&t, '9', 2, 0, "");
+    srec(&t, '1', 2, 0x10, DATA16);
     expect_error(&t, "3:1", "data after the end record (S7/S8/S9) of line 2");
 }
 
@@ -165,9 +133,9 @@ static void test_missing_end_record(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '0', 2, 0, "");
-    rec(&t, '1', 2, 0, DATA16);
-    rec(&t, '5', 2, 1, "");
+    srec(&t, '0', 2, 0, "");
+    srec(&t, '1', 2, 0, DATA16);
+    srec(&t, '5', 2, 1, "");
     put(&t, "");
     expect_error(&t, "4:1", "without an end record (S7, S8 or S9)");
 }
@@ -176,18 +144,18 @@ static void test_bad_record_count(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '1', 2, 0x00, DATA16);
-    rec(&t, '1', 2, 0x10, DATA16);
-    rec(&t, '5', 2, 3, "");
-    rec(&t, '9', 2, 0, "");
+    srec(&t, '1', 2, 0x00, DATA16);
+    srec(&t, '1', 2, 0x10, DATA16);
+    srec(&t, '5', 2, 3, "");
+    srec(&t, '9', 2, 0, "");
     expect_error(&t, "3:5", "record count mismatch: S5 says 3 data records, the file has 2");
     t.n = 0;
-    rec(&t, '1', 2, 0x00, DATA16);
-    rec(&t, '6', 3, 0, "");
-    rec(&t, '9', 2, 0, "");
+    srec(&t, '1', 2, 0x00, DATA16);
+    srec(&t, '6', 3, 0, "");
+    srec(&t, '9', 2, 0, "");
     expect_error(&t, "2:5", "S6 says 0 data records, the file has 1");
     t.n = 0;
-    rec(&t, '5', 2, 0, "00");
+    srec(&t, '5', 2, 0, "00");
     expect_error(&t, "1:3", "an S5 record needs byte count 03 (no data), found 04");
 }
 
@@ -195,9 +163,9 @@ static void test_data_past_4gib(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '3', 4, 0xFFFFFFF0, DATA16); /* ends exactly at 4 GiB: fine */
-    rec(&t, '3', 4, 0xFFFFFFF8, DATA16);
-    rec(&t, '7', 4, 0, "");
+    srec(&t, '3', 4, 0xFFFFFFF0, DATA16); /* ends exactly at 4 GiB: fine */
+    srec(&t, '3', 4, 0xFFFFFFF8, DATA16);
+    srec(&t, '7', 4, 0, "");
     expect_error(&t, "2:5", "S3 record of 16 bytes at 0xFFFFFFF8 runs past the 4 GiB");
 }
 
@@ -205,8 +173,8 @@ static void test_malformed_end_record(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '1', 2, 0, DATA16);
-    rec(&t, '9', 2, 0, "00");
+    srec(&t, '1', 2, 0, DATA16);
+    srec(&t, '9', 2, 0, "00");
     expect_error(&t, "2:3", "an S9 record needs byte count 03 (no data), found 04");
 }
 
@@ -214,11 +182,11 @@ static void test_conflict_names_both_lines(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '0', 2, 0, "48445200");
-    rec(&t, '3', 4, 0x08000000, DATA16);
-    rec(&t, '3', 4, 0x08000008, "08090A0B");
-    rec(&t, '3', 4, 0x0800000E, "0E0E");
-    rec(&t, '7', 4, 0x08000000, "");
+    srec(&t, '0', 2, 0, "48445200");
+    srec(&t, '3', 4, 0x08000000, DATA16);
+    srec(&t, '3', 4, 0x08000008, "08090A0B");
+    srec(&t, '3', 4, 0x0800000E, "0E0E");
+    srec(&t, '7', 4, 0x08000000, "");
     expect_error(&t, "4:15", "data for 0x0800000F conflicts with line 2 (0x0F vs 0x0E)");
 }
 
@@ -226,7 +194,7 @@ static void test_not_a_record(void **state)
 {
     (void)state;
     text t = {.n = 0};
-    rec(&t, '1', 2, 0, DATA16);
+    srec(&t, '1', 2, 0, DATA16);
     put(&t, ":10000000");
     expect_error(&t, "2:1", "expected 'S' at the start of a record, found ':'");
 }
