@@ -189,10 +189,28 @@ static void test_edge_records(void **state)
     ihex(&t, 0, 0x1234, ""); /* an empty data record */
     ihex(&t, 4, 0, "FFFF");
     ihex(&t, 0, 0xFFF0, DATA16); /* the last 16 bytes of the 4 GiB space */
-    ihex(&t, 1, 0xFFFF, "");     /* an end record with an address, as some tools write */
+    ihex(&t, 5, 0, "00000100");
+    ihex(&t, 1, 0xFFFF, ""); /* an end record's address does not override a start record */
     dfu_image *img = parse(&t);
     assert_int_equal(dfu_image_segment_count(img, 0), 1);
     assert_segment(img, 0, 0xFFFFFFF0, bytes16, 16);
+    uint32_t start;
+    assert_true(dfu_image_start_address(img, &start));
+    assert_int_equal(start, 0x100);
+    dfu_image_free(img);
+}
+
+/* The original 8-bit format puts the start address in the end record (srec_cat does so). */
+static void test_start_address_in_end_record(void **state)
+{
+    (void)state;
+    text t = {.n = 0};
+    ihex(&t, 0, 0x0100, DATA16);
+    ihex(&t, 1, 0x0104, "");
+    dfu_image *img = parse(&t);
+    uint32_t start;
+    assert_true(dfu_image_start_address(img, &start));
+    assert_int_equal(start, 0x0104);
     dfu_image_free(img);
 }
 
@@ -252,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_out_of_order_records_merge),
         cmocka_unit_test(test_agreeing_overlaps_are_accepted),
         cmocka_unit_test(test_edge_records),
+        cmocka_unit_test(test_start_address_in_end_record),
         cmocka_unit_test(test_end_record_only_is_an_empty_image),
         cmocka_unit_test(test_file_and_memory_agree),
     };

@@ -135,9 +135,15 @@ static void test_missing_end_record(void **state)
     text t = {.n = 0};
     srec(&t, '0', 2, 0, "");
     srec(&t, '1', 2, 0, DATA16);
-    srec(&t, '5', 2, 1, "");
+    srec(&t, '1', 2, 0x10, DATA16);
     put(&t, "");
-    expect_error(&t, "4:1", "without an end record (S7, S8 or S9)");
+    expect_error(&t, "4:1", "without an end record (S7, S8 or S9) or a closing count");
+    /* A count that is not the last record does not vouch for what follows it. */
+    t.n = 0;
+    srec(&t, '1', 2, 0, DATA16);
+    srec(&t, '5', 2, 1, "");
+    srec(&t, '1', 2, 0x10, DATA16);
+    expect_error(&t, "3:43", "without an end record");
 }
 
 static void test_bad_record_count(void **state)

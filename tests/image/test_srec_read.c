@@ -118,6 +118,22 @@ static void test_s6_count_and_count_so_far(void **state)
     dfu_image_free(img);
 }
 
+/* srec_cat writes no S7/S8/S9 without a start address, but closes with a count record. */
+static void test_closing_count_without_end_record(void **state)
+{
+    (void)state;
+    text t = {.n = 0};
+    srec(&t, '0', 2, 0, "48445200");
+    srec(&t, '1', 2, 0x0000, DATA16);
+    srec(&t, '1', 2, 0x0010, DATA16);
+    srec(&t, '5', 2, 2, "");
+    put(&t, "");
+    dfu_image *img = parse(&t);
+    assert_int_equal(dfu_image_data_size(img, 0), 32);
+    assert_false(dfu_image_start_address(img, NULL));
+    dfu_image_free(img);
+}
+
 static void test_lower_case_crlf_and_whitespace(void **state)
 {
     (void)state;
@@ -163,6 +179,7 @@ int main(void)
         cmocka_unit_test(test_s28_and_s37),
         cmocka_unit_test(test_without_s0_and_mixed_address_sizes),
         cmocka_unit_test(test_s6_count_and_count_so_far),
+        cmocka_unit_test(test_closing_count_without_end_record),
         cmocka_unit_test(test_lower_case_crlf_and_whitespace),
         cmocka_unit_test(test_out_of_order_and_agreeing_overlaps),
     };

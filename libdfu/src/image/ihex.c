@@ -4,8 +4,12 @@
  *
  * Tolerated, because real tools and editors produce them: upper- and lower-case hex digits, LF or
  * CRLF line ends, spaces and tabs around a record, blank lines anywhere, a UTF-8 byte order mark,
- * an end-of-file record with a nonzero address field, and a DOS end-of-file mark (Ctrl-Z) on its
- * own line after the end record. Everything else that is not a well-formed record is an error.
+ * and a DOS end-of-file mark (Ctrl-Z) on its own line after the end record. Everything else that
+ * is not a well-formed record is an error.
+ *
+ * The end-of-file record's address field is 0000, or, in the original 8-bit format (which
+ * srec_cat still writes for 16-bit files), the start address: taken as such when nonzero and no
+ * type 03/05 record gave one.
  *
  * Under a type 02 base the offset wraps within its 64 KiB segment, as on an 8086; under a type 04
  * base (or none) addresses are linear and data must end within 4 GiB.
@@ -137,6 +141,8 @@ static int apply(dfu_text_reader *r, ihex_state *st, const ihex_rec *rec)
                                 rec->count);
         st->ended = true;
         st->end_line = r->lines.line;
+        if (rec->offset && !r->has_start)
+            return dfu_text_start(r, rec->offset, rec->col + AT_ADDRESS);
         return DFU_OK;
     case 0x02:
     case 0x04:

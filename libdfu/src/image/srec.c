@@ -7,6 +7,10 @@
  * record, blank lines, a UTF-8 byte order mark, a DOS end-of-file mark after the end record, and
  * an end record whose address size differs from the data records'. An end record with address 0
  * means "no start address": that is what tools write when they have none.
+ *
+ * A file must end with S7/S8/S9, or with a count record (S5/S6) that matched: srec_cat writes the
+ * end record only for a start address, but always closes with a count, and a matching count as
+ * the last record proves that no data record was lost. Anything else is a truncated file.
  */
 #include "hexdigits.h"
 #include "textrec.h"
@@ -27,6 +31,7 @@ typedef struct srec_rec {
 
 typedef struct srec_state {
     uint32_t records; /* S1/S2/S3 records so far */
+    bool counted;     /* the last record was a matching S5/S6 */
     bool ended;
     unsigned end_line;
 } srec_state;
@@ -141,6 +146,7 @@ static int check_no_data(dfu_text_reader *r, const srec_rec *rec)
 static int apply(dfu_text_reader *r, srec_state *st, const srec_rec *rec)
 {
     int rc;
+    st->counted = false;
     switch (rec->type) {
     case '0': return DFU_OK;
     case '1':
@@ -154,6 +160,7 @@ static int apply(dfu_text_reader *r, srec_state *st, const srec_rec *rec)
                                 "record count mismatch: S%c says %u data records, the file has "
                                 "%u before this line",
                                 rec->type, rec->address, st->records);
+        st->counted = true;
         return DFU_OK;
     default: /* '7' to '9' */
         if ((rc = check_no_data(r, rec))) return rc;
@@ -189,7 +196,8 @@ static int scan(dfu_text_reader *r)
         if (rc) return rc;
     }
     if (rc < 0) return rc;
-    if (!st.ended) return dfu_text_missing_end(r, "an end record (S7, S8 or S9)");
+    if (!st.ended && !st.counted)
+        return dfu_text_missing_end(r, "an end record (S7, S8 or S9) or a closing count (S5/S6)");
     return DFU_OK;
 }
 
