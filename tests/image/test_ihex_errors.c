@@ -249,6 +249,12 @@ static void test_overlong_line(void **state)
     t.n += 70000;
     t.s[t.n++] = '\n';
     expect_error(&t, "2:65537", "line is longer than 65536 characters");
+    /* Longer than the stream reader's whole buffer, and without a line end. */
+    char *big = malloc(400001);
+    big[0] = ':';
+    memset(big + 1, '0', 400000);
+    expect_error_n(big, 400001, "1:65537", "line is longer than 65536 characters");
+    free(big);
 }
 
 int main(void)
