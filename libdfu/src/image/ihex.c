@@ -66,27 +66,26 @@ static int parse_line(dfu_text_reader *r, const uint8_t *s, size_t n, ihex_rec *
                             dfu_text_char(cb, s[0]));
     const uint8_t *d = s + 1;
     size_t nd = n - 1;
-    unsigned col = rec->col + 1;
+    unsigned col = rec->col + 1, sum = 0;
     if (nd < 10) {
-        int rc = dfu_text_decode(r, d, nd, rec->bytes, col);
+        int rc = dfu_text_decode(r, d, nd, rec->bytes, &sum, col);
         if (rc) return rc;
         return dfu_text_err(r, col + (unsigned)nd,
                             "truncated record: %zu hex digits after ':', a record needs at least "
                             "10 (byte count, address, type, checksum)",
                             nd);
     }
-    int rc = dfu_text_decode(r, d, 8, rec->bytes, col);
+    int rc = dfu_text_decode(r, d, 8, rec->bytes, &sum, col);
     if (rc) return rc;
     rec->count = rec->bytes[0];
-    rec->offset = dfu_be16(rec->bytes + 1);
+    rec->offset = (uint16_t)(rec->bytes[1] << 8 | rec->bytes[2]);
     rec->type = rec->bytes[3];
     size_t need = 10 + 2 * (size_t)rec->count, have = nd < need ? nd : need;
-    rc = dfu_text_decode(r, d + 8, have - 8, rec->bytes + 4, col + 8);
+    rc = dfu_text_decode(r, d + 8, have - 8, rec->bytes + 4, &sum, col + 8);
     if (rc) return rc;
     if (nd != need) return bad_length(r, rec, d, nd, need);
-    uint8_t sum = 0;
-    for (size_t i = 0; i < 4u + rec->count; i++) sum = (uint8_t)(sum + rec->bytes[i]);
-    uint8_t expected = (uint8_t)-sum, found = rec->bytes[4 + rec->count];
+    /* All bytes, checksum included, add up to 0 mod 256. */
+    uint8_t found = rec->bytes[4 + rec->count], expected = (uint8_t)(found - sum);
     if (expected != found)
         return dfu_text_err(r, col + (unsigned)need - 2,
                             "bad checksum: expected 0x%02X, found 0x%02X", expected, found);

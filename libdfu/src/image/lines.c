@@ -1,7 +1,5 @@
-/* The text formats' line reader: one code path for memory and streams, 256 KiB reads. */
-#include <errno.h>
+/* The text formats' line reader: one window over memory or a 320 KiB stream buffer. */
 #include <stdlib.h>
-#include <string.h>
 
 #include "../core/internal.h"
 #include "lines.h"
@@ -14,11 +12,17 @@ int dfu_lines_init(dfu_lines *l, dfu_ctx *ctx, const dfu_input *in)
     memset(l, 0, sizeof(*l));
     l->ctx = ctx;
     l->in = in;
-    if (in->data) return DFU_OK;
+    if (in->data) {
+        l->base = in->data;
+        l->end = in->len;
+        l->eof = true;
+        return DFU_OK;
+    }
     l->origin = ftell(in->fp);
     if (l->origin < 0) l->origin = 0;
     l->cap = LINES_BUF_SIZE;
     l->buf = malloc(l->cap);
+    l->base = l->buf;
     return l->buf ? DFU_OK : dfu_err(ctx, DFU_ERR_NOMEM, "%s: out of memory", in->name);
 }
 
@@ -30,11 +34,12 @@ void dfu_lines_free(dfu_lines *l)
 
 int dfu_lines_rewind(dfu_lines *l)
 {
-    l->start = l->end = 0;
-    l->eof = false;
+    l->start = 0;
     l->line = 0;
     l->last_len = 0;
     if (l->in->data) return DFU_OK;
+    l->end = 0;
+    l->eof = false;
     clearerr(l->in->fp);
     if (fseek(l->in->fp, l->origin, SEEK_SET) != 0)
         return dfu_err_errno(l->ctx, "cannot rewind", l->in->name);
@@ -64,61 +69,30 @@ static int too_long(dfu_lines *l)
                    l->in->name, l->line, (unsigned)DFU_LINE_MAX + 1, (unsigned)DFU_LINE_MAX);
 }
 
-/* Finds the next line in the bytes [p, p + avail); 1 with *len set when a line end is found. */
-static int find_end(const uint8_t *p, size_t avail, size_t *len)
+int dfu_lines_next_slow(dfu_lines *l, const uint8_t **line, size_t *len)
 {
-    const uint8_t *nl = memchr(p, '\n', avail);
-    if (!nl) return 0;
-    *len = (size_t)(nl - p);
-    return 1;
-}
-
-/* Locates the next line's bytes and advances past it; *raw_len includes no '\n'. */
-static int next_raw(dfu_lines *l, const uint8_t **line, size_t *raw_len)
-{
-    if (l->in->data) {
-        size_t avail = l->in->len - l->start;
-        if (avail == 0) return 0;
-        const uint8_t *p = l->in->data + l->start;
-        size_t n;
-        bool nl = find_end(p, avail, &n);
-        if (!nl) n = avail;
-        *line = p;
-        *raw_len = n;
-        l->start += n + nl;
-        return 1;
-    }
+    const uint8_t *p, *nl;
+    size_t avail;
     for (;;) {
-        size_t avail = l->end - l->start, n;
-        const uint8_t *p = l->buf + l->start;
-        bool nl = find_end(p, avail, &n);
-        if (nl || (l->eof && avail)) {
-            if (!nl) n = avail;
-            *line = p;
-            *raw_len = n;
-            l->start += n + nl;
-            return 1;
-        }
-        if (l->eof) return 0;
-        if (avail > DFU_LINE_MAX) return 2; /* overlong: the caller reports it */
+        p = l->base + l->start;
+        avail = l->end - l->start;
+        nl = memchr(p, '\n', avail);
+        if (nl || l->eof || avail > DFU_LINE_MAX) break;
         int rc = refill(l);
         if (rc) return rc;
     }
-}
-
-int dfu_lines_next(dfu_lines *l, const uint8_t **line, size_t *len)
-{
-    size_t n = 0;
-    int rc = next_raw(l, line, &n);
-    if (rc <= 0) return rc;
+    if (!nl && avail == 0) return 0;
+    size_t n = nl ? (size_t)(nl - p) : avail;
     l->line++;
-    if (rc == 2 || n > DFU_LINE_MAX) return too_long(l);
-    if (n && (*line)[n - 1] == '\r') n--;
-    if (l->line == 1 && n >= 3 && memcmp(*line, "\xEF\xBB\xBF", 3) == 0) {
-        *line += 3; /* a UTF-8 byte order mark, as some Windows editors write */
+    if (n > DFU_LINE_MAX) return too_long(l);
+    l->start += n + (nl != NULL);
+    if (n && p[n - 1] == '\r') n--;
+    if (l->line == 1 && n >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
+        p += 3; /* a UTF-8 byte order mark, as some Windows editors write */
         n -= 3;
     }
     l->last_len = n;
+    *line = p;
     *len = n;
     return 1;
 }

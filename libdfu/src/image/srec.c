@@ -88,8 +88,8 @@ static int parse_line(dfu_text_reader *r, const uint8_t *s, size_t n, srec_rec *
     if (rc) return rc;
     const uint8_t *d = s + 2;
     size_t nd = n - 2, min = 2 + 2 * (rec->addr_len + 1);
-    unsigned col = rec->col + AT_COUNT;
-    rc = dfu_text_decode(r, d, nd < 2 ? nd : 2, rec->bytes, col);
+    unsigned col = rec->col + AT_COUNT, sum = 0;
+    rc = dfu_text_decode(r, d, nd < 2 ? nd : 2, rec->bytes, &sum, col);
     if (rc) return rc;
     if (nd < 2)
         return dfu_text_err(r, col + (unsigned)nd, "truncated record: no byte count after 'S%c'",
@@ -101,7 +101,7 @@ static int parse_line(dfu_text_reader *r, const uint8_t *s, size_t n, srec_rec *
                             "checksum take %u bytes)",
                             rec->count, rec->type, rec->addr_len + 1);
     size_t need = 2 + 2 * (size_t)rec->count, have = nd < need ? nd : need;
-    rc = dfu_text_decode(r, d + 2, have - 2, rec->bytes + 1, col + 2);
+    rc = dfu_text_decode(r, d + 2, have - 2, rec->bytes + 1, &sum, col + 2);
     if (rc) return rc;
     if (nd < min)
         return dfu_text_err(r, col + (unsigned)nd,
@@ -109,9 +109,8 @@ static int parse_line(dfu_text_reader *r, const uint8_t *s, size_t n, srec_rec *
                             "'S%c', the line has %zu",
                             rec->type, min, rec->type, nd);
     if (nd != need) return bad_length(r, rec, d, nd, need);
-    uint8_t sum = 0;
-    for (size_t i = 0; i < rec->count; i++) sum = (uint8_t)(sum + rec->bytes[i]);
-    uint8_t expected = (uint8_t)~sum, found = rec->bytes[rec->count];
+    /* The checksum is the ones' complement of the sum of the other bytes. */
+    uint8_t found = rec->bytes[rec->count], expected = (uint8_t) ~(sum - found);
     if (expected != found)
         return dfu_text_err(r, col + (unsigned)need - 2,
                             "bad checksum: expected 0x%02X, found 0x%02X", expected, found);

@@ -2,7 +2,6 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "hexdigits.h"
 #include "textrec.h"
 
 int dfu_text_err(dfu_text_reader *r, unsigned col, const char *fmt, ...)
@@ -32,11 +31,10 @@ const char *dfu_text_char(char buf[8], uint8_t c)
     return buf;
 }
 
-int dfu_text_decode(dfu_text_reader *r, const uint8_t *d, size_t nd, uint8_t *out, unsigned col)
+int dfu_text_bad_digit(dfu_text_reader *r, const uint8_t *d, size_t nd, unsigned col)
 {
-    size_t at = nd - 1;
-    bool ok = dfu_hex_decode(d, nd / 2, out, &at);
-    if (ok && (nd % 2 == 0 || !(dfu_hex_value[d[nd - 1]] & DFU_HEX_BAD))) return DFU_OK;
+    size_t at = 0;
+    while (at + 1 < nd && !(dfu_hex_value[d[at]] & DFU_HEX_BAD)) at++;
     char cb[8];
     return dfu_text_err(r, col + (unsigned)at, "%s is not a hex digit", dfu_text_char(cb, d[at]));
 }

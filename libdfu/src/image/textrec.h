@@ -12,6 +12,7 @@
 
 #include "../core/internal.h"
 #include "formats.h"
+#include "hexdigits.h"
 #include "lines.h"
 
 /* Returned by a scan when the second pass has found what it was looking for. */
@@ -51,10 +52,22 @@ int dfu_text_start(dfu_text_reader *r, uint32_t address, unsigned col);
 int dfu_text_err(dfu_text_reader *r, unsigned col, const char *fmt, ...) DFU_PRINTF(3, 4);
 /* The error for a file that ends without its end record. */
 int dfu_text_missing_end(dfu_text_reader *r, const char *what);
-/* Decodes nd hex digits at d (column col) into out; an odd last digit is only checked. */
-int dfu_text_decode(dfu_text_reader *r, const uint8_t *d, size_t nd, uint8_t *out, unsigned col);
 /* A character for a message: 'x', or \xNN when not printable (buf holds 8). */
 const char *dfu_text_char(char buf[8], uint8_t c);
+
+/* The error for the first character among the nd at d (column col) that is not a hex digit. */
+int dfu_text_bad_digit(dfu_text_reader *r, const uint8_t *d, size_t nd, unsigned col);
+
+/* Decodes nd hex digits at d (column col) into out, adding the bytes to *sum; an odd last digit
+ * is only checked. */
+static inline int dfu_text_decode(dfu_text_reader *r, const uint8_t *d, size_t nd, uint8_t *out,
+                                  unsigned *sum, unsigned col)
+{
+    if (dfu_hex_decode(d, nd / 2, out, sum) &&
+        (nd % 2 == 0 || !(dfu_hex_value[d[nd - 1]] & DFU_HEX_BAD)))
+        return DFU_OK;
+    return dfu_text_bad_digit(r, d, nd, col);
+}
 
 static inline bool dfu_text_space(uint8_t c)
 {
