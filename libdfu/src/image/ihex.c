@@ -107,7 +107,7 @@ static int data_record(dfu_text_reader *r, const ihex_state *st, const ihex_rec 
     uint64_t address = (uint64_t)st->base + rec->offset;
     if (address + rec->count > 0x100000000ull)
         return dfu_text_err(r, rec->col + AT_ADDRESS,
-                            "data record of %u bytes at 0x%09llX runs past the 4 GiB address "
+                            "data record of %u bytes at 0x%08llX runs past the 4 GiB address "
                             "space",
                             rec->count, (unsigned long long)address);
     return dfu_text_data(r, (uint32_t)address, data, rec->count, col);
