@@ -1,0 +1,48 @@
+/* The text writers' output buffer and target choice. */
+#include <stdlib.h>
+
+#include "../core/internal.h"
+#include "textwrite.h"
+
+int dfu_text_out_init(dfu_text_out *o, dfu_ctx *ctx, dfu_sink *sink)
+{
+    o->sink = sink;
+    o->len = 0;
+    o->buf = malloc(DFU_TEXT_OUT_SIZE);
+    return o->buf ? DFU_OK : dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+}
+
+char *dfu_text_out_line(dfu_text_out *o)
+{
+    if (o->len + DFU_TEXT_LINE_MAX > DFU_TEXT_OUT_SIZE) {
+        dfu_sink_write(o->sink, o->buf, o->len);
+        o->len = 0;
+    }
+    return o->buf + o->len;
+}
+
+void dfu_text_out_finish(dfu_text_out *o)
+{
+    dfu_sink_write(o->sink, o->buf, o->len);
+    free(o->buf);
+    o->buf = NULL;
+    o->len = 0;
+}
+
+int dfu_text_target(dfu_ctx *ctx, const dfu_image *img, const char *format, const dfu_target **out)
+{
+    size_t n = 0;
+    *out = NULL;
+    for (size_t t = 0; t < img->count; t++) {
+        if (img->targets[t].count) {
+            if (!*out) *out = &img->targets[t];
+            n++;
+        }
+    }
+    if (n > 1)
+        return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
+                       "the image has %zu targets with data; a %s file holds one: pick one "
+                       "target (alternate setting) to write",
+                       n, format);
+    return DFU_OK;
+}
