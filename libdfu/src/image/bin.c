@@ -23,34 +23,13 @@ int dfu_read_bin(dfu_ctx *ctx, const dfu_input *in, uint32_t base, dfu_image *im
     return rc ? dfu_err(ctx, rc, "%s: out of memory", in->name) : DFU_OK;
 }
 
-/* The one target a single-target format can hold, or an error naming the choice to make. */
-static int only_target(dfu_ctx *ctx, const dfu_image *img, const char *format, size_t *out)
-{
-    size_t found = 0, n = 0;
-    for (size_t t = 0; t < img->count; t++) {
-        if (img->targets[t].count) {
-            found = t;
-            n++;
-        }
-    }
-    if (n > 1)
-        return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
-                       "the image has %zu targets with data; a %s file holds one: pick one "
-                       "target (alternate setting) to write",
-                       n, format);
-    *out = found;
-    return DFU_OK;
-}
-
 /* Streams the bytes from the lowest to the highest address, gaps filled with 0xFF. */
 static int write_span(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o,
                       const char *format, uint32_t *crc)
 {
-    size_t t = 0;
-    int rc = only_target(ctx, img, format, &t);
-    if (rc) return rc;
-    if (t >= img->count || img->targets[t].count == 0) return DFU_OK;
-    const dfu_target *tg = &img->targets[t];
+    const dfu_target *tg;
+    int rc = dfu_image_single_target(ctx, img, format, &tg);
+    if (rc || !tg) return rc;
     uint32_t max_gap = o->max_gap ? o->max_gap : (1u << 20);
     for (size_t i = 1; i < tg->count; i++) {
         uint64_t gap = tg->segs[i].address - dfu_seg_end(&tg->segs[i - 1]);

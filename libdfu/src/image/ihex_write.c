@@ -65,7 +65,7 @@ int dfu_write_ihex(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_
                        "%u data bytes per record is more than an Intel HEX record holds (%u)",
                        per_record, IHEX_MAX_RECORD);
     const dfu_target *t;
-    int rc = dfu_text_target(ctx, img, "hex", &t);
+    int rc = dfu_image_single_target(ctx, img, "hex", &t);
     if (rc) return rc;
     dfu_text_out text;
     if ((rc = dfu_text_out_init(&text, ctx, out))) return rc;

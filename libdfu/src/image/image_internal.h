@@ -33,6 +33,11 @@ struct dfu_image {
     uint32_t start;
 };
 
+/* For single-target formats: the target holding data (NULL when none does); DFU_ERR_UNSUPPORTED
+ * naming `format` when several do. */
+int dfu_image_single_target(dfu_ctx *ctx, const dfu_image *img, const char *format,
+                            const dfu_target **out);
+
 static inline uint64_t dfu_seg_end(const dfu_seg *s)
 {
     return (uint64_t)s->address + s->size;

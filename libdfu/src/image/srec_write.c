@@ -70,7 +70,7 @@ static uint64_t emit_data(dfu_text_out *o, const dfu_target *t, unsigned addr_le
 int dfu_write_srec(dfu_ctx *ctx, const dfu_image *img, dfu_sink *out, const dfu_save_options *o)
 {
     const dfu_target *t;
-    int rc = dfu_text_target(ctx, img, "srec", &t);
+    int rc = dfu_image_single_target(ctx, img, "srec", &t);
     if (rc) return rc;
     unsigned addr_len = address_bytes(img, t);
     unsigned per = o->record_bytes ? o->record_bytes : SREC_DEFAULT_RECORD;

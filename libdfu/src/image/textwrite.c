@@ -28,21 +28,3 @@ void dfu_text_out_finish(dfu_text_out *o)
     o->buf = NULL;
     o->len = 0;
 }
-
-int dfu_text_target(dfu_ctx *ctx, const dfu_image *img, const char *format, const dfu_target **out)
-{
-    size_t n = 0;
-    *out = NULL;
-    for (size_t t = 0; t < img->count; t++) {
-        if (img->targets[t].count) {
-            if (!*out) *out = &img->targets[t];
-            n++;
-        }
-    }
-    if (n > 1)
-        return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
-                       "the image has %zu targets with data; a %s file holds one: pick one "
-                       "target (alternate setting) to write",
-                       n, format);
-    return DFU_OK;
-}

@@ -1,7 +1,6 @@
 /*
  * What the Intel HEX and S-record writers share: a 64 KiB output buffer that records are
- * formatted into directly (one sink write per buffer, not per byte), and the choice of the one
- * target a single-target file can hold.
+ * formatted into directly (one sink write per buffer, not per byte).
  */
 #ifndef DFU_IMAGE_TEXTWRITE_H
 #define DFU_IMAGE_TEXTWRITE_H
@@ -26,8 +25,5 @@ int dfu_text_out_init(dfu_text_out *o, dfu_ctx *ctx, dfu_sink *sink);
 char *dfu_text_out_line(dfu_text_out *o);
 /* Flushes into the sink and frees the buffer. */
 void dfu_text_out_finish(dfu_text_out *o);
-
-/* The target holding data (0 when none does); an error when several do. */
-int dfu_text_target(dfu_ctx *ctx, const dfu_image *img, const char *format, const dfu_target **out);
 
 #endif
