@@ -144,12 +144,13 @@ static void test_dry_run_json_plan_changes_nothing(void **state)
     assert_non_null(plan);
     assert_string_equal(tu_json_get(plan, "type")->string, "plan");
     const tu_json *steps = tu_json_get(plan, "steps");
-    assert_int_equal(steps->count, 10);
+    assert_int_equal(steps->count, 11);
     assert_string_equal(tu_json_path(plan, "steps.0.kind")->string, "erase");
     assert_int_equal(tu_json_path(plan, "steps.0.address")->integer, 0x08000000);
-    assert_string_equal(tu_json_path(plan, "steps.5.kind")->string, "write"); /* vector last */
-    assert_int_equal(tu_json_path(plan, "steps.5.address")->integer, 0x08000000);
-    assert_string_equal(tu_json_path(plan, "steps.9.kind")->string, "leave");
+    assert_string_equal(tu_json_path(plan, "steps.6.kind")->string, "write"); /* vector last */
+    assert_int_equal(tu_json_path(plan, "steps.6.address")->integer, 0x08000000);
+    assert_int_equal(tu_json_path(plan, "steps.6.size")->integer, 32);
+    assert_string_equal(tu_json_path(plan, "steps.10.kind")->string, "leave");
     assert_true(tu_json_get(plan, "estimate_us")->integer > 0);
     assert_string_equal(tu_json_path(plan, "device.path")->string, "sim-1");
     tu_json_free(plan);

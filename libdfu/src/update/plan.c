@@ -125,6 +125,32 @@ static int add_runs(dfu_plan *p, size_t t, int alt, const dfu_layout *l, dfu_ste
     return DFU_OK;
 }
 
+/* The last write of a safe-order update: the first bytes of the vector table, which bootloaders
+ * check. 32 bytes is one flash word on every part with ECC (H7), a multiple of the others' write
+ * units, and holds the initial stack pointer and reset vector. Until it lands the table reads
+ * blank; the window in which a power cut leaves a valid-looking table over a half-written
+ * application shrinks to programming these 32 bytes. */
+#define DFU_VECTOR_HEAD 32u
+
+/* The vector-table sector's writes start at steps[first]; its first run begins with the vector
+ * table. Split that run's first DFU_VECTOR_HEAD bytes off and make them the last write. */
+static int move_vector_head_last(dfu_plan *p, size_t first)
+{
+    if (first >= p->count) return DFU_OK;
+    dfu_step head = p->steps[first];
+    if (head.size <= DFU_VECTOR_HEAD) {
+        memmove(&p->steps[first], &p->steps[first + 1], (p->count - first - 1) * sizeof(head));
+        p->steps[p->count - 1] = head;
+        return DFU_OK;
+    }
+    p->steps[first].address += DFU_VECTOR_HEAD;
+    p->steps[first].size -= DFU_VECTOR_HEAD;
+    p->estimate_us -= head.estimate_us;
+    p->steps[first].estimate_us = dfu_estimate_write_us(p->steps[first].size, p->transfer_size);
+    p->estimate_us += p->steps[first].estimate_us;
+    return dfu_plan_add_step(p, DFU_STEP_WRITE, head.alt, head.address, DFU_VECTOR_HEAD);
+}
+
 typedef struct dfuse_target_plan {
     size_t t;
     int alt;
@@ -180,11 +206,16 @@ static int emit_dfuse_target(dfu_plan *p, const dfuse_target_plan *tp, bool *mas
                                    tp->sectors[i].size);
         }
     }
-    /* Write: in safe order the vector table's sector last. */
+    /* Write: in safe order the vector table's sector last, and within it the head of the vector
+     * table last of all: until it lands, a bootloader that checks the table sees it blank and
+     * stays in DFU mode. */
     if (!rc)
         rc = add_runs(p, tp->t, tp->alt, tp->layout, DFU_STEP_WRITE, false, safe, tp->vec_sector);
-    if (!rc && safe)
+    if (!rc && safe) {
+        size_t first = p->count;
         rc = add_runs(p, tp->t, tp->alt, tp->layout, DFU_STEP_WRITE, true, false, tp->vec_sector);
+        if (!rc) rc = move_vector_head_last(p, first);
+    }
     return rc;
 }
 
