@@ -1,0 +1,69 @@
+#!/bin/sh
+# Installs the build into a scratch prefix and checks what a vendor gets: the shared library with
+# its SONAME exporting only dfu_* symbols, the headers, and consumers built both with pkg-config
+# and with find_package(libdfu).
+# usage: check_install.sh BUILD_DIR SCRATCH_DIR C_COMPILER
+set -eu
+build=$1 scratch=$2 cc=$3
+rm -rf "$scratch"
+mkdir -p "$scratch"
+prefix="$scratch/prefix"
+cmake --install "$build" --prefix "$prefix" >/dev/null
+
+so=$(find "$prefix" -name 'libdfu.so.0' | head -n 1)
+[ -n "$so" ] || { echo "FAIL: libdfu.so.0 not installed"; exit 1; }
+libdir=$(dirname "$so")
+[ -f "$libdir/libdfu.a" ] || { echo "FAIL: static library not installed"; exit 1; }
+soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
+[ "$soname" = "libdfu.so.0" ] || { echo "FAIL: SONAME is '$soname'"; exit 1; }
+# Type A is the version node (LIBDFU_0) of the version script, not a symbol of ours.
+bad=$(nm -D --defined-only "$so" | awk '$2 != "A" {print $3}' | grep -v '^dfu_' || true)
+[ -z "$bad" ] || { echo "FAIL: exported symbols without the dfu_ prefix:"; echo "$bad"; exit 1; }
+count=$(nm -D --defined-only "$so" | awk '$2 != "A"' | wc -l)
+echo "libdfu.so.0 exports $count symbols, all dfu_*"
+for h in libdfu error context spec image layout device sim update journal; do
+  [ -f "$prefix/include/libdfu/$h.h" ] || { echo "FAIL: include/libdfu/$h.h missing"; exit 1; }
+done
+
+cat > "$scratch/consumer.c" <<'C'
+#include <libdfu/libdfu.h>
+#include <stdio.h>
+#include <string.h>
+int main(void)
+{
+    dfu_ctx *ctx;
+    if (dfu_ctx_new(&ctx)) return 1;
+    dfu_image *img;
+    const char hex[] = ":0400000001020304F2\n:00000001FF\n";
+    int rc = dfu_image_parse(&img, ctx, (const unsigned char *)hex, strlen(hex), "mem", NULL);
+    if (rc) return 2;
+    printf("%s %llu\n", dfu_version(), (unsigned long long)dfu_image_data_size(img, (size_t)-1));
+    dfu_image_free(img);
+    dfu_ctx_free(ctx);
+    return 0;
+}
+C
+pc=$(find "$prefix" -name libdfu.pc | head -n 1)
+[ -n "$pc" ] || { echo "FAIL: libdfu.pc not installed"; exit 1; }
+flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs libdfu)
+# shellcheck disable=SC2086 # flags are words
+$cc -o "$scratch/consumer" "$scratch/consumer.c" $flags
+out=$(LD_LIBRARY_PATH="$libdir" "$scratch/consumer")
+[ "${out#* }" = "4" ] || { echo "FAIL: pkg-config consumer printed '$out'"; exit 1; }
+echo "pkg-config consumer: $out"
+
+mkdir -p "$scratch/cmake-consumer"
+cp "$scratch/consumer.c" "$scratch/cmake-consumer/"
+cat > "$scratch/cmake-consumer/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.20)
+project(consumer C)
+find_package(libdfu REQUIRED)
+add_executable(consumer consumer.c)
+target_link_libraries(consumer PRIVATE libdfu::dfu)
+CM
+cmake -S "$scratch/cmake-consumer" -B "$scratch/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
+  -DCMAKE_C_COMPILER="$cc" >/dev/null
+cmake --build "$scratch/cmake-build" >/dev/null
+out=$(LD_LIBRARY_PATH="$libdir" "$scratch/cmake-build/consumer")
+[ "${out#* }" = "4" ] || { echo "FAIL: find_package consumer printed '$out'"; exit 1; }
+echo "find_package consumer: $out"

@@ -1,0 +1,171 @@
+/*
+ * dfuctl through the real libusb path: simulated devices served as USB devices (dfu-sim-usb),
+ * flashed and verified by the dfuctl program like real boards. DfuSe and DFU 1.1 profiles, a
+ * run-time application detached and followed by port path, two boards with the same serial
+ * (exit 5, then picked by path), and no matching device (exit 4).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simutil.h"
+#include "usbtest.h"
+
+/* dfu-sim-usb SPEC... -- dfuctl ARGS... */
+static void bridged(tu_result *r, const char *const *specs, const char *const *args)
+{
+    const char *argv[64];
+    size_t n = 0;
+    argv[n++] = DFU_SIM_USB_PATH;
+    for (size_t i = 0; specs[i]; i++) argv[n++] = specs[i];
+    argv[n++] = "--";
+    argv[n++] = DFUCTL_PATH;
+    for (size_t i = 0; args[i] && n < 63; i++) argv[n++] = args[i];
+    argv[n] = NULL;
+    tu_run(r, false, argv);
+}
+
+typedef struct usb_case {
+    const char *profile;
+    const char *vidpid;
+    uint32_t base, size, sp;
+    bool dfuse;
+} usb_case;
+
+static void flash_and_verify(const usb_case *c)
+{
+    char name[64], spec[600], base[16];
+    snprintf(name, sizeof(name), "usb_dfuctl_%s", c->profile);
+    char *dir = tu_tmpdir(name);
+    char *fw = tu_path(dir, "fw.bin"), *state = tu_path(dir, "board.img");
+    snprintf(spec, sizeof(spec), "%s,state=%s", c->profile, state);
+    snprintf(base, sizeof(base), "0x%08x", c->base);
+    tu_write_app(fw, c->base, c->size, c->sp, 5);
+    const char *specs[] = {spec, NULL};
+    const char *flash[] = {"flash", "-d",           c->vidpid,    fw,  "--address",
+                           base,    "--no-journal", "--no-leave", NULL};
+    tu_result r;
+    bridged(&r, specs, flash);
+    if (r.exit_code != 0) fail_msg("%s: flash exit %d\n%s", c->profile, r.exit_code, r.err);
+    tu_result_free(&r);
+    const char *verify[] = {"verify", "-d", c->vidpid, fw, "--address", base, NULL};
+    bridged(&r, specs, verify);
+    if (c->dfuse && r.exit_code != 0)
+        fail_msg("%s: verify exit %d\n%s", c->profile, r.exit_code, r.err);
+    tu_result_free(&r);
+    char peek_spec[640];
+    snprintf(peek_spec, sizeof(peek_spec), "sim:%s", spec);
+    uint8_t *want = tu_app_bytes(c->base, c->size, c->sp, 5), *got = malloc(c->size);
+    tu_sim_peek(peek_spec, c->base, got, c->size);
+    if (memcmp(got, want, c->size) != 0)
+        fail_msg("%s: the board does not hold the image", c->profile);
+    free(want);
+    free(got);
+    free(fw);
+    free(state);
+    free(dir);
+}
+
+static void test_flash_and_verify_through_libusb(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    static const usb_case cases[] = {
+        {"stm32f405", "0483:df11", 0x08000000, 40 * 1024, 0x20020000, true},
+        {"stm32l476", "0483:df11", 0x08000000, 12 * 1024, 0x20018000, true},
+        {"mboot-f4", "0483:df11", 0x08008000, 20 * 1024, 0x20020000, true},
+        {"gd32vf103", "28e9:0189", 0x08000000, 8 * 1024, 0x20008000, true},
+        {"dapboot-f103", "1209:db42", 0x08002000, 8 * 1024, 0x20005000, false},
+        {"tinyusb", "cafe:4000", 0x08010000, 8 * 1024, 0x20020000, false},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) flash_and_verify(&cases[i]);
+}
+
+static void test_runtime_device_is_detached_and_followed_by_port_path(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    char *dir = tu_tmpdir("usb_dfuctl_runtime");
+    char *fw = tu_path(dir, "fw.bin"), *board = tu_path(dir, "board.img");
+    char spec[600], sim_spec[640];
+    snprintf(spec, sizeof(spec), "stm32f405,runtime,boot0=0,state=%s", board);
+    snprintf(sim_spec, sizeof(sim_spec), "sim:%s", spec);
+    /* A board running an application with a DFU run-time interface. */
+    uint8_t *old = tu_app_bytes(0x08000000, 4096, 0x20020000, 1);
+    tu_sim_poke(sim_spec, 0x08000000, old, 4096);
+    free(old);
+    dfu_ctx *ctx;
+    dfu_sim *sim;
+    dfu_ctx_new(&ctx);
+    assert_int_equal(dfu_sim_new(&sim, ctx, sim_spec), DFU_OK);
+    dfu_sim_power_cycle(sim, 0);
+    assert_false(dfu_sim_in_bootloader(sim));
+    dfu_sim_free(sim);
+    dfu_ctx_free(ctx);
+
+    tu_write_app(fw, 0x08000000, 20 * 1024, 0x20020000, 6);
+    const char *specs[] = {spec, NULL};
+    /* The run-time ids, then the DFU-mode ids: the device changes identity when it detaches. */
+    const char *flash[] = {"flash",     "-d",         "1209:0001,0483:df11", fw,
+                           "--address", "0x08000000", "--no-journal",        "--json",
+                           NULL};
+    tu_result r;
+    bridged(&r, specs, flash);
+    if (r.exit_code != 0) fail_msg("flash exit %d\n%s", r.exit_code, r.err);
+    tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
+    assert_non_null(res);
+    assert_string_equal(tu_json_path(res, "device.mode")->string, "dfu");
+    assert_string_equal(tu_json_path(res, "device.path")->string, "1-1");
+    assert_true(tu_json_get(res, "verified")->boolean);
+    tu_json_free(res);
+    tu_result_free(&r);
+    uint8_t *want = tu_app_bytes(0x08000000, 20 * 1024, 0x20020000, 6), *got = malloc(20 * 1024);
+    tu_sim_peek(sim_spec, 0x08000000, got, 20 * 1024);
+    assert_memory_equal(got, want, 20 * 1024);
+    free(want);
+    free(got);
+    free(fw);
+    free(board);
+    free(dir);
+}
+
+static void test_colliding_serials_and_missing_devices(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    char *dir = tu_tmpdir("usb_dfuctl_two");
+    char *fw = tu_path(dir, "fw.bin");
+    tu_write_app(fw, 0x08000000, 4096, 0x20020000, 7);
+    /* Two ST ROMs report the same serial: only the port path tells them apart. */
+    const char *two[] = {"stm32f405", "stm32f405", NULL};
+    const char *ambiguous[] = {"flash", fw, "--address", "0x08000000", "--no-journal", NULL};
+    tu_result r;
+    bridged(&r, two, ambiguous);
+    if (r.exit_code != 5 || !strstr(r.err, "path=1-1") || !strstr(r.err, "path=1-2"))
+        fail_msg("exit %d (want 5, listing both paths)\n%s", r.exit_code, r.err);
+    tu_result_free(&r);
+    const char *picked[] = {"flash",     "-d",         "path=1-2",     fw,
+                            "--address", "0x08000000", "--no-journal", NULL};
+    bridged(&r, two, picked);
+    if (r.exit_code != 0) fail_msg("flash -d path=1-2: exit %d\n%s", r.exit_code, r.err);
+    tu_result_free(&r);
+    const char *one[] = {"dfu11", NULL};
+    const char *missing[] = {"flash", "-d", "0483:df11", fw, "--address", "0x08000000", NULL};
+    bridged(&r, one, missing);
+    if (r.exit_code != 4) fail_msg("no matching device: exit %d (want 4)\n%s", r.exit_code, r.err);
+    tu_result_free(&r);
+    free(fw);
+    free(dir);
+}
+
+int main(int argc, char **argv)
+{
+    (void)argc;
+    usbtest_init(argv);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_flash_and_verify_through_libusb),
+        cmocka_unit_test(test_runtime_device_is_detached_and_followed_by_port_path),
+        cmocka_unit_test(test_colliding_serials_and_missing_devices),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
