@@ -322,6 +322,85 @@ static void test_read_erase_detach_leave(void **state)
     board_free(&b);
 }
 
+static void test_unprotect_needs_confirmation_then_erases_everything(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_unprotect", "stm32f405", "rdp=1");
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20020000, 12);
+    tu_result r;
+    tu_dfuctl(&r, "unprotect", "-d", b.spec, NULL);
+    expect_exit(&r, 2, "--confirm");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "unprotect", "-d", b.spec, "--confirm", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    /* Read protection is gone (the device erased itself and reset): the board takes an image. */
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
+              "--no-leave", "--wait", "5", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    board_free(&b);
+}
+
+static void test_gd32_needs_its_layout_quirk_on_a_used_board(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_gd32", "gd32vf103", NULL);
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20008000, 13);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
+              "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    /* Its layout claims 2 KiB pages where there are 1 KiB: without the quirk every other page
+     * is never erased, and the device says nothing (the field's "reports success but read-out
+     * not matching"). Verification catches it. */
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20008000, 14);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
+              "--no-leave", "--no-quirks", NULL);
+    expect_exit(&r, 7, "verify:");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
+              "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    board_free(&b);
+}
+
+static void test_dfuse_file_targets_go_to_their_alternate_settings(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_dfuse_targets", "stm32f405", NULL);
+    dfu_image *img;
+    dfu_image_new(&img);
+    dfu_image_add_target(img, 0, "Internal Flash", NULL);
+    dfu_image_add_target(img, 2, "OTP Memory", NULL);
+    uint8_t *app = tu_app_bytes(0x08000000, 6000, 0x20020000, 15);
+    dfu_image_add_data(NULL, img, 0, 0x08000000, app, 6000);
+    const uint8_t otp[16] = "board rev B 0042";
+    dfu_image_add_data(NULL, img, 1, 0x1FFF7800, otp, sizeof(otp));
+    char *file = tu_path(b.dir, "fw.dfu");
+    dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
+    so.format = DFU_FORMAT_DFUSE;
+    assert_int_equal(dfu_image_save(NULL, img, file, &so), DFU_OK);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, file, "--no-journal", "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    uint8_t got[6000];
+    tu_sim_peek(b.spec, 0x08000000, got, sizeof(got));
+    assert_memory_equal(got, app, sizeof(got));
+    tu_sim_peek(b.spec, 0x1FFF7800, got, sizeof(otp));
+    assert_memory_equal(got, otp, sizeof(otp));
+    free(app);
+    free(file);
+    dfu_image_free(img);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +413,9 @@ int main(void)
         cmocka_unit_test(test_verify_mismatch_exit_code),
         cmocka_unit_test(test_quirk_profiles_fail_without_their_quirks),
         cmocka_unit_test(test_read_erase_detach_leave),
+        cmocka_unit_test(test_unprotect_needs_confirmation_then_erases_everything),
+        cmocka_unit_test(test_gd32_needs_its_layout_quirk_on_a_used_board),
+        cmocka_unit_test(test_dfuse_file_targets_go_to_their_alternate_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
