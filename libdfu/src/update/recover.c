@@ -41,7 +41,10 @@ static bool *confirmed_steps(const dfu_plan *p, const dfu_journal *j)
     for (size_t i = 0; i < p->count; i++) skip[i] = confirmed(j, &p->steps[i]);
     for (size_t e = 0; e < p->count; e++) {
         if (p->steps[e].kind != DFU_STEP_ERASE) continue;
-        bool dirty = false;
+        /* A sector is redone when its erase is not confirmed (it will run and wipe what was
+         * written, e.g. after a mass-erase update whose plan had no sector erases) or when one
+         * of its writes is not confirmed (it may hold half a block). */
+        bool dirty = !skip[e];
         for (size_t w = 0; w < p->count; w++)
             if (p->steps[w].kind == DFU_STEP_WRITE && !skip[w] &&
                 in_sector(&p->steps[w], &p->steps[e]))
@@ -96,18 +99,43 @@ static int load_image(dfu_ctx *ctx, const dfu_journal *j, const dfu_image *img, 
         if (!img) return dfu_err(ctx, DFU_ERR_ARG, "nothing to recover: no journal and no image");
         return dfu_image_clone(out, img) ? dfu_err(ctx, DFU_ERR_NOMEM, "out of memory") : DFU_OK;
     }
-    int rc = dfu_journal_image(out, ctx, j);
-    if (rc || !img) return rc;
     uint8_t a[32], b[32];
-    dfu_image_digest(img, a);
     dfu_journal_digest(j, b);
-    if (memcmp(a, b, 32) == 0) return DFU_OK;
+    if (img) dfu_image_digest(img, a);
+    bool same = img && memcmp(a, b, 32) == 0;
+    int rc = dfu_journal_image(out, ctx, j);
+    if (rc && same) {
+        /* The copy beside the journal is missing or damaged (a crash while it was being
+         * written); the file the user gave is the same image. */
+        dfu_warn(ctx, "%s; using the file given instead, which has the journal's digest",
+                 dfu_ctx_error(ctx)->message);
+        return dfu_image_clone(out, img) ? dfu_err(ctx, DFU_ERR_NOMEM, "out of memory") : DFU_OK;
+    }
+    if (rc || !img || same) return rc;
     dfu_image_free(*out);
     *out = NULL;
     return dfu_err(ctx, DFU_ERR_REFUSED,
                    "the file is not the image of the interrupted update (%s): finish that one "
                    "first (recover without a file), or discard it (--discard) and flash anew",
                    j->image_path[0] ? j->image_path : "recorded in the journal");
+}
+
+/* The journal was recorded for a board; a different one at the same port path (or a device whose
+ * port path was reused) must never receive that board's image. */
+static int check_identity(dfu_ctx *ctx, const dfu_journal *j, dfu_device *dev)
+{
+    const dfu_device_info *i = dfu_device_get_info(dev);
+    bool serials = j->serial[0] && i->serial && i->serial[0];
+    if (j->vid == i->vid && j->pid == i->pid && j->dfuse == dfu_device_is_dfuse(dev) &&
+        (!serials || strcmp(j->serial, i->serial) == 0))
+        return DFU_OK;
+    return dfu_err(ctx, DFU_ERR_REFUSED,
+                   "the interrupted update was for %04x:%04x serial \"%s\" (%s) at %s, but the "
+                   "device there now is %04x:%04x serial \"%s\" (%s): refusing to write another "
+                   "board's image (discard the journal with --discard if that board is gone)",
+                   j->vid, j->pid, j->serial, j->dfuse ? "DfuSe" : "DFU 1.1", j->path, i->vid,
+                   i->pid, i->serial ? i->serial : "",
+                   dfu_device_is_dfuse(dev) ? "DfuSe" : "DFU 1.1");
 }
 
 int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_image *img,
@@ -119,7 +147,8 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
     if (opts) o = *opts;
     dfu_image *image = NULL;
-    int rc = load_image(ctx, j, img, &image);
+    int rc = j ? check_identity(ctx, j, dev) : DFU_OK;
+    if (!rc) rc = load_image(ctx, j, img, &image);
     if (rc) return rc;
     if (j) {
         out->had_journal = true;
@@ -162,6 +191,9 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
     if (!rc) rc = dfu_plan_execute_skipping(plan, &out->result, skip);
     out->sectors_intact = out->result.sectors_skipped;
     out->sectors_redone = out->result.sectors_erased;
+    /* Without a journal directory of its own, the recovery wrote no new journal: the old one is
+     * done with. */
+    if (!rc && j && !o.journal_dir) rc = dfu_journal_discard(ctx, (dfu_journal *)(uintptr_t)j);
     free(skip);
     dfu_plan_free(plan);
     dfu_image_free(image);

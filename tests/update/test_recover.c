@@ -1,0 +1,115 @@
+/* Recovery regressions: an interrupted mass-erase update, and a journal meeting another board. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simutil.h"
+
+static dfu_image *app_image(uint32_t base, uint32_t size, uint64_t seed, uint8_t **bytes)
+{
+    *bytes = tu_app_bytes(base, size, 0x20020000, seed);
+    dfu_image *img;
+    dfu_image_new(&img);
+    dfu_image_add_target(img, -1, NULL, NULL);
+    dfu_image_add_data(NULL, img, 0, base, *bytes, size);
+    return img;
+}
+
+static void test_mass_erase_update_recovered_without_upload(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("rec_mass_erase"), *journal = tu_path(dir, "journal");
+    char spec[600], faulty[700];
+    tu_sim_spec(spec, sizeof(spec), "stm32f405", dir, NULL);
+    snprintf(faulty, sizeof(faulty), "%s,fault=powerloss@block:18", spec);
+    uint8_t *bytes;
+    dfu_image *img = app_image(0x08000000, 40 * 1024, 21, &bytes);
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
+    oo.quirks = "0483:df11 no-upload"; /* recovery must trust only what the journal confirms */
+    dfu_device *dev;
+    assert_int_equal(dfu_device_open(&dev, ctx, faulty, &oo), DFU_OK);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.mass_erase = true;
+    o.journal_dir = journal;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_new(&p, ctx, dev, img, &o), DFU_OK);
+    assert_int_not_equal(dfu_plan_execute(p, NULL), DFU_OK);
+    dfu_plan_free(p);
+    dfu_device_close(dev);
+    assert_int_equal(dfu_device_open(&dev, ctx, spec, &oo), DFU_OK);
+    dfu_journal *j;
+    assert_int_equal(dfu_journal_find(&j, ctx, journal), DFU_OK);
+    dfu_update_options ro = DFU_UPDATE_OPTIONS_INIT;
+    ro.journal_dir = journal;
+    dfu_recovery rec;
+    assert_int_equal(dfu_recover(ctx, dev, j, NULL, &ro, &rec), DFU_OK);
+    dfu_journal_free(j);
+    dfu_device_close(dev);
+    /* Recovery erases sectors (it never mass-erases again): every one of them is rewritten. */
+    uint8_t *got = malloc(40 * 1024);
+    tu_sim_peek(spec, 0x08000000, got, 40 * 1024);
+    assert_memory_equal(got, bytes, 40 * 1024);
+    free(got);
+    free(bytes);
+    dfu_image_free(img);
+    dfu_ctx_free(ctx);
+    free(journal);
+    free(dir);
+}
+
+static void test_journal_refused_for_another_board(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("rec_other_board"), *journal = tu_path(dir, "journal");
+    char f405[600], faulty[700], gd32[600];
+    snprintf(f405, sizeof(f405), "sim:stm32f405,state=%s/a.img,path=1-1", dir);
+    snprintf(faulty, sizeof(faulty), "%s,fault=unplug@block:5", f405);
+    snprintf(gd32, sizeof(gd32), "sim:gd32vf103,state=%s/b.img,path=1-1", dir);
+    uint8_t *bytes;
+    dfu_image *img = app_image(0x08000000, 20 * 1024, 22, &bytes);
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_device *dev;
+    assert_int_equal(dfu_device_open(&dev, ctx, faulty, NULL), DFU_OK);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.journal_dir = journal;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_new(&p, ctx, dev, img, &o), DFU_OK);
+    assert_int_equal(dfu_plan_execute(p, NULL), DFU_ERR_DISCONNECTED);
+    dfu_plan_free(p);
+    dfu_device_close(dev);
+    /* Another board now sits at that port path. */
+    size_t len;
+    uint8_t *before = tu_sim_snapshot(gd32, &len);
+    assert_int_equal(dfu_device_open(&dev, ctx, gd32, NULL), DFU_OK);
+    dfu_journal *j;
+    assert_int_equal(dfu_journal_open(&j, ctx, journal, "1-1"), DFU_OK);
+    dfu_recovery rec;
+    assert_int_equal(dfu_recover(ctx, dev, j, NULL, &o, &rec), DFU_ERR_REFUSED);
+    assert_non_null(strstr(dfu_ctx_error(ctx)->message, "0483:df11"));
+    assert_non_null(strstr(dfu_ctx_error(ctx)->message, "28e9:0189"));
+    dfu_journal_free(j);
+    dfu_device_close(dev);
+    size_t len2;
+    uint8_t *after = tu_sim_snapshot(gd32, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(after, before, len); /* not a byte written */
+    free(before);
+    free(after);
+    free(bytes);
+    dfu_image_free(img);
+    dfu_ctx_free(ctx);
+    free(journal);
+    free(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mass_erase_update_recovered_without_upload),
+        cmocka_unit_test(test_journal_refused_for_another_board),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
