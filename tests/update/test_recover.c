@@ -105,11 +105,61 @@ static void test_journal_refused_for_another_board(void **state)
     free(dir);
 }
 
+static void test_differential_flash_keeps_safe_order(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("rec_diff_safe");
+    char spec[600], faulty[700];
+    tu_sim_spec(spec, sizeof(spec), "mboot-f4", dir, NULL);
+    uint8_t *v1;
+    dfu_image *img1 = app_image(0x08008000, 40 * 1024, 23, &v1);
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_device *dev;
+    assert_int_equal(dfu_device_open(&dev, ctx, spec, NULL), DFU_OK);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_new(&p, ctx, dev, img1, &o), DFU_OK);
+    assert_int_equal(dfu_plan_execute(p, NULL), DFU_OK);
+    dfu_plan_free(p);
+    dfu_device_close(dev);
+    /* Version 2 differs only in the 64 KiB sector at 0x08010000; the power fails while that
+     * sector is being written. */
+    v1[0x8100] ^= 0x5A;
+    dfu_image *img2;
+    dfu_image_new(&img2);
+    dfu_image_add_target(img2, -1, NULL, NULL);
+    dfu_image_add_data(NULL, img2, 0, 0x08008000, v1, 40 * 1024);
+    snprintf(faulty, sizeof(faulty), "%s,fault=powerloss@block:2", spec);
+    assert_int_equal(dfu_device_open(&dev, ctx, faulty, NULL), DFU_OK);
+    o.differential = true;
+    assert_int_equal(dfu_plan_new(&p, ctx, dev, img2, &o), DFU_OK);
+    assert_int_not_equal(dfu_plan_execute(p, NULL), DFU_OK);
+    dfu_plan_free(p);
+    dfu_device_close(dev);
+    /* The vector table's sector was erased first, so mboot stays in DFU mode at power-up
+     * instead of starting the old table over a half-written application. */
+    dfu_sim *sim;
+    assert_int_equal(dfu_sim_new(&sim, ctx, spec), DFU_OK);
+    dfu_sim_power_cycle(sim, 0);
+    dfu_sim_bus bus;
+    dfu_sim_bus_status(sim, 5000000, &bus);
+    assert_true(dfu_sim_in_bootloader(sim));
+    dfu_sim_free(sim);
+    dfu_image_free(img1);
+    dfu_image_free(img2);
+    free(v1);
+    dfu_ctx_free(ctx);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mass_erase_update_recovered_without_upload),
         cmocka_unit_test(test_journal_refused_for_another_board),
+        cmocka_unit_test(test_differential_flash_keeps_safe_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

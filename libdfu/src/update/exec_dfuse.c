@@ -231,6 +231,41 @@ static int sector_matches(dfu_exec *x, const dfu_step *erase, bool *same)
     return DFU_OK;
 }
 
+/* Un-skips the erase of the sector holding address (of alt) and every write in it. */
+static void redo_sector_of(dfu_exec *x, int alt, uint32_t address)
+{
+    for (size_t i = 0; i < x->plan->count; i++) {
+        const dfu_step *e = &x->plan->steps[i];
+        if (e->kind != DFU_STEP_ERASE || e->alt != alt || address < e->address ||
+            address >= (uint64_t)e->address + e->size)
+            continue;
+        x->skip[i] = false;
+        for (size_t j = 0; j < x->plan->count; j++) {
+            const dfu_step *w = &x->plan->steps[j];
+            if (w->kind == DFU_STEP_WRITE && w->alt == alt && w->address >= e->address &&
+                w->address < (uint64_t)e->address + e->size)
+                x->skip[j] = false;
+        }
+    }
+}
+
+/* Safe order must survive differential flashing: when any sector of a target is rewritten, its
+ * vector table's sector is rewritten too (erased first, its head written last), or the old
+ * table would stand over a half-written application until the update ends. */
+static void keep_safe_order(dfu_exec *x)
+{
+    if (x->plan->opts.order != DFU_ORDER_SAFE) return;
+    for (size_t i = 0; i < x->plan->count; i++) {
+        const dfu_step *e = &x->plan->steps[i];
+        if (e->kind != DFU_STEP_ERASE || x->skip[i]) continue;
+        uint32_t lowest = UINT32_MAX;
+        for (size_t j = 0; j < x->plan->count; j++)
+            if (x->plan->steps[j].kind == DFU_STEP_WRITE && x->plan->steps[j].alt == e->alt)
+                lowest = DFU_MIN(lowest, x->plan->steps[j].address);
+        if (lowest != UINT32_MAX) redo_sector_of(x, e->alt, lowest);
+    }
+}
+
 int dfu_exec_dfuse_diff(dfu_exec *x)
 {
     if (!x->dev->can_upload) {
@@ -254,5 +289,6 @@ int dfu_exec_dfuse_diff(dfu_exec *x)
                 x->skip[j] = true;
         }
     }
+    keep_safe_order(x);
     return DFU_OK;
 }
