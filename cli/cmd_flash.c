@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "device_opts.h"
+#include "image_load.h"
 #include "journal_dir.h"
 #include "plan_output.h"
 #include "progress.h"
@@ -17,37 +18,9 @@ typedef struct flash_opts {
     bool has_address, no_verify, force, mass_erase, no_leave, dry_run, diff;
 } flash_opts;
 
-static int load(cli_out *out, const char *path, const flash_opts *o, uint32_t base, dfu_image **img)
-{
-    dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
-    lo.base_address = base;
-    if (o->format && dfu_format_from_name(&lo.format, o->format))
-        return cli_usage_error(out->cmd, "unknown format '%s'", o->format);
-    int rc = dfu_image_load(img, out->ctx, path, &lo);
-    return rc ? cli_report_error(out, rc, EXIT_BAD_FILE) : EXIT_OK;
-}
-
-/* A raw binary says nothing about where it goes: --address, or the device's application base. */
-static int place_raw(cli_out *out, const char *path, const flash_opts *o, dfu_device *dev,
-                     dfu_image **img)
-{
-    dfu_format f = dfu_image_format(*img);
-    if ((f != DFU_FORMAT_BIN && f != DFU_FORMAT_DFU) || o->has_address) return EXIT_OK;
-    uint32_t base;
-    if (dfu_device_is_dfuse(dev))
-        return cli_usage_error(out->cmd,
-                               "%s is a raw binary and a DfuSe device needs an address: give "
-                               "--address (for example --address 0x08000000)",
-                               path);
-    if (!dfu_device_app_base(dev, &base)) return EXIT_OK; /* DFU 1.1: the device decides */
-    dfu_image_free(*img);
-    *img = NULL;
-    return load(out, path, o, base, img);
-}
-
 /* After a failure: if a journal was kept, say the one command that finishes the update. */
 static void hint_recover(const cli_out *out, dfu_device *dev, const char *jdir,
-                         const char *selector, int err)
+                         const char *jdir_option, const char *selector, int err)
 {
     dfu_ctx *scratch;
     if (dfu_ctx_new(&scratch)) return;
@@ -56,11 +29,13 @@ static void hint_recover(const cli_out *out, dfu_device *dev, const char *jdir,
         fprintf(
             stderr,
             "dfuctl flash: the update is incomplete and its journal is kept; %s\n"
-            "  dfuctl recover -d '%s'%s\n",
+            "  dfuctl recover -d '%s'%s%s%s%s\n",
             err == DFU_ERR_DISCONNECTED
                 ? "the device went away. When it is back (replugged or powered), finish it with:"
                 : "the device was left in dfuIDLE. Finish it with:",
-            *selector ? selector : dfu_journal_selector(j), out->common.json ? " --json" : "");
+            *selector ? selector : dfu_journal_selector(j), jdir_option ? " --journal-dir '" : "",
+            jdir_option ? jdir_option : "", jdir_option ? "'" : "",
+            out->common.json ? " --json" : "");
         dfu_journal_free(j);
     }
     dfu_ctx_free(scratch);
@@ -71,9 +46,9 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     dfu_image *img = NULL;
     dfu_device *dev = NULL;
     dfu_plan *plan = NULL;
-    int code = load(out, path, o, o->address, &img);
+    int code = cli_load_image(out, path, o->format, o->address, &img);
     if (!code) code = cli_open_device(out, &o->dev, &dev);
-    if (!code) code = place_raw(out, path, o, dev, &img);
+    if (!code) code = cli_place_raw(out, path, o->format, o->has_address, dev, &img);
     if (code) goto done;
 
     cli_progress prog;
@@ -118,9 +93,9 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     dfu_update_result result;
     rc = dfu_plan_execute(plan, &result);
     cli_progress_end(&prog);
-    code = rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
+    code = rc ? cli_report_error_text(out, rc, EXIT_OK) : EXIT_OK;
     cli_print_result(out, dev, path, &result, rc, code);
-    if (rc && !o->no_journal) hint_recover(out, dev, jdir, selector, rc);
+    if (rc && !o->no_journal) hint_recover(out, dev, jdir, o->journal_dir, selector, rc);
 done:
     dfu_plan_free(plan);
     dfu_device_close(dev);

@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "device_opts.h"
+#include "files.h"
 #include "progress.h"
 #include "signals.h"
 
@@ -42,7 +43,7 @@ int cmd_read(int argc, char **argv)
         return cli_usage_error("read", "unknown format '%s'", to);
     if (so.format == DFU_FORMAT_AUTO) so.format = dfu_format_from_path(output);
     if (so.format == DFU_FORMAT_AUTO) so.format = DFU_FORMAT_BIN;
-    if (!force && fopen(output, "rb")) /* checked again, atomically, when writing */
+    if (!force && cli_file_exists(output)) /* checked again, atomically, when writing */
         return cli_usage_error("read", "%s exists (use --force to overwrite)", output);
 
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;

@@ -5,6 +5,7 @@
 
 #include "commands.h"
 #include "device_opts.h"
+#include "image_load.h"
 #include "journal_dir.h"
 #include "plan_output.h"
 #include "progress.h"
@@ -16,7 +17,8 @@
 typedef struct recover_opts {
     cli_device_opts dev;
     const char *journal_dir, *format;
-    bool discard;
+    uint32_t address;
+    bool discard, has_address;
 } recover_opts;
 
 static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, const dfu_recovery *r,
@@ -68,17 +70,13 @@ static int run(cli_out *out, const char *file, recover_opts *o)
             return cli_report_error(out, rc, rc == DFU_ERR_NOT_FOUND ? EXIT_NO_DEVICE : EXIT_OK);
         if (j) o->dev.device = dfu_journal_selector(j);
     }
-    if (file) {
-        dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
-        if (o->format && dfu_format_from_name(&lo.format, o->format))
-            return cli_usage_error(out->cmd, "unknown format '%s'", o->format);
-        if ((rc = dfu_image_load(&img, out->ctx, file, &lo))) {
-            dfu_journal_free(j);
-            return cli_report_error(out, rc, EXIT_BAD_FILE);
-        }
+    if (file && (code = cli_load_image(out, file, o->format, o->address, &img))) {
+        dfu_journal_free(j);
+        return code;
     }
     if (!o->dev.wait_s) o->dev.wait_s = RECOVER_DEFAULT_WAIT_S;
     code = cli_open_device(out, &o->dev, &dev);
+    if (!code && img) code = cli_place_raw(out, file, o->format, o->has_address, dev, &img);
     if (code) goto done;
     const char *path = dfu_device_get_info(dev)->path;
     if (!j) {
@@ -94,8 +92,9 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     }
     if (j) {
         time_t started = (time_t)dfu_journal_started(j);
-        char when[64];
-        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", localtime(&started));
+        char when[64] = "at an unknown time";
+        const struct tm *tm = localtime(&started); /* NULL for a date no calendar holds */
+        if (tm) strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", tm);
         cli_say(out,
                 "found an interrupted update of %s on %s, started %s: %zu of %zu steps "
                 "confirmed\n",
@@ -122,7 +121,7 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     dfu_recovery r;
     rc = dfu_recover(out->ctx, dev, j, img, &uo, &r);
     cli_progress_end(&prog);
-    code = rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
+    code = rc ? cli_report_error_text(out, rc, EXIT_OK) : EXIT_OK;
     report(out, dev, j, &r, rc, code);
 done:
     dfu_image_free(img);
@@ -139,6 +138,8 @@ int cmd_recover(int argc, char **argv)
         {"journal-dir", 0, OPT_STRING, &o.journal_dir, NULL, "DIR",
          "where journals are kept (default: $DFU_JOURNAL_DIR or the user's state directory)"},
         {"format", 'f', OPT_STRING, &o.format, NULL, "FMT", "read FILE as this format"},
+        {"address", 0, OPT_U32, &o.address, &o.has_address, "ADDR",
+         "where FILE goes when it is a raw binary"},
         {"discard", 0, OPT_FLAG, &o.discard, NULL, NULL,
          "forget the interrupted update instead of finishing it"},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},

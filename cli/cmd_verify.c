@@ -3,6 +3,7 @@
 
 #include "commands.h"
 #include "device_opts.h"
+#include "image_load.h"
 #include "plan_output.h"
 #include "progress.h"
 #include "signals.h"
@@ -31,18 +32,14 @@ int cmd_verify(int argc, char **argv)
         return EXIT_OK;
     }
     if (npos != 1) return cli_usage_error("verify", "needs one FILE");
-    dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
-    lo.base_address = address;
-    if (format && dfu_format_from_name(&lo.format, format))
-        return cli_usage_error("verify", "unknown format '%s'", format);
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     dfu_image *img = NULL;
     dfu_device *dev = NULL;
     dfu_plan *plan = NULL;
-    int code = EXIT_OK, rc = dfu_image_load(&img, out.ctx, pos[0], &lo);
-    if (rc) code = cli_report_error(&out, rc, EXIT_BAD_FILE);
+    int rc, code = cli_load_image(&out, pos[0], format, address, &img);
     if (!code) code = cli_open_device(&out, &d, &dev);
+    if (!code) code = cli_place_raw(&out, pos[0], format, has_address, dev, &img);
     if (!code) {
         cli_progress prog;
         cli_progress_init(&prog, &out);
@@ -55,7 +52,7 @@ int cmd_verify(int argc, char **argv)
         rc = dfu_plan_new(&plan, out.ctx, dev, img, &uo);
         if (!rc) rc = dfu_plan_execute(plan, &r);
         cli_progress_end(&prog);
-        code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
+        code = rc ? cli_report_error_text(&out, rc, EXIT_OK) : EXIT_OK;
         if (out.common.json)
             cli_print_result(&out, dev, pos[0], &r, rc, code);
         else if (!rc)

@@ -39,6 +39,7 @@ int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
         else
             oo.alt_name = o->alt;
     }
+    if (o->wait_s > 86400u) return cli_usage_error(out->cmd, "--wait is at most 86400 seconds");
     oo.wait_ms = o->wait_s * 1000u;
     if (o->wait_s) oo.detach_wait_ms = o->wait_s * 1000u;
     if (o->transfer_size > 0xffff)

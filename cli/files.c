@@ -1,15 +1,41 @@
 /* File-system questions the commands ask before touching a user's files. */
 #include <sys/stat.h>
 
+#ifdef _WIN32
+#include <windows.h>
+#endif
+
 #include "files.h"
 
+bool cli_file_exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+#ifdef _WIN32
+/* st_ino is always 0 on Windows: compare the volume serial number and the file index. */
+static bool identity(const char *path, BY_HANDLE_FILE_INFORMATION *out)
+{
+    HANDLE h = CreateFileA(path, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE, NULL,
+                           OPEN_EXISTING, FILE_FLAG_BACKUP_SEMANTICS, NULL);
+    if (h == INVALID_HANDLE_VALUE) return false;
+    BOOL ok = GetFileInformationByHandle(h, out);
+    CloseHandle(h);
+    return ok != 0;
+}
+
+bool cli_same_file(const char *a, const char *b)
+{
+    BY_HANDLE_FILE_INFORMATION x, y;
+    return identity(a, &x) && identity(b, &y) && x.dwVolumeSerialNumber == y.dwVolumeSerialNumber &&
+           x.nFileIndexHigh == y.nFileIndexHigh && x.nFileIndexLow == y.nFileIndexLow;
+}
+#else
 bool cli_same_file(const char *a, const char *b)
 {
     struct stat sa, sb;
     if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return false;
-#ifdef _WIN32
-    return false; /* st_ino is 0 on Windows; the caller also compares the strings */
-#else
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-#endif
 }
+#endif

@@ -6,5 +6,7 @@
 
 /* True when both paths name the same existing file (hard links and "./x" vs "x" included). */
 bool cli_same_file(const char *a, const char *b);
+/* True when path names an existing file (what "refuse to overwrite" checks first). */
+bool cli_file_exists(const char *path);
 
 #endif

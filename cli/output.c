@@ -45,12 +45,19 @@ void cli_install_log(cli_out *out)
     dfu_ctx_set_log(out->ctx, log_line, max, NULL);
 }
 
+int cli_report_error_text(cli_out *out, int err, int fallback_exit)
+{
+    const dfu_error_info *e = dfu_ctx_error(out->ctx);
+    const char *msg = (e->code == err && e->message[0]) ? e->message : dfu_error_name(err);
+    fprintf(stderr, "dfuctl %s: error: %s\n", out->cmd, msg);
+    return fallback_exit != EXIT_OK ? fallback_exit : cli_exit_code(err);
+}
+
 int cli_report_error(cli_out *out, int err, int fallback_exit)
 {
     const dfu_error_info *e = dfu_ctx_error(out->ctx);
-    int code = fallback_exit != EXIT_OK ? fallback_exit : cli_exit_code(err);
     const char *msg = (e->code == err && e->message[0]) ? e->message : dfu_error_name(err);
-    fprintf(stderr, "dfuctl %s: error: %s\n", out->cmd, msg);
+    int code = cli_report_error_text(out, err, fallback_exit);
     if (out->common.json) {
         json_w w;
         jw_init(&w, stdout);

@@ -38,6 +38,8 @@ void cli_install_log(cli_out *out);
 /* Reports the context's last error (text on stderr; with --json also a JSON line on stdout) and
  * returns the exit code. fallback_exit overrides the mapping when not EXIT_OK. */
 int cli_report_error(cli_out *out, int err, int fallback_exit);
+/* The same on stderr only: for commands whose JSON result line carries the error. */
+int cli_report_error_text(cli_out *out, int err, int fallback_exit);
 /* A usage error: message on stderr, exit code 2. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) DFU_PRINTF(2, 3);
 /* Human output goes through this: nothing with --quiet or --json. */

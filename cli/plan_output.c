@@ -78,8 +78,8 @@ void cli_print_plan(const cli_out *out, dfu_device *dev, const char *file, const
             "  total: %u erase%s (%llu bytes), %llu bytes written, %llu verified; about %.1f s\n",
             sectors, sectors == 1 ? "" : "s", (unsigned long long)erase, (unsigned long long)write,
             (unsigned long long)verify, (double)dfu_plan_estimate_us(plan) / 1e6);
-    const char *notes = dfu_plan_notes(plan);
-    if (*notes) cli_say(out, "  note: %s", notes);
+    for (const char *n = dfu_plan_notes(plan), *nl; *n && (nl = strchr(n, '\n')); n = nl + 1)
+        cli_say(out, "  note: %.*s\n", (int)(nl - n), n);
 }
 
 void cli_print_result(const cli_out *out, dfu_device *dev, const char *file,

@@ -4,11 +4,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <fcntl.h>
 #ifdef _WIN32
 #include <io.h>
+#include <process.h>
 #include <windows.h>
+#define getpid _getpid
+#define close  _close
+#define fdopen _fdopen
 #else
-#include <fcntl.h>
 #include <unistd.h>
 #endif
 
@@ -63,6 +67,18 @@ bool dfu_file_same(const char *a, const char *b)
 #endif
 }
 
+#ifndef _WIN32
+/* fsync() on macOS only reaches the drive's cache; F_FULLFSYNC reaches the medium, which is what
+ * a journal that must survive a power cut needs. */
+static int dfu_file_sync(int fd)
+{
+#ifdef F_FULLFSYNC
+    if (fcntl(fd, F_FULLFSYNC) == 0) return 0;
+#endif
+    return fsync(fd);
+}
+#endif
+
 int dfu_atomic_open(dfu_atomic_file *af, dfu_ctx *ctx, const char *path, bool force)
 {
     memset(af, 0, sizeof(*af));
@@ -71,31 +87,29 @@ int dfu_atomic_open(dfu_atomic_file *af, dfu_ctx *ctx, const char *path, bool fo
         return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (use --force to overwrite)", path);
     size_t n = strlen(path);
     af->path = malloc(n + 1);
-    af->tmp_path = malloc(n + 16);
+    af->tmp_path = malloc(n + 32);
     if (!af->path || !af->tmp_path) {
         dfu_atomic_abort(af);
         return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     }
     memcpy(af->path, path, n + 1);
+    /* A new name beside the target, created exclusively with mode 0666 so that the umask
+     * applies as for any new file (mkstemp's 0600 would need umask(), a process-wide race). */
+    for (unsigned attempt = 0; attempt < 100 && !af->fp; attempt++) {
+        snprintf(af->tmp_path, n + 32, "%s.%lu-%u.tmp", path, (unsigned long)getpid(), attempt);
 #ifdef _WIN32
-    snprintf(af->tmp_path, n + 16, "%s.tmp%05lu", path,
-             (unsigned long)GetCurrentProcessId() % 100000);
-    af->fp = fopen(af->tmp_path, "wb");
+        int fd = _open(af->tmp_path, _O_CREAT | _O_EXCL | _O_WRONLY | _O_BINARY, 0666);
 #else
-    snprintf(af->tmp_path, n + 16, "%s.XXXXXX", path);
-    int fd = mkstemp(af->tmp_path);
-    if (fd >= 0) {
-        /* mkstemp creates 0600; give the file the permissions a plain fopen would. */
-        mode_t mask = umask(0);
-        umask(mask);
-        fchmod(fd, 0666 & ~mask);
+        int fd = open(af->tmp_path, O_CREAT | O_EXCL | O_WRONLY, 0666);
+#endif
+        if (fd < 0 && errno == EEXIST) continue;
+        if (fd < 0) break;
         af->fp = fdopen(fd, "wb");
         if (!af->fp) close(fd);
     }
-#endif
     if (!af->fp) {
         int rc = dfu_err_errno(ctx, "cannot create temporary file", af->tmp_path);
-        free(af->tmp_path); /* nothing was created, or mkstemp failed: nothing to unlink */
+        free(af->tmp_path); /* nothing was created: nothing to unlink */
         af->tmp_path = NULL;
         dfu_atomic_abort(af);
         return rc;
@@ -110,7 +124,8 @@ int dfu_atomic_commit(dfu_atomic_file *af, dfu_ctx *ctx)
 #ifdef _WIN32
     if (!rc && _commit(_fileno(af->fp)) != 0) rc = dfu_err_errno(ctx, "sync failed", af->tmp_path);
 #else
-    if (!rc && fsync(fileno(af->fp)) != 0) rc = dfu_err_errno(ctx, "sync failed", af->tmp_path);
+    if (!rc && dfu_file_sync(fileno(af->fp)) != 0)
+        rc = dfu_err_errno(ctx, "sync failed", af->tmp_path);
 #endif
     if (fclose(af->fp) != 0 && !rc) rc = dfu_err_errno(ctx, "write error", af->tmp_path);
     af->fp = NULL;
@@ -147,7 +162,7 @@ int dfu_atomic_commit(dfu_atomic_file *af, dfu_ctx *ctx)
         dfd = open(".", O_RDONLY);
     }
     if (dfd >= 0) {
-        fsync(dfd);
+        dfu_file_sync(dfd);
         close(dfd);
     }
 #endif

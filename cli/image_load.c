@@ -1,0 +1,30 @@
+/* Loading the firmware file of a device command. */
+#include "image_load.h"
+
+int cli_load_image(cli_out *out, const char *path, const char *format, uint32_t base,
+                   dfu_image **img)
+{
+    dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
+    lo.base_address = base;
+    if (format && dfu_format_from_name(&lo.format, format))
+        return cli_usage_error(out->cmd, "unknown format '%s'", format);
+    int rc = dfu_image_load(img, out->ctx, path, &lo);
+    return rc ? cli_report_error(out, rc, EXIT_BAD_FILE) : EXIT_OK;
+}
+
+int cli_place_raw(cli_out *out, const char *path, const char *format, bool has_address,
+                  dfu_device *dev, dfu_image **img)
+{
+    dfu_format f = dfu_image_format(*img);
+    if ((f != DFU_FORMAT_BIN && f != DFU_FORMAT_DFU) || has_address) return EXIT_OK;
+    if (dfu_device_is_dfuse(dev))
+        return cli_usage_error(out->cmd,
+                               "%s is a raw binary and a DfuSe device needs an address: give "
+                               "--address (for example --address 0x08000000)",
+                               path);
+    uint32_t base;
+    if (!dfu_device_app_base(dev, &base)) return EXIT_OK; /* DFU 1.1: the device decides */
+    dfu_image_free(*img);
+    *img = NULL;
+    return cli_load_image(out, path, format, base, img);
+}
