@@ -325,6 +325,33 @@ static void test_dfu11_application_base_and_manifest(void **state)
     dfu_ctx_free(f.ctx);
 }
 
+static void test_leave_names_an_address_only_for_an_application(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, NULL);
+    dfu_image *img;
+    dfu_image_new(&img);
+    dfu_image_add_target(img, -1, NULL, NULL);
+    uint8_t data[4096];
+    memset(data, 'D', sizeof(data)); /* a data block: its first word is no stack pointer */
+    dfu_image_add_data(NULL, img, 0, 0x08020000, data, sizeof(data));
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    const dfu_step *last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
+    assert_int_equal(last->kind, DFU_STEP_LEAVE);
+    assert_int_equal(last->address, DFU_ADDRESS_NONE); /* the ROM must not jump into data */
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    img = app_image(0x08000000, 4096, 0x08000000);
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
+    assert_int_equal(last->address, 0x08000000);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -339,6 +366,7 @@ int main(void)
         cmocka_unit_test(test_option_bytes_go_last_and_skip_leave),
         cmocka_unit_test(test_cannot_upload_means_no_verify_and_a_note),
         cmocka_unit_test(test_dfu11_application_base_and_manifest),
+        cmocka_unit_test(test_leave_names_an_address_only_for_an_application),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,13 +36,17 @@ typedef enum dfu_step_kind {
     DFU_STEP_LEAVE,      /* DfuSe: leave DFU mode and start the application */
 } dfu_step_kind;
 
+/* A leave step without an address: the device starts what it would start after a reset. */
+#define DFU_ADDRESS_NONE 0xFFFFFFFFu
+
 /* "erase", "mass-erase", "write", "verify", "manifest", "leave". */
 DFU_API const char *dfu_step_kind_name(dfu_step_kind kind);
 
 typedef struct dfu_step {
     dfu_step_kind kind;
     int alt;              /* alternate setting the step acts on */
-    uint32_t address;     /* first byte (erase: sector start; leave: where the app starts) */
+    uint32_t address;     /* first byte (erase: sector start; leave: where the application's
+                             vector table is, or DFU_ADDRESS_NONE to let the device choose) */
     uint32_t size;        /* bytes erased, written or verified */
     uint64_t estimate_us; /* expected duration, from the layout and typical device timings */
 } dfu_step;

@@ -210,7 +210,7 @@ int dfu_exec_dfuse_verify(dfu_exec *x, size_t i)
 int dfu_exec_dfuse_leave(dfu_exec *x, size_t i)
 {
     const dfu_step *s = &x->plan->steps[i];
-    return dfuse_leave(x->dev, &s->address);
+    return dfuse_leave(x->dev, s->address == DFU_ADDRESS_NONE ? NULL : &s->address);
 }
 
 /* Does the device already hold what the writes of this sector would put there? */

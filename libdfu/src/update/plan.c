@@ -255,9 +255,14 @@ static int plan_dfuse(dfu_plan *p)
     const dfuse_target_plan *app = NULL;
     for (size_t i = 0; i < n; i++)
         if (tps[i].flash && !app) app = &tps[i];
+    /* Leave with the application's address only when there is one: the ROM loads the stack
+     * pointer and reset vector from it, and a data image there would crash it. */
     if (!rc && !p->opts.no_leave && !option_bytes && app)
         rc = dfu_plan_add_step(p, DFU_STEP_LEAVE, app->alt,
-                               p->image->targets[app->t].segs[0].address, 0);
+                               dfu_starts_with_vector_table(p->image, app->t, &p->desc)
+                                   ? p->image->targets[app->t].segs[0].address
+                                   : DFU_ADDRESS_NONE,
+                               0);
     for (size_t i = 0; i < n; i++) free(tps[i].sectors);
     return rc;
 }
@@ -309,6 +314,9 @@ static int plan_dfu11(dfu_plan *p)
         rc = dfu_plan_add_step(p, DFU_STEP_VERIFY, alt, lo, (uint32_t)(hi - lo));
         if (!rc && !p->opts.no_leave) rc = dfu_plan_add_step(p, DFU_STEP_LEAVE, alt, lo, 0);
     } else if (!rc) {
+        if (p->opts.no_leave)
+            dfu_plan_note(p, "the device takes the new firmware only by restarting after the "
+                             "download: it cannot stay in DFU mode (--no-leave)");
         rc = dfu_plan_add_step(p, DFU_STEP_MANIFEST, alt, lo, 0);
     }
     return rc;

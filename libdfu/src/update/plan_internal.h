@@ -57,6 +57,10 @@ int dfu_check_readable(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_l
 int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at_app_start,
                            const dfu_plan_device *dev, bool force);
 
+/* True when target t starts with what looks like a Cortex-M vector table (its first word a stack
+ * pointer in RAM), i.e. something a bootloader can be told to start. */
+bool dfu_starts_with_vector_table(const dfu_image *img, size_t t, const dfu_plan_device *dev);
+
 /* Estimates (estimate.c): typical durations, for display. */
 uint64_t dfu_estimate_erase_us(uint32_t size);
 uint64_t dfu_estimate_mass_erase_us(void);

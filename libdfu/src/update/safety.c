@@ -114,6 +114,12 @@ static bool in_ram(const dfu_plan_device *dev, uint32_t sp)
     return sp >= 0x10000000u && sp <= 0x40000000u && (sp & 3u) == 0;
 }
 
+bool dfu_starts_with_vector_table(const dfu_image *img, size_t t, const dfu_plan_device *dev)
+{
+    const dfu_target *tg = &img->targets[t];
+    return tg->count && tg->segs[0].size >= 8 && in_ram(dev, dfu_le32(tg->segs[0].data));
+}
+
 int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at_app_start,
                            const dfu_plan_device *dev, bool force)
 {
