@@ -27,13 +27,7 @@ int cmd_detach(int argc, char **argv)
         const dfu_device_info *i = dfu_device_get_info(dev);
         if (out.common.json) {
             json_w w;
-            jw_init(&w, stdout);
-            jw_object(&w, NULL);
-            jw_string(&w, "type", "result");
-            jw_string(&w, "command", "detach");
-            jw_bool(&w, "ok", true);
-            jw_int(&w, "exit_code", 0);
-            cli_json_device(&w, "device", i);
+            cli_json_ok_result(&w, &out, dev);
             jw_end(&w);
             jw_finish(&w);
         } else {

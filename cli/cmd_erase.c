@@ -47,13 +47,7 @@ int cmd_erase(int argc, char **argv)
         code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
         if (!rc && out.common.json) {
             json_w w;
-            jw_init(&w, stdout);
-            jw_object(&w, NULL);
-            jw_string(&w, "type", "result");
-            jw_string(&w, "command", "erase");
-            jw_bool(&w, "ok", true);
-            jw_int(&w, "exit_code", 0);
-            cli_json_device(&w, "device", dfu_device_get_info(dev));
+            cli_json_ok_result(&w, &out, dev);
             jw_bool(&w, "mass", mass);
             jw_uint(&w, "address", address);
             jw_uint(&w, "size", size);

@@ -40,13 +40,7 @@ static int run(int argc, char **argv, bool reset)
         code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
         if (!rc && out.common.json) {
             json_w w;
-            jw_init(&w, stdout);
-            jw_object(&w, NULL);
-            jw_string(&w, "type", "result");
-            jw_string(&w, "command", name);
-            jw_bool(&w, "ok", true);
-            jw_int(&w, "exit_code", 0);
-            cli_json_device(&w, "device", dfu_device_get_info(dev));
+            cli_json_ok_result(&w, &out, dev);
             jw_end(&w);
             jw_finish(&w);
         } else if (!rc) {

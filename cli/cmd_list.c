@@ -3,12 +3,8 @@
 #include <string.h>
 
 #include "commands.h"
+#include "device_opts.h"
 #include "output.h"
-
-static const char *mode_name(dfu_mode m)
-{
-    return m == DFU_MODE_RUNTIME ? "runtime" : "dfu";
-}
 
 /* The layout of a DfuSe alternate setting; NULL for names that are not layouts. */
 static dfu_layout *layout_of(const dfu_alt_info *alt)
@@ -70,7 +66,7 @@ static void json_device(json_w *w, const dfu_device_info *d)
     jw_object(w, NULL);
     jw_string(w, "backend", d->backend);
     jw_string(w, "path", d->path);
-    jw_string(w, "mode", mode_name(d->mode));
+    jw_string(w, "mode", cli_mode_name(d->mode));
     jw_uint(w, "vid", d->vid);
     jw_uint(w, "pid", d->pid);
     jw_uint(w, "bcd_device", d->bcd_device);

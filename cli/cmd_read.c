@@ -65,13 +65,7 @@ int cmd_read(int argc, char **argv)
         code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
         if (!rc && out.common.json) {
             json_w w;
-            jw_init(&w, stdout);
-            jw_object(&w, NULL);
-            jw_string(&w, "type", "result");
-            jw_string(&w, "command", "read");
-            jw_bool(&w, "ok", true);
-            jw_int(&w, "exit_code", 0);
-            cli_json_device(&w, "device", dfu_device_get_info(dev));
+            cli_json_ok_result(&w, &out, dev);
             jw_string(&w, "file", output);
             jw_uint(&w, "address", address);
             jw_uint(&w, "size", dfu_image_data_size(img, (size_t)-1));

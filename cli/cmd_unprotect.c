@@ -33,7 +33,14 @@ int cmd_unprotect(int argc, char **argv)
     if (!code) {
         int rc = dfu_device_read_unprotect(dev);
         code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
-        if (!rc) cli_say(&out, "read protection removed; the device erased its flash and reset\n");
+        if (!rc && out.common.json) {
+            json_w w;
+            cli_json_ok_result(&w, &out, dev);
+            jw_end(&w);
+            jw_finish(&w);
+        } else if (!rc) {
+            cli_say(&out, "read protection removed; the device erased its flash and reset\n");
+        }
     }
     dfu_device_close(dev);
     cli_device_opts_free(&d);

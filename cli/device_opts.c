@@ -66,6 +66,22 @@ void cli_device_opts_free(cli_device_opts *o)
     o->quirks_text = NULL;
 }
 
+const char *cli_mode_name(dfu_mode mode)
+{
+    return mode == DFU_MODE_DFU ? "dfu" : "runtime";
+}
+
+void cli_json_ok_result(json_w *w, const cli_out *out, dfu_device *dev)
+{
+    jw_init(w, stdout);
+    jw_object(w, NULL);
+    jw_string(w, "type", "result");
+    jw_string(w, "command", out->cmd);
+    jw_bool(w, "ok", true);
+    jw_int(w, "exit_code", 0);
+    cli_json_device(w, "device", dfu_device_get_info(dev));
+}
+
 void cli_json_device(json_w *w, const char *key, const dfu_device_info *info)
 {
     jw_object(w, key);
@@ -75,7 +91,7 @@ void cli_json_device(json_w *w, const char *key, const dfu_device_info *info)
     jw_uint(w, "pid", info->pid);
     jw_uint(w, "bcd_device", info->bcd_device);
     jw_string(w, "serial", info->serial);
-    jw_string(w, "mode", info->mode == DFU_MODE_DFU ? "dfu" : "runtime");
+    jw_string(w, "mode", cli_mode_name(info->mode));
     jw_end(w);
 }
 

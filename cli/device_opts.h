@@ -61,6 +61,11 @@ typedef struct cli_device_opts {
  * (EXIT_OK on success). */
 int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev);
 void cli_device_opts_free(cli_device_opts *o);
+/* "dfu" or "runtime", as JSON and text output name a device's mode. */
+const char *cli_mode_name(dfu_mode mode);
+/* Opens a successful command's JSON result line: type, command, ok, exit_code and device. The
+ * caller adds its fields, then jw_finish(). */
+void cli_json_ok_result(json_w *w, const cli_out *out, dfu_device *dev);
 /* Writes the "device" JSON object (path, ids, serial, mode, backend). */
 void cli_json_device(json_w *w, const char *key, const dfu_device_info *info);
 /* "sim-1 0483:df11 (DfuSe, alt 0 "Internal Flash")" for human output. */
