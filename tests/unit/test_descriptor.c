@@ -151,8 +151,8 @@ static void test_strings(void **state)
     const uint8_t not_string[] = {4, 2, 'a', 0};
     assert_int_equal(dfu_desc_decode_string(&s, NULL, not_string, 4, false), DFU_ERR_PROTOCOL);
     assert_null(s);
-    assert_true(dfu_desc_string_is_utf8(0x28E9, 0x0189));
-    assert_false(dfu_desc_string_is_utf8(0x0483, 0xDF11));
+    assert_true(dfu_desc_string_is_utf8(0x28E9, 0x0189, 0x0100)); /* from the quirk table */
+    assert_false(dfu_desc_string_is_utf8(0x0483, 0xDF11, 0x2200));
 }
 
 static void test_alt_mode(void **state)

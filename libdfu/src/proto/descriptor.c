@@ -6,6 +6,7 @@
 #include "../core/bytes.h"
 #include "../core/internal.h"
 #include "descriptor.h"
+#include "quirks.h"
 #include "libdfu/spec.h"
 
 int dfu_desc_parse_device(dfu_desc_device *out, dfu_ctx *ctx, const uint8_t *p, size_t len)
@@ -178,9 +179,14 @@ int dfu_desc_decode_string(char **out, dfu_ctx *ctx, const uint8_t *p, size_t le
     return DFU_OK;
 }
 
-bool dfu_desc_string_is_utf8(uint16_t vid, uint16_t pid)
+bool dfu_desc_string_is_utf8(uint16_t vid, uint16_t pid, uint16_t bcd)
 {
-    return vid == 0x28E9 && pid == 0x0189;
+    /* Quirks as data: the table says which devices do this (GD32VF103 among them). */
+    dfu_quirks q;
+    memset(&q, 0, sizeof(q));
+    if (dfu_quirks_apply(NULL, dfu_quirks_builtin(), "built-in quirks", vid, pid, bcd, &q))
+        return false;
+    return q.utf8_serial;
 }
 
 dfu_mode dfu_desc_alt_mode(const dfu_desc_alt *alt, const dfu_func_desc *func)

@@ -49,7 +49,7 @@ int dfu_desc_parse_config(dfu_desc_config *out, dfu_ctx *ctx, const uint8_t *p, 
  * than what arrived is clamped; invalid code units become U+FFFD; U+0000 ends the string. */
 int dfu_desc_decode_string(char **out, dfu_ctx *ctx, const uint8_t *p, size_t len, bool utf8);
 /* Devices known to send UTF-8 string descriptors (GD32VF103 ROM, 28e9:0189). */
-bool dfu_desc_string_is_utf8(uint16_t vid, uint16_t pid);
+bool dfu_desc_string_is_utf8(uint16_t vid, uint16_t pid, uint16_t bcd);
 /* The mode an alternate setting is in (DFU 1.0 devices use protocol 0 for both; DfuSe ones
  * with protocol 0 are in DFU mode, as dfu-util decides). */
 dfu_mode dfu_desc_alt_mode(const dfu_desc_alt *alt, const dfu_func_desc *func);

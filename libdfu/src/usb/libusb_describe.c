@@ -121,7 +121,7 @@ static int read_strings(dfu_ctx *ctx, libusb_device_handle *h,
     info->manufacturer = get_string(ctx, h, lang, dd->iManufacturer, false);
     info->product = get_string(ctx, h, lang, dd->iProduct, false);
     info->serial =
-        get_string(ctx, h, lang, dd->iSerialNumber, dfu_desc_string_is_utf8(info->vid, info->pid));
+        get_string(ctx, h, lang, dd->iSerialNumber, dfu_desc_string_is_utf8(info->vid, info->pid, info->bcd_device));
     for (size_t i = 0; i < info->alt_count; i++)
         info->alts[i].name = get_string(ctx, h, lang, names[i], false);
     if (!info->func.present) request_func_desc(ctx, h, info);

@@ -132,7 +132,7 @@ static int fill_strings(sim_backend *b, size_t i, dfu_ctx *ctx, const dfu_desc_d
                         const dfu_desc_config *cfg, dfu_device_info *info)
 {
     uint16_t lang = first_langid(b, i);
-    bool utf8 = dfu_desc_string_is_utf8(dev->vid, dev->pid);
+    bool utf8 = dfu_desc_string_is_utf8(dev->vid, dev->pid, dev->bcd_device);
     int rc = get_string(b, i, dev->i_manufacturer, lang, false, ctx, &info->manufacturer);
     if (!rc) rc = get_string(b, i, dev->i_product, lang, false, ctx, &info->product);
     if (!rc) rc = get_string(b, i, dev->i_serial, lang, utf8, ctx, &info->serial);
