@@ -118,33 +118,50 @@ static int parse(dfu_journal *j, dfu_ctx *ctx, const char *file, char *text)
     return DFU_OK;
 }
 
-static int load(dfu_journal **out, dfu_ctx *ctx, const char *file)
+/* <name>.image.dfu beside <name>.journal. */
+static char *image_file_for(const char *file)
 {
-    uint8_t *text;
-    size_t len;
-    int rc = dfu_file_read_all(ctx, file, &text, &len);
-    if (rc) return rc;
+    size_t n = strlen(file), ext = strlen(".journal");
+    if (n >= ext && strcmp(file + n - ext, ".journal") == 0) n -= ext;
+    char *p = malloc(n + sizeof(".image.dfu"));
+    if (p) snprintf(p, n + sizeof(".image.dfu"), "%.*s.image.dfu", (int)n, file);
+    return p;
+}
+
+int dfu_journal_parse(dfu_journal **out, dfu_ctx *ctx, const char *file, const char *text,
+                      size_t len)
+{
     dfu_journal *j = calloc(1, sizeof(*j));
-    if (!j) {
-        free(text);
-        return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    char *copy = dup_n(text, len); /* split into lines in place */
+    int rc = DFU_OK;
+    if (j) {
+        j->file = dup_n(file, strlen(file));
+        j->image_file = image_file_for(file);
     }
-    j->file = dup_n(file, strlen(file));
-    size_t n = strlen(file) - strlen(".journal");
-    j->image_file = malloc(n + sizeof(".image.dfu"));
-    if (j->image_file)
-        snprintf(j->image_file, n + sizeof(".image.dfu"), "%.*s.image.dfu", (int)n, file);
-    rc = (j->file && j->image_file) ? parse(j, ctx, file, (char *)text)
-                                    : dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
-    free(text);
+    if (!j || !copy || !j->file || !j->image_file)
+        rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    if (!rc) rc = parse(j, ctx, file, copy);
+    free(copy);
     if (!rc && !j->serial) j->serial = dup_n("", 0);
     if (!rc && !j->image_path) j->image_path = dup_n("", 0);
+    if (!rc && (!j->serial || !j->image_path)) rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     if (rc) {
         dfu_journal_free(j);
         return rc;
     }
     *out = j;
     return DFU_OK;
+}
+
+static int load(dfu_journal **out, dfu_ctx *ctx, const char *file)
+{
+    uint8_t *text;
+    size_t len;
+    int rc = dfu_file_read_all(ctx, file, &text, &len);
+    if (rc) return rc;
+    rc = dfu_journal_parse(out, ctx, file, (const char *)text, len);
+    free(text);
+    return rc;
 }
 
 static bool is_journal(const char *name)
