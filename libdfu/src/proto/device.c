@@ -144,9 +144,8 @@ static void read_capabilities(dfu_device *d, const dfu_open_options *o)
     d->dfuse =
         !d->quirks.force_dfu11 && (d->quirks.force_dfuse || f->dfu_version == DFU_VERSION_DFUSE ||
                                    (f->dfu_version == 0 && layouts));
-    unsigned size = o->transfer_size          ? o->transfer_size
-                    : d->quirks.transfer_size ? d->quirks.transfer_size
-                                              : f->transfer_size;
+    d->device_transfer_size = d->quirks.transfer_size ? d->quirks.transfer_size : f->transfer_size;
+    unsigned size = o->transfer_size ? o->transfer_size : d->device_transfer_size;
     if (size == 0) {
         dfu_warn(d->ctx, "the device reports wTransferSize 0; using 1024 bytes");
         size = 1024;

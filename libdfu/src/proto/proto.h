@@ -46,7 +46,11 @@ struct dfu_device {
     dfu_quirks quirks;
     uint8_t interface; /* of the selected alternate setting */
     uint8_t alt;
-    uint16_t transfer_size; /* effective */
+    uint16_t transfer_size; /* effective: the size of the blocks the host sends */
+    /* DfuSe: the size the device places blocks by (its descriptor's, or the quirk's that corrects
+     * it), block N at pointer + (N - 2) x this (AN3156). Runs of blocks after one Set Address
+     * land right only when transfer_size is the same. */
+    uint16_t device_transfer_size;
     bool dfuse;
     bool can_upload;
     bool can_download;
@@ -105,7 +109,8 @@ int dfuse_leave(dfu_device *d, const uint32_t *address);
 /* Writes len (<= transfer size) bytes as data block `block` (>= 2) and waits for it. */
 int dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
                       uint32_t address_for_messages);
-/* Reads len bytes at address: Set Address, ABORT to dfuIDLE, UPLOAD blocks from 2. */
+/* Reads len bytes at address: Set Address, ABORT to dfuIDLE, UPLOAD blocks from 2 (a new Set
+ * Address for every block when the device places blocks by another size). */
 int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len);
 
 /* DFU 1.1: one download block and the wait the device asks for afterwards. */

@@ -14,9 +14,10 @@
 /* Internal outcome: the block is half-written; its sector must be erased again. */
 #define NEED_REERASE 1
 
+/* Where the device puts the next block: it places blocks by its own transfer size. */
 static uint32_t next_address(const dfu_exec *x)
 {
-    return x->pointer + (x->next_block - DFUSE_FIRST_DATA_BLOCK) * x->dev->transfer_size;
+    return x->pointer + (x->next_block - DFUSE_FIRST_DATA_BLOCK) * x->dev->device_transfer_size;
 }
 
 static void warn_retry(dfu_exec *x, const char *what, unsigned attempt)
@@ -70,8 +71,11 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
         rc = dfuse_write_block(x->dev, (uint16_t)x->next_block, data, n, address);
         if (!rc) {
             x->next_block++;
-            /* A short block breaks pointer + (block - 2) * size; block numbers must not wrap. */
-            if (n != x->dev->transfer_size || x->next_block > 0xffff) x->pointer_valid = false;
+            /* A block of another size than the device's breaks pointer + (block - 2) * size
+             * (the last, short one; every one when the transfer size was overridden); block
+             * numbers must not wrap. */
+            if (n != x->dev->device_transfer_size || x->next_block > 0xffff)
+                x->pointer_valid = false;
             return DFU_OK;
         }
         if (attempt > x->retries || !dfu_exec_transient(x, rc)) return rc;
