@@ -161,6 +161,16 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         rc = dfu_journal_begin(&journal, x.ctx, plan);
     bool verified_any = false, verify_planned = false;
     for (size_t i = 0; i < plan->count && !rc; i++) {
+        if (x.dev->gone) { /* only after a step that succeeded: i > 0 */
+            /* A manifestation-tolerant device that restarted anyway: the firmware is written
+             * and starting, and what is left (reading back, leaving) has nothing to act on. */
+            dfu_warn(x.ctx,
+                     "the device left after %s, so the update could not be read back: %zu "
+                     "step%s not done",
+                     dfu_step_kind_name(plan->steps[i - 1].kind), plan->count - i,
+                     plan->count - i == 1 ? "" : "s");
+            break;
+        }
         const dfu_step *s = &plan->steps[i];
         x.prog.step = i;
         if (s->kind == DFU_STEP_VERIFY) verify_planned = true;
