@@ -144,6 +144,25 @@ static void test_lying_poll_timeout_is_bounded(void **state)
     rig_done(&r);
 }
 
+/* Found by fuzz_device: after a lost DNLOAD answer the device was found in dfuDNBUSY and its
+ * bwPollTimeout was slept whole, so a lie of 0xFFFFFF held the host 4.6 hours. */
+static void test_lying_poll_timeout_after_a_lost_answer_is_bounded(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, DFU_ERR_USB, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0xFFFFFF, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 3);
+    uint8_t block[2048] = {0};
+    assert_int_equal(dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_OK);
+    /* No longer than writing a block may take (1 s), not what the device asked. */
+    assert_true(r.f.clock.now <= 1000000u);
+    rig_done(&r);
+}
+
 static void test_zero_poll_timeout_while_busy_does_not_spin(void **state)
 {
     (void)state;
@@ -279,6 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sleeps_exactly_the_poll_timeout_and_not_after_the_last),
         cmocka_unit_test(test_lying_poll_timeout_is_bounded),
+        cmocka_unit_test(test_lying_poll_timeout_after_a_lost_answer_is_bounded),
         cmocka_unit_test(test_zero_poll_timeout_while_busy_does_not_spin),
         cmocka_unit_test(test_stalls_during_erase_tolerated_only_with_the_quirk),
         cmocka_unit_test(test_stuck_dnbusy_after_erase_needs_the_quirk),

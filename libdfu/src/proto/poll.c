@@ -126,7 +126,9 @@ int dfu_dnload_wait(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t
             return dfu_poll(d, w, final);
         case DFU_STATE_DNBUSY:
             dfu_debug(d->ctx, "%s: the answer was lost, the block arrived", w->what);
-            sleep_ms(d, st.poll_ms ? st.poll_ms : 1);
+            /* What it asks, but no longer than the operation may take: a lying bwPollTimeout
+             * (up to 4.6 hours) must not hold the host. */
+            sleep_ms(d, DFU_MAX(DFU_MIN(st.poll_ms, w->expect_ms), 1u));
             return dfu_poll(d, w, final);
         case DFU_STATE_DNLOAD_IDLE:
         case DFU_STATE_DFU_IDLE:
