@@ -13,8 +13,6 @@
 
 /* After a detach the device needs time to re-enumerate; real ones take 0.2 to 3 s. */
 #define DFU_DETACH_WAIT_MS 10000u
-/* The largest control transfer every host stack takes (libusb on Linux caps at 4 KiB). */
-#define DFU_MAX_TRANSFER 4096u
 
 static int find(dfu_backend *b, dfu_ctx *ctx, const dfu_selector *sel, unsigned wait_ms,
                 dfu_device_info *out)

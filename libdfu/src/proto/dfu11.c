@@ -9,6 +9,17 @@
 /* Manifestation: devices that check or copy the image take a few seconds. */
 #define DFU11_MANIFEST_EXPECT_MS 10000u
 
+int dfu11_check_block_size(dfu_device *d, const char *what)
+{
+    uint16_t own = d->device_transfer_size;
+    if (d->dfuse || d->transfer_size == own || own == 0 || own > DFU_MAX_TRANSFER) return DFU_OK;
+    return dfu_err(d->ctx, DFU_ERR_REFUSED,
+                   "%s: a DFU 1.1 device may place block N at N x its own transfer size (%u "
+                   "bytes), so %u-byte blocks could land in the wrong places; use the device's "
+                   "transfer size (or a transfer-size quirk if its descriptor is wrong)",
+                   what, own, d->transfer_size);
+}
+
 int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len)
 {
     char what[64];

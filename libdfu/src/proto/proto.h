@@ -18,6 +18,8 @@
 
 /* Default control-transfer timeout, as dfu-util uses for every request. */
 #define DFU_CONTROL_TIMEOUT_MS 5000u
+/* The largest control transfer every host stack takes (libusb on Linux caps at 4 KiB). */
+#define DFU_MAX_TRANSFER 4096u
 
 typedef struct dfu_status_reply {
     uint8_t status;   /* bStatus */
@@ -121,6 +123,12 @@ int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16
 int dfu11_manifest(dfu_device *d, uint16_t block);
 /* DFU 1.1: one upload block; returns the bytes received (fewer than len ends the upload). */
 int dfu11_read_block(dfu_device *d, uint16_t block, uint8_t *buf, uint16_t len);
+
+/* DFU 1.1 has no addresses, and a device may place block N at N x its own wTransferSize
+ * (TinyUSB's class does): blocks of another size land in the wrong places and read back the same
+ * wrong way. DFU_ERR_REFUSED, before anything is sent, when the host was told to use another
+ * size than the device's own (which it could have used); what names the device. */
+int dfu11_check_block_size(dfu_device *d, const char *what);
 
 /* The longest an erase of `size` bytes may take (datasheet maxima, rounded up). */
 uint32_t dfu_erase_expect_ms(uint32_t size);
