@@ -200,6 +200,37 @@ static void test_stalls_during_erase_tolerated_only_with_the_quirk(void **state)
     rig_done(&r);
 }
 
+/* Found by fuzz_device: a tolerated stall slept the last poll timeout whole, past the deadline:
+ * the device's (a lie of 0xFFFFFF: 4.6 hours) or the erase-poll quirk's (49 days). */
+static void test_stalls_never_stretch_the_wait(void **state)
+{
+    (void)state;
+    const answer lie[] = {
+        {DFU_DNLOAD, 5, {0}},
+        GETSTATUS(0, 0xFFFFFF, DFU_STATE_DNBUSY),
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+    };
+    rig r;
+    rig_init(&r, lie, 3);
+    r.d.quirks.poll_stalls = 3;
+    /* The wait ends at its bound (2 x 100 ms + 10 s); a stall past it is final. */
+    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_ERR_STALL);
+    assert_true(r.f.clock.now <= 10200000u);
+    rig_done(&r);
+
+    const answer stall_first[] = {
+        {DFU_DNLOAD, 5, {0}},
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+        GETSTATUS(0, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig_init(&r, stall_first, 3);
+    r.d.quirks.poll_stalls = 3;
+    r.d.quirks.erase_poll_ms = 0xFFFFFFFFu;
+    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_OK);
+    assert_true(r.f.clock.now <= 10200000u);
+    rig_done(&r);
+}
+
 static void test_stuck_dnbusy_after_erase_needs_the_quirk(void **state)
 {
     (void)state;
@@ -301,6 +332,7 @@ int main(void)
         cmocka_unit_test(test_lying_poll_timeout_after_a_lost_answer_is_bounded),
         cmocka_unit_test(test_zero_poll_timeout_while_busy_does_not_spin),
         cmocka_unit_test(test_stalls_during_erase_tolerated_only_with_the_quirk),
+        cmocka_unit_test(test_stalls_never_stretch_the_wait),
         cmocka_unit_test(test_stuck_dnbusy_after_erase_needs_the_quirk),
         cmocka_unit_test(test_make_idle_clears_error_and_aborts_stale_transfers),
         cmocka_unit_test(test_device_error_names_status_and_state),

@@ -63,19 +63,23 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
                                              left_ms + 1000u);
         dfu_status_reply st;
         int rc = dfu_req_getstatus(d, &st, timeout);
+        /* Past the deadline a failure is final; before it, these are worth asking again. */
+        now = dfu_clock_now(d->clock);
+        left_ms = now < deadline ? (deadline - now) / 1000u : 0;
         /* A garbled GETSTATUS is harmless to repeat: the device only reports, or (in
          * dfuDNLOAD-SYNC) starts what it would start anyway. */
-        if (rc == DFU_ERR_USB && lost < 3) {
+        if (rc == DFU_ERR_USB && lost < 3 && now < deadline) {
             lost++;
             dfu_debug(d->ctx, "%s: GETSTATUS lost (%u); asking again", w->what, lost);
             continue;
         }
-        if (rc == DFU_ERR_STALL && stalls < d->quirks.poll_stalls) {
-            /* STM32L4 ROMs stall EP0 when polled before an erase ends: wait and ask again. */
+        if (rc == DFU_ERR_STALL && stalls < d->quirks.poll_stalls && now < deadline) {
+            /* STM32L4 ROMs stall EP0 when polled before an erase ends: wait and ask again,
+             * as long as the device last asked, but not past the deadline. */
             stalls++;
             dfu_debug(d->ctx, "%s: GETSTATUS stalled (%u of %u tolerated)", w->what, stalls,
                       d->quirks.poll_stalls);
-            sleep_ms(d, DFU_MAX(last_poll_ms, 10u));
+            sleep_ms(d, DFU_MIN(DFU_MAX(last_poll_ms, 10u), left_ms));
             continue;
         }
         if (rc) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
