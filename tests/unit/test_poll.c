@@ -35,7 +35,8 @@ static int fake_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data,
     uint64_t now = f->clock.now;
     f->sleep_before_last = now - f->last_request_at;
     f->last_request_at = now;
-    f->requests++;
+    if (++f->requests > 100000)
+        fail_msg("the host keeps asking: %llu requests", (unsigned long long)f->requests);
     /* The script's next answer when it is for this request, else the repeating one. */
     const answer *a = NULL;
     if (f->next < f->n && (!f->has_repeat || f->script[f->next].request == s->bRequest))
@@ -309,6 +310,33 @@ static void test_garbage_status_is_a_protocol_error(void **state)
     rig_done(&r);
 }
 
+/* Found by fuzz_device: manifestation slept the device's bwPollTimeout whole (3.7 hours), and
+ * asked again at once, with no pause at all, a device that stays in dfuMANIFEST-SYNC. */
+static void test_manifestation_wait_is_bounded_and_paced(void **state)
+{
+    (void)state;
+    const answer lie[] = {
+        {DFU_DNLOAD, 0, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0xFFFFFF, DFU_STATE_MANIFEST),
+    };
+    rig r;
+    rig_init(&r, lie, 2);
+    r.d.dfuse = false;
+    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_TIMEOUT);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "manifestation"));
+    assert_true(r.f.clock.now <= 20000000u); /* 2 x the 10 s manifestation may take */
+    rig_done(&r);
+
+    const answer sync[] = {{DFU_DNLOAD, 0, {0}}};
+    rig_init(&r, sync, 1);
+    r.d.dfuse = false;
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_MANIFEST_SYNC);
+    r.f.has_repeat = true;
+    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_TIMEOUT);
+    assert_true(r.f.requests <= 20001); /* at most one GETSTATUS a millisecond */
+    rig_done(&r);
+}
+
 static void test_leave_succeeds_when_the_device_resets_at_once(void **state)
 {
     (void)state;
@@ -337,6 +365,7 @@ int main(void)
         cmocka_unit_test(test_make_idle_clears_error_and_aborts_stale_transfers),
         cmocka_unit_test(test_device_error_names_status_and_state),
         cmocka_unit_test(test_garbage_status_is_a_protocol_error),
+        cmocka_unit_test(test_manifestation_wait_is_bounded_and_paced),
         cmocka_unit_test(test_leave_succeeds_when_the_device_resets_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

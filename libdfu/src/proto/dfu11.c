@@ -74,13 +74,17 @@ int dfu11_manifest(dfu_device *d, uint16_t block)
         case DFU_STATE_DFU_IDLE: return DFU_OK; /* manifestation-tolerant: done, still here */
         case DFU_STATE_MANIFEST_WAIT_RESET: return finish_with_reset(d);
         case DFU_STATE_ERROR: return dfu_err_status(d, &st, "manifestation");
-        case DFU_STATE_MANIFEST_SYNC: break; /* the next GETSTATUS starts or ends it */
+        case DFU_STATE_MANIFEST_SYNC: /* the next GETSTATUS starts or ends it */
         case DFU_STATE_MANIFEST:
         case DFU_STATE_DNBUSY:
         case DFU_STATE_DNLOAD_SYNC: {
-            uint64_t ms = st.poll_ms ? st.poll_ms : 1;
-            dfu_clock_sleep(d->clock, ms * 1000u);
-            d->stats.slept_us += ms * 1000u;
+            /* What the device asks (in MANIFEST-SYNC nothing), never past the deadline, and at
+             * least 1 ms: a device that stays put must not be asked in a tight loop. */
+            uint64_t now = dfu_clock_now(d->clock), left = deadline > now ? deadline - now : 0;
+            uint64_t us = st.state == DFU_STATE_MANIFEST_SYNC ? 0 : (uint64_t)st.poll_ms * 1000u;
+            us = DFU_MAX(DFU_MIN(us, left), 1000u);
+            dfu_clock_sleep(d->clock, us);
+            d->stats.slept_us += us;
             break;
         }
         default:
