@@ -13,12 +13,71 @@
 #include "proto/proto.h"
 #include "simutil.h"
 
+/* ---- watching the host: no request to a device it knows has left ---- */
+
+typedef struct watch {
+    dfu_transport base;
+    dfu_transport *inner;
+    dfu_device *dev;
+    bool unplug_at_manifest; /* a "tolerant" device that restarts anyway */
+    unsigned after_gone;     /* requests sent to a device the host knew had left */
+} watch;
+
+static int watch_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data,
+                         unsigned timeout_ms)
+{
+    watch *w = (watch *)t;
+    if (dfu_device_gone(w->dev)) w->after_gone++;
+    int rc = w->inner->ops->control(w->inner, s, data, timeout_ms);
+    /* The zero-length DNLOAD that starts manifestation: the device resets to start its
+     * firmware, leaving the bus. */
+    if (w->unplug_at_manifest && s->bRequest == DFU_DNLOAD && s->wLength == 0 && rc == 0)
+        dfu_sim_unplug(dfu_device_sim(w->dev), dfu_clock_now(w->dev->clock));
+    return rc;
+}
+
+static int watch_set_alt(dfu_transport *t, uint8_t interface, uint8_t alt)
+{
+    watch *w = (watch *)t;
+    if (dfu_device_gone(w->dev)) w->after_gone++;
+    return w->inner->ops->set_alt(w->inner, interface, alt);
+}
+
+static int watch_reset(dfu_transport *t)
+{
+    watch *w = (watch *)t;
+    return w->inner->ops->reset(w->inner);
+}
+
+static void watch_close(dfu_transport *t)
+{
+    watch *w = (watch *)t;
+    w->inner->ops->close(w->inner);
+    free(w);
+}
+
+static const dfu_transport_ops watch_ops = {watch_control, watch_set_alt, watch_reset, watch_close};
+
+/* Puts a watch between the open device and its transport (closed with the device). */
+static watch *watch_device(dfu_device *dev)
+{
+    watch *w = calloc(1, sizeof(*w));
+    assert_non_null(w);
+    w->base.ops = &watch_ops;
+    w->base.clock = dev->t->clock;
+    w->inner = dev->t;
+    w->dev = dev;
+    dev->t = &w->base;
+    return w;
+}
+
 typedef struct board {
     dfu_ctx *ctx;
     char *dir;
     char spec[600];
     char clean[600]; /* the same board without faults */
     dfu_device *dev;
+    watch *watch;
     dfu_image *img;
     uint8_t *bytes;
     uint32_t base, size;
@@ -56,6 +115,7 @@ static void board_open(board *b, const char *spec)
 {
     if (dfu_device_open(&b->dev, b->ctx, spec, NULL) != DFU_OK)
         fail_msg("open %s: %s", spec, dfu_ctx_error(b->ctx)->message);
+    b->watch = watch_device(b->dev);
 }
 
 /* A board of this profile with extra spec options (faults), and an application for it. */
@@ -100,6 +160,9 @@ static int update(board *b, dfu_update_result *res)
     rc = dfu_plan_execute(p, res);
     dfu_plan_free(p);
     b->wall_us = wall_now_us() - start;
+    if (b->watch->after_gone)
+        fail_msg("%s: %u requests to a device the host knew had left", b->spec,
+                 b->watch->after_gone);
     /* Every wait is on the simulator's virtual clock: a few real seconds at most, whatever the
      * device asked for. */
     if (b->wall_us > 5000000u)
@@ -123,6 +186,8 @@ static void expect_idle_afterwards(board *b)
     assert_int_equal(state, DFU_STATE_DFU_IDLE);
 }
 
+/* ---- the cases ---- */
+
 /* The rig itself: without faults every profile updates, verifies and is idle afterwards. */
 static void test_honest_boards_update(void **state)
 {
@@ -140,46 +205,6 @@ static void test_honest_boards_update(void **state)
     }
 }
 
-/* ---- a device that says it is manifestation tolerant, and restarts anyway ---- */
-
-typedef struct unplugger {
-    dfu_transport base;
-    dfu_transport *inner;
-    dfu_device *dev;
-} unplugger;
-
-static int unplug_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data,
-                          unsigned timeout_ms)
-{
-    unplugger *u = (unplugger *)t;
-    int rc = u->inner->ops->control(u->inner, s, data, timeout_ms);
-    /* The zero-length DNLOAD that starts manifestation: the device resets to start its
-     * firmware, leaving the bus. */
-    if (s->bRequest == DFU_DNLOAD && s->wLength == 0 && rc == 0)
-        dfu_sim_unplug(dfu_device_sim(u->dev), dfu_clock_now(u->dev->clock));
-    return rc;
-}
-
-static int unplug_set_alt(dfu_transport *t, uint8_t interface, uint8_t alt)
-{
-    unplugger *u = (unplugger *)t;
-    return u->inner->ops->set_alt(u->inner, interface, alt);
-}
-
-static int unplug_reset(dfu_transport *t)
-{
-    unplugger *u = (unplugger *)t;
-    return u->inner->ops->reset(u->inner);
-}
-
-static void unplug_close(dfu_transport *t)
-{
-    (void)t;
-}
-
-static const dfu_transport_ops unplug_ops = {unplug_control, unplug_set_alt, unplug_reset,
-                                             unplug_close};
-
 /* Found by fuzz_device: the plan went on to read back a device that had restarted during
  * manifestation, and failed the update with "the device disconnected" (journal kept, "recover"
  * suggested) although the firmware was written and running. */
@@ -189,8 +214,7 @@ static void test_tolerant_device_that_restarts_after_manifestation(void **state)
     app a = tinyusb;
     board b;
     board_new(&b, &a, "tolerant=1");
-    unplugger u = {{&unplug_ops, b.dev->t->clock}, b.dev->t, b.dev};
-    b.dev->t = &u.base;
+    b.watch->unplug_at_manifest = true;
     dfu_update_result res;
     int rc = update(&b, &res);
     if (rc) fail_msg("%s", dfu_ctx_error(b.ctx)->message);
@@ -199,7 +223,24 @@ static void test_tolerant_device_that_restarts_after_manifestation(void **state)
     assert_int_equal(res.written_bytes, a.size);
     expect_message(&b, b.warnings, "could not be read back");
     assert_true(dfu_device_gone(b.dev));
-    b.dev->t = u.inner;
+    board_free(&b);
+}
+
+/* Found by fuzz_device: a block failed (stalled); while it was read back to see whether it had
+ * landed, the device went away, and the host sent the block's Set Address again to a device it
+ * knew had left, then reported that instead of the read-back. */
+static void test_device_that_leaves_during_a_read_back(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, &f405, "fault=stall@block:2,fault=unplug@command:4");
+    dfu_update_result res;
+    assert_int_equal(update(&b, &res), DFU_ERR_DISCONNECTED);
+    expect_message(&b, dfu_ctx_error(b.ctx)->message, "reading 0x08005000");
+    expect_message(&b, dfu_ctx_error(b.ctx)->message, "disconnected");
+    expect_message(&b, b.warnings, "writing 0x08005000 failed");
+    assert_true(dfu_device_gone(b.dev));
+    expect_idle_afterwards(&b); /* the cable is back after 1 s */
     board_free(&b);
 }
 
@@ -208,6 +249,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_honest_boards_update),
         cmocka_unit_test(test_tolerant_device_that_restarts_after_manifestation),
+        cmocka_unit_test(test_device_that_leaves_during_a_read_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
