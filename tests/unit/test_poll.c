@@ -274,6 +274,63 @@ static void test_make_idle_clears_error_and_aborts_stale_transfers(void **state)
     rig_done(&r);
 }
 
+/* Found by test_hostile: an STM32L4 still programming stalls GETSTATUS; make_idle, bringing it
+ * back after a glitch, took the stall as the end, and the whole update failed. */
+static void test_make_idle_waits_out_stalls_with_the_quirk(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+        {DFU_ABORT, 0, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 5);
+    r.d.quirks.poll_stalls = 3;
+    assert_int_equal(dfu_make_idle(&r.d), DFU_OK);
+    rig_done(&r);
+    rig_init(&r, script, 1);
+    assert_int_equal(dfu_make_idle(&r.d), DFU_ERR_STALL); /* without the quirk */
+    rig_done(&r);
+}
+
+/* Found by test_hostile: a device stuck in dfuDNBUSY that refuses CLRSTATUS was reported as
+ * "DFU_CLRSTATUS: the device stalled the request"; one that takes CLRSTATUS and stays busy was
+ * waited for eight times over (160 s). */
+static void test_make_idle_reports_a_stuck_device(void **state)
+{
+    (void)state;
+    const answer refuses[] = {
+        GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY),
+        {DFU_CLRSTATUS, DFU_ERR_STALL, {0}},
+    };
+    rig r;
+    rig_init(&r, refuses, 2);
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY);
+    r.f.has_repeat = true;
+    assert_int_equal(dfu_make_idle(&r.d), DFU_ERR_TIMEOUT);
+    const dfu_error_info *e = dfu_ctx_error(r.ctx);
+    assert_int_equal(e->dfu_state, DFU_STATE_DNBUSY);
+    assert_non_null(strstr(e->message, "stays in dfuDNBUSY"));
+    assert_non_null(strstr(e->message, "power cycle"));
+    rig_done(&r);
+
+    const answer takes_it[] = {
+        GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY),
+        {DFU_CLRSTATUS, 0, {0}},
+    };
+    rig_init(&r, takes_it, 2);
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY);
+    r.f.has_repeat = true;
+    assert_int_equal(dfu_make_idle(&r.d), DFU_ERR_TIMEOUT);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "stays in dfuDNBUSY"));
+    /* Two waits for an earlier operation (2 x 20.24 s), not eight. */
+    assert_true(r.f.clock.now <= 2 * 21240000u);
+    rig_done(&r);
+}
+
 static void test_device_error_names_status_and_state(void **state)
 {
     (void)state;
@@ -363,6 +420,8 @@ int main(void)
         cmocka_unit_test(test_stalls_never_stretch_the_wait),
         cmocka_unit_test(test_stuck_dnbusy_after_erase_needs_the_quirk),
         cmocka_unit_test(test_make_idle_clears_error_and_aborts_stale_transfers),
+        cmocka_unit_test(test_make_idle_waits_out_stalls_with_the_quirk),
+        cmocka_unit_test(test_make_idle_reports_a_stuck_device),
         cmocka_unit_test(test_device_error_names_status_and_state),
         cmocka_unit_test(test_garbage_status_is_a_protocol_error),
         cmocka_unit_test(test_manifestation_wait_is_bounded_and_paced),
