@@ -35,7 +35,7 @@ static void warn_retry(dfu_exec *x, const char *what, unsigned attempt)
             if (!rc || attempt_ > (x)->retries || !dfu_exec_transient((x), rc)) break;             \
             warn_retry((x), (what), attempt_);                                                     \
             (x)->pointer_valid = false;                                                            \
-            if ((rc = dfu_make_idle((x)->dev))) break;                                             \
+            if ((rc = dfu_exec_idle((x)))) break;                                                  \
         }                                                                                          \
     } while (0)
 
@@ -83,7 +83,7 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
         snprintf(what, sizeof(what), "writing 0x%08x", address);
         warn_retry(x, what, attempt);
         x->pointer_valid = false;
-        if ((rc = dfu_make_idle(x->dev))) return rc;
+        if ((rc = dfu_exec_idle(x))) return rc;
         int seen = inspect_block(x, address, data, n);
         if (seen == DFU_OK) {
             dfu_info(x->ctx, "0x%08x: the block had been written; only the answer was lost",
