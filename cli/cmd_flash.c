@@ -18,7 +18,8 @@ typedef struct flash_opts {
     bool has_address, no_verify, force, mass_erase, no_leave, dry_run, diff;
 } flash_opts;
 
-/* After a failure: if a journal was kept, say the one command that finishes the update. */
+/* After a failure: if a journal was kept, say where the device is (asking it: the error alone
+ * does not tell) and the one command that finishes the update. */
 static void hint_recover(const cli_out *out, dfu_device *dev, const char *jdir,
                          const char *jdir_option, const char *selector, int err)
 {
@@ -26,16 +27,26 @@ static void hint_recover(const cli_out *out, dfu_device *dev, const char *jdir,
     if (dfu_ctx_new(&scratch)) return;
     dfu_journal *j;
     if (dfu_journal_open(&j, scratch, jdir, dfu_device_get_info(dev)->path) == DFU_OK) {
-        fprintf(
-            stderr,
-            "dfuctl flash: the update is incomplete and its journal is kept; %s\n"
-            "  dfuctl recover -d '%s'%s%s%s%s\n",
-            err == DFU_ERR_DISCONNECTED
-                ? "the device went away. When it is back (replugged or powered), finish it with:"
-                : "the device was left in dfuIDLE. Finish it with:",
-            *selector ? selector : dfu_journal_selector(j), jdir_option ? " --journal-dir '" : "",
-            jdir_option ? jdir_option : "", jdir_option ? "'" : "",
-            out->common.json ? " --json" : "");
+        int st = -1;
+        bool gone = err == DFU_ERR_DISCONNECTED || dfu_device_gone(dev) ||
+                    dfu_device_get_status(dev, &st, NULL) != DFU_OK;
+        char where[160];
+        if (gone)
+            snprintf(where, sizeof(where),
+                     "the device went away. When it is back (replugged or "
+                     "powered), finish it with:");
+        else if (st == DFU_STATE_DFU_IDLE)
+            snprintf(where, sizeof(where), "the device was left in dfuIDLE. Finish it with:");
+        else
+            snprintf(where, sizeof(where),
+                     "the device is stuck in %s; power-cycle it, then finish it with:",
+                     dfu_state_name(st));
+        fprintf(stderr,
+                "dfuctl flash: the update is incomplete and its journal is kept; %s\n"
+                "  dfuctl recover -d '%s'%s%s%s%s\n",
+                where, *selector ? selector : dfu_journal_selector(j),
+                jdir_option ? " --journal-dir '" : "", jdir_option ? jdir_option : "",
+                jdir_option ? "'" : "", out->common.json ? " --json" : "");
         dfu_journal_free(j);
     }
     dfu_ctx_free(scratch);

@@ -224,6 +224,37 @@ static void test_device_error_exit_code_names_the_status(void **state)
     board_free(&b);
 }
 
+/* After a failure, dfuctl tells where the device is before naming the recover command: it said
+ * "left in dfuIDLE" even of a device stuck in dfuDNBUSY that needs a power cycle. */
+static void test_failed_flash_says_what_state_the_device_is_in(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_stuck", "stm32f405", "fault=busy@block:4");
+    tu_write_app(b.fw, 0x08000000, 40 * 1024, 0x20020000, 6);
+    char *jdir = tu_path(b.dir, "journal");
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 6, "stays in dfuDNBUSY");
+    expect_exit(&r, 6, "the device is stuck in dfuDNBUSY; power-cycle it");
+    expect_exit(&r, 6, "dfuctl recover");
+    if (strstr(r.err, "left in dfuIDLE")) fail_msg("%s", r.err);
+    tu_result_free(&r);
+    /* A permanent error: the device was brought back to dfuIDLE, and that is what is said. */
+    board c;
+    board_new(&c, "cli_idle_after", "stm32f405", "fault=lie@block:4:dfuERROR:errADDRESS");
+    tu_write_app(c.fw, 0x08000000, 40 * 1024, 0x20020000, 6);
+    tu_dfuctl(&r, "flash", "-d", c.spec, c.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 6, "errADDRESS");
+    expect_exit(&r, 6, "the device was left in dfuIDLE");
+    tu_result_free(&r);
+    free(jdir);
+    board_free(&b);
+    board_free(&c);
+}
+
 static void test_verify_mismatch_exit_code(void **state)
 {
     (void)state;
@@ -410,6 +441,7 @@ int main(void)
         cmocka_unit_test(test_dry_run_json_plan_changes_nothing),
         cmocka_unit_test(test_json_lines_progress_then_result),
         cmocka_unit_test(test_device_error_exit_code_names_the_status),
+        cmocka_unit_test(test_failed_flash_says_what_state_the_device_is_in),
         cmocka_unit_test(test_verify_mismatch_exit_code),
         cmocka_unit_test(test_quirk_profiles_fail_without_their_quirks),
         cmocka_unit_test(test_read_erase_detach_leave),

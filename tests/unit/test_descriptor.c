@@ -108,6 +108,45 @@ static void test_config_malformed(void **state)
     assert_int_equal(dfu_desc_parse_config(&c, NULL, v10, sizeof(v10)), DFU_ERR_PROTOCOL);
 }
 
+/* A device that claims more than it sent, more alternate settings than a host keeps, and an
+ * interface descriptor too short to be one: nothing beyond what arrived is read. */
+static void test_config_oversized_and_truncated(void **state)
+{
+    (void)state;
+    dfu_desc_config c;
+    /* wTotalLength 255, 27 bytes arrived: the DFU alternate setting is found; the functional
+     * descriptor cut by the end of what arrived is an error, not read past. */
+    uint8_t cut[] = {9,    0x02, 255, 0, 1, 1,    0,    0x80, 50, 9, 0x04, 0,    0,   0,
+                     0xFE, 1,    2,   4, 9, 0x21, 0x0B, 0xFF, 0,  0, 0x08, 0x1A, 0x01};
+    assert_int_equal(dfu_desc_parse_config(&c, NULL, cut, 18), DFU_OK);
+    assert_int_equal(c.alt_count, 1);
+    assert_false(c.func.present);
+    assert_int_equal(dfu_desc_parse_config(&c, NULL, cut, 25), DFU_ERR_PROTOCOL);
+    assert_int_equal(dfu_desc_parse_config(&c, NULL, cut, sizeof(cut)), DFU_OK);
+    assert_true(c.func.present);
+    /* 65 DFU alternate settings: more than the host keeps, an error rather than an overflow. */
+    size_t n = 9 + 65 * 9;
+    uint8_t *many = calloc(1, n);
+    uint8_t head[9] = {9, 0x02, (uint8_t)n, (uint8_t)(n >> 8), 1, 1, 0, 0x80, 50};
+    memcpy(many, head, 9);
+    for (int i = 0; i < 65; i++) {
+        uint8_t alt[9] = {9, 0x04, 0, (uint8_t)i, 0, 0xFE, 1, 2, 0};
+        memcpy(many + 9 + 9 * i, alt, 9);
+    }
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    assert_int_equal(dfu_desc_parse_config(&c, ctx, many, n), DFU_ERR_PROTOCOL);
+    assert_non_null(strstr(dfu_ctx_error(ctx)->message, "more than 64"));
+    assert_int_equal(dfu_desc_parse_config(&c, ctx, many, n - 9), DFU_OK);
+    assert_int_equal(c.alt_count, 64);
+    dfu_ctx_free(ctx);
+    free(many);
+    /* An "interface" of 8 bytes has no iInterface: it is skipped, not read past. */
+    uint8_t short_if[] = {9, 0x02, 17, 0, 1, 1, 0, 0x80, 50, 8, 0x04, 0, 0, 0, 0xFE, 1, 2};
+    assert_int_equal(dfu_desc_parse_config(&c, NULL, short_if, sizeof(short_if)), DFU_OK);
+    assert_int_equal(c.alt_count, 0);
+}
+
 static void test_device_descriptor(void **state)
 {
     (void)state;
@@ -151,6 +190,25 @@ static void test_strings(void **state)
     const uint8_t not_string[] = {4, 2, 'a', 0};
     assert_int_equal(dfu_desc_decode_string(&s, NULL, not_string, 4, false), DFU_ERR_PROTOCOL);
     assert_null(s);
+    /* Empty (found writing these tests: it came back as heap garbage, unterminated, read past
+     * by strlen), a stray odd byte, and lengths too small to be a string descriptor at all. */
+    const uint8_t empty[] = {2, 3};
+    assert_int_equal(dfu_desc_decode_string(&s, NULL, empty, sizeof(empty), false), DFU_OK);
+    assert_string_equal(s, "");
+    free(s);
+    const uint8_t odd[] = {5, 3, 'h', 0, 'i'};
+    assert_int_equal(dfu_desc_decode_string(&s, NULL, odd, sizeof(odd), false), DFU_OK);
+    assert_string_equal(s, "h");
+    free(s);
+    const uint8_t one[] = {1, 3, 'x', 0}, zero[] = {0, 3, 'x', 0};
+    assert_int_equal(dfu_desc_decode_string(&s, NULL, one, sizeof(one), false), DFU_ERR_PROTOCOL);
+    assert_int_equal(dfu_desc_decode_string(&s, NULL, zero, sizeof(zero), true), DFU_ERR_PROTOCOL);
+    assert_int_equal(dfu_desc_decode_string(&s, NULL, empty, 1, false), DFU_ERR_PROTOCOL);
+    /* UTF-8 whose bLength says more than arrived, and a sequence cut by the end. */
+    const uint8_t cut8[] = {40, 3, 'a', 0xF0, 0x9F, 0x98};
+    assert_int_equal(dfu_desc_decode_string(&s, NULL, cut8, sizeof(cut8), true), DFU_OK);
+    assert_string_equal(s, "a\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+    free(s);
     assert_true(dfu_desc_string_is_utf8(0x28E9, 0x0189, 0x0100)); /* from the quirk table */
     assert_false(dfu_desc_string_is_utf8(0x0483, 0xDF11, 0x2200));
 }
@@ -176,6 +234,7 @@ int main(void)
         cmocka_unit_test(test_functional_garbage_rejected),
         cmocka_unit_test(test_config_finds_dfu_interfaces),
         cmocka_unit_test(test_config_malformed),
+        cmocka_unit_test(test_config_oversized_and_truncated),
         cmocka_unit_test(test_device_descriptor),
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_alt_mode),

@@ -117,6 +117,30 @@ static void test_malformed_strings_name_the_column(void **state)
     expect_error("@Flash/0x08000000/99999999999*1Kg", "too large");
 }
 
+/* Found by fuzz_layout: a count times a size that wraps 64 bits (65536 x 2^48 = 2^64) was taken
+ * for an empty group, and the size truncated to 32 bits (0): a group of 65536 zero-byte
+ * sectors. Sizes of 4 GiB or more cannot be sectors at all. */
+static void test_huge_sectors_are_refused_not_wrapped(void **state)
+{
+    (void)state;
+    expect_error("@Flash/0x0/65536*268435456Mg", "column 18: sector size");
+    expect_error("@Flash/0x0/1*4096Mg", "column 14: sector size");
+    expect_error("@Flash/0x0/4294967295*4294967295Mg", "4 GiB");
+}
+
+/* Found by fuzz_layout: the message quoted the whole string before the column, so a long
+ * string (the text is the device's, any length through the public API) pushed the column out
+ * of the message. */
+static void test_long_strings_still_name_the_column(void **state)
+{
+    (void)state;
+    char text[3000] = "@Flash/0x08000000/", column[32];
+    while (strlen(text) < 2900) strcat(text, "1*1Kg,");
+    strcat(text, "1*1Kz"); /* the last character is wrong */
+    snprintf(column, sizeof(column), "column %zu:", strlen(text));
+    expect_error(text, column);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +149,8 @@ int main(void)
         cmocka_unit_test(test_several_zones),
         cmocka_unit_test(test_access_letters),
         cmocka_unit_test(test_malformed_strings_name_the_column),
+        cmocka_unit_test(test_huge_sectors_are_refused_not_wrapped),
+        cmocka_unit_test(test_long_strings_still_name_the_column),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,7 +35,8 @@ static int fake_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data,
     uint64_t now = f->clock.now;
     f->sleep_before_last = now - f->last_request_at;
     f->last_request_at = now;
-    f->requests++;
+    if (++f->requests > 100000)
+        fail_msg("the host keeps asking: %llu requests", (unsigned long long)f->requests);
     /* The script's next answer when it is for this request, else the repeating one. */
     const answer *a = NULL;
     if (f->next < f->n && (!f->has_repeat || f->script[f->next].request == s->bRequest))
@@ -144,6 +145,25 @@ static void test_lying_poll_timeout_is_bounded(void **state)
     rig_done(&r);
 }
 
+/* Found by fuzz_device: after a lost DNLOAD answer the device was found in dfuDNBUSY and its
+ * bwPollTimeout was slept whole, so a lie of 0xFFFFFF held the host 4.6 hours. */
+static void test_lying_poll_timeout_after_a_lost_answer_is_bounded(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, DFU_ERR_USB, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0xFFFFFF, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 3);
+    uint8_t block[2048] = {0};
+    assert_int_equal(dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_OK);
+    /* No longer than writing a block may take (1 s), not what the device asked. */
+    assert_true(r.f.clock.now <= 1000000u);
+    rig_done(&r);
+}
+
 static void test_zero_poll_timeout_while_busy_does_not_spin(void **state)
 {
     (void)state;
@@ -178,6 +198,37 @@ static void test_stalls_during_erase_tolerated_only_with_the_quirk(void **state)
     assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_ERR_STALL);
     assert_non_null(
         strstr(dfu_ctx_error(r.ctx)->message, "erasing the 2048-byte sector at 0x08000000"));
+    rig_done(&r);
+}
+
+/* Found by fuzz_device: a tolerated stall slept the last poll timeout whole, past the deadline:
+ * the device's (a lie of 0xFFFFFF: 4.6 hours) or the erase-poll quirk's (49 days). */
+static void test_stalls_never_stretch_the_wait(void **state)
+{
+    (void)state;
+    const answer lie[] = {
+        {DFU_DNLOAD, 5, {0}},
+        GETSTATUS(0, 0xFFFFFF, DFU_STATE_DNBUSY),
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+    };
+    rig r;
+    rig_init(&r, lie, 3);
+    r.d.quirks.poll_stalls = 3;
+    /* The wait ends at its bound (2 x 100 ms + 10 s); a stall past it is final. */
+    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_ERR_STALL);
+    assert_true(r.f.clock.now <= 10200000u);
+    rig_done(&r);
+
+    const answer stall_first[] = {
+        {DFU_DNLOAD, 5, {0}},
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+        GETSTATUS(0, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig_init(&r, stall_first, 3);
+    r.d.quirks.poll_stalls = 3;
+    r.d.quirks.erase_poll_ms = 0xFFFFFFFFu;
+    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_OK);
+    assert_true(r.f.clock.now <= 10200000u);
     rig_done(&r);
 }
 
@@ -223,6 +274,63 @@ static void test_make_idle_clears_error_and_aborts_stale_transfers(void **state)
     rig_done(&r);
 }
 
+/* Found by test_hostile: an STM32L4 still programming stalls GETSTATUS; make_idle, bringing it
+ * back after a glitch, took the stall as the end, and the whole update failed. */
+static void test_make_idle_waits_out_stalls_with_the_quirk(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+        {DFU_GETSTATUS, DFU_ERR_STALL, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+        {DFU_ABORT, 0, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 5);
+    r.d.quirks.poll_stalls = 3;
+    assert_int_equal(dfu_make_idle(&r.d), DFU_OK);
+    rig_done(&r);
+    rig_init(&r, script, 1);
+    assert_int_equal(dfu_make_idle(&r.d), DFU_ERR_STALL); /* without the quirk */
+    rig_done(&r);
+}
+
+/* Found by test_hostile: a device stuck in dfuDNBUSY that refuses CLRSTATUS was reported as
+ * "DFU_CLRSTATUS: the device stalled the request"; one that takes CLRSTATUS and stays busy was
+ * waited for eight times over (160 s). */
+static void test_make_idle_reports_a_stuck_device(void **state)
+{
+    (void)state;
+    const answer refuses[] = {
+        GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY),
+        {DFU_CLRSTATUS, DFU_ERR_STALL, {0}},
+    };
+    rig r;
+    rig_init(&r, refuses, 2);
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY);
+    r.f.has_repeat = true;
+    assert_int_equal(dfu_make_idle(&r.d), DFU_ERR_TIMEOUT);
+    const dfu_error_info *e = dfu_ctx_error(r.ctx);
+    assert_int_equal(e->dfu_state, DFU_STATE_DNBUSY);
+    assert_non_null(strstr(e->message, "stays in dfuDNBUSY"));
+    assert_non_null(strstr(e->message, "power cycle"));
+    rig_done(&r);
+
+    const answer takes_it[] = {
+        GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY),
+        {DFU_CLRSTATUS, 0, {0}},
+    };
+    rig_init(&r, takes_it, 2);
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY);
+    r.f.has_repeat = true;
+    assert_int_equal(dfu_make_idle(&r.d), DFU_ERR_TIMEOUT);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "stays in dfuDNBUSY"));
+    /* Two waits for an earlier operation (2 x 20.24 s), not eight. */
+    assert_true(r.f.clock.now <= 2 * 21240000u);
+    rig_done(&r);
+}
+
 static void test_device_error_names_status_and_state(void **state)
 {
     (void)state;
@@ -259,6 +367,33 @@ static void test_garbage_status_is_a_protocol_error(void **state)
     rig_done(&r);
 }
 
+/* Found by fuzz_device: manifestation slept the device's bwPollTimeout whole (3.7 hours), and
+ * asked again at once, with no pause at all, a device that stays in dfuMANIFEST-SYNC. */
+static void test_manifestation_wait_is_bounded_and_paced(void **state)
+{
+    (void)state;
+    const answer lie[] = {
+        {DFU_DNLOAD, 0, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0xFFFFFF, DFU_STATE_MANIFEST),
+    };
+    rig r;
+    rig_init(&r, lie, 2);
+    r.d.dfuse = false;
+    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_TIMEOUT);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "manifestation"));
+    assert_true(r.f.clock.now <= 20000000u); /* 2 x the 10 s manifestation may take */
+    rig_done(&r);
+
+    const answer sync[] = {{DFU_DNLOAD, 0, {0}}};
+    rig_init(&r, sync, 1);
+    r.d.dfuse = false;
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_MANIFEST_SYNC);
+    r.f.has_repeat = true;
+    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_TIMEOUT);
+    assert_true(r.f.requests <= 20001); /* at most one GETSTATUS a millisecond */
+    rig_done(&r);
+}
+
 static void test_leave_succeeds_when_the_device_resets_at_once(void **state)
 {
     (void)state;
@@ -279,12 +414,17 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sleeps_exactly_the_poll_timeout_and_not_after_the_last),
         cmocka_unit_test(test_lying_poll_timeout_is_bounded),
+        cmocka_unit_test(test_lying_poll_timeout_after_a_lost_answer_is_bounded),
         cmocka_unit_test(test_zero_poll_timeout_while_busy_does_not_spin),
         cmocka_unit_test(test_stalls_during_erase_tolerated_only_with_the_quirk),
+        cmocka_unit_test(test_stalls_never_stretch_the_wait),
         cmocka_unit_test(test_stuck_dnbusy_after_erase_needs_the_quirk),
         cmocka_unit_test(test_make_idle_clears_error_and_aborts_stale_transfers),
+        cmocka_unit_test(test_make_idle_waits_out_stalls_with_the_quirk),
+        cmocka_unit_test(test_make_idle_reports_a_stuck_device),
         cmocka_unit_test(test_device_error_names_status_and_state),
         cmocka_unit_test(test_garbage_status_is_a_protocol_error),
+        cmocka_unit_test(test_manifestation_wait_is_bounded_and_paced),
         cmocka_unit_test(test_leave_succeeds_when_the_device_resets_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -255,6 +255,69 @@ static void test_recover_without_upload_trusts_only_confirmed_sectors(void **sta
     rig_free(&r);
 }
 
+/* Found by fuzz_device: a DfuSe device places block N at pointer + (N - 2) x ITS transfer size
+ * (AN3156), so with --transfer-size smaller than the device's, one Set Address per run put every
+ * block after the first at the wrong address; verify read them back the same wrong way and
+ * reported success. */
+static void overridden_transfer_size(const char *profile, uint16_t xfer, uint32_t sp)
+{
+    char name[64];
+    snprintf(name, sizeof(name), "upd_xfer_%s_%u", profile, xfer);
+    rig r;
+    rig_new(&r, name, profile, NULL, 0x08000000, 5000, sp);
+    dfu_device_close(r.dev);
+    dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
+    oo.transfer_size = xfer;
+    assert_int_equal(dfu_device_open(&r.dev, r.ctx, r.spec, &oo), DFU_OK);
+    assert_int_equal(dfu_device_transfer_size(r.dev), xfer);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    dfu_update_result res;
+    if (flash(&r, &o, &res)) fail_msg("%s: %s", name, dfu_ctx_error(r.ctx)->message);
+    assert_true(res.verified);
+    expect_image(&r);
+    /* Reading with the same override gives the image back. */
+    dfu_image *back;
+    assert_int_equal(dfu_device_read(&back, r.dev, 0x08000000, 5000, NULL, NULL), DFU_OK);
+    uint8_t got[5000];
+    dfu_image_read(back, 0, 0x08000000, got, sizeof(got), 0xFF);
+    assert_memory_equal(got, r.bytes, sizeof(got));
+    dfu_image_free(back);
+    rig_free(&r);
+}
+
+static void test_dfuse_blocks_land_right_with_any_transfer_size(void **state)
+{
+    (void)state;
+    overridden_transfer_size("stm32f405", 1024, 0x20020000);
+    overridden_transfer_size("stm32f405", 1000, 0x20020000);
+    overridden_transfer_size("stm32h743", 256, 0x24080000);
+    overridden_transfer_size("stm32l476", 1024, 0x20018000);
+}
+
+/* Found by fuzz_device: DFU 1.1 has no Set Address, and devices such as TinyUSB's place block N
+ * at N x their own wTransferSize: 256-byte blocks to a 512-byte device went to the wrong places
+ * and were read back the same wrong way, "verified". Such a transfer size is refused before
+ * anything is written or read. */
+static void test_dfu11_refuses_a_transfer_size_not_the_devices(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_dfu11_xfer", "tinyusb", "tolerant=1", 0x08010000, 3000, 0x20020000);
+    dfu_device_close(r.dev);
+    dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
+    oo.transfer_size = 256;
+    assert_int_equal(dfu_device_open(&r.dev, r.ctx, r.spec, &oo), DFU_OK);
+    dfu_plan *p = NULL;
+    assert_int_equal(dfu_plan_new(&p, r.ctx, r.dev, r.img, NULL), DFU_ERR_REFUSED);
+    const char *msg = dfu_ctx_error(r.ctx)->message;
+    if (!strstr(msg, "512") || !strstr(msg, "256")) fail_msg("%s", msg);
+    dfu_image *back = NULL;
+    assert_int_equal(dfu_device_read(&back, r.dev, 0x08010000, 3000, NULL, NULL), DFU_ERR_REFUSED);
+    assert_null(back);
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -264,6 +327,8 @@ int main(void)
         cmocka_unit_test(test_cancel_leaves_device_idle_and_recover_finishes),
         cmocka_unit_test(test_differential_flash_skips_what_is_there),
         cmocka_unit_test(test_recover_without_upload_trusts_only_confirmed_sectors),
+        cmocka_unit_test(test_dfuse_blocks_land_right_with_any_transfer_size),
+        cmocka_unit_test(test_dfu11_refuses_a_transfer_size_not_the_devices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,6 +60,7 @@ void dfu_buf_free(dfu_buf *b)
 uint8_t *dfu_buf_detach(dfu_buf *b, size_t *len)
 {
     if (!b->data && dfu_buf_reserve(b, 0)) return NULL;
+    b->data[b->len] = 0; /* a buffer nothing was appended to was never terminated */
     uint8_t *p = b->data;
     if (len) *len = b->len;
     b->data = NULL;

@@ -104,6 +104,21 @@ int dfu_err_errno(dfu_ctx *ctx, const char *what, const char *path)
     return dfu_err(ctx, code, "%s: %s: %s", path ? path : "(none)", what, strerror(e));
 }
 
+void dfu_err_save(const dfu_ctx *ctx, dfu_err_saved *out)
+{
+    const dfu_error_info *e = dfu_ctx_error(ctx);
+    out->info = *e;
+    snprintf(out->message, sizeof(out->message), "%s", e->message);
+}
+
+void dfu_err_restore(dfu_ctx *ctx, const dfu_err_saved *saved)
+{
+    if (!ctx) return;
+    ctx->err = saved->info;
+    snprintf(ctx->err_message, sizeof(ctx->err_message), "%s", saved->message);
+    ctx->err.message = ctx->err_message;
+}
+
 int dfu_log_enabled(const dfu_ctx *ctx, dfu_log_level level)
 {
     return ctx && ctx->log_cb && level <= ctx->log_max;

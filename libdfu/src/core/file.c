@@ -32,6 +32,7 @@ int dfu_file_read_all(dfu_ctx *ctx, const char *path, uint8_t **out, size_t *len
         }
         size_t n = fread(b.data + b.len, 1, b.cap - b.len - 1, fp);
         b.len += n;
+        b.data[b.len] = '\0'; /* the promised terminator: fread does not write it */
         if (n == 0) {
             if (ferror(fp)) rc = dfu_err_errno(ctx, "read error", path);
             break;

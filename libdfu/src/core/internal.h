@@ -28,6 +28,14 @@ int dfu_err_prefix(dfu_ctx *ctx, int code, const char *fmt, ...) DFU_PRINTF(3, 4
 /* An I/O error from errno, naming the path and what was being done. */
 int dfu_err_errno(dfu_ctx *ctx, const char *what, const char *path);
 
+/* The current error, kept across cleanup that may record its own. */
+typedef struct dfu_err_saved {
+    dfu_error_info info;
+    char message[DFU_ERROR_MESSAGE_MAX];
+} dfu_err_saved;
+void dfu_err_save(const dfu_ctx *ctx, dfu_err_saved *out);
+void dfu_err_restore(dfu_ctx *ctx, const dfu_err_saved *saved);
+
 void dfu_log(dfu_ctx *ctx, dfu_log_level level, const char *fmt, ...) DFU_PRINTF(3, 4);
 #define dfu_warn(ctx, ...)  dfu_log((ctx), DFU_LOG_WARN, __VA_ARGS__)
 #define dfu_info(ctx, ...)  dfu_log((ctx), DFU_LOG_INFO, __VA_ARGS__)

@@ -13,8 +13,6 @@
 
 /* After a detach the device needs time to re-enumerate; real ones take 0.2 to 3 s. */
 #define DFU_DETACH_WAIT_MS 10000u
-/* The largest control transfer every host stack takes (libusb on Linux caps at 4 KiB). */
-#define DFU_MAX_TRANSFER 4096u
 
 static int find(dfu_backend *b, dfu_ctx *ctx, const dfu_selector *sel, unsigned wait_ms,
                 dfu_device_info *out)
@@ -144,9 +142,8 @@ static void read_capabilities(dfu_device *d, const dfu_open_options *o)
     d->dfuse =
         !d->quirks.force_dfu11 && (d->quirks.force_dfuse || f->dfu_version == DFU_VERSION_DFUSE ||
                                    (f->dfu_version == 0 && layouts));
-    unsigned size = o->transfer_size          ? o->transfer_size
-                    : d->quirks.transfer_size ? d->quirks.transfer_size
-                                              : f->transfer_size;
+    d->device_transfer_size = d->quirks.transfer_size ? d->quirks.transfer_size : f->transfer_size;
+    unsigned size = o->transfer_size ? o->transfer_size : d->device_transfer_size;
     if (size == 0) {
         dfu_warn(d->ctx, "the device reports wTransferSize 0; using 1024 bytes");
         size = 1024;

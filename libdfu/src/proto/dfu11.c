@@ -9,6 +9,17 @@
 /* Manifestation: devices that check or copy the image take a few seconds. */
 #define DFU11_MANIFEST_EXPECT_MS 10000u
 
+int dfu11_check_block_size(dfu_device *d, const char *what)
+{
+    uint16_t own = d->device_transfer_size;
+    if (d->dfuse || d->transfer_size == own || own == 0 || own > DFU_MAX_TRANSFER) return DFU_OK;
+    return dfu_err(d->ctx, DFU_ERR_REFUSED,
+                   "%s: a DFU 1.1 device may place block N at N x its own transfer size (%u "
+                   "bytes), so %u-byte blocks could land in the wrong places; use the device's "
+                   "transfer size (or a transfer-size quirk if its descriptor is wrong)",
+                   what, own, d->transfer_size);
+}
+
 int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len)
 {
     char what[64];
@@ -63,13 +74,17 @@ int dfu11_manifest(dfu_device *d, uint16_t block)
         case DFU_STATE_DFU_IDLE: return DFU_OK; /* manifestation-tolerant: done, still here */
         case DFU_STATE_MANIFEST_WAIT_RESET: return finish_with_reset(d);
         case DFU_STATE_ERROR: return dfu_err_status(d, &st, "manifestation");
-        case DFU_STATE_MANIFEST_SYNC: break; /* the next GETSTATUS starts or ends it */
+        case DFU_STATE_MANIFEST_SYNC: /* the next GETSTATUS starts or ends it */
         case DFU_STATE_MANIFEST:
         case DFU_STATE_DNBUSY:
         case DFU_STATE_DNLOAD_SYNC: {
-            uint64_t ms = st.poll_ms ? st.poll_ms : 1;
-            dfu_clock_sleep(d->clock, ms * 1000u);
-            d->stats.slept_us += ms * 1000u;
+            /* What the device asks (in MANIFEST-SYNC nothing), never past the deadline, and at
+             * least 1 ms: a device that stays put must not be asked in a tight loop. */
+            uint64_t now = dfu_clock_now(d->clock), left = deadline > now ? deadline - now : 0;
+            uint64_t us = st.state == DFU_STATE_MANIFEST_SYNC ? 0 : (uint64_t)st.poll_ms * 1000u;
+            us = DFU_MAX(DFU_MIN(us, left), 1000u);
+            dfu_clock_sleep(d->clock, us);
+            d->stats.slept_us += us;
             break;
         }
         default:

@@ -134,7 +134,9 @@ int dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16
     return DFU_OK;
 }
 
-int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
+/* One Set Address, then UPLOAD blocks from 2 (as many as len needs; the caller keeps it within
+ * block numbers that do not wrap). */
+static int read_run(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
 {
     int rc = dfuse_set_address(d, address);
     if (!rc) rc = dfu_req_abort(d); /* from dfuDNLOAD-IDLE to dfuIDLE, where UPLOAD is allowed */
@@ -143,10 +145,6 @@ int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
     for (size_t done = 0; done < len;) {
         size_t n = DFU_MIN(len - done, (size_t)xfer);
         uint16_t block = (uint16_t)(DFUSE_FIRST_DATA_BLOCK + done / xfer);
-        if (done / xfer + DFUSE_FIRST_DATA_BLOCK > 0xffff) {
-            /* Block numbers would wrap: start a new run at the current address. */
-            return dfuse_read(d, address + (uint32_t)done, buf + done, len - done);
-        }
         /* The device places block B at pointer + (B - 2) * wTransferSize whatever the length
          * asked, so the last, shorter read lands right too. */
         rc = dfu_req_upload(d, block, buf + done, (uint16_t)n);
@@ -159,4 +157,19 @@ int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
     }
     rc = dfu_req_abort(d);
     return rc ? dfu_err_prefix(d->ctx, rc, "ending the read") : DFU_OK;
+}
+
+int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
+{
+    /* Blocks per Set Address: as many as block numbers allow when the device places them by the
+     * size we read, else one (it would read block 3 from pointer + its own size). */
+    size_t blocks =
+        d->device_transfer_size == d->transfer_size ? 0xffffu - DFUSE_FIRST_DATA_BLOCK + 1 : 1;
+    for (size_t done = 0; done < len;) {
+        size_t n = DFU_MIN(len - done, blocks * d->transfer_size);
+        int rc = read_run(d, address + (uint32_t)done, buf + done, n);
+        if (rc) return rc;
+        done += n;
+    }
+    return DFU_OK;
 }

@@ -18,9 +18,15 @@ typedef struct cursor {
     dfu_ctx *ctx;
 } cursor;
 
+/* Enough of the string to recognise it: the text is the device's and may be of any length,
+ * and the column must always fit in the message. */
+#define QUOTE_MAX 200
+
 static int fail(cursor *c, const char *what)
 {
-    return dfu_err(c->ctx, DFU_ERR_FORMAT, "memory layout \"%s\": column %zu: %s", c->text,
+    size_t len = strlen(c->text);
+    return dfu_err(c->ctx, DFU_ERR_FORMAT, "memory layout \"%.*s%s\": column %zu: %s",
+                   (int)DFU_MIN(len, (size_t)QUOTE_MAX), c->text, len > QUOTE_MAX ? "..." : "",
                    (size_t)(c->p - c->text) + 1, what);
 }
 
@@ -62,6 +68,7 @@ static int group(cursor *c, dfu_layout *l, uint64_t *address)
     if (rc) return rc;
     if (*c->p != '*') return fail(c, "expected '*' between sector count and size");
     c->p++;
+    const char *size_at = c->p;
     if ((rc = number(c, 10, &size))) return rc;
     uint64_t mult = 1;
     switch (*c->p) {
@@ -82,6 +89,11 @@ static int group(cursor *c, dfu_layout *l, uint64_t *address)
     c->p++;
     size *= mult;
     if (count == 0 || size == 0) return fail(c, "sector count and size must not be zero");
+    /* Both below 2^32 from here, so count * size cannot wrap. */
+    if (size > 0xFFFFFFFFull) {
+        c->p = size_at;
+        return fail(c, "sector size of 4 GiB or more");
+    }
     if (*address + count * size > 0x100000000ull)
         return fail(c, "sectors run past the 4 GiB address space");
     dfu_sector_group g = {(uint32_t)*address, (uint32_t)count, (uint32_t)size,

@@ -2,6 +2,8 @@
  * Waiting for a device: GETSTATUS polls that honour bwPollTimeout exactly, bounded so that a
  * lying device cannot hang the host, and the cleanup that brings a device back to dfuIDLE.
  */
+#include <stdio.h>
+
 #include "../core/internal.h"
 #include "proto.h"
 
@@ -63,19 +65,23 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
                                              left_ms + 1000u);
         dfu_status_reply st;
         int rc = dfu_req_getstatus(d, &st, timeout);
+        /* Past the deadline a failure is final; before it, these are worth asking again. */
+        now = dfu_clock_now(d->clock);
+        left_ms = now < deadline ? (deadline - now) / 1000u : 0;
         /* A garbled GETSTATUS is harmless to repeat: the device only reports, or (in
          * dfuDNLOAD-SYNC) starts what it would start anyway. */
-        if (rc == DFU_ERR_USB && lost < 3) {
+        if (rc == DFU_ERR_USB && lost < 3 && now < deadline) {
             lost++;
             dfu_debug(d->ctx, "%s: GETSTATUS lost (%u); asking again", w->what, lost);
             continue;
         }
-        if (rc == DFU_ERR_STALL && stalls < d->quirks.poll_stalls) {
-            /* STM32L4 ROMs stall EP0 when polled before an erase ends: wait and ask again. */
+        if (rc == DFU_ERR_STALL && stalls < d->quirks.poll_stalls && now < deadline) {
+            /* STM32L4 ROMs stall EP0 when polled before an erase ends: wait and ask again,
+             * as long as the device last asked, but not past the deadline. */
             stalls++;
             dfu_debug(d->ctx, "%s: GETSTATUS stalled (%u of %u tolerated)", w->what, stalls,
                       d->quirks.poll_stalls);
-            sleep_ms(d, DFU_MAX(last_poll_ms, 10u));
+            sleep_ms(d, DFU_MIN(DFU_MAX(last_poll_ms, 10u), left_ms));
             continue;
         }
         if (rc) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
@@ -126,7 +132,9 @@ int dfu_dnload_wait(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t
             return dfu_poll(d, w, final);
         case DFU_STATE_DNBUSY:
             dfu_debug(d->ctx, "%s: the answer was lost, the block arrived", w->what);
-            sleep_ms(d, st.poll_ms ? st.poll_ms : 1);
+            /* What it asks, but no longer than the operation may take: a lying bwPollTimeout
+             * (up to 4.6 hours) must not hold the host. */
+            sleep_ms(d, DFU_MAX(DFU_MIN(st.poll_ms, w->expect_ms), 1u));
             return dfu_poll(d, w, final);
         case DFU_STATE_DNLOAD_IDLE:
         case DFU_STATE_DFU_IDLE:
@@ -144,14 +152,55 @@ int dfu_dnload_wait(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t
     }
 }
 
+/* A device that will not leave a busy state: nothing the host can do, the user must. */
+static int stuck(dfu_device *d, uint8_t state, const char *why)
+{
+    char copy[DFU_ERROR_MESSAGE_MAX / 2];
+    snprintf(copy, sizeof(copy), "%s", why); /* why may be the context's own message */
+    return dfu_err_device(d->ctx, DFU_ERR_TIMEOUT, state, -1,
+                          "the device stays in %s (%s): it needs a USB reset or a power cycle",
+                          dfu_state_name(state), copy);
+}
+
+/* dfuDNLOAD-SYNC or dfuDNBUSY: wait for the operation to end. Still busy, it gets one CLRSTATUS
+ * (the H7 stuck-dfuDNBUSY quirk, outside an erase we started); busy again after that, or
+ * refusing it, it is stuck. */
+static int wait_busy(dfu_device *d, uint8_t state, bool *cleared)
+{
+    dfu_info(d->ctx, "device was in %s: waiting for it", dfu_state_name(state));
+    dfu_wait w = {"finishing an earlier operation", dfu_erase_expect_ms(128 * 1024), 0, true};
+    dfu_status_reply fin;
+    int rc = dfu_poll(d, &w, &fin);
+    if (rc != DFU_ERR_TIMEOUT && rc != DFU_ERR_STALL) return rc == DFU_ERR_DEVICE ? DFU_OK : rc;
+    if (*cleared) return stuck(d, state, "still, after a wait and a DFU_CLRSTATUS");
+    dfu_info(d->ctx, "device stays busy; sending CLRSTATUS");
+    *cleared = true;
+    rc = dfu_req_clrstatus(d);
+    if (!rc || rc == DFU_ERR_DISCONNECTED) return rc;
+    return stuck(d, state, dfu_ctx_error(d->ctx)->message);
+}
+
+/* How long to wait before asking again a device that stalled GETSTATUS because it is busy
+ * (STM32L4: 2 KiB page erases and writes take 25 ms at most). */
+#define DFU_IDLE_STALL_WAIT_MS 50u
+
 int dfu_make_idle(dfu_device *d)
 {
-    unsigned lost = 0;
+    unsigned lost = 0, stalls = 0;
+    bool cleared = false;
     for (int attempt = 0; attempt < 8; attempt++) {
         dfu_status_reply st;
         int rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
         /* Every request here is safe to repeat: a garbled one is simply asked again. */
         if (rc == DFU_ERR_USB && lost++ < 3) {
+            attempt--;
+            continue;
+        }
+        if (rc == DFU_ERR_STALL && stalls++ < d->quirks.poll_stalls) {
+            /* STM32L4 ROMs stall every request while they work: let it finish. */
+            dfu_debug(d->ctx, "GETSTATUS stalled (%u of %u tolerated); waiting", stalls,
+                      d->quirks.poll_stalls);
+            sleep_ms(d, DFU_IDLE_STALL_WAIT_MS);
             attempt--;
             continue;
         }
@@ -171,21 +220,9 @@ int dfu_make_idle(dfu_device *d)
             if ((rc = dfu_req_abort(d)) && (rc != DFU_ERR_USB || lost++ >= 3)) return rc;
             break;
         case DFU_STATE_DNLOAD_SYNC:
-        case DFU_STATE_DNBUSY: {
-            dfu_info(d->ctx, "device was in %s: waiting for it", dfu_state_name(st.state));
-            dfu_wait w = {"finishing an earlier operation", dfu_erase_expect_ms(128 * 1024), 0,
-                          true};
-            dfu_status_reply fin;
-            rc = dfu_poll(d, &w, &fin);
-            if (rc == DFU_ERR_TIMEOUT || rc == DFU_ERR_STALL) {
-                /* Stuck for good (the H7 quirk outside an erase we started): CLRSTATUS. */
-                dfu_info(d->ctx, "device stays busy; sending CLRSTATUS");
-                if ((rc = dfu_req_clrstatus(d))) return rc;
-            } else if (rc && rc != DFU_ERR_DEVICE) {
-                return rc;
-            }
+        case DFU_STATE_DNBUSY:
+            if ((rc = wait_busy(d, st.state, &cleared))) return rc;
             break;
-        }
         case DFU_STATE_APP_IDLE:
         case DFU_STATE_APP_DETACH:
             return dfu_err(d->ctx, DFU_ERR_PROTOCOL,

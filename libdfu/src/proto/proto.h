@@ -18,6 +18,8 @@
 
 /* Default control-transfer timeout, as dfu-util uses for every request. */
 #define DFU_CONTROL_TIMEOUT_MS 5000u
+/* The largest control transfer every host stack takes (libusb on Linux caps at 4 KiB). */
+#define DFU_MAX_TRANSFER 4096u
 
 typedef struct dfu_status_reply {
     uint8_t status;   /* bStatus */
@@ -46,7 +48,11 @@ struct dfu_device {
     dfu_quirks quirks;
     uint8_t interface; /* of the selected alternate setting */
     uint8_t alt;
-    uint16_t transfer_size; /* effective */
+    uint16_t transfer_size; /* effective: the size of the blocks the host sends */
+    /* DfuSe: the size the device places blocks by (its descriptor's, or the quirk's that corrects
+     * it), block N at pointer + (N - 2) x this (AN3156). Runs of blocks after one Set Address
+     * land right only when transfer_size is the same. */
+    uint16_t device_transfer_size;
     bool dfuse;
     bool can_upload;
     bool can_download;
@@ -105,7 +111,8 @@ int dfuse_leave(dfu_device *d, const uint32_t *address);
 /* Writes len (<= transfer size) bytes as data block `block` (>= 2) and waits for it. */
 int dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
                       uint32_t address_for_messages);
-/* Reads len bytes at address: Set Address, ABORT to dfuIDLE, UPLOAD blocks from 2. */
+/* Reads len bytes at address: Set Address, ABORT to dfuIDLE, UPLOAD blocks from 2 (a new Set
+ * Address for every block when the device places blocks by another size). */
 int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len);
 
 /* DFU 1.1: one download block and the wait the device asks for afterwards. */
@@ -116,6 +123,12 @@ int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16
 int dfu11_manifest(dfu_device *d, uint16_t block);
 /* DFU 1.1: one upload block; returns the bytes received (fewer than len ends the upload). */
 int dfu11_read_block(dfu_device *d, uint16_t block, uint8_t *buf, uint16_t len);
+
+/* DFU 1.1 has no addresses, and a device may place block N at N x its own wTransferSize
+ * (TinyUSB's class does): blocks of another size land in the wrong places and read back the same
+ * wrong way. DFU_ERR_REFUSED, before anything is sent, when the host was told to use another
+ * size than the device's own (which it could have used); what names the device. */
+int dfu11_check_block_size(dfu_device *d, const char *what);
 
 /* The longest an erase of `size` bytes may take (datasheet maxima, rounded up). */
 uint32_t dfu_erase_expect_ms(uint32_t size);

@@ -45,6 +45,27 @@ static void note(dfu_quirks *q, const char *key, size_t len)
                  key);
 }
 
+/* The flags: on by being there, so "stuck-dnbusy=0" must not turn one on. */
+static bool *flag_field(dfu_quirks *q, const char *key, size_t klen)
+{
+    const struct {
+        const char *name;
+        bool *field;
+    } flags[] = {
+        {"dfuse", &q->force_dfuse},
+        {"dfu11", &q->force_dfu11},
+        {"stuck-dnbusy", &q->stuck_dnbusy},
+        {"gd32-layout", &q->gd32_layout},
+        {"utf8-serial", &q->utf8_serial},
+        {"no-upload", &q->no_upload},
+        {"verify-before-manifest", &q->verify_before_manifest},
+    };
+    for (size_t i = 0; i < DFU_ARRAY_SIZE(flags); i++)
+        if (klen == strlen(flags[i].name) && strncmp(key, flags[i].name, klen) == 0)
+            return flags[i].field;
+    return NULL;
+}
+
 /* One "key[=value]" token. */
 static int apply_key(const line_ctx *l, const char *tok, size_t len, dfu_quirks *q)
 {
@@ -58,13 +79,13 @@ static int apply_key(const line_ctx *l, const char *tok, size_t len, dfu_quirks 
     do {                                                                                           \
         if (!val || !parse_u32(val, vlen, &v)) return bad(l, "needs a number:", tok, len);         \
     } while (0)
+    bool *flag = flag_field(q, tok, klen);
+    if ((flag || KEY("none")) && val) return bad(l, "takes no value:", tok, len);
     if (KEY("none")) {
         memset(q, 0, sizeof(*q));
         return DFU_OK;
-    } else if (KEY("dfuse")) {
-        q->force_dfuse = true;
-    } else if (KEY("dfu11")) {
-        q->force_dfu11 = true;
+    } else if (flag) {
+        *flag = true;
     } else if (KEY("transfer-size")) {
         NEED_U32;
         if (v == 0 || v > 0xffff) return bad(l, "transfer size out of range:", tok, len);
@@ -78,16 +99,6 @@ static int apply_key(const line_ctx *l, const char *tok, size_t len, dfu_quirks 
     } else if (KEY("poll-stalls")) {
         NEED_U32;
         q->poll_stalls = (uint8_t)DFU_MIN(v, 255u);
-    } else if (KEY("stuck-dnbusy")) {
-        q->stuck_dnbusy = true;
-    } else if (KEY("gd32-layout")) {
-        q->gd32_layout = true;
-    } else if (KEY("utf8-serial")) {
-        q->utf8_serial = true;
-    } else if (KEY("no-upload")) {
-        q->no_upload = true;
-    } else if (KEY("verify-before-manifest")) {
-        q->verify_before_manifest = true;
     } else if (KEY("app-base")) {
         NEED_U32;
         q->has_app_base = true;

@@ -108,7 +108,8 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
         rc = read_dfuse(d, data.data, address, len, cb, payload);
         data.len = len;
     } else {
-        rc = read_dfu11(d, &data, len, cb, payload);
+        rc = dfu11_check_block_size(d, d->info.path ? d->info.path : "the device");
+        if (!rc) rc = read_dfu11(d, &data, len, cb, payload);
     }
     dfu_image *img = NULL;
     if (!rc && dfu_image_new(&img)) rc = dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");

@@ -45,7 +45,7 @@ int dfu_exec_dfu11_write(dfu_exec *x, size_t i)
         dfu_warn(x->ctx, "%s; starting the download again (%u of %u)",
                  dfu_ctx_error(x->ctx)->message, attempt, x->retries);
         x->res->written_bytes = 0;
-        if ((rc = dfu_make_idle(x->dev))) return rc;
+        if ((rc = dfu_exec_idle(x))) return rc;
     }
 }
 

@@ -14,9 +14,10 @@
 /* Internal outcome: the block is half-written; its sector must be erased again. */
 #define NEED_REERASE 1
 
+/* Where the device puts the next block: it places blocks by its own transfer size. */
 static uint32_t next_address(const dfu_exec *x)
 {
-    return x->pointer + (x->next_block - DFUSE_FIRST_DATA_BLOCK) * x->dev->transfer_size;
+    return x->pointer + (x->next_block - DFUSE_FIRST_DATA_BLOCK) * x->dev->device_transfer_size;
 }
 
 static void warn_retry(dfu_exec *x, const char *what, unsigned attempt)
@@ -34,7 +35,7 @@ static void warn_retry(dfu_exec *x, const char *what, unsigned attempt)
             if (!rc || attempt_ > (x)->retries || !dfu_exec_transient((x), rc)) break;             \
             warn_retry((x), (what), attempt_);                                                     \
             (x)->pointer_valid = false;                                                            \
-            if ((rc = dfu_make_idle((x)->dev))) break;                                             \
+            if ((rc = dfu_exec_idle((x)))) break;                                                  \
         }                                                                                          \
     } while (0)
 
@@ -70,8 +71,11 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
         rc = dfuse_write_block(x->dev, (uint16_t)x->next_block, data, n, address);
         if (!rc) {
             x->next_block++;
-            /* A short block breaks pointer + (block - 2) * size; block numbers must not wrap. */
-            if (n != x->dev->transfer_size || x->next_block > 0xffff) x->pointer_valid = false;
+            /* A block of another size than the device's breaks pointer + (block - 2) * size
+             * (the last, short one; every one when the transfer size was overridden); block
+             * numbers must not wrap. */
+            if (n != x->dev->device_transfer_size || x->next_block > 0xffff)
+                x->pointer_valid = false;
             return DFU_OK;
         }
         if (attempt > x->retries || !dfu_exec_transient(x, rc)) return rc;
@@ -79,7 +83,7 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
         snprintf(what, sizeof(what), "writing 0x%08x", address);
         warn_retry(x, what, attempt);
         x->pointer_valid = false;
-        if ((rc = dfu_make_idle(x->dev))) return rc;
+        if ((rc = dfu_exec_idle(x))) return rc;
         int seen = inspect_block(x, address, data, n);
         if (seen == DFU_OK) {
             dfu_info(x->ctx, "0x%08x: the block had been written; only the answer was lost",
@@ -87,6 +91,7 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
             return DFU_OK;
         }
         if (seen == NEED_REERASE) return NEED_REERASE;
+        if (x->dev->gone) return seen; /* it left while being read back: that is the error */
     }
 }
 

@@ -13,6 +13,7 @@ typedef struct dfu_exec {
     dfu_progress prog;
     unsigned retries; /* allowed per block */
     bool cancel;      /* the progress callback asked to stop */
+    bool idle_failed; /* the device could not be brought back to dfuIDLE */
     bool *skip;       /* per step: nothing to do (differential) */
     /* DfuSe: where the device will put the next data block, so contiguous runs reuse one
      * Set Address. */
@@ -31,6 +32,9 @@ void dfu_exec_data(const dfu_exec *x, int alt, uint32_t address, uint8_t *out, s
 /* Reports progress for the current phase; sets x->cancel when the callback asks to stop. */
 void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t total,
                        uint32_t address);
+/* Back to dfuIDLE after a failure, to try again. If even that fails, the error tells both what
+ * had failed and why the device could not be brought back. */
+int dfu_exec_idle(dfu_exec *x);
 /* Worth another attempt after bringing the device back to dfuIDLE? */
 bool dfu_exec_transient(const dfu_exec *x, int rc);
 /* Makes sure the scratch buffer holds n bytes. */

@@ -1,4 +1,5 @@
 /* Executing a plan step by step, with progress, cancellation and a result summary. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,6 +31,28 @@ void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t tot
     p->address = address;
     if (x->plan->opts.progress && x->plan->opts.progress(p, x->plan->opts.payload) != 0)
         x->cancel = true;
+}
+
+int dfu_exec_idle(dfu_exec *x)
+{
+    char failed[DFU_ERROR_MESSAGE_MAX / 2];
+    snprintf(failed, sizeof(failed), "%s", dfu_ctx_error(x->ctx)->message);
+    int rc = dfu_make_idle(x->dev);
+    if (!rc) return DFU_OK;
+    x->idle_failed = true;
+    return dfu_err_prefix(x->ctx, rc, "%s; then, bringing the device back to dfuIDLE", failed);
+}
+
+/* After a failure the device is left in dfuIDLE, so the next session (recover) finds it clean;
+ * the failure's error stands. */
+static void settle(dfu_exec *x)
+{
+    dfu_err_saved failure;
+    dfu_err_save(x->ctx, &failure);
+    if (dfu_make_idle(x->dev))
+        dfu_warn(x->ctx, "the device could not be brought back to dfuIDLE: %s",
+                 dfu_ctx_error(x->ctx)->message);
+    dfu_err_restore(x->ctx, &failure);
 }
 
 bool dfu_exec_transient(const dfu_exec *x, int rc)
@@ -161,6 +184,16 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         rc = dfu_journal_begin(&journal, x.ctx, plan);
     bool verified_any = false, verify_planned = false;
     for (size_t i = 0; i < plan->count && !rc; i++) {
+        if (x.dev->gone) { /* only after a step that succeeded: i > 0 */
+            /* A manifestation-tolerant device that restarted anyway: the firmware is written
+             * and starting, and what is left (reading back, leaving) has nothing to act on. */
+            dfu_warn(x.ctx,
+                     "the device left after %s, so the update could not be read back: %zu "
+                     "step%s not done",
+                     dfu_step_kind_name(plan->steps[i - 1].kind), plan->count - i,
+                     plan->count - i == 1 ? "" : "s");
+            break;
+        }
         const dfu_step *s = &plan->steps[i];
         x.prog.step = i;
         if (s->kind == DFU_STEP_VERIFY) verify_planned = true;
@@ -188,6 +221,8 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         }
         if (!rc && x.cancel && i + 1 < plan->count) rc = cancelled(&x);
     }
+    /* Not when it left, was cancelled (settled already) or could not be settled before. */
+    if (rc && rc != DFU_ERR_CANCELLED && !x.dev->gone && !x.idle_failed) settle(&x);
     x.res->verified = !rc && verify_planned && verified_any;
     /* Done, and verified where the device allows it: nothing left to recover. */
     if (journal && !rc) rc = dfu_journal_remove(journal, x.ctx);

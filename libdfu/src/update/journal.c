@@ -91,21 +91,33 @@ void dfu_journal_free(dfu_journal *j)
     free(j);
 }
 
+int dfu_journal_format(dfu_buf *b, const dfu_journal *j)
+{
+    char hex[65];
+    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", j->digest[i]);
+    int rc =
+        dfu_buf_printf(b, "%s\nselector %s\npath %s\nserial %s\nvid %04x\npid %04x\ndfuse %d\n",
+                       JOURNAL_MAGIC, j->selector, j->path, j->serial, j->vid, j->pid, j->dfuse);
+    if (!rc)
+        rc = dfu_buf_printf(
+            b, "image %s\ndigest %s\norder %s\nmass-erase %d\nno-leave %d\nno-verify %d\n",
+            j->image_path, hex, j->order == DFU_ORDER_LINEAR ? "linear" : "safe", j->mass_erase,
+            j->no_leave, j->no_verify);
+    if (!rc) rc = dfu_buf_printf(b, "started %lld\nsteps %zu\n", (long long)j->started, j->count);
+    for (size_t i = 0; i < j->count && !rc; i++)
+        rc = dfu_buf_printf(b, "step %zu %s %d 0x%08x %u %d\n", i,
+                            dfu_step_kind_name(j->steps[i].kind), j->steps[i].alt,
+                            j->steps[i].address, j->steps[i].size, j->done[i]);
+    return rc;
+}
+
 static int write_journal(dfu_journal *j, dfu_ctx *ctx)
 {
     dfu_buf b = DFU_BUF_INIT;
-    char hex[65];
-    for (int i = 0; i < 32; i++) snprintf(hex + 2 * i, 3, "%02x", j->digest[i]);
-    dfu_buf_printf(&b, "%s\nselector %s\npath %s\nserial %s\nvid %04x\npid %04x\ndfuse %d\n",
-                   JOURNAL_MAGIC, j->selector, j->path, j->serial, j->vid, j->pid, j->dfuse);
-    dfu_buf_printf(&b, "image %s\ndigest %s\norder %s\nmass-erase %d\nno-leave %d\nno-verify %d\n",
-                   j->image_path, hex, j->order == DFU_ORDER_LINEAR ? "linear" : "safe",
-                   j->mass_erase, j->no_leave, j->no_verify);
-    dfu_buf_printf(&b, "started %lld\nsteps %zu\n", (long long)j->started, j->count);
-    for (size_t i = 0; i < j->count; i++)
-        dfu_buf_printf(&b, "step %zu %s %d 0x%08x %u %d\n", i, dfu_step_kind_name(j->steps[i].kind),
-                       j->steps[i].alt, j->steps[i].address, j->steps[i].size, j->done[i]);
-    if (!b.data) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    if (dfu_journal_format(&b, j)) {
+        dfu_buf_free(&b);
+        return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    }
     dfu_atomic_file af;
     int rc = dfu_atomic_open(&af, ctx, j->file, true);
     if (!rc && fwrite(b.data, 1, b.len, af.fp) != b.len)

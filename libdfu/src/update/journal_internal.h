@@ -2,6 +2,7 @@
 #ifndef DFU_UPDATE_JOURNAL_INTERNAL_H
 #define DFU_UPDATE_JOURNAL_INTERNAL_H
 
+#include "../core/buf.h"
 #include "libdfu/journal.h"
 #include "plan_internal.h"
 
@@ -21,6 +22,14 @@ struct dfu_journal {
     dfu_step *steps;
     bool *done;
 };
+
+/* A journal from the text of its file (len bytes, NUL-terminated or not), as
+ * dfu_journal_open and dfu_journal_find read it; file names it in errors and locates the image
+ * copy beside it. DFU_ERR_FORMAT naming file:line for a damaged journal. */
+int dfu_journal_parse(dfu_journal **out, dfu_ctx *ctx, const char *file, const char *text,
+                      size_t len);
+/* Appends the text of j's file, as it is written after every step. */
+int dfu_journal_format(dfu_buf *out, const dfu_journal *j);
 
 /* Before the first erase: the journal and the image copy for plan p, in p->opts.journal_dir. */
 int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p);

@@ -38,24 +38,43 @@ static int kind_of(const char *name, dfu_step_kind *out)
     return -1;
 }
 
-static int parse_step(dfu_journal *j, const char *v)
+/* A journal being read: which of its steps have had their line. */
+typedef struct reader {
+    dfu_journal *j;
+    bool *seen;
+} reader;
+
+/* Erases, writes and verifies act on bytes; mass erase, manifest and leave on none. */
+static bool sized(dfu_step_kind kind)
 {
+    return kind == DFU_STEP_ERASE || kind == DFU_STEP_WRITE || kind == DFU_STEP_VERIFY;
+}
+
+/* "step I KIND ALT ADDRESS SIZE DONE": a step the writer could have written, once. */
+static int parse_step(reader *r, const char *v)
+{
+    dfu_journal *j = r->j;
     size_t i;
     char kind[16];
     int alt, done;
     unsigned address, size;
+    dfu_step_kind k;
     if (sscanf(v, "%zu %15s %d %x %u %d", &i, kind, &alt, &address, &size, &done) != 6) return -1;
-    if (i >= j->count || (done != 0 && done != 1)) return -1;
-    if (kind_of(kind, &j->steps[i].kind)) return -1;
+    if (i >= j->count || r->seen[i] || (done != 0 && done != 1) || alt < 0 || alt > 255) return -1;
+    if (kind_of(kind, &k) || sized(k) != (size > 0) || (uint64_t)address + size > 0x100000000ull)
+        return -1;
+    j->steps[i].kind = k;
     j->steps[i].alt = alt;
     j->steps[i].address = address;
     j->steps[i].size = size;
     j->done[i] = done != 0;
+    r->seen[i] = true;
     return 0;
 }
 
-static int parse_line(dfu_journal *j, const char *key, const char *v)
+static int parse_line(reader *r, const char *key, const char *v)
 {
+    dfu_journal *j = r->j;
     char **str = strcmp(key, "selector") == 0 ? &j->selector
                  : strcmp(key, "path") == 0   ? &j->path
                  : strcmp(key, "serial") == 0 ? &j->serial
@@ -90,31 +109,85 @@ static int parse_line(dfu_journal *j, const char *key, const char *v)
         j->count = n;
         j->steps = calloc(n ? n : 1, sizeof(*j->steps));
         j->done = calloc(n ? n : 1, sizeof(*j->done));
-        return j->steps && j->done ? 0 : -1;
+        r->seen = calloc(n ? n : 1, sizeof(*r->seen));
+        return j->steps && j->done && r->seen ? 0 : -1;
     }
-    if (strcmp(key, "step") == 0) return j->steps ? parse_step(j, v) : -1;
+    if (strcmp(key, "step") == 0) return j->steps ? parse_step(r, v) : -1;
     return 0; /* keys from newer versions are ignored */
+}
+
+/* What a complete journal has that a truncated or edited one may lack; NULL when complete. */
+static const char *missing(const reader *r, char *buf, size_t cap)
+{
+    const dfu_journal *j = r->j;
+    if (!j->selector) return "no selector line";
+    if (!j->path) return "no path line";
+    if (!j->steps) return "no steps line";
+    for (size_t i = 0; i < j->count; i++) {
+        if (r->seen[i]) continue;
+        snprintf(buf, cap, "step %zu of %zu is missing", i, j->count);
+        return buf;
+    }
+    return NULL;
 }
 
 static int parse(dfu_journal *j, dfu_ctx *ctx, const char *file, char *text)
 {
-    unsigned line = 0;
-    for (char *p = text; p && *p;) {
-        char *nl = strchr(p, '\n');
-        if (nl) *nl = '\0';
-        line++;
-        if (line == 1) {
-            if (strcmp(p, JOURNAL_MAGIC_TEXT) != 0)
-                return bad(ctx, file, line, "not a libdfu journal");
-        } else if (*p) {
-            char *sp = strchr(p, ' ');
-            const char *v = sp ? sp + 1 : "";
-            if (sp) *sp = '\0';
-            if (parse_line(j, p, v)) return bad(ctx, file, line, "malformed line");
-        }
-        p = nl ? nl + 1 : NULL;
+    reader r = {j, NULL};
+    unsigned line = 1;
+    if (strncmp(text, JOURNAL_MAGIC_TEXT "\n", strlen(JOURNAL_MAGIC_TEXT) + 1) != 0 &&
+        strcmp(text, JOURNAL_MAGIC_TEXT) != 0)
+        return bad(ctx, file, line, "not a libdfu journal");
+    int rc = DFU_OK;
+    for (char *p = strchr(text, '\n'); p && p[1] && !rc; line++) {
+        char *key = p + 1;
+        p = strchr(key, '\n');
+        if (p) *p = '\0';
+        if (!*key) continue;
+        char *sp = strchr(key, ' ');
+        const char *v = sp ? sp + 1 : "";
+        if (sp) *sp = '\0';
+        if (parse_line(&r, key, v)) rc = bad(ctx, file, line + 1, "malformed line");
     }
-    if (!j->path || !j->selector || !j->steps) return bad(ctx, file, line, "incomplete journal");
+    char what[64];
+    const char *lack = rc ? NULL : missing(&r, what, sizeof(what));
+    if (lack) rc = bad(ctx, file, line, lack);
+    free(r.seen);
+    return rc;
+}
+
+/* <name>.image.dfu beside <name>.journal. */
+static char *image_file_for(const char *file)
+{
+    size_t n = strlen(file), ext = strlen(".journal");
+    if (n >= ext && strcmp(file + n - ext, ".journal") == 0) n -= ext;
+    char *p = malloc(n + sizeof(".image.dfu"));
+    if (p) snprintf(p, n + sizeof(".image.dfu"), "%.*s.image.dfu", (int)n, file);
+    return p;
+}
+
+int dfu_journal_parse(dfu_journal **out, dfu_ctx *ctx, const char *file, const char *text,
+                      size_t len)
+{
+    dfu_journal *j = calloc(1, sizeof(*j));
+    char *copy = dup_n(text, len); /* split into lines in place */
+    int rc = DFU_OK;
+    if (j) {
+        j->file = dup_n(file, strlen(file));
+        j->image_file = image_file_for(file);
+    }
+    if (!j || !copy || !j->file || !j->image_file)
+        rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    if (!rc) rc = parse(j, ctx, file, copy);
+    free(copy);
+    if (!rc && !j->serial) j->serial = dup_n("", 0);
+    if (!rc && !j->image_path) j->image_path = dup_n("", 0);
+    if (!rc && (!j->serial || !j->image_path)) rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    if (rc) {
+        dfu_journal_free(j);
+        return rc;
+    }
+    *out = j;
     return DFU_OK;
 }
 
@@ -124,27 +197,9 @@ static int load(dfu_journal **out, dfu_ctx *ctx, const char *file)
     size_t len;
     int rc = dfu_file_read_all(ctx, file, &text, &len);
     if (rc) return rc;
-    dfu_journal *j = calloc(1, sizeof(*j));
-    if (!j) {
-        free(text);
-        return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
-    }
-    j->file = dup_n(file, strlen(file));
-    size_t n = strlen(file) - strlen(".journal");
-    j->image_file = malloc(n + sizeof(".image.dfu"));
-    if (j->image_file)
-        snprintf(j->image_file, n + sizeof(".image.dfu"), "%.*s.image.dfu", (int)n, file);
-    rc = (j->file && j->image_file) ? parse(j, ctx, file, (char *)text)
-                                    : dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    rc = dfu_journal_parse(out, ctx, file, (const char *)text, len);
     free(text);
-    if (!rc && !j->serial) j->serial = dup_n("", 0);
-    if (!rc && !j->image_path) j->image_path = dup_n("", 0);
-    if (rc) {
-        dfu_journal_free(j);
-        return rc;
-    }
-    *out = j;
-    return DFU_OK;
+    return rc;
 }
 
 static bool is_journal(const char *name)

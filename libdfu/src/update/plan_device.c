@@ -9,6 +9,8 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
                  const dfu_update_options *opts)
 {
     if (!out || !dev || !img) return dfu_err(ctx, DFU_ERR_ARG, "dfu_plan_new: missing argument");
+    int rc = dfu11_check_block_size(dev, dev->info.path ? dev->info.path : "the device");
+    if (rc) return rc;
     size_t n = 0;
     for (size_t i = 0; i < dev->info.alt_count; i++)
         if ((size_t)dev->info.alts[i].alt + 1 > n) n = (size_t)dev->info.alts[i].alt + 1;
@@ -40,7 +42,7 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
         .ram_start = dev->quirks.ram_start,
         .ram_end = dev->quirks.ram_end,
     };
-    int rc = dfu_plan_build(out, ctx, &d, img, opts);
+    rc = dfu_plan_build(out, ctx, &d, img, opts);
     if (!rc) {
         (*out)->dev = dev;
         /* The description points at the device's layouts; keep only what outlives this call. */
