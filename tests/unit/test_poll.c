@@ -409,6 +409,56 @@ static void test_leave_succeeds_when_the_device_resets_at_once(void **state)
     rig_done(&r);
 }
 
+static void test_lost_answer_reported_idle_is_never_sent_twice(void **state)
+{
+    (void)state;
+    /* The DNLOAD's answer is lost; the device (which programs while it answers) reports
+     * dfuDNLOAD-IDLE: the block may well have been written. Sending it again could write it
+     * twice on a device that appends blocks; the caller must find out instead. */
+    const answer script[] = {
+        {DFU_DNLOAD, DFU_ERR_USB, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 2);
+    r.d.dfuse = false;
+    uint8_t block[1024] = {0};
+    assert_int_equal(dfu11_write_block(&r.d, 7, block, sizeof(block)), DFU_ERR_USB);
+    assert_int_equal(r.d.stats.dnload, 1);
+    rig_done(&r);
+}
+
+static void test_refused_manifestation_is_an_error_not_a_departure(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, DFU_ERR_STALL, {0}},
+        GETSTATUS(DFU_STATUS_ERR_FIRMWARE, 0, DFU_STATE_ERROR),
+    };
+    rig r;
+    rig_init(&r, script, 2);
+    r.d.dfuse = false;
+    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_DEVICE);
+    assert_false(r.d.gone);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "errFIRMWARE"));
+    rig_done(&r);
+}
+
+static void test_leave_with_a_device_that_stops_answering_is_a_success(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, 0, {0}},
+        {DFU_GETSTATUS, DFU_ERR_USB, {0}},     /* the answer of a device resetting ... */
+        {DFU_GETSTATUS, DFU_ERR_TIMEOUT, {0}}, /* ... which then answers nothing */
+    };
+    rig r;
+    rig_init(&r, script, 3);
+    assert_int_equal(dfuse_leave(&r.d, NULL), DFU_OK);
+    assert_true(r.d.gone);
+    rig_done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +476,9 @@ int main(void)
         cmocka_unit_test(test_garbage_status_is_a_protocol_error),
         cmocka_unit_test(test_manifestation_wait_is_bounded_and_paced),
         cmocka_unit_test(test_leave_succeeds_when_the_device_resets_at_once),
+        cmocka_unit_test(test_lost_answer_reported_idle_is_never_sent_twice),
+        cmocka_unit_test(test_refused_manifestation_is_an_error_not_a_departure),
+        cmocka_unit_test(test_leave_with_a_device_that_stops_answering_is_a_success),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

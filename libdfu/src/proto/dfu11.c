@@ -35,17 +35,6 @@ int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16
     return DFU_OK;
 }
 
-static bool left(dfu_device *d, int rc)
-{
-    if (rc != DFU_ERR_DISCONNECTED && rc != DFU_ERR_USB && rc != DFU_ERR_TIMEOUT &&
-        rc != DFU_ERR_STALL)
-        return false;
-    dfu_debug(d->ctx, "manifestation: the device went away to start its firmware (normal)");
-    d->gone = true;
-    dfu_ctx_clear_error(d->ctx);
-    return true;
-}
-
 /* The device waits for a USB reset to start its firmware; give it one unless it detaches
  * by itself (bitWillDetach). */
 static int finish_with_reset(dfu_device *d)
@@ -61,15 +50,22 @@ static int finish_with_reset(dfu_device *d)
 
 int dfu11_manifest(dfu_device *d, uint16_t block)
 {
+    dfu_status_reply st;
     int rc = dfu_req_dnload(d, block, NULL, 0);
-    if (left(d, rc)) return DFU_OK;
-    if (rc) return dfu_err_prefix(d->ctx, rc, "ending the download");
+    bool have_status = false;
+    if (rc) {
+        rc = dfu_confirm_left(d, rc, "ending the download", &st);
+        if (rc) return rc > 0 ? DFU_OK : rc;
+        have_status = true; /* still here: its state says what next */
+    }
     uint64_t deadline = dfu_clock_now(d->clock) + (2ull * DFU11_MANIFEST_EXPECT_MS) * 1000u;
     while (dfu_clock_now(d->clock) < deadline) {
-        dfu_status_reply st;
-        rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
-        if (left(d, rc)) return DFU_OK;
-        if (rc) return dfu_err_prefix(d->ctx, rc, "manifestation");
+        rc = have_status ? DFU_OK : dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+        have_status = false;
+        if (rc) {
+            rc = dfu_confirm_left(d, rc, "manifestation", &st);
+            if (rc) return rc > 0 ? DFU_OK : rc;
+        }
         switch (st.state) {
         case DFU_STATE_DFU_IDLE: return DFU_OK; /* manifestation-tolerant: done, still here */
         case DFU_STATE_MANIFEST_WAIT_RESET: return finish_with_reset(d);

@@ -88,26 +88,15 @@ int dfuse_leave(dfu_device *d, const uint32_t *address)
         if (rc) return rc;
     }
     /* A zero-length DNLOAD, then GETSTATUS, which the ROM answers with dfuMANIFEST before it
-     * disconnects and jumps. Many devices reset as soon as they accept the request instead:
-     * a disconnect, a timeout or a failed transfer from here on means it left. */
-    int rc = dfu_req_dnload(d, DFUSE_FIRST_DATA_BLOCK, NULL, 0);
-    if (rc == DFU_ERR_DISCONNECTED || rc == DFU_ERR_USB || rc == DFU_ERR_TIMEOUT) {
-        dfu_debug(d->ctx, "leave: the device reset while accepting the request (normal)");
-        d->gone = true;
-        dfu_ctx_clear_error(d->ctx);
-        return DFU_OK;
-    }
-    if (rc) return dfu_err_prefix(d->ctx, rc, "leaving DFU mode");
+     * disconnects and jumps. Many devices reset as soon as they accept the request instead: that
+     * is a success, not the error dfu-util reports. */
     dfu_status_reply st;
-    rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
-    if (rc == DFU_ERR_DISCONNECTED || rc == DFU_ERR_USB || rc == DFU_ERR_TIMEOUT ||
-        rc == DFU_ERR_STALL) {
-        dfu_debug(d->ctx, "leave: the device reset instead of answering (normal)");
-        d->gone = true;
-        dfu_ctx_clear_error(d->ctx);
-        return DFU_OK;
+    int rc = dfu_req_dnload(d, DFUSE_FIRST_DATA_BLOCK, NULL, 0);
+    if (!rc) rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+    if (rc) {
+        rc = dfu_confirm_left(d, rc, "leaving DFU mode", &st);
+        if (rc) return rc > 0 ? DFU_OK : rc;
     }
-    if (rc) return dfu_err_prefix(d->ctx, rc, "leaving DFU mode");
     if (st.state == DFU_STATE_ERROR) return dfu_err_status(d, &st, "leaving DFU mode");
     if (st.state != DFU_STATE_MANIFEST && st.state != DFU_STATE_MANIFEST_SYNC &&
         st.state != DFU_STATE_MANIFEST_WAIT_RESET)

@@ -136,13 +136,16 @@ int dfu_dnload_wait(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t
              * (up to 4.6 hours) must not hold the host. */
             sleep_ms(d, DFU_MAX(DFU_MIN(st.poll_ms, w->expect_ms), 1u));
             return dfu_poll(d, w, final);
-        case DFU_STATE_DNLOAD_IDLE:
         case DFU_STATE_DFU_IDLE:
-            /* Conclusive only if the first GETSTATUS answered: a lost one may itself have
-             * moved the device on from dfuDNLOAD-SYNC. Then the caller must find out. */
+            /* Only dfuIDLE proves the block never arrived, and only from a first GETSTATUS (a
+             * lost one may itself have moved the device on). dfuDNLOAD-IDLE does not: a device
+             * that programs while it answers reports, from dfuDNLOAD-SYNC, the state it enters
+             * next. Then the caller finds out (read back, or start the download again): a
+             * device that writes blocks in order must never get one twice. */
             if (probes > 1) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
             dfu_debug(d->ctx, "%s: the block was lost; sending it again", w->what);
             break;
+        case DFU_STATE_DNLOAD_IDLE: return dfu_err_prefix(d->ctx, rc, "%s", w->what);
         case DFU_STATE_ERROR: return dfu_err_status(d, &st, w->what);
         default:
             return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
@@ -183,6 +186,27 @@ static int wait_busy(dfu_device *d, uint8_t state, bool *cleared)
 /* How long to wait before asking again a device that stalled GETSTATUS because it is busy
  * (STM32L4: 2 KiB page erases and writes take 25 ms at most). */
 #define DFU_IDLE_STALL_WAIT_MS 50u
+
+int dfu_confirm_left(dfu_device *d, int rc, const char *what, dfu_status_reply *st)
+{
+    if (rc != DFU_ERR_DISCONNECTED) {
+        if (rc != DFU_ERR_USB && rc != DFU_ERR_TIMEOUT && rc != DFU_ERR_STALL)
+            return dfu_err_prefix(d->ctx, rc, "%s", what);
+        /* A device that resets as it accepts the request fails the transfer in any of these
+         * ways, depending on the host; one still there answers. A short timeout: it has either
+         * gone or answers at once. */
+        rc = dfu_req_getstatus(d, st, 1000);
+        if (rc == DFU_ERR_USB) rc = dfu_req_getstatus(d, st, 1000);
+        if (rc == DFU_OK) return 0;
+        if (rc != DFU_ERR_DISCONNECTED && rc != DFU_ERR_USB && rc != DFU_ERR_TIMEOUT &&
+            rc != DFU_ERR_STALL)
+            return dfu_err_prefix(d->ctx, rc, "%s", what);
+    }
+    dfu_debug(d->ctx, "%s: the device went away to start its firmware (normal)", what);
+    d->gone = true;
+    dfu_ctx_clear_error(d->ctx);
+    return 1;
+}
 
 int dfu_make_idle(dfu_device *d)
 {

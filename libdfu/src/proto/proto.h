@@ -95,6 +95,14 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final);
 int dfu_dnload_wait(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
                     const dfu_wait *w, dfu_status_reply *final);
 
+/*
+ * After a request that should make a device leave (leave, manifestation) failed with rc: has it
+ * left? A disconnect says so; otherwise the device is asked. One that no longer answers has left
+ * (1, d->gone set, the error cleared). One that answers is still here (0, its status in *st) and
+ * its state decides. Anything else is an error.
+ */
+int dfu_confirm_left(dfu_device *d, int rc, const char *what, dfu_status_reply *st);
+
 /* Brings the device to dfuIDLE from wherever an earlier session left it: CLRSTATUS from
  * dfuERROR, ABORT from a stale dfuDNLOAD-IDLE/dfuUPLOAD-IDLE, a wait (and the H7 recovery)
  * from dfuDNBUSY. Logs what it found and did. */
