@@ -432,6 +432,47 @@ static void test_dfuse_file_targets_go_to_their_alternate_settings(void **state)
     board_free(&b);
 }
 
+static void test_exit_codes_for_missing_devices_and_bad_alternate_settings(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_exit_codes", "dfu11", NULL);
+    tu_write_app(b.fw, 0x08008000, 4096, 0x20020000, 16);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--alt", "No Such Memory", NULL);
+    expect_exit(&r, 2, "no alternate setting named");
+    tu_result_free(&r);
+    /* The board runs its application (no DFU interface): waiting for it ends with exit 4. */
+    uint8_t *app = tu_app_bytes(0x08008000, 4096, 0x20020000, 16);
+    tu_sim_poke(b.spec, 0x08008000, app, 4096);
+    free(app);
+    dfu_ctx *ctx;
+    dfu_sim *sim;
+    dfu_ctx_new(&ctx);
+    assert_int_equal(dfu_sim_new(&sim, ctx, b.spec), DFU_OK);
+    dfu_sim_power_cycle(sim, 0);
+    dfu_sim_free(sim);
+    dfu_ctx_free(ctx);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--wait", "2", NULL);
+    expect_exit(&r, 4, "appeared within 2000 ms");
+    tu_result_free(&r);
+    board_free(&b);
+}
+
+static void test_an_unwritable_journal_does_not_stop_the_update(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_journal_unwritable", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20020000, 17);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--journal-dir",
+              "/proc/no-such-dir/journal", NULL);
+    expect_exit(&r, 0, "continuing without a journal");
+    tu_result_free(&r);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,6 +489,8 @@ int main(void)
         cmocka_unit_test(test_unprotect_needs_confirmation_then_erases_everything),
         cmocka_unit_test(test_gd32_needs_its_layout_quirk_on_a_used_board),
         cmocka_unit_test(test_dfuse_file_targets_go_to_their_alternate_settings),
+        cmocka_unit_test(test_exit_codes_for_missing_devices_and_bad_alternate_settings),
+        cmocka_unit_test(test_an_unwritable_journal_does_not_stop_the_update),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

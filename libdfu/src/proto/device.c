@@ -23,6 +23,10 @@ static int find(dfu_backend *b, dfu_ctx *ctx, const dfu_selector *sel, unsigned 
              dfu_selector_text(sel));
     dfu_device_info first;
     rc = b->ops->wait(b, ctx, dfu_match_selector, (void *)(uintptr_t)sel, wait_ms, &first);
+    if (rc == DFU_ERR_TIMEOUT)
+        return dfu_err(ctx, DFU_ERR_NO_DEVICE,
+                       "no DFU device matching \"%s\" appeared within %u ms",
+                       dfu_selector_text(sel), wait_ms);
     if (rc) return rc;
     dfu_device_info_clear(&first);
     return dfu_select_one(b, ctx, sel, out); /* several may have arrived: say so */
@@ -180,11 +184,10 @@ static int pick_alt(dfu_device *d, const dfu_open_options *o, const dfu_alt_info
                                         : "");
     }
     if (o->alt >= 0)
-        return dfu_err(d->ctx, DFU_ERR_NOT_FOUND, "%s has no alternate setting %d (it has: %s)",
+        return dfu_err(d->ctx, DFU_ERR_ARG, "%s has no alternate setting %d (it has: %s)",
                        d->info.path, o->alt, have);
-    return dfu_err(d->ctx, DFU_ERR_NOT_FOUND,
-                   "%s has no alternate setting named \"%s\" (it has: %s)", d->info.path,
-                   o->alt_name ? o->alt_name : "", have);
+    return dfu_err(d->ctx, DFU_ERR_ARG, "%s has no alternate setting named \"%s\" (it has: %s)",
+                   d->info.path, o->alt_name ? o->alt_name : "", have);
 }
 
 static int open_found(dfu_device *d, const dfu_open_options *o)

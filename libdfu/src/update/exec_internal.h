@@ -11,10 +11,11 @@ typedef struct dfu_exec {
     dfu_ctx *ctx;
     dfu_update_result *res;
     dfu_progress prog;
-    unsigned retries; /* allowed per block */
-    bool cancel;      /* the progress callback asked to stop */
-    bool idle_failed; /* the device could not be brought back to dfuIDLE */
-    bool *skip;       /* per step: nothing to do (differential) */
+    unsigned retries;   /* allowed per block */
+    bool cancel;        /* the progress callback asked to stop */
+    bool journal_stale; /* writing the journal failed: it lags behind (safe), no more marks */
+    bool idle_failed;   /* the device could not be brought back to dfuIDLE */
+    bool *skip;         /* per step: nothing to do (differential) */
     /* DfuSe: where the device will put the next data block, so contiguous runs reuse one
      * Set Address. */
     bool pointer_valid;

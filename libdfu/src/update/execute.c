@@ -150,6 +150,29 @@ static int cancelled(dfu_exec *x)
                    (unsigned long long)x->prog.overall_total);
 }
 
+/*
+ * The journal must never be what breaks an update: a full disk or a file another program holds
+ * leaves the device mid-sector if the update stops for it. A journal that cannot be written is
+ * dropped with a warning (a later interruption then needs `recover FILE`); one that lags behind
+ * is conservative (recovery redoes more, never less).
+ */
+static void journal_begin(dfu_exec *x, dfu_journal **j)
+{
+    if (dfu_journal_begin(j, x->ctx, x->plan) == DFU_OK) return;
+    dfu_warn(x->ctx, "%s; continuing without a journal", dfu_ctx_error(x->ctx)->message);
+    *j = NULL;
+    dfu_ctx_clear_error(x->ctx);
+}
+
+static void journal_mark(dfu_exec *x, dfu_journal **j, size_t step)
+{
+    if (!*j || x->journal_stale || dfu_journal_mark(*j, x->ctx, step) == DFU_OK) return;
+    dfu_warn(x->ctx, "%s; the journal stays at the last step it recorded",
+             dfu_ctx_error(x->ctx)->message);
+    dfu_ctx_clear_error(x->ctx);
+    x->journal_stale = true; /* still removed if the update completes */
+}
+
 int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result)
 {
     return dfu_plan_execute_skipping(plan, result, NULL);
@@ -180,8 +203,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     int rc = dfu_make_idle(x.dev);
     if (!rc && plan->opts.differential && plan->dfuse) rc = dfu_exec_dfuse_diff(&x);
     /* Before the first erase: what is being done, in case it is interrupted. */
-    if (!rc && plan->opts.journal_dir && !plan->opts.verify_only)
-        rc = dfu_journal_begin(&journal, x.ctx, plan);
+    if (!rc && plan->opts.journal_dir && !plan->opts.verify_only) journal_begin(&x, &journal);
     bool verified_any = false, verify_planned = false;
     for (size_t i = 0; i < plan->count && !rc; i++) {
         if (x.dev->gone) { /* only after a step that succeeded: i > 0 */
@@ -201,7 +223,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
             if (s->kind == DFU_STEP_WRITE) x.res->skipped_bytes += s->size;
             if (s->kind == DFU_STEP_ERASE) x.res->sectors_skipped++;
             x.prog.overall_done += weight(s);
-            if (journal) rc = dfu_journal_mark(journal, x.ctx, i);
+            journal_mark(&x, &journal, i);
             continue;
         }
         dfu_exec_progress(&x, phase_of(s->kind), 0, s->size, s->address);
@@ -215,7 +237,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
             dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address);
             if (s->kind == DFU_STEP_VERIFY) verified_any = true;
             if (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) x.res->left = true;
-            if (journal) rc = dfu_journal_mark(journal, x.ctx, i);
+            journal_mark(&x, &journal, i);
         } else if (rc == DFU_ERR_CANCELLED) {
             rc = cancelled(&x);
         }
@@ -225,7 +247,8 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     if (rc && rc != DFU_ERR_CANCELLED && !x.dev->gone && !x.idle_failed) settle(&x);
     x.res->verified = !rc && verify_planned && verified_any;
     /* Done, and verified where the device allows it: nothing left to recover. */
-    if (journal && !rc) rc = dfu_journal_remove(journal, x.ctx);
+    if (journal && !rc && dfu_journal_remove(journal, x.ctx))
+        dfu_warn(x.ctx, "%s", dfu_ctx_error(x.ctx)->message);
     dfu_journal_free(journal);
     x.res->elapsed_us = dfu_clock_now(x.dev->clock) - start;
     if (!rc) dfu_exec_progress(&x, DFU_PHASE_DONE, x.prog.overall_total, x.prog.overall_total, 0);

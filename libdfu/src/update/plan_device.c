@@ -9,6 +9,10 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
                  const dfu_update_options *opts)
 {
     if (!out || !dev || !img) return dfu_err(ctx, DFU_ERR_ARG, "dfu_plan_new: missing argument");
+    if (!dev->can_download && !(opts && opts->verify_only))
+        return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
+                       "%s: its DFU interface does not accept downloads (bitCanDnload is clear)",
+                       dev->info.path);
     int rc = dfu11_check_block_size(dev, dev->info.path ? dev->info.path : "the device");
     if (rc) return rc;
     size_t n = 0;
