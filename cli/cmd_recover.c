@@ -53,10 +53,37 @@ static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, co
             r->result.left ? "; the device is starting its firmware" : "");
 }
 
+/* --discard: forget the interrupted update, without needing the device (it may be gone for
+ * good): the only one pending, or the one of -d path=..., and any damaged journal. */
+static int discard(cli_out *out, const char *jdir, const recover_opts *o)
+{
+    size_t damaged = 0;
+    int rc = dfu_journal_discard_damaged(out->ctx, jdir, &damaged);
+    if (rc) return cli_report_error(out, rc, EXIT_OK);
+    if (damaged) cli_say(out, "removed %zu damaged journal%s\n", damaged, damaged == 1 ? "" : "s");
+    const char *sel = o->dev.device;
+    dfu_journal *j = NULL;
+    if (sel && strncmp(sel, "path=", 5) == 0)
+        rc = dfu_journal_open(&j, out->ctx, jdir, sel + 5);
+    else if (!sel)
+        rc = dfu_journal_find(&j, out->ctx, jdir);
+    else
+        return cli_usage_error(out->cmd, "--discard picks the journal by -d path=PORT (or alone, "
+                                         "the only one pending)");
+    if (rc == DFU_ERR_NOT_FOUND && damaged) return EXIT_OK;
+    if (rc) return cli_report_error(out, rc, EXIT_OK);
+    cli_say(out, "discarded the interrupted update of %s on %s; the device was left as it is\n",
+            dfu_journal_image_path(j), dfu_journal_device_path(j));
+    rc = dfu_journal_discard(out->ctx, j);
+    dfu_journal_free(j);
+    return rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
+}
+
 static int run(cli_out *out, const char *file, recover_opts *o)
 {
     char jdir[1024];
     cli_journal_dir(o->journal_dir, jdir, sizeof(jdir));
+    if (o->discard) return discard(out, jdir, o);
     dfu_journal *j = NULL;
     dfu_device *dev = NULL;
     dfu_image *img = NULL;
@@ -100,12 +127,6 @@ static int run(cli_out *out, const char *file, recover_opts *o)
                 "confirmed\n",
                 dfu_journal_image_path(j), path, when, dfu_journal_steps_done(j),
                 dfu_journal_step_count(j));
-        if (o->discard) {
-            rc = dfu_journal_discard(out->ctx, j);
-            code = rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
-            if (!rc) cli_say(out, "discarded it; the device was left as it is\n");
-            goto done;
-        }
     } else {
         cli_say(out, "no interrupted update recorded for %s: flashing %s differentially\n", path,
                 file);

@@ -473,6 +473,35 @@ static void test_an_unwritable_journal_does_not_stop_the_update(void **state)
     board_free(&b);
 }
 
+static void test_a_damaged_journal_is_skipped_and_can_be_discarded(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_damaged_journal", "stm32f405", NULL);
+    char *jdir = tu_path(b.dir, "journal"), *bad = tu_path(jdir, "other-board.journal");
+    tu_result r;
+    /* An interrupted update of this board, and a damaged journal of another beside it. */
+    char faulty[700];
+    snprintf(faulty, sizeof(faulty), "%s,fault=unplug@block:3", b.spec);
+    tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 18);
+    tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 6, NULL);
+    tu_result_free(&r);
+    const char junk[] = "libdfu-journal 1\nstarted 9223372036854775807\nsteps 99999999\n";
+    tu_write_file(bad, junk, sizeof(junk) - 1);
+    tu_dfuctl(&r, "recover", "-d", b.spec, "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "skipped"); /* the damaged one is named, and does not block this one */
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "removed 1 damaged journal");
+    tu_result_free(&r);
+    assert_null(tu_read_file(bad, NULL));
+    free(bad);
+    free(jdir);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +520,7 @@ int main(void)
         cmocka_unit_test(test_dfuse_file_targets_go_to_their_alternate_settings),
         cmocka_unit_test(test_exit_codes_for_missing_devices_and_bad_alternate_settings),
         cmocka_unit_test(test_an_unwritable_journal_does_not_stop_the_update),
+        cmocka_unit_test(test_a_damaged_journal_is_skipped_and_can_be_discarded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,9 @@ DFU_API int64_t dfu_journal_started(const dfu_journal *j);
 DFU_API int dfu_journal_image(dfu_image **out, dfu_ctx *ctx, const dfu_journal *j);
 /* Deletes the journal and its image copy (the update will not be recovered). */
 DFU_API int dfu_journal_discard(dfu_ctx *ctx, dfu_journal *j);
+/* Deletes every journal in dir that cannot be read (damaged), with its image copy; lookups skip
+ * such files with a warning. *removed counts them. */
+DFU_API int dfu_journal_discard_damaged(dfu_ctx *ctx, const char *dir, size_t *removed);
 
 /* What a recovery found and did. */
 typedef struct dfu_recovery {

@@ -208,77 +208,131 @@ static bool is_journal(const char *name)
     return n > e && strcmp(name + n - e, ".journal") == 0;
 }
 
-int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir, const char *device_path)
+/*
+ * Calls visit for every journal in dir that loads (it takes ownership). A damaged journal is
+ * skipped with a warning naming it: one bad file must not stop the recovery of other devices.
+ * Stops early when visit returns non-zero. damaged counts the skipped files (may be NULL).
+ */
+typedef int (*journal_visit)(dfu_journal *j, void *arg);
+
+static int each_journal(dfu_ctx *ctx, const char *dir, journal_visit visit, void *arg,
+                        size_t *damaged)
 {
-    dfu_journal *found = NULL;
     DIR *d = opendir(dir);
     if (!d) {
         if (errno == ENOENT)
             return dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded in %s", dir);
         return dfu_err_errno(ctx, "cannot read the journal directory", dir);
     }
-    int rc = DFU_OK;
-    for (struct dirent *e; !found && !rc && (e = readdir(d));) {
+    int stop = 0;
+    for (struct dirent *e; !stop && (e = readdir(d));) {
         if (!is_journal(e->d_name)) continue;
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         dfu_journal *j;
-        if ((rc = load(&j, ctx, path))) break;
-        if (strcmp(j->path, device_path) == 0)
-            found = j;
-        else
-            dfu_journal_free(j);
+        if (load(&j, ctx, path) != DFU_OK) {
+            dfu_warn(ctx, "%s (skipped)", dfu_ctx_error(ctx)->message);
+            dfu_ctx_clear_error(ctx);
+            if (damaged) (*damaged)++;
+            continue;
+        }
+        stop = visit(j, arg);
     }
     closedir(d);
+    return DFU_OK;
+}
+
+typedef struct by_path {
+    const char *path;
+    dfu_journal *found;
+} by_path;
+
+static int match_path(dfu_journal *j, void *arg)
+{
+    by_path *b = arg;
+    if (strcmp(j->path, b->path) != 0) {
+        dfu_journal_free(j);
+        return 0;
+    }
+    b->found = j;
+    return 1;
+}
+
+int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir, const char *device_path)
+{
+    by_path b = {device_path, NULL};
+    int rc = each_journal(ctx, dir, match_path, &b, NULL);
     if (rc) return rc;
-    if (!found)
+    if (!b.found)
         return dfu_err(ctx, DFU_ERR_NOT_FOUND,
                        "no interrupted update recorded for the device at %s (in %s)", device_path,
                        dir);
-    *out = found;
+    *out = b.found;
     return DFU_OK;
+}
+
+typedef struct only_one {
+    dfu_journal *first;
+    size_t count;
+    char list[1024];
+} only_one;
+
+static int collect(dfu_journal *j, void *arg)
+{
+    only_one *o = arg;
+    size_t used = strlen(o->list);
+    snprintf(o->list + used, sizeof(o->list) - used, "\n  %s: %s (%zu of %zu steps done)", j->path,
+             j->image_path[0] ? j->image_path : "(image)", dfu_journal_steps_done(j), j->count);
+    o->count++;
+    if (!o->first)
+        o->first = j;
+    else
+        dfu_journal_free(j);
+    return 0;
 }
 
 int dfu_journal_find(dfu_journal **out, dfu_ctx *ctx, const char *dir)
 {
-    DIR *d = opendir(dir);
-    if (!d) {
-        if (errno == ENOENT)
-            return dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded in %s", dir);
-        return dfu_err_errno(ctx, "cannot read the journal directory", dir);
+    only_one o;
+    memset(&o, 0, sizeof(o));
+    int rc = each_journal(ctx, dir, collect, &o, NULL);
+    if (rc) return rc;
+    if (o.count == 0)
+        return dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded in %s", dir);
+    if (o.count > 1) {
+        dfu_journal_free(o.first);
+        return dfu_err(ctx, DFU_ERR_AMBIGUOUS,
+                       "%zu interrupted updates are recorded in %s; pick the device with -d "
+                       "path=...:%s",
+                       o.count, dir, o.list);
     }
-    dfu_journal *first = NULL;
-    char list[1024] = "";
-    size_t n = 0;
+    *out = o.first;
+    return DFU_OK;
+}
+
+int dfu_journal_discard_damaged(dfu_ctx *ctx, const char *dir, size_t *removed)
+{
+    *removed = 0;
+    DIR *d = opendir(dir);
+    if (!d) return errno == ENOENT ? DFU_OK : dfu_err_errno(ctx, "cannot read", dir);
     int rc = DFU_OK;
-    for (struct dirent *e; !rc && (e = readdir(d));) {
+    for (struct dirent *e; (e = readdir(d));) {
         if (!is_journal(e->d_name)) continue;
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         dfu_journal *j;
-        if ((rc = load(&j, ctx, path))) break;
-        size_t used = strlen(list);
-        snprintf(list + used, sizeof(list) - used, "\n  %s: %s (%zu of %zu steps done)", j->path,
-                 j->image_path[0] ? j->image_path : "(image)", dfu_journal_steps_done(j), j->count);
-        if (!first)
-            first = j;
-        else
+        if (load(&j, ctx, path) == DFU_OK) {
             dfu_journal_free(j);
-        n++;
+            continue;
+        }
+        dfu_ctx_clear_error(ctx);
+        size_t n = strlen(path) - strlen(".journal");
+        char image[4096];
+        snprintf(image, sizeof(image), "%.*s.image.dfu", (int)n, path);
+        if (remove(path) != 0) rc = dfu_err_errno(ctx, "cannot remove", path);
+        remove(image);
+        if (!rc) (*removed)++;
     }
     closedir(d);
-    if (rc) {
-        dfu_journal_free(first);
-        return rc;
-    }
-    if (n == 0) return dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded in %s", dir);
-    if (n > 1) {
-        dfu_journal_free(first);
-        return dfu_err(ctx, DFU_ERR_AMBIGUOUS,
-                       "%zu interrupted updates are recorded in %s; pick the device with -d "
-                       "path=...:%s",
-                       n, dir, list);
-    }
-    *out = first;
-    return DFU_OK;
+    return rc;
 }
