@@ -104,12 +104,13 @@ static const app tinyusb = {"tinyusb", 0x08010000, 8 * 1024, 0x20020000, "block 
 static const app *const apps[] = {&f405, &l476, &h743, &dapboot, &tinyusb};
 
 /* poll.c: a wait ends within 2 x the operation's longest time + 10 s, and its last GETSTATUS
- * within 1 s of that; make_idle waits for an earlier operation as for a 128 KiB erase. */
+ * within 1 s of that; make_idle waits for an earlier operation as for the longest one a device
+ * performs (a DfuSe mass erase; DFU 1.1 devices get less, within the same bound). */
 static uint64_t wait_bound_ms(uint64_t expect_ms)
 {
     return 2 * expect_ms + 10000 + 1000;
 }
-#define IDLE_WAIT_MS 5120u
+#define IDLE_WAIT_MS DFU_LONGEST_OPERATION_MS
 
 static void collect(dfu_log_level level, const char *line, void *payload)
 {

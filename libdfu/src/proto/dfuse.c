@@ -13,7 +13,7 @@
 /* Long enough for Set Address and Read Unprotect's first answer on every ST part. */
 #define DFUSE_COMMAND_EXPECT_MS 1000u
 /* A mass erase: the F405 datasheet's 32 s maximum plus margin (dfu-util uses 35 s). */
-#define DFUSE_MASS_ERASE_EXPECT_MS 40000u
+#define DFUSE_MASS_ERASE_EXPECT_MS DFU_LONGEST_OPERATION_MS
 /* Programming one block: well under this on every part. */
 #define DFUSE_WRITE_EXPECT_MS 1000u
 

@@ -171,7 +171,9 @@ static int stuck(dfu_device *d, uint8_t state, const char *why)
 static int wait_busy(dfu_device *d, uint8_t state, bool *cleared)
 {
     dfu_info(d->ctx, "device was in %s: waiting for it", dfu_state_name(state));
-    dfu_wait w = {"finishing an earlier operation", dfu_erase_expect_ms(128 * 1024), 0, true};
+    /* An earlier session may have died in the middle of anything, a mass erase included. */
+    dfu_wait w = {"finishing an earlier operation",
+                  d->dfuse ? DFU_LONGEST_OPERATION_MS : dfu_erase_expect_ms(128 * 1024), 0, true};
     dfu_status_reply fin;
     int rc = dfu_poll(d, &w, &fin);
     if (rc != DFU_ERR_TIMEOUT && rc != DFU_ERR_STALL) return rc == DFU_ERR_DEVICE ? DFU_OK : rc;

@@ -16,6 +16,10 @@
 #include "libdfu/layout.h"
 #include "quirks.h"
 
+/* The longest single operation a DFU device performs: an STM32F405 mass erase, 32 s at most
+ * (DS8626), with margin (dfu-util allows 35 s). */
+#define DFU_LONGEST_OPERATION_MS 40000u
+
 /* Default control-transfer timeout, as dfu-util uses for every request. */
 #define DFU_CONTROL_TIMEOUT_MS 5000u
 /* The largest control transfer every host stack takes (libusb on Linux caps at 4 KiB). */

@@ -8,6 +8,8 @@
 #include "libdfu/update.h"
 
 #define OP_RETRIES 3u
+/* The most a DFU 1.1 read of unknown length takes before asking for a size. */
+#define DFU11_READ_ALL_MAX (64u << 20)
 
 static bool transient(const dfu_device *d, int rc)
 {
@@ -78,8 +80,13 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t len, dfu_progress_cb
         int rc = report(d, cb, payload, DFU_PHASE_READ, out->len, len ? len : out->len, 0);
         if (rc) return rc;
         if (n < want) return DFU_OK; /* a short frame: the device has no more */
-        if (out->len >= 0xFFFFFFFFu - xfer)
-            return dfu_err(d->ctx, DFU_ERR_PROTOCOL, "the device keeps sending data past 4 GiB");
+        /* "Until the device ends the upload" needs an end: a device that never sends a short
+         * frame would have the host read and keep gigabytes. */
+        if (!len && out->len >= DFU11_READ_ALL_MAX)
+            return dfu_err(d->ctx, DFU_ERR_PROTOCOL,
+                           "the device has sent %u MiB without ending the upload; give the size "
+                           "to read (--size)",
+                           DFU11_READ_ALL_MAX >> 20);
     }
     return dfu_make_idle(d); /* we stopped before the device did: ABORT the upload */
 }
