@@ -318,6 +318,42 @@ static void test_dfu11_refuses_a_transfer_size_not_the_devices(void **state)
     rig_free(&r);
 }
 
+/* Reading and erasing on their own, over a link that loses 5% of its transfers, retry as an
+ * update does and give the same result as over a clean one. */
+static void test_single_operations_retry_over_a_flaky_link(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_ops_flaky", "stm32f405", "fault=xfer@rate:0.05,seed=11", 0x08000000, 40 * 1024,
+            0x20020000);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    dfu_update_result res;
+    if (flash(&r, &o, &res)) fail_msg("flash: %s", dfu_ctx_error(r.ctx)->message);
+    for (int round = 0; round < 3; round++) {
+        dfu_image *back = NULL;
+        if (dfu_device_read(&back, r.dev, r.base, r.size, NULL, NULL))
+            fail_msg("read: %s", dfu_ctx_error(r.ctx)->message);
+        uint8_t *got = malloc(r.size);
+        dfu_image_read(back, 0, r.base, got, r.size, 0);
+        assert_memory_equal(got, r.bytes, r.size);
+        free(got);
+        dfu_image_free(back);
+    }
+    /* The second 16 KiB sector erased, the first kept. */
+    if (dfu_device_erase(r.dev, 0x08004000, 16 * 1024, NULL, NULL))
+        fail_msg("erase: %s", dfu_ctx_error(r.ctx)->message);
+    dfu_image *back = NULL;
+    if (dfu_device_read(&back, r.dev, r.base, 32 * 1024, NULL, NULL))
+        fail_msg("read: %s", dfu_ctx_error(r.ctx)->message);
+    uint8_t got[32 * 1024];
+    dfu_image_read(back, 0, r.base, got, sizeof(got), 0);
+    assert_memory_equal(got, r.bytes, 16 * 1024);
+    for (size_t i = 16 * 1024; i < sizeof(got); i++) assert_int_equal(got[i], 0xFF);
+    dfu_image_free(back);
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -328,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_differential_flash_skips_what_is_there),
         cmocka_unit_test(test_recover_without_upload_trusts_only_confirmed_sectors),
         cmocka_unit_test(test_dfuse_blocks_land_right_with_any_transfer_size),
+        cmocka_unit_test(test_single_operations_retry_over_a_flaky_link),
         cmocka_unit_test(test_dfu11_refuses_a_transfer_size_not_the_devices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,18 +4,11 @@
 
 #include "../core/buf.h"
 #include "../core/internal.h"
-#include "../proto/proto.h"
+#include "../proto/retry.h"
 #include "libdfu/update.h"
 
-#define OP_RETRIES 3u
 /* The most a DFU 1.1 read of unknown length takes before asking for a size. */
 #define DFU11_READ_ALL_MAX (64u << 20)
-
-static bool transient(const dfu_device *d, int rc)
-{
-    return !d->gone && (rc == DFU_ERR_TIMEOUT || rc == DFU_ERR_STALL || rc == DFU_ERR_USB ||
-                        rc == DFU_ERR_PROTOCOL);
-}
 
 static int report(dfu_device *d, dfu_progress_cb cb, void *payload, dfu_phase phase, uint64_t done,
                   uint64_t total, uint32_t address)
@@ -49,17 +42,10 @@ static uint64_t region_end(const dfu_layout *l, uint32_t address)
 static int read_dfuse(dfu_device *d, uint8_t *buf, uint32_t address, uint32_t len,
                       dfu_progress_cb cb, void *payload)
 {
-    const uint32_t chunk = 16384;
+    dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
     for (uint32_t off = 0; off < len;) {
-        uint32_t n = DFU_MIN(chunk, len - off);
-        int rc;
-        for (unsigned attempt = 1;; attempt++) {
-            rc = dfuse_read(d, address + off, buf + off, n);
-            if (!rc || attempt > OP_RETRIES || !transient(d, rc)) break;
-            dfu_warn(d->ctx, "%s; retrying (%u of %u)", dfu_ctx_error(d->ctx)->message, attempt,
-                     OP_RETRIES);
-            if ((rc = dfu_make_idle(d))) break;
-        }
+        uint32_t n = DFU_MIN(DFUSE_READ_CHUNK, len - off);
+        int rc = dfuse_read_retrying(d, &retry, address + off, buf + off, n);
         if (rc) return rc;
         off += n;
         if ((rc = report(d, cb, payload, DFU_PHASE_READ, off, len, address + off))) return rc;
@@ -155,6 +141,7 @@ int dfu_device_erase(dfu_device *d, uint32_t address, uint32_t len, dfu_progress
         a = (uint64_t)s.address + s.size;
     }
     uint64_t first = 0, total = 0;
+    dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
     for (uint64_t a = address; a < end;) {
         dfu_sector s;
         dfu_layout_find(l, (uint32_t)a, &s);
@@ -165,12 +152,7 @@ int dfu_device_erase(dfu_device *d, uint32_t address, uint32_t len, dfu_progress
     for (uint64_t a = address; a < end;) {
         dfu_sector s;
         dfu_layout_find(l, (uint32_t)a, &s);
-        int rc;
-        for (unsigned attempt = 1;; attempt++) {
-            rc = dfuse_erase_page(d, s.address, s.size);
-            if (!rc || attempt > OP_RETRIES || !transient(d, rc)) break;
-            if ((rc = dfu_make_idle(d))) break;
-        }
+        int rc = dfuse_erase_retrying(d, &retry, s.address, s.size);
         if (rc) return rc;
         a = (uint64_t)s.address + s.size;
         if ((rc = report(d, cb, payload, DFU_PHASE_ERASE, a - first, total, s.address))) return rc;

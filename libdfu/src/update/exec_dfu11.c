@@ -40,12 +40,10 @@ int dfu_exec_dfu11_write(dfu_exec *x, size_t i)
     dfu_exec_data(x, s->alt, s->address, x->buf, s->size);
     for (unsigned attempt = 1;; attempt++) {
         rc = download(x, s);
-        if (!rc || attempt > x->retries || !dfu_exec_transient(x, rc)) return rc;
-        x->res->retries++;
-        dfu_warn(x->ctx, "%s; starting the download again (%u of %u)",
-                 dfu_ctx_error(x->ctx)->message, attempt, x->retries);
+        if (!dfu_retry_again(x->dev, &x->retry, &rc, attempt,
+                             "the download (it starts again from its first block)"))
+            return rc;
         x->res->written_bytes = 0;
-        if ((rc = dfu_exec_idle(x))) return rc;
     }
 }
 
@@ -55,8 +53,8 @@ static int read_block(dfu_exec *x, uint16_t block, uint8_t *buf, uint16_t n, boo
 {
     for (unsigned attempt = 1;; attempt++) {
         int got = dfu11_read_block(x->dev, block, buf, n);
-        if (got >= 0 || attempt > x->retries || !dfu_exec_transient(x, got)) return got;
-        x->res->retries++;
+        if (got >= 0 || attempt > x->retry.limit || !dfu_transient(x->dev, got)) return got;
+        x->retry.used++;
         *retried = true;
         dfu_debug(x->ctx, "reading block %u: %s; asking again", block,
                   dfu_ctx_error(x->ctx)->message);
@@ -106,10 +104,10 @@ int dfu_exec_dfu11_verify(dfu_exec *x, size_t i)
         bool doubtful = false;
         rc = dfu_make_idle(x->dev); /* after the download: ABORT to dfuIDLE, where UPLOAD works */
         if (!rc) rc = upload_and_compare(x, s, want, got, &doubtful);
-        if (!rc || attempt > x->retries || !(doubtful || dfu_exec_transient(x, rc))) break;
-        x->res->retries++;
+        if (!rc || attempt > x->retry.limit || !(doubtful || dfu_transient(x->dev, rc))) break;
+        x->retry.used++;
         dfu_warn(x->ctx, "%s; reading everything again (%u of %u)", dfu_ctx_error(x->ctx)->message,
-                 attempt, x->retries);
+                 attempt, x->retry.limit);
     }
     if (!rc) x->res->verified_bytes += s->size;
     return rc;

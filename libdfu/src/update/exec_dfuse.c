@@ -20,25 +20,6 @@ static uint32_t next_address(const dfu_exec *x)
     return x->pointer + (x->next_block - DFUSE_FIRST_DATA_BLOCK) * x->dev->device_transfer_size;
 }
 
-static void warn_retry(dfu_exec *x, const char *what, unsigned attempt)
-{
-    x->res->retries++;
-    dfu_warn(x->ctx, "%s failed: %s; retrying (%u of %u)", what, dfu_ctx_error(x->ctx)->message,
-             attempt, x->retries);
-}
-
-/* Runs op until it succeeds, fails for good, or the retries run out. */
-#define WITH_RETRIES(x, what, op)                                                                  \
-    do {                                                                                           \
-        for (unsigned attempt_ = 1;; attempt_++) {                                                 \
-            rc = (op);                                                                             \
-            if (!rc || attempt_ > (x)->retries || !dfu_exec_transient((x), rc)) break;             \
-            warn_retry((x), (what), attempt_);                                                     \
-            (x)->pointer_valid = false;                                                            \
-            if ((rc = dfu_exec_idle((x)))) break;                                                  \
-        }                                                                                          \
-    } while (0)
-
 static bool all_erased(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -62,7 +43,10 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
     int rc = DFU_OK;
     for (unsigned attempt = 1;; attempt++) {
         if (!x->pointer_valid || next_address(x) != address) {
-            WITH_RETRIES(x, "set address", dfuse_set_address(x->dev, address));
+            for (unsigned a = 1;; a++) {
+                rc = dfuse_set_address(x->dev, address);
+                if (!dfu_retry_again(x->dev, &x->retry, &rc, a, "set address")) break;
+            }
             if (rc) return rc;
             x->pointer = address;
             x->next_block = DFUSE_FIRST_DATA_BLOCK;
@@ -78,12 +62,10 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
                 x->pointer_valid = false;
             return DFU_OK;
         }
-        if (attempt > x->retries || !dfu_exec_transient(x, rc)) return rc;
         char what[64];
         snprintf(what, sizeof(what), "writing 0x%08x", address);
-        warn_retry(x, what, attempt);
         x->pointer_valid = false;
-        if ((rc = dfu_exec_idle(x))) return rc;
+        if (!dfu_retry_again(x->dev, &x->retry, &rc, attempt, what)) return rc;
         int seen = inspect_block(x, address, data, n);
         if (seen == DFU_OK) {
             dfu_info(x->ctx, "0x%08x: the block had been written; only the answer was lost",
@@ -118,10 +100,7 @@ static int write_range(dfu_exec *x, size_t step, uint32_t address, uint32_t size
 
 static int erase_sector(dfu_exec *x, uint32_t address, uint32_t size)
 {
-    int rc;
-    char what[64];
-    snprintf(what, sizeof(what), "erasing 0x%08x", address);
-    WITH_RETRIES(x, what, dfuse_erase_page(x->dev, address, size));
+    int rc = dfuse_erase_retrying(x->dev, &x->retry, address, size);
     x->pointer_valid = false;
     if (!rc) {
         x->res->erased_bytes += size;
@@ -169,7 +148,10 @@ int dfu_exec_dfuse_mass_erase(dfu_exec *x, size_t i)
 {
     (void)i;
     int rc;
-    WITH_RETRIES(x, "mass erase", dfuse_mass_erase(x->dev));
+    for (unsigned attempt = 1;; attempt++) {
+        rc = dfuse_mass_erase(x->dev);
+        if (!dfu_retry_again(x->dev, &x->retry, &rc, attempt, "mass erase")) break;
+    }
     x->pointer_valid = false;
     return rc;
 }
@@ -184,10 +166,7 @@ int dfu_exec_dfuse_write(dfu_exec *x, size_t i)
 /* Reads [address, address + len) into buf, retrying transient failures. */
 static int read_range(dfu_exec *x, uint32_t address, uint8_t *buf, uint32_t len)
 {
-    int rc;
-    char what[64];
-    snprintf(what, sizeof(what), "reading 0x%08x", address);
-    WITH_RETRIES(x, what, dfuse_read(x->dev, address, buf, len));
+    int rc = dfuse_read_retrying(x->dev, &x->retry, address, buf, len);
     x->pointer_valid = false;
     return rc;
 }
@@ -199,9 +178,8 @@ int dfu_exec_dfuse_verify(dfu_exec *x, size_t i)
     if (rc) return rc;
     uint8_t *want = x->buf, *got = x->buf + s->size;
     dfu_exec_data(x, s->alt, s->address, want, s->size);
-    const uint32_t chunk = 16384;
     for (uint32_t off = 0; off < s->size;) {
-        uint32_t n = DFU_MIN(chunk, s->size - off);
+        uint32_t n = DFU_MIN(DFUSE_READ_CHUNK, s->size - off);
         if ((rc = read_range(x, s->address + off, got + off, n))) return rc;
         if ((rc = dfu_exec_compare(x, s->address + off, got + off, want + off, n))) return rc;
         off += n;

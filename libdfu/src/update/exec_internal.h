@@ -3,6 +3,7 @@
 #define DFU_UPDATE_EXEC_INTERNAL_H
 
 #include "../proto/proto.h"
+#include "../proto/retry.h"
 #include "plan_internal.h"
 
 typedef struct dfu_exec {
@@ -11,10 +12,9 @@ typedef struct dfu_exec {
     dfu_ctx *ctx;
     dfu_update_result *res;
     dfu_progress prog;
-    unsigned retries;   /* allowed per block */
+    dfu_retry retry;    /* per block; counts into res->retries */
     bool cancel;        /* the progress callback asked to stop */
     bool journal_stale; /* writing the journal failed: it lags behind (safe), no more marks */
-    bool idle_failed;   /* the device could not be brought back to dfuIDLE */
     bool *skip;         /* per step: nothing to do (differential) */
     /* DfuSe: where the device will put the next data block, so contiguous runs reuse one
      * Set Address. */
@@ -33,11 +33,6 @@ void dfu_exec_data(const dfu_exec *x, int alt, uint32_t address, uint8_t *out, s
 /* Reports progress for the current phase; sets x->cancel when the callback asks to stop. */
 void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t total,
                        uint32_t address);
-/* Back to dfuIDLE after a failure, to try again. If even that fails, the error tells both what
- * had failed and why the device could not be brought back. */
-int dfu_exec_idle(dfu_exec *x);
-/* Worth another attempt after bringing the device back to dfuIDLE? */
-bool dfu_exec_transient(const dfu_exec *x, int rc);
 /* Makes sure the scratch buffer holds n bytes. */
 int dfu_exec_reserve(dfu_exec *x, size_t n);
 

@@ -33,16 +33,6 @@ void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t tot
         x->cancel = true;
 }
 
-int dfu_exec_idle(dfu_exec *x)
-{
-    char failed[DFU_ERROR_MESSAGE_MAX / 2];
-    snprintf(failed, sizeof(failed), "%s", dfu_ctx_error(x->ctx)->message);
-    int rc = dfu_make_idle(x->dev);
-    if (!rc) return DFU_OK;
-    x->idle_failed = true;
-    return dfu_err_prefix(x->ctx, rc, "%s; then, bringing the device back to dfuIDLE", failed);
-}
-
 /* After a failure the device is left in dfuIDLE, so the next session (recover) finds it clean;
  * the failure's error stands. */
 static void settle(dfu_exec *x)
@@ -53,18 +43,6 @@ static void settle(dfu_exec *x)
         dfu_warn(x->ctx, "the device could not be brought back to dfuIDLE: %s",
                  dfu_ctx_error(x->ctx)->message);
     dfu_err_restore(x->ctx, &failure);
-}
-
-bool dfu_exec_transient(const dfu_exec *x, int rc)
-{
-    if (x->dev->gone) return false;
-    if (rc == DFU_ERR_TIMEOUT || rc == DFU_ERR_STALL || rc == DFU_ERR_USB || rc == DFU_ERR_PROTOCOL)
-        return true;
-    if (rc != DFU_ERR_DEVICE) return false;
-    /* A status that can be a glitch is worth one more try; these never are. */
-    int status = dfu_ctx_error(x->ctx)->dfu_status;
-    return status != DFU_STATUS_ERR_VENDOR && status != DFU_STATUS_ERR_TARGET &&
-           status != DFU_STATUS_ERR_ADDRESS;
 }
 
 int dfu_exec_reserve(dfu_exec *x, size_t n)
@@ -187,7 +165,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     x.ctx = plan->ctx;
     x.res = result ? result : &scratch;
     memset(x.res, 0, sizeof(*x.res));
-    x.retries = plan->opts.retries ? plan->opts.retries : 3;
+    x.retry.limit = plan->opts.retries ? plan->opts.retries : DFU_DEFAULT_RETRIES;
     if (!x.dev) return dfu_err(x.ctx, DFU_ERR_ARG, "this plan was made without a device");
     if (x.dev->gone)
         return dfu_err(x.ctx, DFU_ERR_DISCONNECTED, "the device has left; open it again");
@@ -244,7 +222,8 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         if (!rc && x.cancel && i + 1 < plan->count) rc = cancelled(&x);
     }
     /* Not when it left, was cancelled (settled already) or could not be settled before. */
-    if (rc && rc != DFU_ERR_CANCELLED && !x.dev->gone && !x.idle_failed) settle(&x);
+    if (rc && rc != DFU_ERR_CANCELLED && !x.dev->gone && !x.retry.idle_failed) settle(&x);
+    x.res->retries = x.retry.used;
     x.res->verified = !rc && verify_planned && verified_any;
     /* Done, and verified where the device allows it: nothing left to recover. */
     if (journal && !rc && dfu_journal_remove(journal, x.ctx))
