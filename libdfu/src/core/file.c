@@ -53,21 +53,6 @@ bool dfu_file_exists(const char *path)
     return stat(path, &st) == 0;
 }
 
-bool dfu_file_same(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (stat(a, &sa) != 0 || stat(b, &sb) != 0) return false;
-#ifdef _WIN32
-    /* st_ino is always 0 on Windows; fall back to comparing full paths. */
-    char fa[MAX_PATH], fb[MAX_PATH];
-    if (!GetFullPathNameA(a, MAX_PATH, fa, NULL) || !GetFullPathNameA(b, MAX_PATH, fb, NULL))
-        return false;
-    return _stricmp(fa, fb) == 0;
-#else
-    return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-#endif
-}
-
 #ifndef _WIN32
 /* fsync() on macOS only reaches the drive's cache; F_FULLFSYNC reaches the medium, which is what
  * a journal that must survive a power cut needs. */

@@ -29,8 +29,6 @@ int dfu_atomic_commit(dfu_atomic_file *af, dfu_ctx *ctx);
 /* Removes the temporary file; safe after a failed commit and on a zeroed struct. */
 void dfu_atomic_abort(dfu_atomic_file *af);
 
-/* True when a and b name the same existing file (same device and inode). */
-bool dfu_file_same(const char *a, const char *b);
 bool dfu_file_exists(const char *path);
 
 /* Where serialisers write: a FILE or a memory buffer. The first failure sticks in err. */

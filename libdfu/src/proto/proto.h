@@ -76,11 +76,9 @@ typedef struct dfu_wait {
 /* Class requests. Return 0 (or bytes for upload) or a transport error with a message. */
 int dfu_req_getstatus(dfu_device *d, dfu_status_reply *st, unsigned timeout_ms);
 int dfu_req_clrstatus(dfu_device *d);
-int dfu_req_getstate(dfu_device *d, uint8_t *state);
 int dfu_req_abort(dfu_device *d);
 int dfu_req_dnload(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len);
 int dfu_req_upload(dfu_device *d, uint16_t block, uint8_t *data, uint16_t len);
-int dfu_req_detach(dfu_device *d, uint16_t timeout_ms);
 
 /*
  * After a DNLOAD: GETSTATUS until the device is no longer busy, sleeping exactly the

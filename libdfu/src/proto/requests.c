@@ -58,15 +58,6 @@ int dfu_req_clrstatus(dfu_device *d)
     return rc < 0 ? fail(d, rc, "DFU_CLRSTATUS", -1) : DFU_OK;
 }
 
-int dfu_req_getstate(dfu_device *d, uint8_t *state)
-{
-    int rc = control(d, DFU_REQTYPE_IN, DFU_GETSTATE, 0, state, 1, DFU_CONTROL_TIMEOUT_MS);
-    if (rc < 0) return fail(d, rc, "DFU_GETSTATE", -1);
-    if (rc != 1)
-        return dfu_err(d->ctx, DFU_ERR_PROTOCOL, "DFU_GETSTATE: the device answered %d bytes", rc);
-    return DFU_OK;
-}
-
 int dfu_req_abort(dfu_device *d)
 {
     int rc = control(d, DFU_REQTYPE_OUT, DFU_ABORT, 0, NULL, 0, DFU_CONTROL_TIMEOUT_MS);
@@ -96,12 +87,6 @@ int dfu_req_upload(dfu_device *d, uint16_t block, uint8_t *data, uint16_t len)
                        "DFU_UPLOAD (block %u): the device sent %d bytes for %u asked", block, rc,
                        len);
     return rc;
-}
-
-int dfu_req_detach(dfu_device *d, uint16_t timeout_ms)
-{
-    int rc = control(d, DFU_REQTYPE_OUT, DFU_DETACH, timeout_ms, NULL, 0, DFU_CONTROL_TIMEOUT_MS);
-    return rc < 0 ? fail(d, rc, "DFU_DETACH", -1) : DFU_OK;
 }
 
 int dfu_err_status(dfu_device *d, const dfu_status_reply *st, const char *what)

@@ -87,11 +87,11 @@ static dfu_phase phase_of(dfu_step_kind k)
 static int run_step(dfu_exec *x, size_t i)
 {
     const dfu_step *s = &x->plan->steps[i];
-    if (s->kind != DFU_STEP_LEAVE || x->plan->dfuse) {
+    if (s->kind != DFU_STEP_LEAVE || x->plan->desc.dfuse) {
         int rc = dfu_device_set_alt(x->dev, s->alt);
         if (rc) return rc;
     }
-    if (x->plan->dfuse) {
+    if (x->plan->desc.dfuse) {
         switch (s->kind) {
         case DFU_STEP_ERASE: return dfu_exec_dfuse_erase(x, i);
         case DFU_STEP_MASS_ERASE: return dfu_exec_dfuse_mass_erase(x, i);
@@ -179,7 +179,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     for (size_t i = 0; i < plan->count; i++) x.prog.overall_total += weight(&plan->steps[i]);
 
     int rc = dfu_make_idle(x.dev);
-    if (!rc && plan->opts.differential && plan->dfuse) rc = dfu_exec_dfuse_diff(&x);
+    if (!rc && plan->opts.differential && plan->desc.dfuse) rc = dfu_exec_dfuse_diff(&x);
     /* Before the first erase: what is being done, in case it is interrupted. */
     if (!rc && plan->opts.journal_dir && !plan->opts.verify_only) journal_begin(&x, &journal);
     bool verified_any = false, verify_planned = false;

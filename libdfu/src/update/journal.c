@@ -162,7 +162,7 @@ int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
     }
     j->vid = info->vid;
     j->pid = info->pid;
-    j->dfuse = p->dfuse;
+    j->dfuse = p->desc.dfuse;
     dfu_image_digest(p->image, j->digest);
     j->order = p->opts.order;
     j->mass_erase = p->opts.mass_erase;

@@ -32,8 +32,8 @@ static uint64_t estimate(const dfu_plan *p, dfu_step_kind kind, uint32_t size)
     switch (kind) {
     case DFU_STEP_ERASE: return dfu_estimate_erase_us(size);
     case DFU_STEP_MASS_ERASE: return dfu_estimate_mass_erase_us();
-    case DFU_STEP_WRITE: return dfu_estimate_write_us(size, p->transfer_size);
-    case DFU_STEP_VERIFY: return dfu_estimate_verify_us(size, p->transfer_size);
+    case DFU_STEP_WRITE: return dfu_estimate_write_us(size, p->desc.transfer_size);
+    case DFU_STEP_VERIFY: return dfu_estimate_verify_us(size, p->desc.transfer_size);
     case DFU_STEP_MANIFEST: return 500000u;
     case DFU_STEP_LEAVE: return 100000u;
     }
@@ -146,7 +146,8 @@ static int move_vector_head_last(dfu_plan *p, size_t first)
     p->steps[first].address += DFU_VECTOR_HEAD;
     p->steps[first].size -= DFU_VECTOR_HEAD;
     p->estimate_us -= head.estimate_us;
-    p->steps[first].estimate_us = dfu_estimate_write_us(p->steps[first].size, p->transfer_size);
+    p->steps[first].estimate_us =
+        dfu_estimate_write_us(p->steps[first].size, p->desc.transfer_size);
     p->estimate_us += p->steps[first].estimate_us;
     return dfu_plan_add_step(p, DFU_STEP_WRITE, head.alt, head.address, DFU_VECTOR_HEAD);
 }
@@ -333,7 +334,7 @@ static int plan_verify_only(dfu_plan *p)
         size_t t = p->alt_target[alt];
         if (t == SIZE_MAX) continue;
         const dfu_target *tg = &p->image->targets[t];
-        if (!p->dfuse) {
+        if (!p->desc.dfuse) {
             uint64_t hi = dfu_seg_end(&tg->segs[tg->count - 1]);
             rc = dfu_plan_add_step(p, DFU_STEP_VERIFY, (int)alt, tg->segs[0].address,
                                    (uint32_t)(hi - tg->segs[0].address));
@@ -359,16 +360,16 @@ int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, con
     p->ctx = ctx;
     p->opts = opts ? *opts : defaults;
     p->desc = *dev;
-    p->dfuse = dev->dfuse;
-    p->transfer_size = dev->transfer_size;
     int rc = dfu_image_clone(&p->image, img);
     if (rc) rc = dfu_err(ctx, rc, "out of memory copying the image");
     if (!rc) rc = map_targets(p);
     if (!rc)
-        rc = p->opts.verify_only ? plan_verify_only(p) : p->dfuse ? plan_dfuse(p) : plan_dfu11(p);
+        rc = p->opts.verify_only ? plan_verify_only(p)
+             : p->desc.dfuse     ? plan_dfuse(p)
+                                 : plan_dfu11(p);
     if (!rc && !p->opts.no_verify && !dev->can_upload)
         dfu_plan_note(p, "the device cannot upload: verification is not possible");
-    else if (!rc && !p->opts.no_verify && !p->dfuse && !dev->manifestation_tolerant &&
+    else if (!rc && !p->opts.no_verify && !p->desc.dfuse && !dev->manifestation_tolerant &&
              !dev->verify_before_manifest)
         dfu_plan_note(p, "the device restarts after the download and cannot be read back: "
                          "verification is not possible");

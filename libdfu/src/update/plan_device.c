@@ -19,16 +19,10 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
     for (size_t i = 0; i < dev->info.alt_count; i++)
         if ((size_t)dev->info.alts[i].alt + 1 > n) n = (size_t)dev->info.alts[i].alt + 1;
     const dfu_layout **layouts = calloc(n ? n : 1, sizeof(*layouts));
-    const char **names = calloc(n ? n : 1, sizeof(*names));
-    if (!layouts || !names) {
-        free(layouts);
-        free(names);
-        return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
-    }
+    if (!layouts) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < dev->info.alt_count; i++) {
         if (dev->info.alts[i].interface != dev->interface) continue;
         layouts[dev->info.alts[i].alt] = dev->layouts[i];
-        names[dev->info.alts[i].alt] = dev->info.alts[i].name;
     }
     dfu_plan_device d = {
         .dfuse = dev->dfuse,
@@ -40,7 +34,6 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
         .default_alt = dev->alt,
         .alt_count = n,
         .layouts = layouts,
-        .alt_names = names,
         .has_app_base = dev->quirks.has_app_base,
         .app_base = dev->quirks.app_base,
         .ram_start = dev->quirks.ram_start,
@@ -49,11 +42,10 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
     rc = dfu_plan_build(out, ctx, &d, img, opts);
     if (!rc) {
         (*out)->dev = dev;
-        /* The description points at the device's layouts; keep only what outlives this call. */
+        /* The description points at this call's table of layouts. */
         (*out)->desc.layouts = NULL;
-        (*out)->desc.alt_names = NULL;
+        (*out)->desc.alt_count = 0; /* p->alt_count keeps the count */
     }
     free(layouts);
-    free(names);
     return rc;
 }

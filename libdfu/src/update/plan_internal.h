@@ -17,7 +17,6 @@ typedef struct dfu_plan_device {
     int default_alt;
     size_t alt_count;
     const dfu_layout *const *layouts; /* indexed by alternate setting; NULL entries: none */
-    const char *const *alt_names;     /* indexed by alternate setting; NULL entries: none */
     bool has_app_base;                /* DFU 1.1: where the device puts the application */
     uint32_t app_base;
     uint32_t ram_start, ram_end; /* both 0: generic Cortex-M RAM ranges */
@@ -31,8 +30,6 @@ struct dfu_plan {
     size_t alt_count;
     dfu_update_options opts;
     dfu_plan_device desc;
-    bool dfuse;
-    uint16_t transfer_size;
     dfu_step *steps;
     size_t count, cap;
     uint64_t estimate_us;

@@ -61,7 +61,7 @@ static bool *confirmed_steps(const dfu_plan *p, const dfu_journal *j)
             p->steps[i].kind == DFU_STEP_MANIFEST)
             skip[i] = false;
     /* DFU 1.1 has one write for the whole image: any doubt means all of it again. */
-    if (!p->dfuse)
+    if (!p->desc.dfuse)
         for (size_t i = 0; i < p->count; i++) skip[i] = false;
     return skip;
 }
