@@ -354,6 +354,26 @@ static void test_single_operations_retry_over_a_flaky_link(void **state)
     rig_free(&r);
 }
 
+/* An erase that keeps failing is reported with what failed, and the device is left in dfuIDLE,
+ * not in the dfuERROR of the last attempt. */
+static void test_single_operation_failure_leaves_device_idle(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_ops_fail", "stm32f405",
+            "fault=stall@command:0,fault=stall@command:1,fault=stall@command:2,"
+            "fault=stall@command:3",
+            0x08000000, 1024, 0x20020000);
+    assert_int_equal(dfu_device_erase(r.dev, 0x08004000, 16 * 1024, NULL, NULL), DFU_ERR_STALL);
+    const char *msg = dfu_ctx_error(r.ctx)->message;
+    if (!strstr(msg, "0x08004000")) fail_msg("%s", msg);
+    int st = -1, status = -1;
+    assert_int_equal(dfu_device_get_status(r.dev, &st, &status), DFU_OK);
+    assert_int_equal(st, DFU_STATE_DFU_IDLE);
+    assert_int_equal(status, DFU_STATUS_OK);
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_recover_without_upload_trusts_only_confirmed_sectors),
         cmocka_unit_test(test_dfuse_blocks_land_right_with_any_transfer_size),
         cmocka_unit_test(test_single_operations_retry_over_a_flaky_link),
+        cmocka_unit_test(test_single_operation_failure_leaves_device_idle),
         cmocka_unit_test(test_dfu11_refuses_a_transfer_size_not_the_devices),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

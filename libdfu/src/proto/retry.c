@@ -25,6 +25,17 @@ int dfu_retry_idle(dfu_device *d, dfu_retry *r)
     return dfu_err_prefix(d->ctx, rc, "%s; then, bringing the device back to dfuIDLE", failed);
 }
 
+void dfu_settle(dfu_device *d, const dfu_retry *r)
+{
+    if (d->gone || r->idle_failed) return;
+    dfu_err_saved failure;
+    dfu_err_save(d->ctx, &failure);
+    if (dfu_make_idle(d))
+        dfu_warn(d->ctx, "the device could not be brought back to dfuIDLE: %s",
+                 dfu_ctx_error(d->ctx)->message);
+    dfu_err_restore(d->ctx, &failure);
+}
+
 bool dfu_retry_again(dfu_device *d, dfu_retry *r, int *rc, unsigned attempt, const char *what)
 {
     if (!*rc || attempt > r->limit || !dfu_transient(d, *rc)) return false;
@@ -43,6 +54,15 @@ int dfuse_erase_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint32_t
     for (unsigned attempt = 1;; attempt++) {
         rc = dfuse_erase_page(d, address, size);
         if (!dfu_retry_again(d, r, &rc, attempt, what)) return rc;
+    }
+}
+
+int dfuse_mass_erase_retrying(dfu_device *d, dfu_retry *r)
+{
+    int rc;
+    for (unsigned attempt = 1;; attempt++) {
+        rc = dfuse_mass_erase(d);
+        if (!dfu_retry_again(d, r, &rc, attempt, "mass erase")) return rc;
     }
 }
 

@@ -31,13 +31,19 @@ bool dfu_transient(const dfu_device *d, int rc);
  * why the device could not be brought back (and r->idle_failed is set). */
 int dfu_retry_idle(dfu_device *d, dfu_retry *r);
 
+/* After a failure that stands: the device is left in dfuIDLE, so the next session finds it clean,
+ * and the failure's error is kept (a warning says when the device could not be brought back).
+ * Nothing is done when it has left or could not be brought back before. */
+void dfu_settle(dfu_device *d, const dfu_retry *r);
+
 /* Attempt `attempt` (from 1) of something failed with *rc. True when it is worth another: the
  * retry is counted, a warning says "<what> failed: <error>; retrying (n of limit)" and the device
  * is back in dfuIDLE. False otherwise, with *rc the error to return (0 when nothing failed). */
 bool dfu_retry_again(dfu_device *d, dfu_retry *r, int *rc, unsigned attempt, const char *what);
 
-/* DfuSe erase of one sector and read of a range, retried as above. */
+/* DfuSe erase of one sector, mass erase and read of a range, retried as above. */
 int dfuse_erase_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint32_t size);
+int dfuse_mass_erase_retrying(dfu_device *d, dfu_retry *r);
 int dfuse_read_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint8_t *buf, size_t len);
 
 #endif

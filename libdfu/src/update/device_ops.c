@@ -21,6 +21,13 @@ static int report(dfu_device *d, dfu_progress_cb cb, void *payload, dfu_phase ph
                    address);
 }
 
+/* A failure stands: the device is left in dfuIDLE for whoever comes next (a cancel did so). */
+static int failed(dfu_device *d, const dfu_retry *r, int rc)
+{
+    if (rc != DFU_ERR_CANCELLED) dfu_settle(d, r);
+    return rc;
+}
+
 /* End of the run of sectors (groups back to back) that holds address. */
 static uint64_t region_end(const dfu_layout *l, uint32_t address)
 {
@@ -46,7 +53,7 @@ static int read_dfuse(dfu_device *d, uint8_t *buf, uint32_t address, uint32_t le
     for (uint32_t off = 0; off < len;) {
         uint32_t n = DFU_MIN(DFUSE_READ_CHUNK, len - off);
         int rc = dfuse_read_retrying(d, &retry, address + off, buf + off, n);
-        if (rc) return rc;
+        if (rc) return failed(d, &retry, rc);
         off += n;
         if ((rc = report(d, cb, payload, DFU_PHASE_READ, off, len, address + off))) return rc;
     }
@@ -55,13 +62,14 @@ static int read_dfuse(dfu_device *d, uint8_t *buf, uint32_t address, uint32_t le
 
 static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t len, dfu_progress_cb cb, void *payload)
 {
+    const dfu_retry no_retries = {0}; /* a device that ignores wBlockNum cannot be asked again */
     uint16_t xfer = d->transfer_size;
     for (uint16_t block = 0;; block++) {
         uint16_t want = len ? (uint16_t)DFU_MIN((uint32_t)xfer, len - (uint32_t)out->len) : xfer;
         if (want == 0) break;
         if (dfu_buf_reserve(out, want)) return dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
         int n = dfu11_read_block(d, block, out->data + out->len, want);
-        if (n < 0) return n;
+        if (n < 0) return failed(d, &no_retries, n);
         out->len += (size_t)n;
         int rc = report(d, cb, payload, DFU_PHASE_READ, out->len, len ? len : out->len, 0);
         if (rc) return rc;
@@ -153,7 +161,7 @@ int dfu_device_erase(dfu_device *d, uint32_t address, uint32_t len, dfu_progress
         dfu_sector s;
         dfu_layout_find(l, (uint32_t)a, &s);
         int rc = dfuse_erase_retrying(d, &retry, s.address, s.size);
-        if (rc) return rc;
+        if (rc) return failed(d, &retry, rc);
         a = (uint64_t)s.address + s.size;
         if ((rc = report(d, cb, payload, DFU_PHASE_ERASE, a - first, total, s.address))) return rc;
     }
@@ -163,7 +171,9 @@ int dfu_device_erase(dfu_device *d, uint32_t address, uint32_t len, dfu_progress
 int dfu_device_mass_erase(dfu_device *d)
 {
     if (!d->dfuse) return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "mass erase is a DfuSe command");
-    return dfuse_mass_erase(d);
+    dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
+    int rc = dfuse_mass_erase_retrying(d, &retry);
+    return rc ? failed(d, &retry, rc) : DFU_OK;
 }
 
 int dfu_device_read_unprotect(dfu_device *d)

@@ -100,14 +100,15 @@ int dfu_exec_dfu11_verify(dfu_exec *x, size_t i)
     if (rc) return rc;
     uint8_t *want = x->buf, *got = x->buf + s->size;
     dfu_exec_data(x, s->alt, s->address, want, s->size);
-    for (unsigned attempt = 1;; attempt++) {
+    rc = dfu_make_idle(x->dev); /* after the download: ABORT to dfuIDLE, where UPLOAD works */
+    for (unsigned attempt = 1; !rc; attempt++) {
         bool doubtful = false;
-        rc = dfu_make_idle(x->dev); /* after the download: ABORT to dfuIDLE, where UPLOAD works */
-        if (!rc) rc = upload_and_compare(x, s, want, got, &doubtful);
+        rc = upload_and_compare(x, s, want, got, &doubtful);
         if (!rc || attempt > x->retry.limit || !(doubtful || dfu_transient(x->dev, rc))) break;
         x->retry.used++;
         dfu_warn(x->ctx, "%s; reading everything again (%u of %u)", dfu_ctx_error(x->ctx)->message,
                  attempt, x->retry.limit);
+        rc = dfu_retry_idle(x->dev, &x->retry);
     }
     if (!rc) x->res->verified_bytes += s->size;
     return rc;

@@ -147,11 +147,7 @@ int dfu_exec_dfuse_erase(dfu_exec *x, size_t i)
 int dfu_exec_dfuse_mass_erase(dfu_exec *x, size_t i)
 {
     (void)i;
-    int rc;
-    for (unsigned attempt = 1;; attempt++) {
-        rc = dfuse_mass_erase(x->dev);
-        if (!dfu_retry_again(x->dev, &x->retry, &rc, attempt, "mass erase")) break;
-    }
+    int rc = dfuse_mass_erase_retrying(x->dev, &x->retry);
     x->pointer_valid = false;
     return rc;
 }

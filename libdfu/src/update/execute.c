@@ -33,18 +33,6 @@ void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t tot
         x->cancel = true;
 }
 
-/* After a failure the device is left in dfuIDLE, so the next session (recover) finds it clean;
- * the failure's error stands. */
-static void settle(dfu_exec *x)
-{
-    dfu_err_saved failure;
-    dfu_err_save(x->ctx, &failure);
-    if (dfu_make_idle(x->dev))
-        dfu_warn(x->ctx, "the device could not be brought back to dfuIDLE: %s",
-                 dfu_ctx_error(x->ctx)->message);
-    dfu_err_restore(x->ctx, &failure);
-}
-
 int dfu_exec_reserve(dfu_exec *x, size_t n)
 {
     if (n <= x->buf_size) return DFU_OK;
@@ -221,8 +209,8 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         }
         if (!rc && x.cancel && i + 1 < plan->count) rc = cancelled(&x);
     }
-    /* Not when it left, was cancelled (settled already) or could not be settled before. */
-    if (rc && rc != DFU_ERR_CANCELLED && !x.dev->gone && !x.retry.idle_failed) settle(&x);
+    /* Not when cancelled: that settled already. */
+    if (rc && rc != DFU_ERR_CANCELLED) dfu_settle(x.dev, &x.retry);
     x.res->retries = x.retry.used;
     x.res->verified = !rc && verify_planned && verified_any;
     /* Done, and verified where the device allows it: nothing left to recover. */
