@@ -1,5 +1,6 @@
-/* Reading whole files: what the parsers of text files rely on. */
+/* Files and directories: what the parsers of text files and the journal rely on. */
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "core/file.h"
@@ -33,10 +34,60 @@ static void test_read_all_terminates_the_text(void **state)
     free(dir);
 }
 
+/* The journal directory is created with its parents; the root of a path is never "created"
+ * (mkdir("C:") fails on Windows with an error other than EEXIST). */
+static void test_path_roots(void **state)
+{
+    (void)state;
+    assert_int_equal(dfu_path_root_len("/var/lib", false), 1);
+    assert_int_equal(dfu_path_root_len("rel/dir", false), 0);
+    assert_int_equal(dfu_path_root_len("C:\\x\\y", false), 0);
+    assert_int_equal(dfu_path_root_len("C:\\Users\\me", true), 3);
+    assert_int_equal(dfu_path_root_len("d:/journal", true), 3);
+    assert_int_equal(dfu_path_root_len("C:relative", true), 2);
+    assert_int_equal(dfu_path_root_len("\\\\server\\share\\dir", true), 15);
+    assert_int_equal(dfu_path_root_len("//server/share", true), 14);
+    assert_int_equal(dfu_path_root_len("\\top", true), 1);
+    assert_int_equal(dfu_path_root_len("rel\\dir", true), 0);
+    assert_true(dfu_path_is_sep('\\', true));
+    assert_false(dfu_path_is_sep('\\', false));
+}
+
+static void test_make_dirs(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("file_make_dirs");
+    char *deep = tu_path(dir, "a/b//c/");
+    assert_int_equal(dfu_make_dirs(NULL, deep, "cannot create"), DFU_OK);
+    assert_int_equal(dfu_make_dirs(NULL, deep, "cannot create"), DFU_OK); /* exists: fine */
+    char *c = tu_path(dir, "a/b/c");
+    struct stat st;
+    assert_int_equal(stat(c, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    /* A file where a directory should be: an error naming the path. */
+    char *file = tu_path(dir, "plain");
+    tu_write_file(file, "x", 1);
+    char *under = tu_path(dir, "plain/sub");
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    assert_int_not_equal(dfu_make_dirs(ctx, under, "cannot create the journal directory"), DFU_OK);
+    const char *msg = dfu_ctx_error(ctx)->message;
+    if (!strstr(msg, "cannot create the journal directory") || !strstr(msg, "plain/sub"))
+        fail_msg("%s", msg);
+    dfu_ctx_free(ctx);
+    free(deep);
+    free(c);
+    free(file);
+    free(under);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_all_terminates_the_text),
+        cmocka_unit_test(test_path_roots),
+        cmocka_unit_test(test_make_dirs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <io.h>
 #include <process.h>
 #include <windows.h>
+#include <direct.h>
 #define getpid _getpid
 #define close  _close
 #define fdopen _fdopen
@@ -18,6 +19,68 @@
 
 #include "file.h"
 #include "internal.h"
+
+#ifdef _WIN32
+#define DFU_WINDOWS_PATHS true
+#else
+#define DFU_WINDOWS_PATHS false
+#endif
+
+bool dfu_path_is_sep(char c, bool windows)
+{
+    return c == '/' || (windows && c == '\\');
+}
+
+size_t dfu_path_root_len(const char *path, bool windows)
+{
+    if (!windows) return path[0] == '/' ? 1 : 0;
+    size_t n = 0;
+    if (dfu_path_is_sep(path[0], true) && dfu_path_is_sep(path[1], true)) {
+        /* \\server\share\: the share is the root */
+        n = 2;
+        for (int part = 0; part < 2 && path[n]; part++) {
+            while (path[n] && !dfu_path_is_sep(path[n], true)) n++;
+            if (path[n]) n++;
+        }
+        return n;
+    }
+    if (((path[0] | 0x20) >= 'a' && (path[0] | 0x20) <= 'z') && path[1] == ':') n = 2;
+    if (dfu_path_is_sep(path[n], true)) n++;
+    return n;
+}
+
+static int make_dir(const char *path)
+{
+#ifdef _WIN32
+    return _mkdir(path);
+#else
+    return mkdir(path, 0700);
+#endif
+}
+
+int dfu_make_dirs(dfu_ctx *ctx, const char *dir, const char *what)
+{
+    size_t len = strlen(dir);
+    char *p = malloc(len + 1);
+    if (!p) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    memcpy(p, dir, len + 1);
+    size_t root = dfu_path_root_len(p, DFU_WINDOWS_PATHS);
+    for (size_t i = root; i <= len; i++) {
+        char c = p[i];
+        if (c && !dfu_path_is_sep(c, DFU_WINDOWS_PATHS)) continue;
+        if (i > root && !dfu_path_is_sep(p[i - 1], DFU_WINDOWS_PATHS)) {
+            p[i] = '\0';
+            if (make_dir(p) != 0 && errno != EEXIST) {
+                int rc = dfu_err_errno(ctx, what, p);
+                free(p);
+                return rc;
+            }
+            p[i] = c;
+        }
+    }
+    free(p);
+    return DFU_OK;
+}
 
 int dfu_file_read_all(dfu_ctx *ctx, const char *path, uint8_t **out, size_t *len)
 {

@@ -31,6 +31,13 @@ void dfu_atomic_abort(dfu_atomic_file *af);
 
 bool dfu_file_exists(const char *path);
 
+/* mkdir -p, private to the user (0700); what names the directory's purpose in errors. */
+int dfu_make_dirs(dfu_ctx *ctx, const char *dir, const char *what);
+/* The length of path's root, which is never created: "/" on POSIX; on Windows also a drive
+ * ("C:", "C:\\") or a share ("\\\\server\\share\\"). Separators: '/', and on Windows '\\'. */
+size_t dfu_path_root_len(const char *path, bool windows);
+bool dfu_path_is_sep(char c, bool windows);
+
 /* Where serialisers write: a FILE or a memory buffer. The first failure sticks in err. */
 typedef struct dfu_sink {
     FILE *fp;    /* when non-NULL, data goes here */

@@ -12,13 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-
-#ifdef _WIN32
-#include <direct.h>
-#define mkdir(path, mode) _mkdir(path)
-#endif
 
 #include "../core/buf.h"
 #include "../core/file.h"
@@ -36,28 +30,6 @@ static char *dup(const char *s)
     char *p = malloc(n);
     if (p) memcpy(p, s, n);
     return p;
-}
-
-/* mkdir -p */
-static int make_dirs(dfu_ctx *ctx, const char *dir)
-{
-    char *p = dup(dir);
-    if (!p) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
-    for (char *s = p + 1;; s++) {
-        char c = *s;
-        if (c == '/' || c == '\0') {
-            *s = '\0';
-            if (mkdir(p, 0700) != 0 && errno != EEXIST) {
-                int rc = dfu_err_errno(ctx, "cannot create the journal directory", p);
-                free(p);
-                return rc;
-            }
-            *s = c;
-        }
-        if (!c) break;
-    }
-    free(p);
-    return DFU_OK;
 }
 
 /* <dir>/<port path with anything odd replaced>.<ext> */
@@ -141,7 +113,7 @@ int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
 {
     const char *dir = p->opts.journal_dir;
     const dfu_device_info *info = &p->dev->info;
-    int rc = make_dirs(ctx, dir);
+    int rc = dfu_make_dirs(ctx, dir, "cannot create the journal directory");
     if (rc) return rc;
     dfu_journal *j = calloc(1, sizeof(*j));
     if (!j) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
