@@ -80,7 +80,7 @@ static void json_device(json_w *w, const dfu_device_info *d)
     for (size_t i = 0; i < d->alt_count; i++) {
         const dfu_alt_info *a = &d->alts[i];
         jw_object(w, NULL);
-        jw_uint(w, "interface", a->interface);
+        jw_uint(w, "interface", a->iface);
         jw_uint(w, "alt", a->alt);
         jw_uint(w, "protocol", a->protocol);
         jw_string(w, "name", a->name);
@@ -152,7 +152,7 @@ static void text_device(const cli_out *out, const dfu_device_info *d)
         cli_say(out, "  no DFU functional descriptor\n");
     for (size_t i = 0; i < d->alt_count; i++) {
         const dfu_alt_info *a = &d->alts[i];
-        cli_say(out, "  alt %u (interface %u): %s\n", a->alt, a->interface,
+        cli_say(out, "  alt %u (interface %u): %s\n", a->alt, a->iface,
                 a->name ? a->name : "(no name)");
         dfu_layout *l = layout_of(a);
         if (l) text_layout(out, l);

@@ -169,7 +169,7 @@ static void hl_check_request(hostile_link *h, const dfu_usb_setup *s, unsigned t
     if (timeout_ms > h->timeout_limit_ms)
         hl_fail("a control transfer timeout beyond the bound", timeout_ms, h->timeout_limit_ms);
     if ((s->bmRequestType & 0x60) != 0x20) return;
-    if (s->wIndex != d->interface) hl_fail("a request to another interface", s->wIndex, 0);
+    if (s->wIndex != d->iface) hl_fail("a request to another interface", s->wIndex, 0);
     if ((s->bRequest == DFU_DNLOAD || s->bRequest == DFU_UPLOAD) && s->wLength > d->transfer_size)
         hl_fail("a block longer than wTransferSize", s->wLength, d->transfer_size);
 }
@@ -240,7 +240,7 @@ static int hl_other(hostile_link *h, bool *pass)
                               : DFU_ERR_USB;
 }
 
-static int hl_set_alt(dfu_transport *t, uint8_t interface, uint8_t alt)
+static int hl_set_alt(dfu_transport *t, uint8_t iface, uint8_t alt)
 {
     hostile_link *h = (hostile_link *)t;
     if (h->dev->gone) hl_fail("SET_INTERFACE on a device that has left", alt, 0);
@@ -248,7 +248,7 @@ static int hl_set_alt(dfu_transport *t, uint8_t interface, uint8_t alt)
     uint64_t start = hl_now(h);
     bool pass;
     int rc = hl_other(h, &pass);
-    if (pass) rc = h->inner->ops->set_alt(h->inner, interface, alt);
+    if (pass) rc = h->inner->ops->set_alt(h->inner, iface, alt);
     if (rc == DFU_ERR_TIMEOUT && !pass) hl_elapse(h, start + B_SET_ALT * 1000u);
     hl_end(h, start, B_SET_ALT);
     return rc;

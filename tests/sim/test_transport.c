@@ -168,7 +168,7 @@ static void test_runtime_detach_and_wait(void **state)
     assert_int_equal(r.b->ops->wait(r.b, r.ctx, NULL, NULL, 5000, &app), DFU_OK);
     assert_int_equal(app.mode, DFU_MODE_RUNTIME);
     assert_int_equal(app.vid, 0x1209);
-    assert_int_equal(app.alts[0].interface, 1);
+    assert_int_equal(app.alts[0].iface, 1);
     assert_int_equal(app.alts[0].protocol, DFU_PROTOCOL_RUNTIME);
     assert_string_equal(app.alts[0].name, "DFU run-time");
     assert_int_equal(app.func.length, 7);

@@ -78,7 +78,7 @@ static void test_config_finds_dfu_interfaces(void **state)
     dfu_desc_config c;
     assert_int_equal(dfu_desc_parse_config(&c, NULL, buf, sizeof(buf)), DFU_OK);
     assert_int_equal(c.alt_count, 2);
-    assert_int_equal(c.alts[0].interface, 1);
+    assert_int_equal(c.alts[0].iface, 1);
     assert_int_equal(c.alts[1].alt, 1);
     assert_int_equal(c.alts[1].i_interface, 5);
     assert_true(c.func.present);

@@ -36,11 +36,11 @@ static int watch_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data
     return rc;
 }
 
-static int watch_set_alt(dfu_transport *t, uint8_t interface, uint8_t alt)
+static int watch_set_alt(dfu_transport *t, uint8_t iface, uint8_t alt)
 {
     watch *w = (watch *)t;
     if (dfu_device_gone(w->dev)) w->after_gone++;
-    return w->inner->ops->set_alt(w->inner, interface, alt);
+    return w->inner->ops->set_alt(w->inner, iface, alt);
 }
 
 static int watch_reset(dfu_transport *t)

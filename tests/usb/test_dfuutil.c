@@ -116,7 +116,7 @@ static void check_listing(const profile *p, const char *out, const dfu_device_in
         snprintf(line, sizeof(line),
                  "Found DFU: [%04x:%04x] ver=%04x, devnum=%u, cfg=1, intf=%u, path=\"%s\", "
                  "alt=%u, name=\"%s\", serial=\"%s\"",
-                 d->vid, d->pid, d->bcd_device, d->address, d->alts[i].interface, d->path,
+                 d->vid, d->pid, d->bcd_device, d->address, d->alts[i].iface, d->path,
                  d->alts[i].alt, d->alts[i].name ? d->alts[i].name : "UNKNOWN",
                  d->serial ? d->serial : "UNKNOWN");
         if (!strstr(out, line)) fail_msg("%s: dfu-util -l lacks\n%s\nin\n%s", p->spec, line, out);

@@ -68,7 +68,7 @@ static dfu_transport *open_one(fixture *f, const char *selector, dfu_device_info
     dfu_selector_free(sel);
     if (f->usb->ops->open(f->usb, f->ctx, info, &t))
         fail_msg("open: %s", dfu_ctx_error(f->ctx)->message);
-    dfu_intf = info->alts[0].interface;
+    dfu_intf = info->alts[0].iface;
     assert_int_equal(t->ops->set_alt(t, dfu_intf, info->alts[0].alt), 0);
     return t;
 }
@@ -284,7 +284,7 @@ static void test_reenumeration_followed_by_port_path(void **state)
     assert_int_equal(bl.address, sim_usb_devnum(f->bridge, 1));
     /* And it works there. */
     assert_int_equal(f->usb->ops->open(f->usb, f->ctx, &bl, &t), 0);
-    dfu_intf = bl.alts[0].interface;
+    dfu_intf = bl.alts[0].iface;
     assert_int_equal(t->ops->set_alt(t, dfu_intf, 0), 0);
     assert_true(get_state(t) == DFU_STATE_DFU_IDLE || get_state(t) == DFU_STATE_ERROR);
     t->ops->close(t);

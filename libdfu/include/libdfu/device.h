@@ -37,7 +37,7 @@ typedef struct dfu_func_desc {
 
 /* One alternate setting of a DFU interface. */
 typedef struct dfu_alt_info {
-    uint8_t interface;
+    uint8_t iface; /* bInterfaceNumber (not "interface": <windows.h> defines that as a macro) */
     uint8_t alt;
     uint8_t protocol; /* DFU_PROTOCOL_RUNTIME, DFU_PROTOCOL_DFU, or 0 (DFU 1.0) */
     char *name;       /* interface string (DfuSe: a memory layout), NULL when none */

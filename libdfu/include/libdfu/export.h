@@ -14,7 +14,10 @@
 #define DFU_API
 #endif
 
-#if defined(__GNUC__) || defined(__clang__)
+#if defined(__MINGW32__)
+/* MinGW's printf archetype is Microsoft's unless told otherwise; libdfu formats with C99's. */
+#define DFU_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
+#elif defined(__GNUC__) || defined(__clang__)
 #define DFU_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 #else
 #define DFU_PRINTF(fmt, args)

@@ -154,7 +154,7 @@ DFU_API void dfu_sim_control(dfu_sim *sim, uint64_t now_us, const dfu_usb_setup 
                              uint8_t *data, dfu_sim_xfer *out);
 /* SET_INTERFACE as a control transfer (claiming is free). DFU_ERR_STALL for an alternate
  * setting that does not exist. */
-DFU_API int dfu_sim_set_interface(dfu_sim *sim, uint64_t now_us, uint8_t interface, uint8_t alt);
+DFU_API int dfu_sim_set_interface(dfu_sim *sim, uint64_t now_us, uint8_t iface, uint8_t alt);
 /* USB reset signalling from the host. What it does is the firmware's: the ST ROM ignores it,
  * dapboot restarts, the run-time application enters DFU mode during its detach timer, ... */
 DFU_API void dfu_sim_bus_reset(dfu_sim *sim, uint64_t now_us);

@@ -72,7 +72,7 @@ int dfu_desc_parse_config(dfu_desc_config *out, dfu_ctx *ctx, const uint8_t *p, 
                     return dfu_err(ctx, DFU_ERR_PROTOCOL, "more than %d DFU alternate settings",
                                    DFU_DESC_MAX_ALTS);
                 dfu_desc_alt *a = &out->alts[out->alt_count++];
-                a->interface = d[2];
+                a->iface = d[2];
                 a->alt = d[3];
                 a->protocol = d[7];
                 a->i_interface = d[8];

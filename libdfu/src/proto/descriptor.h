@@ -27,7 +27,7 @@ typedef struct dfu_desc_device {
 
 /* A DFU alternate setting (class 0xFE, subclass 1, protocol 0, 1 or 2). */
 typedef struct dfu_desc_alt {
-    uint8_t interface, alt, protocol, i_interface;
+    uint8_t iface, alt, protocol, i_interface;
 } dfu_desc_alt;
 
 typedef struct dfu_desc_config {

@@ -49,10 +49,10 @@ static int detach(dfu_backend *b, dfu_ctx *ctx, dfu_device_info *info, unsigned 
     dfu_transport *t;
     int rc = b->ops->open(b, ctx, info, &t);
     if (rc) return rc;
-    rc = t->ops->set_alt(t, alt->interface, alt->alt);
+    rc = t->ops->set_alt(t, alt->iface, alt->alt);
     dfu_usb_setup s = {DFU_REQTYPE_OUT, DFU_DETACH,
                        info->func.detach_timeout_ms ? info->func.detach_timeout_ms : 1000,
-                       alt->interface, 0};
+                       alt->iface, 0};
     if (!rc) rc = t->ops->control(t, &s, NULL, DFU_CONTROL_TIMEOUT_MS);
     if (rc < 0 && rc != DFU_ERR_DISCONNECTED) {
         t->ops->close(t);
@@ -200,9 +200,9 @@ static int open_found(dfu_device *d, const dfu_open_options *o)
     read_capabilities(d, o);
     const dfu_alt_info *alt = NULL;
     if ((rc = pick_alt(d, o, &alt))) return rc;
-    d->interface = alt->interface;
+    d->iface = alt->iface;
     d->alt = alt->alt;
-    rc = d->t->ops->set_alt(d->t, d->interface, d->alt);
+    rc = d->t->ops->set_alt(d->t, d->iface, d->alt);
     if (rc)
         return dfu_err_prefix(d->ctx, rc, "%s: selecting alternate setting %u", d->info.path,
                               d->alt);

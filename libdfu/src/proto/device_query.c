@@ -59,12 +59,12 @@ int dfu_device_set_alt(dfu_device *dev, int alt)
     for (size_t i = 0; i < dev->info.alt_count; i++) {
         const dfu_alt_info *a = &dev->info.alts[i];
         if (a->alt != alt) continue;
-        if (a->alt == dev->alt && a->interface == dev->interface) return DFU_OK;
-        int rc = dev->t->ops->set_alt(dev->t, a->interface, a->alt);
+        if (a->alt == dev->alt && a->iface == dev->iface) return DFU_OK;
+        int rc = dev->t->ops->set_alt(dev->t, a->iface, a->alt);
         if (rc)
             return dfu_err(dev->ctx, rc, "%s: selecting alternate setting %d failed (%s)",
                            dev->info.path, alt, dfu_error_name(rc));
-        dev->interface = a->interface;
+        dev->iface = a->iface;
         dev->alt = a->alt;
         return DFU_OK;
     }

@@ -50,7 +50,7 @@ struct dfu_device {
     dfu_clock *clock;
     dfu_device_info info;
     dfu_quirks quirks;
-    uint8_t interface; /* of the selected alternate setting */
+    uint8_t iface; /* of the selected alternate setting */
     uint8_t alt;
     uint16_t transfer_size; /* effective: the size of the blocks the host sends */
     /* DfuSe: the size the device places blocks by (its descriptor's, or the quirk's that corrects

@@ -8,7 +8,7 @@
 static int control(dfu_device *d, uint8_t type, uint8_t request, uint16_t value, uint8_t *data,
                    uint16_t len, unsigned timeout_ms)
 {
-    dfu_usb_setup s = {type, request, value, d->interface, len};
+    dfu_usb_setup s = {type, request, value, d->iface, len};
     d->stats.control++;
     return d->t->ops->control(d->t, &s, data, timeout_ms);
 }

@@ -111,9 +111,9 @@ void dfu_sim_free(dfu_sim *sim)
     free(sim);
 }
 
-int dfu_sim_set_interface(dfu_sim *sim, uint64_t now_us, uint8_t interface, uint8_t alt)
+int dfu_sim_set_interface(dfu_sim *sim, uint64_t now_us, uint8_t iface, uint8_t alt)
 {
-    dfu_usb_setup setup = {0x01, 11, alt, interface, 0};
+    dfu_usb_setup setup = {0x01, 11, alt, iface, 0};
     dfu_sim_xfer x;
     dfu_sim_control(sim, now_us, &setup, NULL, &x);
     return x.result < 0 ? x.result : DFU_OK;

@@ -21,7 +21,7 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
     const dfu_layout **layouts = calloc(n ? n : 1, sizeof(*layouts));
     if (!layouts) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < dev->info.alt_count; i++) {
-        if (dev->info.alts[i].interface != dev->interface) continue;
+        if (dev->info.alts[i].iface != dev->iface) continue;
         layouts[dev->info.alts[i].alt] = dev->layouts[i];
     }
     dfu_plan_device d = {

@@ -67,7 +67,7 @@ static int collect_alts(dfu_ctx *ctx, const struct libusb_config_descriptor *cfg
             if (!is_dfu(d)) continue;
             if (!info->func.present) find_func_desc(ctx, cfg, intf, &info->func);
             dfu_alt_info *alt = &info->alts[info->alt_count];
-            alt->interface = d->bInterfaceNumber;
+            alt->iface = d->bInterfaceNumber;
             alt->alt = d->bAlternateSetting;
             alt->protocol = d->bInterfaceProtocol;
             (*names)[info->alt_count++] = d->iInterface;
@@ -75,7 +75,7 @@ static int collect_alts(dfu_ctx *ctx, const struct libusb_config_descriptor *cfg
     }
     /* Protocol 0 (DFU 1.0) needs the functional descriptor to tell the mode. */
     for (size_t i = 0; i < info->alt_count; i++) {
-        dfu_desc_alt a = {info->alts[i].interface, info->alts[i].alt, info->alts[i].protocol, 0};
+        dfu_desc_alt a = {info->alts[i].iface, info->alts[i].alt, info->alts[i].protocol, 0};
         if (dfu_desc_alt_mode(&a, &info->func) == DFU_MODE_RUNTIME) info->mode = DFU_MODE_RUNTIME;
     }
     return DFU_OK;
@@ -109,7 +109,7 @@ static void request_func_desc(dfu_ctx *ctx, libusb_device_handle *h, dfu_device_
     uint8_t type = LIBUSB_ENDPOINT_IN | LIBUSB_REQUEST_TYPE_STANDARD | LIBUSB_RECIPIENT_INTERFACE;
     int n =
         libusb_control_transfer(h, type, LIBUSB_REQUEST_GET_DESCRIPTOR, DFU_DESC_FUNCTIONAL << 8,
-                                info->alts[0].interface, buf, sizeof(buf), STRING_TIMEOUT_MS);
+                                info->alts[0].iface, buf, sizeof(buf), STRING_TIMEOUT_MS);
     if (n > 0) func_in(ctx, buf, n, &info->func);
 }
 
@@ -120,8 +120,8 @@ static int read_strings(dfu_ctx *ctx, libusb_device_handle *h,
     uint16_t lang = first_langid(h);
     info->manufacturer = get_string(ctx, h, lang, dd->iManufacturer, false);
     info->product = get_string(ctx, h, lang, dd->iProduct, false);
-    info->serial =
-        get_string(ctx, h, lang, dd->iSerialNumber, dfu_desc_string_is_utf8(info->vid, info->pid, info->bcd_device));
+    info->serial = get_string(ctx, h, lang, dd->iSerialNumber,
+                              dfu_desc_string_is_utf8(info->vid, info->pid, info->bcd_device));
     for (size_t i = 0; i < info->alt_count; i++)
         info->alts[i].name = get_string(ctx, h, lang, names[i], false);
     if (!info->func.present) request_func_desc(ctx, h, info);

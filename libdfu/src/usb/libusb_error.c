@@ -68,7 +68,7 @@ void dfu_libusb_message(char *buf, size_t cap, int e, const dfu_device_info *inf
 {
 #ifdef _WIN32
     if (e == LIBUSB_ERROR_NOT_SUPPORTED) {
-        winusb_message(buf, cap, info, what, info->alt_count ? info->alts[0].interface : 0);
+        winusb_message(buf, cap, info, what, info->alt_count ? info->alts[0].iface : 0);
         return;
     }
 #endif

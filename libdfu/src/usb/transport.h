@@ -52,7 +52,7 @@ typedef struct dfu_transport_ops {
     int (*control)(dfu_transport *t, const dfu_usb_setup *setup, uint8_t *data,
                    unsigned timeout_ms);
     /* Claims interface (once) and selects the alternate setting. */
-    int (*set_alt)(dfu_transport *t, uint8_t interface, uint8_t alt);
+    int (*set_alt)(dfu_transport *t, uint8_t iface, uint8_t alt);
     /* USB reset. DFU_ERR_DISCONNECTED when the device re-enumerates as a result (expected). */
     int (*reset)(dfu_transport *t);
     void (*close)(dfu_transport *t);

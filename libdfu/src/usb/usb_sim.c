@@ -76,9 +76,9 @@ static int t_control(dfu_transport *tr, const dfu_usb_setup *setup, uint8_t *dat
     return transfer(t->b, t->index, setup, data, timeout_ms);
 }
 
-static int t_set_alt(dfu_transport *tr, uint8_t interface, uint8_t alt)
+static int t_set_alt(dfu_transport *tr, uint8_t iface, uint8_t alt)
 {
-    dfu_usb_setup setup = {0x01, 11, alt, interface, 0}; /* SET_INTERFACE */
+    dfu_usb_setup setup = {0x01, 11, alt, iface, 0}; /* SET_INTERFACE */
     int rc = t_control(tr, &setup, NULL, 1000);
     return rc < 0 ? rc : DFU_OK;
 }
@@ -171,7 +171,7 @@ static int describe(sim_backend *b, size_t i, dfu_ctx *ctx, uint32_t generation,
     info->alt_count = cfg.alt_count;
     info->mode = cfg.alt_count ? dfu_desc_alt_mode(&cfg.alts[0], &cfg.func) : DFU_MODE_RUNTIME;
     for (size_t k = 0; k < cfg.alt_count; k++) {
-        info->alts[k].interface = cfg.alts[k].interface;
+        info->alts[k].iface = cfg.alts[k].iface;
         info->alts[k].alt = cfg.alts[k].alt;
         info->alts[k].protocol = cfg.alts[k].protocol;
     }
