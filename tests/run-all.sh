@@ -7,7 +7,8 @@
 #   3. valgrind over the CLI end-to-end tests (release build)
 #   4. clang libFuzzer build: a short smoke run of every fuzz harness
 #   5. clang-format check of every C file
-# Set DFU_SKIP="asan valgrind fuzz format" (any subset) to skip stages while iterating.
+#   6. Windows: library and CLI compiled with MinGW-w64 (-Werror) and linked
+# Set DFU_SKIP="asan valgrind fuzz format windows" (any subset) to skip stages while iterating.
 set -eu
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,12 +20,12 @@ stage() { printf '\n=== %s ===\n' "$*"; }
 skipped() { case "$skip" in *" $1 "*) echo "(skipped: DFU_SKIP contains $1)"; return 0;; esac; return 1; }
 start=$(date +%s)
 
-stage "1/5 release build (-Werror), all tests"
+stage "1/6 release build (-Werror), all tests"
 cmake -S . -B build/ci -G Ninja -DDFU_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build/ci -j "$jobs"
 ctest --test-dir build/ci --output-on-failure -j "$jobs"
 
-stage "2/5 AddressSanitizer + UndefinedBehaviorSanitizer, all tests"
+stage "2/6 AddressSanitizer + UndefinedBehaviorSanitizer, all tests"
 if ! skipped asan; then
   cmake -S . -B build/asan -G Ninja -DDFU_WERROR=ON -DDFU_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
   cmake --build build/asan -j "$jobs"
@@ -32,13 +33,13 @@ if ! skipped asan; then
     ctest --test-dir build/asan --output-on-failure -j "$jobs"
 fi
 
-stage "3/5 valgrind over the CLI end-to-end tests"
+stage "3/6 valgrind over the CLI end-to-end tests"
 if ! skipped valgrind; then
   DFU_TEST_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite" \
     ctest --test-dir build/ci --output-on-failure -j "$jobs" -L cli
 fi
 
-stage "4/5 libFuzzer smoke runs"
+stage "4/6 libFuzzer smoke runs"
 if ! skipped fuzz; then
   cmake -S . -B build/fuzz -G Ninja -DCMAKE_C_COMPILER=clang -DDFU_FUZZ=ON \
     -DDFU_WITH_UMOCKDEV=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
@@ -46,7 +47,7 @@ if ! skipped fuzz; then
   ctest --test-dir build/fuzz --output-on-failure -L fuzz
 fi
 
-stage "5/5 clang-format"
+stage "5/6 clang-format"
 if ! skipped format; then
   bad=$(git ls-files '*.c' '*.h' | while read -r f; do
     clang-format --dry-run -Werror "$f" >/dev/null 2>&1 || echo "$f"; done)
@@ -54,6 +55,11 @@ if ! skipped format; then
     echo "not clang-formatted (run: clang-format -i FILE):"; echo "$bad"; exit 1
   fi
   echo "all C files formatted"
+fi
+
+stage "6/6 Windows build (MinGW-w64 cross-compile)"
+if ! skipped windows; then
+  tests/windows-build.sh build/ci
 fi
 
 echo
