@@ -445,6 +445,39 @@ static void test_refused_manifestation_is_an_error_not_a_departure(void **state)
     rig_done(&r);
 }
 
+/* The end of a DFU 1.1 download is lost on its way: the device still waits in dfuDNLOAD-IDLE.
+ * An empty block cannot be written twice, so it is sent again and manifestation goes on. */
+static void test_lost_end_of_download_is_sent_again(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, DFU_ERR_USB, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+        {DFU_DNLOAD, 0, {0}},
+        GETSTATUS(DFU_STATUS_OK, 10, DFU_STATE_MANIFEST),
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 5);
+    r.d.dfuse = false;
+    if (dfu11_manifest(&r.d, 3)) fail_msg("%s", dfu_ctx_error(r.ctx)->message);
+    assert_int_equal(r.d.stats.dnload, 2);
+    rig_done(&r);
+
+    /* A device that never takes it: an error after three tries, not a loop. */
+    const answer stubborn[] = {
+        {DFU_DNLOAD, 0, {0}}, GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+        {DFU_DNLOAD, 0, {0}}, GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+        {DFU_DNLOAD, 0, {0}}, GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig_init(&r, stubborn, 6);
+    r.d.dfuse = false;
+    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_PROTOCOL);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "dfuDNLOAD-IDLE"));
+    assert_int_equal(r.d.stats.dnload, 3);
+    rig_done(&r);
+}
+
 static void test_leave_with_a_device_that_stops_answering_is_a_success(void **state)
 {
     (void)state;
@@ -479,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_leave_succeeds_when_the_device_resets_at_once),
         cmocka_unit_test(test_lost_answer_reported_idle_is_never_sent_twice),
         cmocka_unit_test(test_refused_manifestation_is_an_error_not_a_departure),
+        cmocka_unit_test(test_lost_end_of_download_is_sent_again),
         cmocka_unit_test(test_leave_with_a_device_that_stops_answering_is_a_success),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

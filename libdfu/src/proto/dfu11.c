@@ -48,16 +48,26 @@ static int finish_with_reset(dfu_device *d)
     return DFU_OK;
 }
 
+/* The zero-length DNLOAD that ends the download. 0: sent (or lost, with the device still here:
+ * *have_status then holds its status); 1: the device left to start its firmware; or an error. */
+static int send_end(dfu_device *d, uint16_t block, dfu_status_reply *st, bool *have_status)
+{
+    *have_status = false;
+    int rc = dfu_req_dnload(d, block, NULL, 0);
+    if (!rc) return 0;
+    rc = dfu_confirm_left(d, rc, "ending the download", st);
+    if (rc) return rc;
+    *have_status = true; /* still here: its state says what next */
+    return 0;
+}
+
 int dfu11_manifest(dfu_device *d, uint16_t block)
 {
     dfu_status_reply st;
-    int rc = dfu_req_dnload(d, block, NULL, 0);
-    bool have_status = false;
-    if (rc) {
-        rc = dfu_confirm_left(d, rc, "ending the download", &st);
-        if (rc) return rc > 0 ? DFU_OK : rc;
-        have_status = true; /* still here: its state says what next */
-    }
+    bool have_status;
+    unsigned resent = 0;
+    int rc = send_end(d, block, &st, &have_status);
+    if (rc) return rc > 0 ? DFU_OK : rc;
     uint64_t deadline = dfu_clock_now(d->clock) + (2ull * DFU11_MANIFEST_EXPECT_MS) * 1000u;
     while (dfu_clock_now(d->clock) < deadline) {
         rc = have_status ? DFU_OK : dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
@@ -68,6 +78,17 @@ int dfu11_manifest(dfu_device *d, uint16_t block)
         }
         switch (st.state) {
         case DFU_STATE_DFU_IDLE: return DFU_OK; /* manifestation-tolerant: done, still here */
+        case DFU_STATE_DNLOAD_IDLE:
+            /* The end never arrived (a device that got it is in a MANIFEST state). Unlike a
+             * data block, an empty one cannot be written twice: send it again. */
+            if (resent++ == 2)
+                return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
+                                      "manifestation: the device stays in dfuDNLOAD-IDLE after "
+                                      "the end of the download was sent 3 times");
+            dfu_debug(d->ctx, "the end of the download did not arrive; sending it again");
+            rc = send_end(d, block, &st, &have_status);
+            if (rc) return rc > 0 ? DFU_OK : rc;
+            break;
         case DFU_STATE_MANIFEST_WAIT_RESET: return finish_with_reset(d);
         case DFU_STATE_ERROR: return dfu_err_status(d, &st, "manifestation");
         case DFU_STATE_MANIFEST_SYNC: /* the next GETSTATUS starts or ends it */
