@@ -195,20 +195,23 @@ static void run_operation(run *r, int flow)
         break;
     case FLOW_DEVICE_READ: {
         /* DfuSe: 16 KiB chunks, each retried 3 times after make_idle; DFU 1.1: one UPLOAD per
-         * block, then make_idle. (len 0, "until the device stops", is not bounded by time.) */
+         * block, then make_idle; after a failure, one more to settle the device. (len 0, "until
+         * the device stops", is not bounded by time.) */
         dfu_image *img = NULL;
         rc = dfu_device_read(&img, d, address, len, NULL, NULL);
         dfu_image_free(img);
         uint64_t chunks = (len + 16383) / 16384;
         bound = d->dfuse ? chunks * 4 * (b_dfuse_read(16384, r->xfer, r->per_block) + b_make_idle())
                          : (len / r->xfer + 1) * B_REQUEST + b_make_idle();
+        bound += b_make_idle();
         break;
     }
     case FLOW_DEVICE_ERASE: {
         rc = dfu_device_erase(d, address, len, NULL, NULL);
-        /* Every sector the range touches (at most len / 1 KiB + 2 of them), 4 attempts each. */
+        /* Every sector the range touches (at most len / 1 KiB + 2 of them), 4 attempts each;
+         * after a failure, a make_idle to settle the device. */
         uint64_t sectors = len / 1024 + 2;
-        bound = sectors * 4 * (b_dnload_wait(e, true) + b_make_idle());
+        bound = sectors * 4 * (b_dnload_wait(e, true) + b_make_idle()) + b_make_idle();
         break;
     }
     default: abort();
@@ -263,7 +266,7 @@ static uint64_t plan_bound(const dfu_plan *p, uint32_t xfer, bool per_block, uns
             break;
         case DFU_STEP_MASS_ERASE: cost = a * (b_dnload_wait(B_MASS, true) + idle); break;
         case DFU_STEP_WRITE:
-            if (!p->dfuse) {
+            if (!p->desc.dfuse) {
                 cost = a * (blocks * b_dnload_wait(B_DFU11, false) + idle);
                 break;
             }
@@ -272,11 +275,11 @@ static uint64_t plan_bound(const dfu_plan *p, uint32_t xfer, bool per_block, uns
             write_steps++;
             break;
         case DFU_STEP_VERIFY:
-            cost = p->dfuse ? chunks * a * (b_dfuse_read(16384, xfer, per_block) + idle)
-                            : a * (2 * idle + blocks * a * B_REQUEST);
+            cost = p->desc.dfuse ? chunks * a * (b_dfuse_read(16384, xfer, per_block) + idle)
+                                 : a * (2 * idle + blocks * a * B_REQUEST);
             break;
         case DFU_STEP_MANIFEST: cost = b_manifest(); break;
-        default: cost = p->dfuse ? b_dfuse_leave(true) : 0; break;
+        default: cost = p->desc.dfuse ? b_dfuse_leave(true) : 0; break;
         }
         total += 2 * B_SET_ALT + cost;
     }

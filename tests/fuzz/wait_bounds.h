@@ -22,7 +22,7 @@
 #define B_DFU11      2000u  /* dfu11.c: programming one block */
 #define B_MANIFEST   10000u /* dfu11.c: manifestation */
 #define B_SET_ALT    1000u  /* usb_sim.c: SET_INTERFACE's timeout */
-#define B_IDLE_WAIT  5120u  /* poll.c: make_idle waits for an earlier 128 KiB erase */
+#define B_IDLE_WAIT  40000u /* poll.c: make_idle waits for an earlier mass erase (DfuSe) */
 #define B_IDLE_STALL 50u    /* poll.c: make_idle's pause after a tolerated stall */
 #define B_STALLS     3u     /* the poll-stalls quirk (ST ROMs); the harness sets no more */
 
@@ -82,11 +82,14 @@ static inline uint64_t b_dfuse_leave(bool address)
     return (address ? b_dnload_wait(B_COMMAND, false) : 0) + 2 * B_REQUEST;
 }
 
-/* dfu11_manifest: the zero-length DNLOAD, polls until 2 x the manifestation time, the
- * GETSTATUS that straddles it. */
+/* poll.c dfu_confirm_left: after a failed request, two GETSTATUS of 1 s. */
+#define B_CONFIRM 2000u
+
+/* dfu11_manifest: the zero-length DNLOAD (sent up to 3 times when it is lost), polls until 2 x
+ * the manifestation time, the GETSTATUS that straddles it. */
 static inline uint64_t b_manifest(void)
 {
-    return B_REQUEST + 2 * B_MANIFEST + B_REQUEST;
+    return 3 * (B_REQUEST + B_CONFIRM) + 2 * B_MANIFEST + B_REQUEST + B_CONFIRM;
 }
 
 #endif
