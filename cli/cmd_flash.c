@@ -131,7 +131,8 @@ int cmd_flash(int argc, char **argv)
         {"order", 0, OPT_STRING, &o.order, NULL, "safe|linear",
          "safe (default): the vector table's sector is erased first and written last"},
         {"diff", 0, OPT_FLAG, &o.diff, NULL, NULL, "skip sectors that already hold the image"},
-        {"retries", 0, OPT_U32, &o.retries, NULL, "N", "attempts per block (default 3)"},
+        {"retries", 0, OPT_U32, &o.retries, NULL, "N",
+         "retries per block after a transient failure (default 3)"},
         {"journal-dir", 0, OPT_STRING, &o.journal_dir, NULL, "DIR",
          "where to keep the recovery journal (default: $DFU_JOURNAL_DIR or the user's state "
          "directory)"},

@@ -7,10 +7,16 @@
 # Usage: tests/windows-build.sh [BUILD_DIR]   (BUILD_DIR: a configured Linux build, for the
 # generated quirk table; default build/ci)
 set -eu
+# BUILD_DIR is taken relative to where the script was started; the default, to the checkout.
+case "${1:-}" in
+  "") build=build/ci ;;
+  /*) build=$1 ;;
+  *) build=$(pwd)/$1 ;;
+esac
 cd "$(dirname "$0")/.."
 cc=x86_64-w64-mingw32-gcc
 command -v "$cc" >/dev/null || { echo "windows-build.sh: $cc not found (apt-get install gcc-mingw-w64-x86-64)" >&2; exit 1; }
-gen=${1:-build/ci}/libdfu/quirks_data.c
+gen=$build/libdfu/quirks_data.c
 [ -f "$gen" ] || { echo "windows-build.sh: $gen not found: build the Linux tree first" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

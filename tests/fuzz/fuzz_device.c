@@ -134,13 +134,21 @@ static void run_operation(run *r, int flow)
     uint8_t buf[16384];
     memset(buf, 0xA5, sizeof(buf));
     uint16_t n = (uint16_t)(len < r->xfer ? len : r->xfer);
-    uint64_t e = B_IDLE_WAIT, bound = 0;
+    /* The longest operation the flow waits for: it sizes the limits on every transfer's
+     * timeout and on the gaps between transfers. */
+    const uint64_t idle_e = b_idle_wait(d->dfuse), idle = b_make_idle(d->dfuse);
+    uint64_t e = B_COMMAND, bound = 0;
     switch (flow) {
+    case FLOW_MAKE_IDLE:
+    case FLOW_DEVICE_READ: e = idle_e; break;
     case FLOW_ERASE_PAGE: e = b_erase_expect(sec.size); break;
     case FLOW_MASS_ERASE: e = B_MASS; break;
+    case FLOW_DFUSE_WRITE: e = B_WRITE; break;
     case FLOW_DFU11_WRITE: e = B_DFU11; break;
     case FLOW_DFU11_MANIFEST: e = B_MANIFEST; break;
-    case FLOW_DEVICE_ERASE: e = b_erase_expect(sec.size) > e ? b_erase_expect(sec.size) : e; break;
+    case FLOW_DEVICE_ERASE:
+        e = b_erase_expect(sec.size) > idle_e ? b_erase_expect(sec.size) : idle_e;
+        break;
     default: break;
     }
     hostile_link_limits(&r->link, b_wait(e), b_poll_timeout(e));
@@ -149,7 +157,7 @@ static void run_operation(run *r, int flow)
     switch (flow) {
     case FLOW_MAKE_IDLE:
         rc = dfu_make_idle(d);
-        bound = b_make_idle();
+        bound = idle;
         break;
     case FLOW_SET_ADDRESS:
         rc = dfuse_set_address(d, address);
@@ -201,9 +209,9 @@ static void run_operation(run *r, int flow)
         rc = dfu_device_read(&img, d, address, len, NULL, NULL);
         dfu_image_free(img);
         uint64_t chunks = (len + 16383) / 16384;
-        bound = d->dfuse ? chunks * 4 * (b_dfuse_read(16384, r->xfer, r->per_block) + b_make_idle())
-                         : (len / r->xfer + 1) * B_REQUEST + b_make_idle();
-        bound += b_make_idle();
+        bound = d->dfuse ? chunks * 4 * (b_dfuse_read(16384, r->xfer, r->per_block) + idle)
+                         : (len / r->xfer + 1) * B_REQUEST + idle;
+        bound += idle;
         break;
     }
     case FLOW_DEVICE_ERASE: {
@@ -211,7 +219,7 @@ static void run_operation(run *r, int flow)
         /* Every sector the range touches (at most len / 1 KiB + 2 of them), 4 attempts each;
          * after a failure, a make_idle to settle the device. */
         uint64_t sectors = len / 1024 + 2;
-        bound = sectors * 4 * (b_dnload_wait(e, true) + b_make_idle()) + b_make_idle();
+        bound = sectors * 4 * (b_dnload_wait(e, true) + idle) + idle;
         break;
     }
     default: abort();
@@ -253,7 +261,8 @@ static uint64_t plan_bound(const dfu_plan *p, uint32_t xfer, bool per_block, uns
                            uint64_t erase_e)
 {
     /* make_idle before the first step, and after a failure to leave the device in dfuIDLE. */
-    uint64_t a = retries + 1, idle = b_make_idle(), total = 2 * idle, writes = 0, write_steps = 0;
+    uint64_t a = retries + 1, idle = b_make_idle(p->desc.dfuse), total = 2 * idle, writes = 0,
+             write_steps = 0;
     uint64_t block =
         a * (a * (b_dnload_wait(B_COMMAND, false) + idle) + b_dnload_wait(B_WRITE, false) + idle +
              b_dfuse_read(xfer, xfer, per_block));
@@ -325,7 +334,7 @@ static void run_update(run *r)
     int rc = dfu_plan_new(&plan, r->ctx, r->d, img, &o);
     check_rc(r, rc, "dfu_plan_new");
     if (!rc) {
-        uint64_t e = B_IDLE_WAIT, erase_e = 100;
+        uint64_t e = b_idle_wait(r->d->dfuse), erase_e = 100;
         const dfu_layout *l = dfu_device_layout(r->d, r->d->alt);
         for (size_t i = 0; l && i < l->group_count; i++)
             if (b_erase_expect(l->groups[i].size) > erase_e)

@@ -22,9 +22,16 @@
 #define B_DFU11      2000u  /* dfu11.c: programming one block */
 #define B_MANIFEST   10000u /* dfu11.c: manifestation */
 #define B_SET_ALT    1000u  /* usb_sim.c: SET_INTERFACE's timeout */
-#define B_IDLE_WAIT  40000u /* poll.c: make_idle waits for an earlier mass erase (DfuSe) */
 #define B_IDLE_STALL 50u    /* poll.c: make_idle's pause after a tolerated stall */
 #define B_STALLS     3u     /* the poll-stalls quirk (ST ROMs); the harness sets no more */
+#define B_CONFIRM    2000u /* poll.c dfu_confirm_left: after a failed request, 2 GETSTATUS of 1 s */
+
+/* poll.c wait_busy: make_idle waits for an earlier operation: on DfuSe a mass erase
+ * (proto.h DFU_LONGEST_OPERATION_MS), on DFU 1.1 a 128 KiB erase (dfu_erase_expect_ms). */
+static inline uint64_t b_idle_wait(bool dfuse)
+{
+    return dfuse ? 40000u : 5120u;
+}
 
 /* poll.c dfu_erase_expect_ms: 40 ms per KiB, at least 100 ms. */
 static inline uint64_t b_erase_expect(uint32_t size)
@@ -62,9 +69,9 @@ static inline uint64_t b_dnload_wait(uint64_t e, bool erase)
 /* dfu_make_idle: 8 rounds of (3 lost GETSTATUS, 1 answered, then CLRSTATUS, ABORT, or a wait
  * for an earlier operation and a CLRSTATUS), then a last round that fails; the stalls it
  * tolerates, each with a pause. */
-static inline uint64_t b_make_idle(void)
+static inline uint64_t b_make_idle(bool dfuse)
 {
-    return 8 * (4 * B_REQUEST + b_poll(B_IDLE_WAIT, true) + B_REQUEST) + 4 * B_REQUEST +
+    return 8 * (4 * B_REQUEST + b_poll(b_idle_wait(dfuse), true) + B_REQUEST) + 4 * B_REQUEST +
            B_STALLS * (B_REQUEST + B_IDLE_STALL);
 }
 
@@ -76,14 +83,12 @@ static inline uint64_t b_dfuse_read(uint64_t len, uint32_t xfer, bool per_block)
     return runs * (b_dnload_wait(B_COMMAND, false) + 2 * B_REQUEST) + blocks * B_REQUEST;
 }
 
-/* dfuse_leave: an optional Set Address, the zero-length DNLOAD and one GETSTATUS. */
+/* dfuse_leave: an optional Set Address, the zero-length DNLOAD and one GETSTATUS; after a
+ * failure, the GETSTATUS that confirm the device has left. */
 static inline uint64_t b_dfuse_leave(bool address)
 {
-    return (address ? b_dnload_wait(B_COMMAND, false) : 0) + 2 * B_REQUEST;
+    return (address ? b_dnload_wait(B_COMMAND, false) : 0) + 2 * B_REQUEST + B_CONFIRM;
 }
-
-/* poll.c dfu_confirm_left: after a failed request, two GETSTATUS of 1 s. */
-#define B_CONFIRM 2000u
 
 /* dfu11_manifest: the zero-length DNLOAD (sent up to 3 times when it is lost), polls until 2 x
  * the manifestation time, the GETSTATUS that straddles it. */

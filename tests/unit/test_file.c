@@ -49,6 +49,12 @@ static void test_path_roots(void **state)
     assert_int_equal(dfu_path_root_len("//server/share", true), 14);
     assert_int_equal(dfu_path_root_len("\\top", true), 1);
     assert_int_equal(dfu_path_root_len("rel\\dir", true), 0);
+    assert_int_equal(dfu_path_root_len("\\\\server\\\\share\\d", true), 16);
+    assert_int_equal(dfu_path_root_len("\\\\server", true), 8);
+    assert_int_equal(dfu_path_root_len("C:", true), 2);
+    assert_int_equal(dfu_path_root_len("/", false), 1);
+    assert_int_equal(dfu_path_root_len("", true), 0);
+    assert_int_equal(dfu_path_root_len("", false), 0);
     assert_true(dfu_path_is_sep('\\', true));
     assert_false(dfu_path_is_sep('\\', false));
 }
@@ -64,6 +70,7 @@ static void test_make_dirs(void **state)
     struct stat st;
     assert_int_equal(stat(c, &st), 0);
     assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(dfu_make_dirs(NULL, "", "cannot create"), DFU_ERR_ARG);
     /* A file where a directory should be: an error naming the path. */
     char *file = tu_path(dir, "plain");
     tu_write_file(file, "x", 1);

@@ -14,8 +14,9 @@
 #define DFU_API
 #endif
 
-#if defined(__MINGW32__)
-/* MinGW's printf archetype is Microsoft's unless told otherwise; libdfu formats with C99's. */
+#if defined(__MINGW32__) && !defined(__clang__)
+/* GCC on MinGW checks against Microsoft's printf unless told otherwise; libdfu formats with
+ * C99's (clang has no gnu_printf and checks C99 anyway). */
 #define DFU_PRINTF(fmt, args) __attribute__((format(gnu_printf, fmt, args)))
 #elif defined(__GNUC__) || defined(__clang__)
 #define DFU_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))

@@ -96,7 +96,7 @@ typedef struct dfu_update_options {
     bool no_leave;   /* stay in DFU mode afterwards (default: start the application) */
     dfu_order order;
     bool differential;       /* read first and skip sectors that already hold the image */
-    unsigned retries;        /* attempts per block after a transient failure (0: 3) */
+    unsigned retries;        /* further attempts per block after a transient failure (0: 3) */
     int alt;                 /* alternate setting for images without targets (-1: the device's) */
     bool verify_only;        /* only compare the device with the image (dfuctl verify) */
     const char *journal_dir; /* where to keep the recovery journal (NULL: none); journal.h */

@@ -39,6 +39,7 @@ size_t dfu_path_root_len(const char *path, bool windows)
         /* \\server\share\: the share is the root */
         n = 2;
         for (int part = 0; part < 2 && path[n]; part++) {
+            while (dfu_path_is_sep(path[n], true)) n++; /* a doubled separator is one */
             while (path[n] && !dfu_path_is_sep(path[n], true)) n++;
             if (path[n]) n++;
         }
@@ -61,6 +62,7 @@ static int make_dir(const char *path)
 int dfu_make_dirs(dfu_ctx *ctx, const char *dir, const char *what)
 {
     size_t len = strlen(dir);
+    if (!len) return dfu_err(ctx, DFU_ERR_ARG, "%s: the directory name is empty", what);
     char *p = malloc(len + 1);
     if (!p) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     memcpy(p, dir, len + 1);

@@ -127,7 +127,8 @@ int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len);
 
 /* DFU 1.1: one download block and the wait the device asks for afterwards. */
 int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len);
-/* DFU 1.1: the zero-length download that ends a download, then manifestation: polls while the
+/* DFU 1.1: the zero-length download that ends a download (sent again, up to 3 times in all, while
+ * the device is still in dfuDNLOAD-IDLE: it never arrived), then manifestation: polls while the
  * device manifests, resets it when it waits for a reset (unless it detaches by itself). A device
  * that disconnects to start its new firmware has succeeded. */
 int dfu11_manifest(dfu_device *d, uint16_t block);

@@ -67,7 +67,8 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t len, dfu_progress_cb
     for (uint16_t block = 0;; block++) {
         uint16_t want = len ? (uint16_t)DFU_MIN((uint32_t)xfer, len - (uint32_t)out->len) : xfer;
         if (want == 0) break;
-        if (dfu_buf_reserve(out, want)) return dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
+        if (dfu_buf_reserve(out, want))
+            return failed(d, &no_retries, dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory"));
         int n = dfu11_read_block(d, block, out->data + out->len, want);
         if (n < 0) return failed(d, &no_retries, n);
         out->len += (size_t)n;
@@ -77,10 +78,11 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t len, dfu_progress_cb
         /* "Until the device ends the upload" needs an end: a device that never sends a short
          * frame would have the host read and keep gigabytes. */
         if (!len && out->len >= DFU11_READ_ALL_MAX)
-            return dfu_err(d->ctx, DFU_ERR_PROTOCOL,
-                           "the device has sent %u MiB without ending the upload; give the size "
-                           "to read (--size)",
-                           DFU11_READ_ALL_MAX >> 20);
+            return failed(d, &no_retries,
+                          dfu_err(d->ctx, DFU_ERR_PROTOCOL,
+                                  "the device has sent %u MiB without ending the upload; give the "
+                                  "size to read (--size)",
+                                  DFU11_READ_ALL_MAX >> 20));
     }
     return dfu_make_idle(d); /* we stopped before the device did: ABORT the upload */
 }
@@ -179,7 +181,12 @@ int dfu_device_mass_erase(dfu_device *d)
 int dfu_device_read_unprotect(dfu_device *d)
 {
     if (!d->dfuse) return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "read unprotect is a DfuSe command");
-    return dfuse_read_unprotect(d);
+    int rc = dfuse_read_unprotect(d);
+    if (rc) {
+        const dfu_retry no_retries = {0}; /* it erases everything: never sent twice */
+        return failed(d, &no_retries, rc);
+    }
+    return DFU_OK;
 }
 
 int dfu_device_leave(dfu_device *d, const uint32_t *address)
