@@ -13,7 +13,7 @@
  *     per idle gap between transfers, and in total for the flow;
  *   - never talk to a device it knows has left, nor send more than wTransferSize;
  *   - report an update as verified only if the board holds the image (when every read-back came
- *     from the device as it was).
+ *     from the device as it was, and every DfuSe command reported accepted reached it).
  *
  * Input: an 8-byte header (profile, flow, end policy, device tweaks, update options, size,
  * address, image seed), then the link's directives.
@@ -350,7 +350,8 @@ static void run_update(run *r)
         check_total(r, rc, start,
                     plan_bound(plan, r->xfer, r->per_block, o.retries ? o.retries : 3, erase_e),
                     "update");
-        if (rc == DFU_OK && res.verified && !r->link.forged_upload) check_board(r, base, size, img);
+        if (rc == DFU_OK && res.verified && !r->link.forged_upload && !r->link.forged_command)
+            check_board(r, base, size, img);
         dfu_plan_free(plan);
     }
     dfu_image_free(img);

@@ -47,6 +47,10 @@ typedef struct hostile_link {
     uint64_t last_end_us;
     uint64_t transfers;
     bool forged_upload; /* some UPLOAD answer did not come from the device as it was */
+    /* A DfuSe Set Address the device never saw was reported accepted. A device that ignores Set
+     * Address both before a write and before its read-back reads the block back from where it
+     * wrote it: no host can tell, so such a run proves nothing about the board. */
+    bool forged_command;
 } hostile_link;
 
 static void hl_fail(const char *what, unsigned long long a, unsigned long long b)
@@ -223,6 +227,10 @@ static int hl_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data, u
         rc = hl_spoil(h, s, data, rc, start, timeout_ms);
         break;
     }
+    if (((d & 7) == ACT_FORGE || (d & 7) == ACT_FORGE_LEN) && s->bRequest == DFU_DNLOAD &&
+        s->wValue == 0 && (s->bmRequestType & 0x60) == 0x20 && rc == (int)s->wLength &&
+        s->wLength == 5 && data[0] == DFUSE_CMD_SET_ADDRESS)
+        h->forged_command = true;
     if ((d & 7) != ACT_PASS && hold)
         hl_elapse(h, start + (uint64_t)timeout_ms * 1000u * hold / 31u);
     hl_end(h, start, timeout_ms);
