@@ -223,9 +223,19 @@ static void test_mass_erase_replaces_sector_erases(void **state)
     dfu_plan *p;
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
     expect_step(p, 0, DFU_STEP_MASS_ERASE, 0, 0);
-    expect_step(p, 1, DFU_STEP_WRITE, 0x08000000, 16384); /* no safe order without erases */
     for (size_t i = 1; i < dfu_plan_step_count(p); i++)
         assert_int_not_equal(dfu_plan_step(p, i)->kind, DFU_STEP_ERASE);
+    /* The mass erase blanked the vector table too: safe order still writes its sector last and
+     * the head of the table last of all. */
+    expect_step(p, 1, DFU_STEP_WRITE, 0x08004000, 16384);
+    expect_step(p, 2, DFU_STEP_WRITE, 0x08008000, 8192);
+    expect_step(p, 3, DFU_STEP_WRITE, 0x08000020, 16384 - 32);
+    expect_step(p, 4, DFU_STEP_WRITE, 0x08000000, 32);
+    dfu_plan_free(p);
+    /* --order linear: address order. */
+    o.order = DFU_ORDER_LINEAR;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    expect_step(p, 1, DFU_STEP_WRITE, 0x08000000, 16384);
     dfu_plan_free(p);
     dfu_image_free(img);
     teardown_dev(&f);

@@ -189,11 +189,13 @@ static int check_dfuse_target(dfu_plan *p, dfuse_target_plan *tp)
 
 static int emit_dfuse_target(dfu_plan *p, const dfuse_target_plan *tp, bool *mass_erased)
 {
-    /* The sectors are sorted, so the first holds the start of the image: the vector table. */
-    bool safe = p->opts.order == DFU_ORDER_SAFE && tp->has_vec && !p->opts.mass_erase &&
-                (tp->sectors[0].access & DFU_MEM_ERASABLE);
+    /* The sectors are sorted, so the first holds the start of the image: the vector table. A
+     * mass erase blanks it along with everything else, so the write order still matters. */
+    bool mass = p->opts.mass_erase && tp->flash;
+    bool safe = p->opts.order == DFU_ORDER_SAFE && tp->has_vec &&
+                (mass || (tp->sectors[0].access & DFU_MEM_ERASABLE));
     int rc = DFU_OK;
-    if (p->opts.mass_erase && tp->flash) {
+    if (mass) {
         if (!*mass_erased) rc = dfu_plan_add_step(p, DFU_STEP_MASS_ERASE, tp->alt, 0, 0);
         *mass_erased = true;
     } else {
