@@ -61,11 +61,39 @@ static void test_replug_powers_up_into_the_rom_with_boot0_high(void **state)
     free(dir);
 }
 
+/* A cable pulled for good (unplug@...:0, or dfu_sim_unplug) is plugged back in by replug. */
+static void test_replug_reconnects_a_pulled_cable(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("sim_replug_cable");
+    char spec[512];
+    snprintf(spec, sizeof(spec), "stm32f405,state=%s/board.img", dir);
+    th h;
+    th_open(&h, spec);
+    dfu_sim_unplug(h.sim, 1000);
+    dfu_sim_free(h.sim);
+    dfu_ctx_free(h.ctx);
+    dfu_sim_bus status;
+    th_open(&h, spec); /* without replug: still unplugged */
+    dfu_sim_bus_status(h.sim, 0, &status);
+    assert_false(status.present);
+    dfu_sim_free(h.sim);
+    dfu_ctx_free(h.ctx);
+    strcat(spec, ",replug");
+    th_open(&h, spec);
+    dfu_sim_bus_status(h.sim, 0, &status);
+    assert_true(status.present && status.dfu_capable);
+    dfu_sim_free(h.sim);
+    dfu_ctx_free(h.ctx);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_without_replug_the_board_is_as_it_was_left),
         cmocka_unit_test(test_replug_powers_up_into_the_rom_with_boot0_high),
+        cmocka_unit_test(test_replug_reconnects_a_pulled_cable),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

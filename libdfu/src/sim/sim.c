@@ -93,6 +93,9 @@ int dfu_sim_new(dfu_sim **out, dfu_ctx *ctx, const char *spec)
         /* A board plugged in again starts from power-on: its boot logic decides the mode, and
          * it has enumerated by the time a host looks. */
         if (s->cfg.replug) {
+            /* Plugged in again: the cable too, if an earlier run pulled it for good. */
+            s->ps.cable = true;
+            s->ps.replug_at = SIM_NEVER;
             dfu_simi_power_loss(s, "board plugged in (replug)");
             catch_up(s);
             dfu_simi_file_sync(s);
