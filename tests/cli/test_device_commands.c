@@ -173,6 +173,7 @@ static void test_json_lines_progress_then_result(void **state)
     size_t n = tu_json_line_count(r.out);
     assert_true(n > 5);
     uint64_t last_done = 0;
+    size_t moves = 0;
     bool saw[4] = {false};
     for (size_t i = 0; i + 1 < n; i++) {
         tu_json *ev = tu_json_parse_line(r.out, i);
@@ -185,11 +186,15 @@ static void test_json_lines_progress_then_result(void **state)
         if (!strcmp(phase, "leave")) saw[3] = true;
         uint64_t done = tu_json_get(ev, "overall_done")->integer;
         assert_true(done >= last_done);
+        if (done > last_done) moves++;
         last_done = done;
         assert_int_equal(tu_json_get(ev, "overall_total")->integer, 3 * 16384 + 2 * 40 * 1024);
         tu_json_free(ev);
     }
     assert_true(saw[0] && saw[1] && saw[2] && saw[3]);
+    /* Progress moves within steps, not only between them: with each of the 20 blocks written,
+     * not only at the plan's 9 step ends. */
+    assert_true(moves >= 20);
     tu_json *res = tu_json_parse_line(r.out, n - 1);
     assert_string_equal(tu_json_get(res, "type")->string, "result");
     assert_true(tu_json_get(res, "ok")->boolean);

@@ -171,7 +171,7 @@ static void test_cancel_leaves_device_idle_and_recover_finishes(void **state)
     rig r;
     rig_new(&r, "upd_cancel", "stm32f405", NULL, 0x08000000, 40 * 1024, 0x20020000);
     char *jdir = tu_path(r.dir, "journal");
-    canceller c = {3 * 16384 + 4096, false};
+    canceller c = {3 * 16384 + 16384 + 4096, false}; /* in the second write step */
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
     o.journal_dir = jdir;
     o.progress = cancel_cb;

@@ -12,10 +12,13 @@ typedef struct dfu_exec {
     dfu_ctx *ctx;
     dfu_update_result *res;
     dfu_progress prog;
-    dfu_retry retry;    /* per block; counts into res->retries */
-    bool cancel;        /* the progress callback asked to stop */
-    bool journal_stale; /* writing the journal failed: it lags behind (safe), no more marks */
-    bool *skip;         /* per step: nothing to do (differential) */
+    bool in_step;         /* a step is running: its events move prog.overall_done */
+    uint64_t step_base;   /* prog.overall_done when the step began */
+    uint64_t step_weight; /* what the step adds to it */
+    dfu_retry retry;      /* per block; counts into res->retries */
+    bool cancel;          /* the progress callback asked to stop */
+    bool journal_stale;   /* writing the journal failed: it lags behind (safe), no more marks */
+    bool *skip;           /* per step: nothing to do (differential) */
     /* DfuSe: where the device will put the next data block, so contiguous runs reuse one
      * Set Address. */
     bool pointer_valid;

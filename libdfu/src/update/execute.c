@@ -29,6 +29,9 @@ void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t tot
     p->done = done;
     p->total = total;
     p->address = address;
+    /* Overall progress moves within a step too, so a bar does not sit still through a long
+     * write. */
+    if (x->in_step) p->overall_done = x->step_base + DFU_MIN(done, x->step_weight);
     if (x->plan->opts.progress && x->plan->opts.progress(p, x->plan->opts.payload) != 0)
         x->cancel = true;
 }
@@ -192,12 +195,19 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
             journal_mark(&x, &journal, i);
             continue;
         }
+        x.in_step = true;
+        x.step_base = x.prog.overall_done;
+        x.step_weight = weight(s);
         dfu_exec_progress(&x, phase_of(s->kind), 0, s->size, s->address);
         if (x.cancel) {
+            x.in_step = false;
+            x.prog.overall_done = x.step_base;
             rc = cancelled(&x);
             break;
         }
         rc = run_step(&x, i);
+        x.in_step = false;
+        x.prog.overall_done = x.step_base;
         if (!rc) {
             x.prog.overall_done += weight(s);
             dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address);
