@@ -117,6 +117,7 @@ done:
 int cmd_flash(int argc, char **argv)
 {
     flash_opts o = {0};
+    o.retries = DFU_RETRIES_DEFAULT;
     const cli_opt opts[] = {
         CLI_DEVICE_OPTIONS(o.dev),
         {"address", 0, OPT_U32, &o.address, &o.has_address, "ADDR",

@@ -507,6 +507,38 @@ static void test_a_damaged_journal_is_skipped_and_can_be_discarded(void **state)
     board_free(&b);
 }
 
+/* --retries N: N further attempts per block; 0 means none (it used to mean the default). */
+static void test_retries_option_bounds_the_attempts(void **state)
+{
+    (void)state;
+    const char *counts[] = {"0", NULL};
+    for (size_t i = 0; i < 2; i++) {
+        board b;
+        board_new(&b, i ? "cli_retries_default" : "cli_retries_none", "stm32f405",
+                  "fault=stall@block:3");
+        tu_write_app(b.fw, 0x08000000, 16 * 1024, 0x20020000, 7);
+        tu_result r;
+        if (counts[i])
+            tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--json",
+                      "--no-journal", "--retries", counts[i], NULL);
+        else
+            tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--json",
+                      "--no-journal", NULL);
+        tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
+        assert_non_null(res);
+        if (counts[i]) {
+            expect_exit(&r, 6, "stall");
+            assert_false(tu_json_get(res, "ok")->boolean);
+        } else {
+            expect_exit(&r, 0, NULL);
+            assert_int_equal(tu_json_get(res, "retries")->integer, 1);
+        }
+        tu_json_free(res);
+        tu_result_free(&r);
+        board_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -526,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_exit_codes_for_missing_devices_and_bad_alternate_settings),
         cmocka_unit_test(test_an_unwritable_journal_does_not_stop_the_update),
         cmocka_unit_test(test_a_damaged_journal_is_skipped_and_can_be_discarded),
+        cmocka_unit_test(test_retries_option_bounds_the_attempts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

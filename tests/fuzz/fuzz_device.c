@@ -347,8 +347,7 @@ static void run_update(run *r)
         dfu_update_result res;
         rc = dfu_plan_execute(plan, &res);
         check_rc(r, rc, "dfu_plan_execute");
-        check_total(r, rc, start,
-                    plan_bound(plan, r->xfer, r->per_block, o.retries ? o.retries : 3, erase_e),
+        check_total(r, rc, start, plan_bound(plan, r->xfer, r->per_block, o.retries, erase_e),
                     "update");
         if (rc == DFU_OK && res.verified && !r->link.forged_upload && !r->link.forged_command)
             check_board(r, base, size, img);

@@ -96,7 +96,7 @@ typedef struct dfu_update_options {
     bool no_leave;   /* stay in DFU mode afterwards (default: start the application) */
     dfu_order order;
     bool differential;       /* read first and skip sectors that already hold the image */
-    unsigned retries;        /* further attempts per block after a transient failure (0: 3) */
+    unsigned retries;        /* further attempts per block after a transient failure (0: none) */
     int alt;                 /* alternate setting for images without targets (-1: the device's) */
     bool verify_only;        /* only compare the device with the image (dfuctl verify) */
     const char *journal_dir; /* where to keep the recovery journal (NULL: none); journal.h */
@@ -107,10 +107,11 @@ typedef struct dfu_update_options {
 } dfu_update_options;
 
 #define DFU_UPDATE_OPTIONS_VERSION 1
+#define DFU_RETRIES_DEFAULT        3u /* what DFU_UPDATE_OPTIONS_INIT sets */
 #define DFU_UPDATE_OPTIONS_INIT                                                                    \
     {                                                                                              \
-        DFU_UPDATE_OPTIONS_VERSION, false, false, false, false, DFU_ORDER_SAFE, false, 0, -1,      \
-            false, NULL, NULL, NULL, NULL, NULL                                                    \
+        DFU_UPDATE_OPTIONS_VERSION, false, false, false, false, DFU_ORDER_SAFE, false,             \
+            DFU_RETRIES_DEFAULT, -1, false, NULL, NULL, NULL, NULL, NULL                           \
     }
 
 typedef struct dfu_plan dfu_plan;

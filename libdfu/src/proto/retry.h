@@ -18,7 +18,7 @@ typedef struct dfu_retry {
     bool idle_failed; /* after a failure the device could not be brought back to dfuIDLE */
 } dfu_retry;
 
-#define DFU_DEFAULT_RETRIES 3u
+#define DFU_DEFAULT_RETRIES DFU_RETRIES_DEFAULT
 /* Reads are retried and reported in pieces of this size: a lost transfer costs little. */
 #define DFUSE_READ_CHUNK 16384u
 

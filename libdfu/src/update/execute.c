@@ -156,7 +156,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     x.ctx = plan->ctx;
     x.res = result ? result : &scratch;
     memset(x.res, 0, sizeof(*x.res));
-    x.retry.limit = plan->opts.retries ? plan->opts.retries : DFU_DEFAULT_RETRIES;
+    x.retry.limit = plan->opts.retries;
     if (!x.dev) return dfu_err(x.ctx, DFU_ERR_ARG, "this plan was made without a device");
     if (x.dev->gone)
         return dfu_err(x.ctx, DFU_ERR_DISCONNECTED, "the device has left; open it again");
