@@ -374,9 +374,30 @@ static void test_single_operation_failure_leaves_device_idle(void **state)
     rig_free(&r);
 }
 
+/* A mass erase takes what the device takes: the F405 claims 100 ms and holds the next GETSTATUS
+ * until it is done; the host must not sleep dfu-util's fixed 35 s instead. */
+static void test_mass_erase_waits_only_as_long_as_the_device(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_mass_time", "stm32f405", NULL, 0x08000000, 16 * 1024, 0x20020000);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.mass_erase = true;
+    o.no_verify = true;
+    dfu_update_result res;
+    assert_int_equal(flash(&r, &o, &res), DFU_OK);
+    expect_image(&r);
+    /* The model's 1 MiB mass erase is 16 s (DS8626 typical); the write is well under 1 s. */
+    assert_true(res.elapsed_us >= 16000000u);
+    if (res.elapsed_us >= 20000000u)
+        fail_msg("the update took %llu ms", (unsigned long long)(res.elapsed_us / 1000u));
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mass_erase_waits_only_as_long_as_the_device),
         cmocka_unit_test(test_dfuse_one_download_per_block_plus_what_the_device_asks),
         cmocka_unit_test(test_flaky_links_succeed_with_identical_results),
         cmocka_unit_test(test_permanent_failure_stops_cleanly_and_keeps_the_journal),
