@@ -40,7 +40,7 @@ int cmd_erase(int argc, char **argv)
     if (!code) {
         cli_progress prog;
         cli_progress_init(&prog, &out);
-        cli_signals_install();
+        cli_signals_install(NULL);
         int rc = mass ? dfu_device_mass_erase(dev)
                       : dfu_device_erase(dev, address, size, cli_progress_cb, &prog);
         cli_progress_end(&prog);

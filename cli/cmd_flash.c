@@ -8,6 +8,7 @@
 #include "journal_dir.h"
 #include "plan_output.h"
 #include "progress.h"
+#include "recover_hint.h"
 #include "signals.h"
 
 typedef struct flash_opts {
@@ -17,40 +18,6 @@ typedef struct flash_opts {
     uint32_t address, retries;
     bool has_address, no_verify, force, mass_erase, no_leave, dry_run, diff;
 } flash_opts;
-
-/* After a failure: if a journal was kept, say where the device is (asking it: the error alone
- * does not tell) and the one command that finishes the update. */
-static void hint_recover(const cli_out *out, dfu_device *dev, const char *jdir,
-                         const char *jdir_option, const char *selector, int err)
-{
-    dfu_ctx *scratch;
-    if (dfu_ctx_new(&scratch)) return;
-    dfu_journal *j;
-    if (dfu_journal_open(&j, scratch, jdir, dfu_device_get_info(dev)->path) == DFU_OK) {
-        int st = -1;
-        bool gone = err == DFU_ERR_DISCONNECTED || dfu_device_gone(dev) ||
-                    dfu_device_get_status(dev, &st, NULL) != DFU_OK;
-        char where[160];
-        if (gone)
-            snprintf(where, sizeof(where),
-                     "the device went away. When it is back (replugged or "
-                     "powered), finish it with:");
-        else if (st == DFU_STATE_DFU_IDLE)
-            snprintf(where, sizeof(where), "the device was left in dfuIDLE. Finish it with:");
-        else
-            snprintf(where, sizeof(where),
-                     "the device is stuck in %s; power-cycle it, then finish it with:",
-                     dfu_state_name(st));
-        fprintf(stderr,
-                "dfuctl flash: the update is incomplete and its journal is kept; %s\n"
-                "  dfuctl recover -d '%s'%s%s%s%s\n",
-                where, *selector ? selector : dfu_journal_selector(j),
-                jdir_option ? " --journal-dir '" : "", jdir_option ? jdir_option : "",
-                jdir_option ? "'" : "", out->common.json ? " --json" : "");
-        dfu_journal_free(j);
-    }
-    dfu_ctx_free(scratch);
-}
 
 static int run(cli_out *out, const char *path, flash_opts *o)
 {
@@ -100,13 +67,17 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     char desc[256];
     cli_describe_device(dev, desc, sizeof(desc));
     cli_say(out, "flashing %s to %s\n", path, desc);
-    cli_signals_install();
+    if (o->no_journal)
+        cli_signals_install(NULL);
+    else
+        cli_signals_install_recover(dev, selector, o->journal_dir, out->common.json);
     dfu_update_result result;
     rc = dfu_plan_execute(plan, &result);
     cli_progress_end(&prog);
     code = rc ? cli_report_error_text(out, rc, EXIT_OK) : EXIT_OK;
     cli_print_result(out, dev, path, &result, rc, code);
-    if (rc && !o->no_journal) hint_recover(out, dev, jdir, o->journal_dir, selector, rc);
+    if (rc && !o->no_journal)
+        cli_hint_recover(out, "flash", dev, jdir, o->journal_dir, selector, rc);
 done:
     dfu_plan_free(plan);
     dfu_device_close(dev);

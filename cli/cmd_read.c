@@ -58,7 +58,7 @@ int cmd_read(int argc, char **argv)
         }
         cli_progress prog;
         cli_progress_init(&prog, &out);
-        cli_signals_install();
+        cli_signals_install(NULL);
         int rc = dfu_device_read(&img, dev, address, size, cli_progress_cb, &prog);
         cli_progress_end(&prog);
         if (!rc) rc = dfu_image_save(out.ctx, img, output, &so);

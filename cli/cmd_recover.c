@@ -9,6 +9,7 @@
 #include "journal_dir.h"
 #include "plan_output.h"
 #include "progress.h"
+#include "recover_hint.h"
 #include "signals.h"
 
 /* Devices come back slowly after a power cut or a replug. */
@@ -138,12 +139,15 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     uo.progress = cli_progress_cb;
     uo.payload = &prog;
     uo.image_path = file;
-    cli_signals_install();
+    char selector[1024];
+    cli_recover_selector(o->dev.device, selector, sizeof(selector));
+    cli_signals_install_recover(dev, selector, o->journal_dir, out->common.json);
     dfu_recovery r;
     rc = dfu_recover(out->ctx, dev, j, img, &uo, &r);
     cli_progress_end(&prog);
     code = rc ? cli_report_error_text(out, rc, EXIT_OK) : EXIT_OK;
     report(out, dev, j, &r, rc, code);
+    if (rc) cli_hint_recover(out, "recover", dev, jdir, o->journal_dir, selector, rc);
 done:
     dfu_image_free(img);
     dfu_device_close(dev);

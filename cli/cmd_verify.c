@@ -47,7 +47,7 @@ int cmd_verify(int argc, char **argv)
         uo.verify_only = true;
         uo.progress = cli_progress_cb;
         uo.payload = &prog;
-        cli_signals_install();
+        cli_signals_install(NULL);
         dfu_update_result r = {0};
         rc = dfu_plan_new(&plan, out.ctx, dev, img, &uo);
         if (!rc) rc = dfu_plan_execute(plan, &r);

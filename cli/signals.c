@@ -1,6 +1,7 @@
 /* Ctrl-C and SIGTERM handling for long device operations. */
 #include <signal.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifndef _WIN32
@@ -11,6 +12,9 @@
 #include "signals.h"
 
 static volatile sig_atomic_t interrupts;
+/* What a second interrupt prints: formatted before, since a handler may not format. */
+static char stop_msg[2600] = "\ndfuctl: stopped at once\n";
+static size_t stop_len = sizeof("\ndfuctl: stopped at once\n") - 1;
 
 static void on_signal(int sig)
 {
@@ -23,8 +27,7 @@ static void on_signal(int sig)
         ssize_t n = write(2, msg, sizeof(msg) - 1);
         (void)n;
     } else {
-        static const char msg[] = "\ndfuctl: stopped at once; run `dfuctl recover` to finish\n";
-        ssize_t n = write(2, msg, sizeof(msg) - 1);
+        ssize_t n = write(2, stop_msg, stop_len);
         (void)n;
         _exit(EXIT_INTERRUPTED);
     }
@@ -34,8 +37,15 @@ static void on_signal(int sig)
 #endif
 }
 
-void cli_signals_install(void)
+void cli_signals_install(const char *recover_command)
 {
+    if (recover_command) {
+        int n = snprintf(stop_msg, sizeof(stop_msg),
+                         "\ndfuctl: stopped at once; the journal is kept. Finish the update "
+                         "with:\n  %s\n",
+                         recover_command);
+        stop_len = n < 0 ? 0 : (size_t)n < sizeof(stop_msg) ? (size_t)n : sizeof(stop_msg) - 1;
+    }
 #ifndef _WIN32
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));

@@ -5,7 +5,8 @@
 
 #include <stdbool.h>
 
-void cli_signals_install(void);
+/* recover_command: what a second interrupt tells the user to run (NULL: nothing to finish). */
+void cli_signals_install(const char *recover_command);
 bool cli_interrupted(void);
 
 #endif

@@ -1,0 +1,58 @@
+/* The recover command dfuctl prints when an update stops before it is done. */
+#include <stdio.h>
+
+#include <libdfu/journal.h>
+
+#include "recover_hint.h"
+#include "signals.h"
+
+void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *selector,
+                         const char *jdir_option, bool json)
+{
+    char path[128] = "";
+    if (!selector || !*selector)
+        snprintf(path, sizeof(path), "path=%s", dfu_device_get_info(dev)->path);
+    snprintf(buf, cap, "dfuctl recover -d '%s'%s%s%s%s", *path ? path : selector,
+             jdir_option ? " --journal-dir '" : "", jdir_option ? jdir_option : "",
+             jdir_option ? "'" : "", json ? " --json" : "");
+}
+
+void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, const char *jdir,
+                      const char *jdir_option, const char *selector, int err)
+{
+    dfu_ctx *scratch;
+    if (dfu_ctx_new(&scratch)) return;
+    dfu_journal *j;
+    if (dfu_journal_open(&j, scratch, jdir, dfu_device_get_info(dev)->path) == DFU_OK) {
+        int st = -1;
+        bool gone = err == DFU_ERR_DISCONNECTED || dfu_device_gone(dev) ||
+                    dfu_device_get_status(dev, &st, NULL) != DFU_OK;
+        char where[160];
+        if (gone)
+            snprintf(where, sizeof(where),
+                     "the device went away. When it is back (replugged or "
+                     "powered), finish it with:");
+        else if (st == DFU_STATE_DFU_IDLE)
+            snprintf(where, sizeof(where), "the device was left in dfuIDLE. Finish it with:");
+        else
+            snprintf(where, sizeof(where),
+                     "the device is stuck in %s; power-cycle it, then finish it with:",
+                     dfu_state_name(st));
+        char command[2300];
+        cli_recover_command(command, sizeof(command), dev,
+                            selector && *selector ? selector : dfu_journal_selector(j), jdir_option,
+                            out->common.json);
+        fprintf(stderr, "dfuctl %s: the update is incomplete and its journal is kept; %s\n  %s\n",
+                cmd, where, command);
+        dfu_journal_free(j);
+    }
+    dfu_ctx_free(scratch);
+}
+
+void cli_signals_install_recover(dfu_device *dev, const char *selector, const char *jdir_option,
+                                 bool json)
+{
+    char command[2300];
+    cli_recover_command(command, sizeof(command), dev, selector, jdir_option, json);
+    cli_signals_install(command);
+}

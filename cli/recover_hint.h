@@ -1,0 +1,25 @@
+/* The one command that finishes an interrupted update, as dfuctl prints it after a failure or a
+ * second Ctrl-C. */
+#ifndef DFUCTL_RECOVER_HINT_H
+#define DFUCTL_RECOVER_HINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <libdfu/device.h>
+
+#include "output.h"
+
+/* "dfuctl recover -d 'SELECTOR' [--journal-dir 'DIR'] [--json]". An empty selector names the
+ * device by its port path. */
+void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *selector,
+                         const char *jdir_option, bool json);
+/* After a failure of `cmd`: if a journal was kept, say where the device is (asking it: the
+ * error alone does not tell) and the command that finishes the update. */
+void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, const char *jdir,
+                      const char *jdir_option, const char *selector, int err);
+/* Arms the second Ctrl-C's message with that command. */
+void cli_signals_install_recover(dfu_device *dev, const char *selector, const char *jdir_option,
+                                 bool json);
+
+#endif
