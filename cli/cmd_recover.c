@@ -45,11 +45,22 @@ static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, co
         return;
     }
     if (rc) return;
-    cli_say(out,
-            "%s: %u sector%s already held the image, %u erased and written again; "
-            "%llu bytes written, %llu verified%s\n",
-            dfu_device_get_info(dev)->path, r->sectors_intact, r->sectors_intact == 1 ? "" : "s",
-            r->sectors_redone, (unsigned long long)r->result.written_bytes,
+    /* Say how the work left was found: read back, or taken from the journal's word (a device
+     * that cannot upload). */
+    char found[160];
+    if (r->read_back)
+        snprintf(found, sizeof(found), "read back: %u sector%s already held the image",
+                 r->sectors_intact, r->sectors_intact == 1 ? "" : "s");
+    else if (r->had_journal)
+        snprintf(found, sizeof(found),
+                 "the device cannot be read back: %u sector%s the journal confirms done left "
+                 "alone",
+                 r->sectors_intact, r->sectors_intact == 1 ? "" : "s");
+    else
+        snprintf(found, sizeof(found), "the device cannot be read back: nothing skipped");
+    cli_say(out, "%s: %s, %u erased and written again; %llu bytes written, %llu verified%s\n",
+            dfu_device_get_info(dev)->path, found, r->sectors_redone,
+            (unsigned long long)r->result.written_bytes,
             (unsigned long long)r->result.verified_bytes,
             r->result.left ? "; the device is starting its firmware" : "");
 }
@@ -80,6 +91,18 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     return rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
 }
 
+/* Whether an interrupted update is recorded in jdir. */
+static bool pending(const char *jdir)
+{
+    dfu_ctx *scratch;
+    if (dfu_ctx_new(&scratch)) return false;
+    dfu_journal *j = NULL;
+    int rc = dfu_journal_find(&j, scratch, jdir);
+    dfu_journal_free(j);
+    dfu_ctx_free(scratch);
+    return rc == DFU_OK || rc == DFU_ERR_AMBIGUOUS;
+}
+
 static int run(cli_out *out, const char *file, recover_opts *o)
 {
     char jdir[1024];
@@ -104,6 +127,11 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     }
     if (!o->dev.wait_s) o->dev.wait_s = RECOVER_DEFAULT_WAIT_S;
     code = cli_open_device(out, &o->dev, &dev);
+    if (code == EXIT_NO_DEVICE && (j || pending(jdir)))
+        fprintf(stderr,
+                "dfuctl recover: note: a board whose bootloader started the half-written "
+                "application does not come back by itself: hold its bootloader button (or set "
+                "its boot pin), plug it in, and run this again\n");
     if (!code && img) code = cli_place_raw(out, file, o->format, o->has_address, dev, &img);
     if (code) goto done;
     const char *path = dfu_device_get_info(dev)->path;
