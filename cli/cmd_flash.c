@@ -46,7 +46,8 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     cli_recover_selector(o->dev.device, selector, sizeof(selector));
     if (!o->no_journal) uo.journal_dir = jdir;
     if (o->dev.device && strncmp(o->dev.device, "sim:", 4) == 0) uo.selector = selector;
-    uo.image_path = path;
+    char full[4096];
+    uo.image_path = cli_journal_image_path(path, full, sizeof(full));
     int rc = dfu_plan_new(&plan, out->ctx, dev, img, &uo);
     if (rc) {
         code = cli_report_error(out, rc, EXIT_OK);

@@ -166,7 +166,8 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     uo.journal_dir = jdir;
     uo.progress = cli_progress_cb;
     uo.payload = &prog;
-    uo.image_path = file;
+    char full[4096];
+    uo.image_path = cli_journal_image_path(file, full, sizeof(full));
     char selector[1024];
     cli_recover_selector(o->dev.device, selector, sizeof(selector));
     cli_signals_install_recover(dev, selector, o->journal_dir, out->common.json);

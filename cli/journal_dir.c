@@ -3,6 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifndef _WIN32
+#include <unistd.h>
+#endif
+
 #include "journal_dir.h"
 
 void cli_journal_dir(const char *option, char *buf, size_t cap)
@@ -54,4 +58,20 @@ void cli_recover_selector(const char *selector, char *buf, size_t cap)
         }
         p += len + (comma ? 1 : 0);
     }
+}
+
+const char *cli_journal_image_path(const char *path, char *buf, size_t cap)
+{
+    if (!path) return NULL;
+#ifdef _WIN32
+    if (_fullpath(buf, path, cap)) return buf;
+#else
+    char cwd[4096];
+    if (path[0] == '/') return path;
+    if (getcwd(cwd, sizeof(cwd))) {
+        int n = snprintf(buf, cap, "%s/%s", cwd, strncmp(path, "./", 2) ? path : path + 2);
+        if (n > 0 && (size_t)n < cap) return buf;
+    }
+#endif
+    return path;
 }

@@ -12,5 +12,8 @@ void cli_journal_dir(const char *option, char *buf, size_t cap);
 /* The selector a later `dfuctl recover` should use: the one given, without the simulator's
  * fault and seed options (a recovery must not inject the fault again). */
 void cli_recover_selector(const char *selector, char *buf, size_t cap);
+/* The image's path as the journal records it: absolute, so that it still names the file from
+ * another directory (path itself when that cannot be had). */
+const char *cli_journal_image_path(const char *path, char *buf, size_t cap);
 
 #endif
