@@ -522,5 +522,5 @@ int main(void)
         cmocka_unit_test(test_an_unwritable_journal_does_not_stop_the_update),
         cmocka_unit_test(test_a_damaged_journal_is_skipped_and_can_be_discarded),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

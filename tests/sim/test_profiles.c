@@ -448,5 +448,5 @@ int main(void)
         cmocka_unit_test(test_tinyusb_state_quirks),
         cmocka_unit_test(test_gd32vf103_quirks),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -67,5 +67,5 @@ int main(void)
         cmocka_unit_test(test_without_replug_the_board_is_as_it_was_left),
         cmocka_unit_test(test_replug_powers_up_into_the_rom_with_boot0_high),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -265,5 +265,5 @@ int main(void)
         cmocka_unit_test(test_set_alt_that_does_not_exist),
         cmocka_unit_test(test_realtime_waits_for_real),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
