@@ -331,5 +331,5 @@ int main(void)
         cmocka_unit_test(test_raw_bin_needs_address),
         cmocka_unit_test(test_hex_to_dfuse_and_dfu),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, setup, NULL));
 }

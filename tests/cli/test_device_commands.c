@@ -560,5 +560,5 @@ int main(void)
         cmocka_unit_test(test_a_damaged_journal_is_skipped_and_can_be_discarded),
         cmocka_unit_test(test_retries_option_bounds_the_attempts),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

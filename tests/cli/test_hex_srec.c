@@ -245,7 +245,7 @@ int main(void)
         cmocka_unit_test(test_convert_refuses_to_overwrite),
         cmocka_unit_test(test_convert_usage_errors_exit_2),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
     free(tmp);
     return rc;
 }

@@ -247,5 +247,5 @@ int main(void)
         cmocka_unit_test(test_info_json_elf),        cmocka_unit_test(test_info_malformed_dfuse),
         cmocka_unit_test(test_info_json_dfu_suffix),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, setup, NULL));
 }

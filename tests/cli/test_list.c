@@ -57,5 +57,5 @@ int main(void)
         cmocka_unit_test(test_sim_device_text),
         cmocka_unit_test(test_errors),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

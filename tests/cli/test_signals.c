@@ -129,5 +129,5 @@ int main(void)
         cmocka_unit_test(test_sigterm_stops_cleanly),
         cmocka_unit_test(test_second_ctrl_c_stops_at_once),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

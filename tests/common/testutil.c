@@ -193,3 +193,24 @@ void tu_rng_fill(tu_rng *r, uint8_t *buf, size_t len)
 {
     for (size_t i = 0; i < len; i++) buf[i] = (uint8_t)(tu_rng_next(r) >> 56);
 }
+
+static int skipped_tests;
+
+void tu_note_skip(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fflush(stdout);
+    fputs("SKIP: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    skipped_tests++;
+}
+
+int tu_exit_status(int failed)
+{
+    /* An exit status is 8 bits, and 77 means skipped: more failures than that still fail. */
+    if (failed) return failed > 0 && failed < TU_EXIT_SKIPPED ? failed : 1;
+    return skipped_tests ? TU_EXIT_SKIPPED : 0;
+}

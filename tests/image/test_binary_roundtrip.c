@@ -158,5 +158,5 @@ int main(void)
         cmocka_unit_test(test_bin_roundtrip),
         cmocka_unit_test(test_dfu_roundtrip),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

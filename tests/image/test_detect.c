@@ -157,5 +157,5 @@ int main(void)
         cmocka_unit_test(test_load_detects_from_file),
         cmocka_unit_test(test_format_names),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -567,5 +567,5 @@ int main(void)
         cmocka_unit_test(test_writer_fields),
         cmocka_unit_test(test_writer_refuses_what_dfuse_cannot_hold),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, setup, NULL));
 }

@@ -385,5 +385,5 @@ int main(void)
         cmocka_unit_test(test_identification_and_header),
         cmocka_unit_test(test_every_truncation),
     };
-    return cmocka_run_group_tests(tests, setup, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, setup, NULL));
 }

@@ -278,7 +278,7 @@ int main(void)
         cmocka_unit_test(test_not_a_record),
         cmocka_unit_test(test_overlong_line),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
     free(tmp);
     return rc;
 }

@@ -274,5 +274,5 @@ int main(void)
         cmocka_unit_test(test_end_record_only_is_an_empty_image),
         cmocka_unit_test(test_file_and_memory_agree),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

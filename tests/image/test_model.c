@@ -153,5 +153,5 @@ int main(void)
         cmocka_unit_test(test_builder_reports_first_conflicting_address),
         cmocka_unit_test(test_clone_equal_and_targets),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

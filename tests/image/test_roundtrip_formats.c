@@ -102,5 +102,5 @@ int main(void)
         cmocka_unit_test(test_every_writer_then_every_reader),
         cmocka_unit_test(test_chain_through_every_format),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -223,7 +223,7 @@ int main(void)
         cmocka_unit_test(test_conflict_names_both_lines),
         cmocka_unit_test(test_not_a_record),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
     free(tmp);
     return rc;
 }

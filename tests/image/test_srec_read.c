@@ -183,5 +183,5 @@ int main(void)
         cmocka_unit_test(test_lower_case_crlf_and_whitespace),
         cmocka_unit_test(test_out_of_order_and_agreeing_overlaps),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -305,5 +305,5 @@ int main(void)
         cmocka_unit_test(test_bin_writer_fills_gaps_and_refuses_huge_ones),
         cmocka_unit_test(test_bin_past_4gib_is_an_error),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -104,5 +104,5 @@ int main(void)
         cmocka_unit_test(test_hcs12_s19),
         cmocka_unit_test(test_sample_hex),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

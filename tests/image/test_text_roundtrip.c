@@ -151,7 +151,7 @@ int main(void)
         cmocka_unit_test(test_srec_round_trips),
         cmocka_unit_test(test_hex_to_srec_to_hex),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
     free(tmp);
     return rc;
 }

@@ -172,7 +172,7 @@ int main(void)
         cmocka_unit_test(test_sparse_hex_costs_its_content_not_its_span),
         cmocka_unit_test(test_sparse_srec_costs_its_content_not_its_span),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
     free(tmp);
     return rc;
 }

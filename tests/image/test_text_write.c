@@ -283,5 +283,5 @@ int main(void)
         cmocka_unit_test(test_record_size_limits),
         cmocka_unit_test(test_several_targets_are_refused_and_empty_images_are_valid),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

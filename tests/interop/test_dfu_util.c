@@ -292,5 +292,5 @@ int main(void)
         cmocka_unit_test(test_dfuse_pack_output_reads_identically),
         cmocka_unit_test(test_dfuse_pack_parses_what_we_write),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

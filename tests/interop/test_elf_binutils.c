@@ -292,5 +292,5 @@ int main(void)
         cmocka_unit_test(test_i386),
         cmocka_unit_test(test_x86_64_above_4gib_is_refused),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -165,7 +165,7 @@ int main(void)
         cmocka_unit_test(test_objcopy_reads_our_hex),
         cmocka_unit_test(test_objcopy_reads_our_srec),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
     free(tmp);
     return rc;
 }

@@ -257,7 +257,7 @@ int main(void)
         cmocka_unit_test(test_we_read_srec_cat_hex_16bit),
         cmocka_unit_test(test_we_read_srec_cat_s19_s28_s37),
     };
-    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    int rc = tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
     free(tmp);
     return rc;
 }

@@ -199,5 +199,5 @@ int main(void)
         cmocka_unit_test(test_runtime_detach_timer_expires),
         cmocka_unit_test(test_runtime_will_detach),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -315,5 +315,5 @@ int main(void)
         cmocka_unit_test(test_block_number_wraps),
         cmocka_unit_test(test_reset_without_firmware),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

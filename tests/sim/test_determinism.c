@@ -71,5 +71,5 @@ int main(void)
         cmocka_unit_test(test_same_inputs_same_trace),
         cmocka_unit_test(test_other_seed_other_choices),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -410,5 +410,5 @@ int main(void)
         cmocka_unit_test(test_mboot_download),
         cmocka_unit_test(test_runtime_detach),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

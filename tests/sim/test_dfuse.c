@@ -360,5 +360,5 @@ int main(void)
         cmocka_unit_test(test_clrstatus_outside_error),
         cmocka_unit_test(test_set_address_outside_memory),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -323,5 +323,5 @@ int main(void)
         cmocka_unit_test(test_self_reset),
         cmocka_unit_test(test_sweep_every_block_and_erase),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

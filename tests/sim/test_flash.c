@@ -225,5 +225,5 @@ int main(void)
         cmocka_unit_test(test_dapboot_bootloader_untouched),
         cmocka_unit_test(test_erase_times),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

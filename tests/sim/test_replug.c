@@ -95,5 +95,5 @@ int main(void)
         cmocka_unit_test(test_replug_powers_up_into_the_rom_with_boot0_high),
         cmocka_unit_test(test_replug_reconnects_a_pulled_cable),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -127,5 +127,5 @@ int main(void)
         cmocka_unit_test(test_profiles_listed),
         cmocka_unit_test(test_regions),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

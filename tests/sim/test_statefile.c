@@ -187,5 +187,5 @@ int main(void)
         cmocka_unit_test(test_file_of_another_profile_is_refused),
         cmocka_unit_test(test_sigkill_leaves_a_consistent_file),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

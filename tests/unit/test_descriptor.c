@@ -239,5 +239,5 @@ int main(void)
         cmocka_unit_test(test_strings),
         cmocka_unit_test(test_alt_mode),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

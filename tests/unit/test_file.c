@@ -96,5 +96,5 @@ int main(void)
         cmocka_unit_test(test_path_roots),
         cmocka_unit_test(test_make_dirs),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

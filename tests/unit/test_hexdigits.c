@@ -64,5 +64,5 @@ int main(void)
         cmocka_unit_test(test_every_byte_in_every_position),
         cmocka_unit_test(test_longest_record_sum),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

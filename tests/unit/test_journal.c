@@ -102,5 +102,5 @@ int main(void)
         cmocka_unit_test(test_refuses_steps_no_writer_wrote),
         cmocka_unit_test(test_names_a_line_the_file_has),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

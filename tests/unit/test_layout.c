@@ -152,5 +152,5 @@ int main(void)
         cmocka_unit_test(test_huge_sectors_are_refused_not_wrapped),
         cmocka_unit_test(test_long_strings_still_name_the_column),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

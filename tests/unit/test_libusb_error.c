@@ -67,5 +67,5 @@ int main(void)
         cmocka_unit_test(test_permission_names_udev_rule),
         cmocka_unit_test(test_busy_disconnected_timeout_stall),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -378,5 +378,5 @@ int main(void)
         cmocka_unit_test(test_dfu11_application_base_and_manifest),
         cmocka_unit_test(test_leave_names_an_address_only_for_an_application),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -515,5 +515,5 @@ int main(void)
         cmocka_unit_test(test_lost_end_of_download_is_sent_again),
         cmocka_unit_test(test_leave_with_a_device_that_stops_answering_is_a_success),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

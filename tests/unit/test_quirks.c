@@ -71,5 +71,5 @@ int main(void)
         cmocka_unit_test(test_errors_name_source_and_line_even_for_other_devices),
         cmocka_unit_test(test_flags_take_no_value),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -209,5 +209,5 @@ int main(void)
         cmocka_unit_test(test_none_says_what_was_seen),
         cmocka_unit_test(test_follow_by_port_path),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return tu_exit_status(cmocka_run_group_tests(tests, setup, teardown));
 }

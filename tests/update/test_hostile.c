@@ -435,5 +435,5 @@ int main(void)
         cmocka_unit_test(test_stall_recovers),
         cmocka_unit_test(test_self_reset_is_a_disconnect),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

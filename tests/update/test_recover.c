@@ -161,5 +161,5 @@ int main(void)
         cmocka_unit_test(test_journal_refused_for_another_board),
         cmocka_unit_test(test_differential_flash_keeps_safe_order),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

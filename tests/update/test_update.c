@@ -409,5 +409,5 @@ int main(void)
         cmocka_unit_test(test_single_operation_failure_leaves_device_idle),
         cmocka_unit_test(test_dfu11_refuses_a_transfer_size_not_the_devices),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

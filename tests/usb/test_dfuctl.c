@@ -167,5 +167,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_runtime_device_is_detached_and_followed_by_port_path),
         cmocka_unit_test(test_colliding_serials_and_missing_devices),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -419,5 +419,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_dfuse_mass_erase),
         cmocka_unit_test(test_h743_rev_v_hangs_dfu_util),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -385,5 +385,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_unplug_mid_transfer_is_disconnected),
         cmocka_unit_test(test_held_transfer_times_out),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -233,5 +233,5 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_exit_codes),
         cmocka_unit_test(test_permission_denied_names_udev_rule),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

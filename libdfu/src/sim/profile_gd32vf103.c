@@ -26,6 +26,14 @@ static const sim_alt_def alts[] = {{NULL, 0, 0, 0}, {NULL, 1, 0, 0}};
 /* No GD32VF103 figures in the notes: the F1-class ones (DS5319) are used. */
 static const sim_erase_time erase[] = {{1 * KIB, 20000, 40000}};
 
+/* Left out, for want of specifics:
+ * - The bare-chip variant of gd32-dfu-utils#5 (bcdDevice 0x0100, alt 0 only, "128*001Kg"): its
+ *   mass erase "always reports failure", but the report gives no status or state, nor says
+ *   whether page erases fail too (only a JTAG erase let it be programmed again). Modelling it
+ *   would mean inventing the failure; its silent failed writes are modelled here (below).
+ * - fwupd's force-dfu-mode flag for 28e9:0189 ("reports wrong interface protocol/state"): the
+ *   notes do not say what is wrong. dfu-util lists the device as "Found DFU", so its interface
+ *   protocol is the DFU mode's 2, as here; the state it starts in (dfuERROR) is modelled. */
 const sim_profile dfu_simi_profile_gd32vf103 = {
     .info = {"gd32vf103",
              "The GD32VF103CB (RISC-V) ROM bootloader as on the Longan Nano: an ST-compatible "
@@ -36,9 +44,13 @@ const sim_profile dfu_simi_profile_gd32vf103 = {
              "set-address and erase and 104 ms after each 2048-byte write, and on leave resets "
              "at once without answering the GETSTATUS that follows. Programming over data that "
              "is not erased leaves the old data and still reports success; addresses outside "
-             "memory give errTARGET, as on the ST ROM it copies.",
+             "memory give errTARGET, as on the ST ROM it copies. Not modelled: the bare-chip "
+             "variant (bcdDevice 0x0100, alt 0 only, \"128*001Kg\", a mass erase that fails in "
+             "a way not recorded) and whatever fwupd's force-dfu-mode flag works around.",
              "riscv-mcu/gd32-dfu-utils#3 (poll timeouts, initial dfuERROR, 2048-byte "
-             "transfers), #5 (silent failed writes, layouts); aw/fiveforths#20 (strings, "
+             "transfers), #5 (layouts; silent failed writes, reported on the bare-chip variant "
+             "and assumed of this ROM too: dfu-util's layout quirk for it matters only if "
+             "writes to pages left unerased fail); aw/fiveforths#20 (strings, "
              "bcdDevice); dfu-util 0.11 quirks.c (UTF-8 serial, layout fix from serial[2], "
              "leave without GETSTATUS); fwupd PR #2815; DS5319 (F1-class flash timings, "
              "assumed)"},

@@ -48,7 +48,7 @@ static const sim_erase_time erase[] = {
 
 const sim_profile dfu_simi_profile_stm32f405 = {
     .info = {"stm32f405",
-             "ST system bootloader of an STM32F405/F407 (bootloader V2.2, started with BOOT0 "
+             "ST system bootloader of an STM32F405/F407 (bootloader V2.1, started with BOOT0 "
              "high): DfuSe 1.1a, 0483:df11, \"STM32  BOOTLOADER\", four alternate settings "
              "(Internal Flash 4x16+1x64+7x128 KiB, Option Bytes, OTP Memory, Device Feature), "
              "2048-byte transfers, bmAttributes 0x0B (not manifestation tolerant). It starts in "
@@ -72,7 +72,7 @@ const sim_profile dfu_simi_profile_stm32f405 = {
     .quirks = SIM_Q_START_ERROR | SIM_Q_RDP,
     .vid = 0x0483,
     .pid = 0xDF11,
-    .bcd_device = 0x2200,
+    .bcd_device = 0x2100, /* AN3156: the bootloader version in the MSB; V2.1 in the lsusb */
     .bcd_usb = 0x0100,
     .manufacturer = "STMicroelectronics",
     .product = "STM32  BOOTLOADER",
