@@ -3,8 +3,11 @@
  * field), colliding serials told apart by port path, a selector that matches nothing, and a
  * device the user may not open (the warning names the udev rule).
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libdfu/sim.h>
@@ -196,6 +199,49 @@ static void test_exit_codes(void **state)
     tu_result_free(&r);
 }
 
+/* A copy of dfuctl and libdfu that user nobody can run: a checkout under a private directory
+ * (mktemp -d makes them 0700) is out of its reach. */
+static char *nobody_dir;
+
+static const char *dfuctl_for_nobody(void)
+{
+    char tmpl[] = "/tmp/dfuctl-nobody-XXXXXX";
+    if (!mkdtemp(tmpl)) fail_msg("mkdtemp: %s", strerror(errno));
+    assert_int_equal(chmod(tmpl, 0755), 0);
+    nobody_dir = strdup(tmpl);
+    const char *from[] = {DFUCTL_PATH, DFU_SHARED_LIB_PATH};
+    const char *to[] = {"dfuctl", "libdfu.so.0"};
+    for (size_t i = 0; i < 2; i++) {
+        size_t len;
+        uint8_t *bytes = tu_read_file(from[i], &len);
+        char *dst = tu_path(nobody_dir, to[i]);
+        tu_write_file(dst, bytes, len);
+        assert_int_equal(chmod(dst, 0755), 0);
+        free(dst);
+        free(bytes);
+    }
+    /* dfuctl's RUNPATH names the build tree; the copy of the library next to it comes first. */
+    setenv("LD_LIBRARY_PATH", nobody_dir, 1);
+    static char path[64];
+    snprintf(path, sizeof(path), "%s/dfuctl", nobody_dir);
+    return path;
+}
+
+static void remove_nobody_copy(void)
+{
+    if (!nobody_dir) return;
+    const char *names[] = {"dfuctl", "libdfu.so.0"};
+    for (size_t i = 0; i < 2; i++) {
+        char *f = tu_path(nobody_dir, names[i]);
+        remove(f);
+        free(f);
+    }
+    rmdir(nobody_dir);
+    free(nobody_dir);
+    nobody_dir = NULL;
+    unsetenv("LD_LIBRARY_PATH");
+}
+
 /* As a user without access to the device node: still listed (ids, path, interfaces), and the
  * warning says to install the udev rule. */
 static void test_permission_denied_names_udev_rule(void **state)
@@ -203,19 +249,19 @@ static void test_permission_denied_names_udev_rule(void **state)
     (void)state;
     USBTEST_REQUIRE("setpriv");
     if (geteuid() != 0) TU_SKIP("needs root to run the client as another user");
+    const char *dfuctl = dfuctl_for_nobody();
     const char *probe[] = {
-        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", DFUCTL_PATH, "--version",
-        NULL};
+        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", dfuctl, "--version", NULL};
     tu_result p;
     tu_run(&p, false, probe);
-    int reachable = p.exit_code == 0;
+    if (p.exit_code) fail_msg("user nobody cannot run %s: %s", dfuctl, p.err);
     tu_result_free(&p);
-    if (!reachable) TU_SKIP("user nobody cannot run %s (build tree not readable)", DFUCTL_PATH);
     const char *args[] = {
-        "--node-mode",   "0600",           SPEC_DFU,    "--",   "setpriv", "--reuid=65534",
-        "--regid=65534", "--clear-groups", DFUCTL_PATH, "list", NULL};
+        "--node-mode",   "0600",           SPEC_DFU, "--",   "setpriv", "--reuid=65534",
+        "--regid=65534", "--clear-groups", dfuctl,   "list", NULL};
     tu_result r;
     bridge_run(&r, args);
+    remove_nobody_copy();
     if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
     assert_non_null(strstr(r.out, "1-1  1209:0002  DFU mode  serial none"));
     assert_non_null(strstr(r.err, "LIBUSB_ERROR_ACCESS"));
