@@ -278,20 +278,27 @@ static void test_verify_mismatch_exit_code(void **state)
     board_free(&b);
 }
 
+/* Without the quirk table the ST ROMs that need it fail, each in its own way. */
 static void test_quirk_profiles_fail_without_their_quirks(void **state)
 {
     (void)state;
-    const char *profiles[] = {"stm32h743", "stm32l476"};
-    for (size_t i = 0; i < 2; i++) {
+    static const struct {
+        const char *profile, *why;
+    } cases[] = {
+        {"stm32h743", "erasing the 131072-byte sector at 0x08000000: device still in dfuDNBUSY"},
+        {"stm32l476", "erasing the 2048-byte sector at 0x08000000: DFU_GETSTATUS: the device "
+                      "stalled the request"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         board b;
         char name[64];
-        snprintf(name, sizeof(name), "cli_quirk_%s", profiles[i]);
-        board_new(&b, name, profiles[i], NULL);
+        snprintf(name, sizeof(name), "cli_quirk_%s", cases[i].profile);
+        board_new(&b, name, cases[i].profile, NULL);
         tu_write_app(b.fw, 0x08000000, 8192, 0x20010000, 9);
         tu_result r;
         tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-quirks",
                   "--no-journal", "--no-leave", NULL);
-        expect_exit(&r, 6, NULL);
+        expect_exit(&r, 6, cases[i].why);
         tu_result_free(&r);
         tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
                   "--no-leave", NULL);
@@ -299,6 +306,138 @@ static void test_quirk_profiles_fail_without_their_quirks(void **state)
         tu_result_free(&r);
         board_free(&b);
     }
+}
+
+/* A user quirks file: "none" forgets the built-in entry for the device, the rest of the line
+ * is the entry as the table has it, less the quirk under test (or whole, for the control). */
+static char *quirks_file(const board *b, const char *line)
+{
+    char *path = tu_path(b->dir, "user.quirks");
+    tu_write_file(path, line, strlen(line));
+    return path;
+}
+
+/* flash (--no-leave) the board's FW with the quirks of line, at address unless NULL. */
+static void flash_with_quirks(tu_result *r, const board *b, const char *line, const char *address)
+{
+    char *q = quirks_file(b, line);
+    if (address)
+        tu_dfuctl(r, "flash", "-d", b->spec, b->fw, "--address", address, "--quirks", q,
+                  "--no-journal", "--no-leave", NULL);
+    else
+        tu_dfuctl(r, "flash", "-d", b->spec, b->fw, "--quirks", q, "--no-journal", "--no-leave",
+                  NULL);
+    free(q);
+}
+
+/* Each ST ROM quirk, taken out alone (mass-erase-poll is left out of these lines: the poll is
+ * sized to the mass erase without it). */
+static void test_each_st_rom_quirk_is_needed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *profile, *without, *why;
+    } cases[] = {
+        {"stm32l476", "0483:df11 none stuck-dnbusy\n",
+         "erasing the 2048-byte sector at 0x08000000: DFU_GETSTATUS: the device stalled the "
+         "request"},
+        {"stm32h743", "0483:df11 none poll-stalls=3\n",
+         "erasing the 131072-byte sector at 0x08000000: device still in dfuDNBUSY"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        board b;
+        char name[64];
+        snprintf(name, sizeof(name), "cli_quirk_less_%s", cases[i].profile);
+        board_new(&b, name, cases[i].profile, NULL);
+        tu_write_app(b.fw, 0x08000000, 8192, 0x20010000, 9);
+        tu_result r;
+        flash_with_quirks(&r, &b, cases[i].without, "0x08000000");
+        expect_exit(&r, 6, cases[i].why);
+        tu_result_free(&r);
+        flash_with_quirks(&r, &b, "0483:df11 none poll-stalls=3 stuck-dnbusy\n", "0x08000000");
+        expect_exit(&r, 0, NULL);
+        tu_result_free(&r);
+        board_free(&b);
+    }
+}
+
+/* gd32-layout alone: on a used board every other 1 KiB page is left unerased, and verify says
+ * so. (utf8-serial cannot be taken out this way: serial strings are decoded by the built-in
+ * table alone.) */
+static void test_gd32_layout_quirk_is_needed(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_quirk_less_gd32", "gd32vf103", NULL);
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20008000, 13);
+    tu_result r;
+    flash_with_quirks(&r, &b, "28e9:0189 none utf8-serial gd32-layout\n", "0x08000000");
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20008000, 14);
+    flash_with_quirks(&r, &b, "28e9:0189 none utf8-serial\n", "0x08000000");
+    expect_exit(&r, 7, "verify: 0x08000400 holds");
+    tu_result_free(&r);
+    flash_with_quirks(&r, &b, "28e9:0189 none utf8-serial gd32-layout\n", "0x08000000");
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    board_free(&b);
+}
+
+/* One flash of a fresh dapboot board (a DFU 1.1 device that cannot verify leaves DFU mode
+ * even with --no-leave) holding an application linked for base with stack pointer sp. */
+static void dapboot_flash(tu_result *r, const char *name, const char *line, uint32_t base,
+                          uint32_t sp, const char *address)
+{
+    board b;
+    board_new(&b, name, "dapboot-f103", NULL);
+    tu_write_app(b.fw, base, 8192, sp, 2);
+    flash_with_quirks(r, &b, line, address);
+    board_free(&b);
+}
+
+/* dapboot's entry, one quirk at a time: verify-before-manifest makes it verifiable, app-base
+ * and ram make the vector-table check refuse what it would otherwise write. */
+static void test_each_dapboot_quirk_is_needed(void **state)
+{
+    (void)state;
+    static const char full[] =
+        "1209:db42 none app-base=0x08002000 ram=0x20000000-0x20005000 verify-before-manifest\n";
+    tu_result r;
+    dapboot_flash(&r, "cli_dapboot_all", full, 0x08002000, 0x20005000, NULL);
+    expect_exit(&r, 0, "wrote 8192 bytes, verified 8192 bytes");
+    tu_result_free(&r);
+    dapboot_flash(&r, "cli_dapboot_no_vbm",
+                  "1209:db42 none app-base=0x08002000 ram=0x20000000-0x20005000\n", 0x08002000,
+                  0x20005000, NULL);
+    expect_exit(&r, 0, "cannot be read back: verification is not possible");
+    assert_null(strstr(r.out, "verified"));
+    tu_result_free(&r);
+    dapboot_flash(&r, "cli_dapboot_no_base",
+                  "1209:db42 none ram=0x20000000-0x20005000 verify-before-manifest\n", 0x08002000,
+                  0x20005000, NULL);
+    expect_exit(&r, 0, "cannot check the vector table");
+    tu_result_free(&r);
+
+    /* Linked for 0x08000000 (the classic mistake behind a bootloader). */
+    dapboot_flash(&r, "cli_dapboot_all", full, 0x08000000, 0x20005000, "0x08000000");
+    expect_exit(&r, 9, "writes its application at 0x08002000");
+    tu_result_free(&r);
+    dapboot_flash(&r, "cli_dapboot_no_base",
+                  "1209:db42 none ram=0x20000000-0x20005000 verify-before-manifest\n", 0x08000000,
+                  0x20005000, "0x08000000");
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+
+    /* A stack pointer past the F103's 20 KiB of RAM. */
+    dapboot_flash(&r, "cli_dapboot_all", full, 0x08002000, 0x20008000, NULL);
+    expect_exit(&r, 9, "is 0x20008000, which is not in RAM");
+    tu_result_free(&r);
+    dapboot_flash(&r, "cli_dapboot_no_ram",
+                  "1209:db42 none app-base=0x08002000 verify-before-manifest\n", 0x08002000,
+                  0x20008000, NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
 }
 
 static void test_read_erase_detach_leave(void **state)
@@ -347,11 +486,20 @@ static void test_read_erase_detach_leave(void **state)
     for (size_t i = 0; i < sizeof(got); i++) assert_int_equal(got[i], 0xFF);
     tu_sim_peek(b.spec, 0x08000000, got, 16);
     assert_memory_equal(got, want, 16);
-    /* Leave: the application runs, and the device is no DFU device any more. */
-    tu_dfuctl(&r, "leave", "-d", b.spec, NULL);
-    expect_exit(&r, 0, NULL);
+    /* Leave: the application runs; the board shows only its run-time interface (list says
+     * what is on the bus; read would detach it again). With --address: without it the ROM
+     * jumps to its address pointer, which the 20K read left at 0x08004000. */
+    tu_dfuctl(&r, "leave", "-d", b.spec, "--address", "0x08000000", NULL);
+    expect_exit(&r, 0, "leave: the device is starting its firmware");
     tu_result_free(&r);
-    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--no-detach", NULL);
+    tu_dfuctl(&r, "list", "-d", b.spec, "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    res = tu_json_parse_line(r.out, 0);
+    assert_int_equal(tu_json_path(res, "devices")->count, 1);
+    assert_string_equal(tu_json_path(res, "devices.0.mode")->string, "runtime");
+    assert_int_equal(tu_json_path(res, "devices.0.vid")->integer, 0x1209);
+    assert_int_equal(tu_json_path(res, "devices.0.pid")->integer, 0x0001);
+    tu_json_free(res);
     tu_result_free(&r);
     free(want);
     free(hex);
@@ -551,6 +699,9 @@ int main(void)
         cmocka_unit_test(test_failed_flash_says_what_state_the_device_is_in),
         cmocka_unit_test(test_verify_mismatch_exit_code),
         cmocka_unit_test(test_quirk_profiles_fail_without_their_quirks),
+        cmocka_unit_test(test_each_st_rom_quirk_is_needed),
+        cmocka_unit_test(test_gd32_layout_quirk_is_needed),
+        cmocka_unit_test(test_each_dapboot_quirk_is_needed),
         cmocka_unit_test(test_read_erase_detach_leave),
         cmocka_unit_test(test_unprotect_needs_confirmation_then_erases_everything),
         cmocka_unit_test(test_gd32_needs_its_layout_quirk_on_a_used_board),

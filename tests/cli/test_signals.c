@@ -1,8 +1,8 @@
 /*
  * Ctrl-C and SIGTERM during dfuctl flash, on a simulated board running in real time: the update
  * stops at a block boundary with the board in dfuIDLE, the journal kept, exit code 8 and the
- * recover command printed; a second Ctrl-C stops at once, the journal still usable; and
- * dfuctl recover then finishes the update.
+ * recover command printed; a second Ctrl-C stops at once, in the middle of an erase, the journal
+ * still usable; and dfuctl recover then finishes the update.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,7 +20,7 @@ typedef struct running {
 } running;
 
 static void start_flash(running *r, const char *dir, const char *spec, const char *fw,
-                        const char *journal)
+                        const char *address, const char *journal)
 {
     r->err_path = tu_path(dir, "stderr.txt");
     fflush(stdout);
@@ -28,24 +28,31 @@ static void start_flash(running *r, const char *dir, const char *spec, const cha
     assert_true(r->pid >= 0);
     if (r->pid == 0) {
         if (!freopen(r->err_path, "w", stderr) || !freopen("/dev/null", "w", stdout)) _exit(126);
-        execl(DFUCTL_PATH, DFUCTL_PATH, "flash", "-d", spec, fw, "--address", "0x08000000",
+        execl(DFUCTL_PATH, DFUCTL_PATH, "flash", "-d", spec, fw, "--address", address,
               "--journal-dir", journal, (char *)NULL);
         _exit(127);
     }
 }
 
-/* Waits (up to 20 s) until the flash reports it is writing: the signal handler is in place. */
-static void wait_for_writing(const running *r)
+/* Waits (up to 20 s) until dfuctl has written what to stderr. */
+static void wait_for_output(const running *r, const char *what)
 {
     for (int i = 0; i < 2000; i++) {
         uint8_t *text = tu_read_file(r->err_path, NULL);
-        bool writing = text && strstr((const char *)text, "write:");
+        bool seen = text && strstr((const char *)text, what);
         free(text);
-        if (writing) return;
+        if (seen) return;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    fail_msg("dfuctl flash never started writing");
+    fail_msg("dfuctl flash never printed \"%s\"", what);
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 static int wait_exit(const running *r)
@@ -55,24 +62,52 @@ static int wait_exit(const running *r)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+static const char first_msg[] = "interrupted: finishing the current block";
+static const char second_msg[] = "dfuctl: stopped at once; run `dfuctl recover` to finish";
+static const char settled_msg[] = "the device is back in dfuIDLE";
+
+/* times 1: interrupted while writing. times 2: the second signal comes in the middle of the
+ * erase of a 128 KiB sector (2 s on this board), after the first has been handled (two signals
+ * sent together would arrive as one). */
 static void interrupted_then_recovered(const char *name, int sig, int times)
 {
     char *dir = tu_tmpdir(name);
     char *fw = tu_path(dir, "fw.bin"), *journal = tu_path(dir, "journal");
     char spec[600], clean[600];
+    uint32_t base = times == 1 ? 0x08000000 : 0x08020000;
+    char address[16];
+    snprintf(address, sizeof(address), "0x%08x", base);
     /* realtime: the board takes its real time (about 3 s for 40 KiB), so there is time to
      * interrupt it in the middle. */
     tu_sim_spec(spec, sizeof(spec), "stm32f405", dir, "realtime");
     tu_sim_spec(clean, sizeof(clean), "stm32f405", dir, NULL);
-    tu_write_app(fw, 0x08000000, 40 * 1024, 0x20020000, 11);
+    tu_write_app(fw, base, 40 * 1024, 0x20020000, 11);
     running r;
-    start_flash(&r, dir, spec, fw, journal);
-    wait_for_writing(&r);
-    for (int i = 0; i < times; i++) kill(r.pid, sig);
+    start_flash(&r, dir, spec, fw, address, journal);
+    wait_for_output(&r, times == 1 ? "write:" : "erase:");
+    assert_int_equal(kill(r.pid, sig), 0);
+    uint64_t second_at = 0;
+    if (times == 2) {
+        wait_for_output(&r, first_msg);
+        second_at = now_ms();
+        if (kill(r.pid, sig) != 0) fail_msg("dfuctl had exited before the second signal");
+    }
     int code = wait_exit(&r);
+    uint64_t took_ms = now_ms() - second_at;
     uint8_t *err = tu_read_file(r.err_path, NULL);
     if (code != 8) fail_msg("exit %d, expected 8 (interrupted)\n%s", code, err);
     assert_non_null(strstr((const char *)err, "dfuctl recover"));
+    assert_non_null(strstr((const char *)err, first_msg));
+    if (times == 1) {
+        assert_null(strstr((const char *)err, second_msg));
+        assert_non_null(strstr((const char *)err, settled_msg));
+    } else {
+        if (!strstr((const char *)err, second_msg) || strstr((const char *)err, settled_msg))
+            fail_msg("the second signal did not stop dfuctl at once:\n%s", err);
+        /* Not waiting for the erase (2 s) to end. */
+        if (took_ms > 1000)
+            fail_msg("exited %llu ms after the second signal", (unsigned long long)took_ms);
+    }
     free(err);
     /* The journal was kept and is usable. */
     dfu_ctx *ctx;
@@ -81,20 +116,22 @@ static void interrupted_then_recovered(const char *name, int sig, int times)
     assert_int_equal(dfu_journal_find(&j, ctx, journal), DFU_OK);
     assert_true(dfu_journal_steps_done(j) < dfu_journal_step_count(j));
     dfu_journal_free(j);
-    if (times == 1) {
-        /* Stopped at a block boundary: the board waits in dfuIDLE, not mid-transfer. */
-        dfu_sim *sim;
-        assert_int_equal(dfu_sim_new(&sim, ctx, clean), DFU_OK);
-        assert_int_equal(dfu_sim_state(sim), DFU_STATE_DFU_IDLE);
-        dfu_sim_free(sim);
-    }
+    /* Once: stopped at a block boundary, the board waits in dfuIDLE, not mid-transfer.
+     * Twice: left in the middle of the erase, never taken back to dfuIDLE. */
+    dfu_sim *sim;
+    assert_int_equal(dfu_sim_new(&sim, ctx, clean), DFU_OK);
+    int left = (int)dfu_sim_state(sim);
+    if (times == 1 ? left != DFU_STATE_DFU_IDLE
+                   : left != DFU_STATE_DNBUSY && left != DFU_STATE_DNLOAD_SYNC)
+        fail_msg("the board was left in %s", dfu_state_name(left));
+    dfu_sim_free(sim);
     dfu_ctx_free(ctx);
     tu_result res;
     tu_dfuctl(&res, "recover", "-d", clean, "--journal-dir", journal, NULL);
     if (res.exit_code != 0) fail_msg("recover: exit %d\n%s", res.exit_code, res.err);
     tu_result_free(&res);
-    uint8_t *want = tu_app_bytes(0x08000000, 40 * 1024, 0x20020000, 11), *got = malloc(40 * 1024);
-    tu_sim_peek(clean, 0x08000000, got, 40 * 1024);
+    uint8_t *want = tu_app_bytes(base, 40 * 1024, 0x20020000, 11), *got = malloc(40 * 1024);
+    tu_sim_peek(clean, base, got, 40 * 1024);
     assert_memory_equal(got, want, 40 * 1024);
     free(want);
     free(got);

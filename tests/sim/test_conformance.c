@@ -155,7 +155,8 @@ static void reach(th *h, int state)
     expect_state(h, state);
 }
 
-static int apply(th *h, int request)
+/* Applies a request; what a GETSTATUS answered goes to *st. */
+static int apply(th *h, int request, th_status *st)
 {
     uint8_t buf[XFER];
     switch (request) {
@@ -163,12 +164,43 @@ static int apply(th *h, int request)
     case R_DNLOAD: return th_dnload(h, 1, image, XFER);
     case R_DNLOAD0: return th_dnload(h, 1, NULL, 0);
     case R_UPLOAD: return th_upload(h, 1, buf, XFER);
-    case R_GETSTATUS: return th_getstatus(h).result;
+    case R_GETSTATUS: *st = th_getstatus(h); return st->result;
     case R_CLRSTATUS: return th_simple(h, DFU_CLRSTATUS);
     case R_GETSTATE: return th_getstate(h);
     case R_ABORT: return th_simple(h, DFU_ABORT);
     default: dfu_sim_bus_reset(h->sim, h->now); return 0;
     }
+}
+
+/* The bStatus a state reports once reached by reach(): every way into dfuERROR here is a
+ * stalled request (6.1.2), everything else is OK. */
+static uint8_t status_in(int state)
+{
+    return state == DFU_STATE_ERROR ? DFU_STATUS_ERR_STALLEDPKT : DFU_STATUS_OK;
+}
+
+/* What the device itself says about the state it is in after the request, where it can say
+ * so without changing it: GETSTATE, then GETSTATUS where that is no transition. Not after a
+ * USB reset (the device re-enumerates) nor in dfuDNBUSY and dfuMANIFEST (it must not be
+ * asked before bwPollTimeout). */
+static void expect_answers(th *h, int s, int r, int next)
+{
+    if (r == R_RESET || next == DFU_STATE_DNBUSY || next == DFU_STATE_MANIFEST) return;
+    int got = th_getstate(h);
+    if (got != next)
+        fail_msg("%s + %s: then GETSTATE answers %s, expected %s", dfu_state_name(s),
+                 request_names[r], got < 0 ? dfu_error_name(got) : dfu_state_name(got),
+                 dfu_state_name(next));
+    if (next == DFU_STATE_DNLOAD_SYNC || next == DFU_STATE_MANIFEST_SYNC) return;
+    th_status st = th_getstatus(h);
+    uint8_t status = status_in(next);
+    if (st.result < 0)
+        fail_msg("%s + %s: then GETSTATUS: %s", dfu_state_name(s), request_names[r],
+                 dfu_error_name(st.result));
+    if (st.state != next || st.status != status)
+        fail_msg("%s + %s: then GETSTATUS answers %s/%s, expected %s/%s", dfu_state_name(s),
+                 request_names[r], dfu_state_name(st.state), dfu_status_name(st.status),
+                 dfu_state_name(next), dfu_status_name(status));
 }
 
 static void test_every_state_and_request(void **state)
@@ -178,15 +210,27 @@ static void test_every_state_and_request(void **state)
         for (int r = 0; r < R_COUNT; r++) {
             th h;
             reach(&h, s);
-            int rc = apply(&h, r);
+            th_status st = {0, 0, 0, 0};
+            int rc = apply(&h, r, &st);
             const cell *want = &table[s][r];
             if (want->stall != (rc == DFU_ERR_STALL) || (!want->stall && rc < 0))
                 fail_msg("%s + %s: %s, expected %s", dfu_state_name(s), request_names[r],
                          dfu_error_name(rc), want->stall ? "a stall" : "an answer");
+            /* The answer itself: GETSTATE names the state it is in, GETSTATUS the state it
+             * moves to (dfuDNBUSY for a block it starts) and its status. */
+            if (r == R_GETSTATE && !want->stall && rc != s)
+                fail_msg("%s + GETSTATE: answered %s", dfu_state_name(s),
+                         rc < 0 ? dfu_error_name(rc) : dfu_state_name(rc));
+            if (r == R_GETSTATUS && !want->stall &&
+                (st.state != want->next || st.status != status_in(s)))
+                fail_msg("%s + GETSTATUS: answered %s/%s, expected %s/%s", dfu_state_name(s),
+                         dfu_state_name(st.state), dfu_status_name(st.status),
+                         dfu_state_name(want->next), dfu_status_name(status_in(s)));
             int got = (int)dfu_sim_state(h.sim);
             if (got != want->next)
                 fail_msg("%s + %s: next state %s, expected %s", dfu_state_name(s), request_names[r],
                          dfu_state_name(got), dfu_state_name(want->next));
+            expect_answers(&h, s, r, want->next);
             th_close(&h);
         }
     }

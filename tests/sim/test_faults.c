@@ -207,6 +207,30 @@ static void test_bogus_poll_timeout(void **state)
     th_close(&h);
 }
 
+/* The status after command 1 (the set address after the erase) names a bogus poll timeout;
+ * only that one: the erase before and the status after are the device's own. */
+static void test_bogus_poll_timeout_at_command(void **state)
+{
+    (void)state;
+    th h;
+    open_clear(&h, "stm32f405,fault=polltimeout@command:1:54321");
+    uint8_t c[5] = {DFUSE_CMD_ERASE, 0x00, 0x00, 0x00, 0x08};
+    assert_int_equal(th_dnload(&h, 0, c, 5), 5); /* command 0 */
+    th_status st = th_getstatus(&h);
+    assert_int_equal(st.state, DFU_STATE_DNBUSY);
+    assert_int_not_equal(st.poll_ms, 54321);
+    assert_int_equal(th_poll(&h).state, DFU_STATE_DNLOAD_IDLE);
+    c[0] = DFUSE_CMD_SET_ADDRESS;
+    assert_int_equal(th_dnload(&h, 0, c, 5), 5); /* command 1 */
+    st = th_getstatus(&h);
+    assert_int_equal(st.poll_ms, 54321);
+    th_sleep(&h, 54321);
+    st = th_getstatus(&h);
+    assert_int_not_equal(st.poll_ms, 54321);
+    assert_int_equal(st.status, DFU_STATUS_OK);
+    th_close(&h);
+}
+
 /* dfuDNBUSY for good after block 0, until the power goes. */
 static void test_endless_busy(void **state)
 {
@@ -223,6 +247,36 @@ static void test_endless_busy(void **state)
     }
     th_peek(&h, FLASH, back, sizeof(back));
     assert_true(th_all(back, sizeof(back), 0xFF)); /* the block was never written */
+    uint32_t gen = th_generation(&h);
+    dfu_sim_power_cycle(h.sim, h.now);
+    assert_true(th_wait_new(&h, gen, 2000));
+    assert_int_equal(th_getstatus(&h).state, DFU_STATE_ERROR);
+    th_close(&h);
+}
+
+/* dfuDNBUSY for good after command 1 (the set address), until the power goes: the erase
+ * before it was done, nothing after it is. */
+static void test_endless_busy_at_command(void **state)
+{
+    (void)state;
+    th h;
+    open_clear(&h, "stm32f405,fault=busy@command:1");
+    uint8_t zero[16] = {0}, back[16];
+    dfu_sim_poke(h.sim, FLASH, zero, sizeof(zero));
+    assert_int_equal(th_erase(&h, FLASH).status, DFU_STATUS_OK); /* command 0 */
+    uint8_t c[5] = {DFUSE_CMD_SET_ADDRESS, 0x00, 0x00, 0x00, 0x08};
+    assert_int_equal(th_dnload(&h, 0, c, 5), 5); /* command 1 */
+    for (int i = 0; i < 100; i++) {
+        th_status st = th_getstatus(&h);
+        assert_int_equal(st.result, 6);
+        assert_int_equal(st.state, DFU_STATE_DNBUSY);
+        th_sleep(&h, 1000);
+    }
+    assert_int_equal(th_getstate(&h), DFU_STATE_DNBUSY);
+    assert_int_equal(th_simple(&h, DFU_ABORT), DFU_ERR_STALL);
+    assert_int_equal(th_dnload(&h, 2, zero, sizeof(zero)), DFU_ERR_STALL);
+    th_peek(&h, FLASH, back, sizeof(back));
+    assert_true(th_all(back, sizeof(back), 0xFF)); /* erased, and the block never written */
     uint32_t gen = th_generation(&h);
     dfu_sim_power_cycle(h.sim, h.now);
     assert_true(th_wait_new(&h, gen, 2000));
@@ -264,6 +318,57 @@ static void test_self_reset(void **state)
     dfu_sim_get_stats(h.sim, &s);
     assert_int_equal(s.resets, 1);
     assert_int_equal(s.enumerations, 2);
+    th_close(&h);
+}
+
+/* The device resets itself when command 1 (the set address) arrives: the erase before it is
+ * done, the request is lost, and the ROM comes back after reenum. */
+static void test_self_reset_at_command(void **state)
+{
+    (void)state;
+    th h;
+    open_clear(&h, "stm32f405,fault=reset@command:1,reenum=250");
+    uint8_t zero[16] = {0}, back[16];
+    dfu_sim_poke(h.sim, FLASH, zero, sizeof(zero));
+    uint32_t gen = th_generation(&h);
+    assert_int_equal(th_erase(&h, FLASH).status, DFU_STATUS_OK); /* command 0 */
+    assert_int_equal(th_set_address(&h, FLASH).result, DFU_ERR_DISCONNECTED);
+    dfu_sim_bus b;
+    th_bus(&h, &b);
+    assert_false(b.present);
+    uint64_t t0 = h.now;
+    assert_true(th_wait_new(&h, gen, 2000));
+    assert_true(h.now - t0 <= 250000 && h.now - t0 > 245000);
+    dfu_sim_stats s;
+    dfu_sim_get_stats(h.sim, &s);
+    assert_int_equal(s.resets, 1);
+    assert_int_equal(s.enumerations, 2);
+    assert_int_equal(s.dnload_commands, 2);
+    assert_int_equal(s.dnload_blocks, 0);
+    th_peek(&h, FLASH, back, sizeof(back));
+    assert_true(th_all(back, sizeof(back), 0xFF));
+    th_status st = th_getstatus(&h); /* a freshly booted ROM, the vector table erased */
+    assert_int_equal(st.state, DFU_STATE_ERROR);
+    assert_int_equal(st.status, DFU_STATUS_ERR_FIRMWARE);
+    th_close(&h);
+}
+
+/* The cable goes half-way through programming block 0; the device keeps power and finishes
+ * the block (sim.h: "the operation completes"), then is back in dfuDNLOAD-IDLE. */
+static void test_unplug_during_program(void **state)
+{
+    (void)state;
+    th h;
+    open_clear(&h, "stm32f405,fault=unplug@program:0");
+    uint32_t gen = th_generation(&h);
+    assert_int_equal(update(&h, 1, 0x00), DFU_ERR_DISCONNECTED);
+    assert_true(th_wait_new(&h, gen, 5000));
+    uint8_t back[2048];
+    th_peek(&h, FLASH, back, sizeof(back));
+    assert_true(th_all(back, sizeof(back), 0x00));
+    th_status st = th_getstatus(&h);
+    assert_int_equal(st.state, DFU_STATE_DNLOAD_IDLE);
+    assert_int_equal(st.status, DFU_STATUS_OK);
     th_close(&h);
 }
 
@@ -318,9 +423,13 @@ int main(void)
         cmocka_unit_test(test_stall_at_command),
         cmocka_unit_test(test_lying_status),
         cmocka_unit_test(test_bogus_poll_timeout),
+        cmocka_unit_test(test_bogus_poll_timeout_at_command),
         cmocka_unit_test(test_endless_busy),
+        cmocka_unit_test(test_endless_busy_at_command),
         cmocka_unit_test(test_powerloss_during_held_transfer),
         cmocka_unit_test(test_self_reset),
+        cmocka_unit_test(test_self_reset_at_command),
+        cmocka_unit_test(test_unplug_during_program),
         cmocka_unit_test(test_sweep_every_block_and_erase),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));

@@ -115,7 +115,9 @@ static void test_sleeps_exactly_the_poll_timeout_and_not_after_the_last(void **s
     const answer script[] = {
         {DFU_DNLOAD, 2048, {0}},
         GETSTATUS(DFU_STATUS_OK, 104, DFU_STATE_DNBUSY),
-        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+        /* A nonzero bwPollTimeout with the final state: dfu-util sleeps it, the host need not
+         * (the device is idle: nothing is left to wait for). */
+        GETSTATUS(DFU_STATUS_OK, 500, DFU_STATE_DNLOAD_IDLE),
     };
     rig r;
     rig_init(&r, script, 3);
@@ -123,6 +125,7 @@ static void test_sleeps_exactly_the_poll_timeout_and_not_after_the_last(void **s
     assert_int_equal(dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_OK);
     assert_int_equal(r.f.sleep_before_last, 104000); /* exactly what the device asked */
     assert_int_equal(r.f.clock.now, 104000);         /* and nothing after dfuDNLOAD-IDLE */
+    assert_int_equal(r.d.stats.slept_us, 104000);
     assert_int_equal(r.d.stats.getstatus, 2);
     rig_done(&r);
 }
