@@ -63,7 +63,8 @@ static int wait_exit(const running *r)
 }
 
 static const char first_msg[] = "interrupted: finishing the current block";
-static const char second_msg[] = "dfuctl: stopped at once; run `dfuctl recover` to finish";
+static const char second_msg[] =
+    "dfuctl: stopped at once; the journal is kept. Finish the update with:";
 static const char settled_msg[] = "the device is back in dfuIDLE";
 
 /* times 1: interrupted while writing. times 2: the second signal comes in the middle of the
@@ -104,6 +105,12 @@ static void interrupted_then_recovered(const char *name, int sig, int times)
     } else {
         if (!strstr((const char *)err, second_msg) || strstr((const char *)err, settled_msg))
             fail_msg("the second signal did not stop dfuctl at once:\n%s", err);
+        /* The command it names is the whole one: the selector (it has no fault to drop) and
+         * the journal directory. */
+        char command[1400];
+        snprintf(command, sizeof(command), "dfuctl recover -d '%s' --journal-dir '%s'", spec,
+                 journal);
+        if (!strstr((const char *)err, command)) fail_msg("no \"%s\" in:\n%s", command, err);
         /* Not waiting for the erase (2 s) to end. */
         if (took_ms > 1000)
             fail_msg("exited %llu ms after the second signal", (unsigned long long)took_ms);
