@@ -687,6 +687,37 @@ static void test_retries_option_bounds_the_attempts(void **state)
     }
 }
 
+/* A recover that is itself interrupted keeps the journal and, like flash, names the command
+ * that finishes the update (without the fault that stopped it). */
+static void test_interrupted_recover_names_the_recover_command(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_recover_again", "stm32f405", NULL);
+    char *jdir = tu_path(b.dir, "journal");
+    char faulty[700], again[700], command[1400];
+    snprintf(faulty, sizeof(faulty), "%s,fault=unplug@block:3", b.spec);
+    snprintf(again, sizeof(again), "%s,replug,fault=unplug@block:2", b.spec);
+    tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 19);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 6, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "-d", again, "--journal-dir", jdir, NULL);
+    snprintf(command, sizeof(command), "dfuctl recover -d '%s,replug' --journal-dir '%s'", b.spec,
+             jdir);
+    expect_exit(&r, 6, "dfuctl recover: the update is incomplete and its journal is kept");
+    expect_exit(&r, 6, command);
+    tu_result_free(&r);
+    snprintf(again, sizeof(again), "%s,replug", b.spec);
+    tu_dfuctl(&r, "recover", "-d", again, "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "found an interrupted update");
+    tu_result_free(&r);
+    free(jdir);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -710,6 +741,7 @@ int main(void)
         cmocka_unit_test(test_an_unwritable_journal_does_not_stop_the_update),
         cmocka_unit_test(test_a_damaged_journal_is_skipped_and_can_be_discarded),
         cmocka_unit_test(test_retries_option_bounds_the_attempts),
+        cmocka_unit_test(test_interrupted_recover_names_the_recover_command),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
