@@ -13,7 +13,8 @@ static int run(int argc, char **argv, bool reset)
     const cli_opt opts[] = {
         CLI_DEVICE_OPTIONS(d),
         {"address", 0, OPT_U32, &address, &has_address, "ADDR",
-         "leave: where the application starts (DfuSe; default: where the device decides)"},
+         "leave: where the application starts (DfuSe; default: the first writable sector of the "
+         "flash)"},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
     };
     const char *name = reset ? "reset" : "leave";

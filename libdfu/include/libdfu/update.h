@@ -162,8 +162,9 @@ DFU_API int dfu_device_mass_erase(dfu_device *dev);
 /* DfuSe: removes read protection. The device erases ALL of its flash and resets: callers must
  * have the user's explicit confirmation. */
 DFU_API int dfu_device_read_unprotect(dfu_device *dev);
-/* Leaves DFU mode and starts the firmware: DfuSe "leave" (jumping to address when given), DFU
- * 1.1 a USB reset. A device that resets at once has succeeded. */
+/* Leaves DFU mode and starts the firmware: DfuSe "leave", jumping to address (NULL: to the
+ * application's start, the first writable sector of the flash's layout); DFU 1.1 a USB reset.
+ * A device that resets at once has succeeded. */
 DFU_API int dfu_device_leave(dfu_device *dev, const uint32_t *address);
 
 #ifdef __cplusplus

@@ -11,6 +11,7 @@
 
 #include "../core/internal.h"
 #include "libdfu/layout.h"
+#include "proto.h"
 
 typedef struct cursor {
     const char *text;
@@ -184,4 +185,28 @@ uint64_t dfu_layout_size(const dfu_layout *layout)
     for (size_t i = 0; i < layout->group_count; i++)
         total += (uint64_t)layout->groups[i].count * layout->groups[i].size;
     return total;
+}
+
+bool dfu_layout_named(const dfu_layout *layout, const char *word)
+{
+    size_t n = strlen(word);
+    for (const char *s = layout->name; s && *s; s++) {
+        size_t i = 0;
+        while (i < n && s[i] && tolower((unsigned char)s[i]) == tolower((unsigned char)word[i]))
+            i++;
+        if (i == n) return true;
+    }
+    return false;
+}
+
+bool dfu_layout_app_start(const dfu_layout *layout, uint32_t *out)
+{
+    for (size_t i = 0; i < layout->group_count; i++) {
+        if ((layout->groups[i].access & (DFU_MEM_WRITABLE | DFU_MEM_ERASABLE)) ==
+            (DFU_MEM_WRITABLE | DFU_MEM_ERASABLE)) {
+            *out = layout->groups[i].address;
+            return true;
+        }
+    }
+    return false;
 }

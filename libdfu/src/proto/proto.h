@@ -65,6 +65,12 @@ struct dfu_device {
     bool gone; /* the device disconnected (expected after leave/reset) */
 };
 
+/* Whether a layout's name holds word, in any case ("Internal Flash" has "flash"). */
+bool dfu_layout_named(const dfu_layout *layout, const char *word);
+/* The first sector a bootloader leaves to the application (writable and erasable): where the
+ * application's vector table must be. */
+bool dfu_layout_app_start(const dfu_layout *layout, uint32_t *out);
+
 /* What a wait is for: names it in messages and sizes its timeouts. */
 typedef struct dfu_wait {
     const char *what;       /* "erase of sector 0x08020000" */

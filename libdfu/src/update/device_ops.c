@@ -189,8 +189,23 @@ int dfu_device_read_unprotect(dfu_device *d)
     return DFU_OK;
 }
 
+/* Where a DfuSe leave without an address jumps: the application's start in the flash. The ST
+ * ROM jumps to its address pointer, which a read or an erase leaves anywhere in the flash. */
+static bool default_leave_address(const dfu_device *d, uint32_t *out)
+{
+    for (size_t i = 0; d->layouts && i < d->info.alt_count; i++) {
+        const dfu_layout *l = d->layouts[i];
+        if (l && d->info.alts[i].iface == d->iface && dfu_layout_named(l, "flash") &&
+            dfu_layout_app_start(l, out))
+            return true;
+    }
+    return false;
+}
+
 int dfu_device_leave(dfu_device *d, const uint32_t *address)
 {
-    if (d->dfuse) return dfuse_leave(d, address);
-    return dfu_device_reset(d);
+    if (!d->dfuse) return dfu_device_reset(d);
+    uint32_t app;
+    if (!address && default_leave_address(d, &app)) address = &app;
+    return dfuse_leave(d, address);
 }

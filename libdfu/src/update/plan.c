@@ -1,5 +1,4 @@
 /* Planning an update from a device description: which steps, in which order, at what cost. */
-#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,6 +6,7 @@
 
 #include "../core/internal.h"
 #include "../image/image_internal.h"
+#include "../proto/proto.h"
 #include "plan_internal.h"
 
 const char *dfu_step_kind_name(dfu_step_kind kind)
@@ -55,18 +55,6 @@ int dfu_plan_add_step(dfu_plan *p, dfu_step_kind kind, int alt, uint32_t address
     return DFU_OK;
 }
 
-static bool name_has(const char *name, const char *word)
-{
-    size_t n = strlen(word);
-    for (const char *s = name; s && *s; s++) {
-        size_t i = 0;
-        while (i < n && s[i] && tolower((unsigned char)s[i]) == tolower((unsigned char)word[i]))
-            i++;
-        if (i == n) return true;
-    }
-    return false;
-}
-
 /* Which alternate setting each image target goes to. */
 static int map_targets(dfu_plan *p)
 {
@@ -88,19 +76,6 @@ static int map_targets(dfu_plan *p)
         p->alt_target[alt] = t;
     }
     return DFU_OK;
-}
-
-/* First sector a bootloader leaves to the application: where its vector table must be. */
-static bool app_start(const dfu_layout *l, uint32_t *out)
-{
-    for (size_t i = 0; i < l->group_count; i++) {
-        if ((l->groups[i].access & (DFU_MEM_WRITABLE | DFU_MEM_ERASABLE)) ==
-            (DFU_MEM_WRITABLE | DFU_MEM_ERASABLE)) {
-            *out = l->groups[i].address;
-            return true;
-        }
-    }
-    return false;
 }
 
 /* The runs of a target, split at sector boundaries, as write or verify steps. */
@@ -173,11 +148,12 @@ static int check_dfuse_target(dfu_plan *p, dfuse_target_plan *tp)
     tp->layout = l;
     int rc = dfu_check_regions(p->ctx, p->image, tp->t, l, tp->alt, &tp->sectors, &tp->nsectors);
     if (rc) return rc;
-    tp->flash = name_has(l->name, "flash");
-    tp->option_bytes = name_has(l->name, "option");
+    tp->flash = dfu_layout_named(l, "flash");
+    tp->option_bytes = dfu_layout_named(l, "option");
     if (tp->flash) {
         uint32_t start = 0;
-        bool at_start = app_start(l, &start) && p->image->targets[tp->t].segs[0].address == start;
+        bool at_start =
+            dfu_layout_app_start(l, &start) && p->image->targets[tp->t].segs[0].address == start;
         rc = dfu_check_vector_table(p->ctx, p->image, tp->t, at_start, &p->desc, p->opts.force);
         if (rc) return rc;
         dfu_sector s;
@@ -234,7 +210,7 @@ static int plan_dfuse(dfu_plan *p)
             dfuse_target_plan tp = {
                 p->alt_target[alt], (int)alt, NULL, NULL, 0, false, false, false, 0};
             const dfu_layout *l = alt < p->desc.alt_count ? p->desc.layouts[alt] : NULL;
-            bool ob = l && name_has(l->name, "option");
+            bool ob = l && dfu_layout_named(l, "option");
             if ((pass == 0) == ob) continue;
             rc = check_dfuse_target(p, &tp);
             tps[n++] = tp;
