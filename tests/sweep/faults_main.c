@@ -3,9 +3,11 @@
  * representative image, each fault kind is injected at every point of an update: every data
  * block, every command, every erase and program (power loss part-way through them), transfer
  * errors, stalls, lying statuses, and the host process killed with SIGKILL. The board is then
- * powered up as its boot logic would, `dfuctl recover` runs, and the board must hold what a
- * clean update leaves. Prints cases run, completed, recovered, bricked (needed the button) and
- * failed; failed must be zero. DFU_SWEEP_FULL=1 adds more fractions, seeds and kill points.
+ * powered up as its boot logic would and `dfuctl recover` runs: from the journal alone when the
+ * update got far enough to write one, with the image file only when it did not. The board must
+ * hold what a clean update leaves. Prints cases run, completed, recovered, bricked (needed the
+ * button), failed, and finished from the journal; failed must be zero. DFU_SWEEP_FULL=1 adds
+ * more fractions, seeds and kill points.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +35,7 @@ typedef struct tally {
     sweep_counts total;
 } tally;
 
-static void add(sweep_counts *c, sweep_outcome o)
+static void add(sweep_counts *c, sweep_outcome o, bool by_journal)
 {
     c->cases++;
     if (o == SWEEP_COMPLETED) c->completed++;
@@ -42,13 +44,27 @@ static void add(sweep_counts *c, sweep_outcome o)
     if (o == SWEEP_OLD_FIRMWARE) c->old_firmware++;
     if (o == SWEEP_NEW_FIRMWARE) c->new_firmware++;
     if (o == SWEEP_FAILED) c->failed++;
+    if (by_journal) c->journal++;
+}
+
+static void add_counts(sweep_counts *to, const sweep_counts *c)
+{
+    to->cases += c->cases;
+    to->completed += c->completed;
+    to->recovered += c->recovered;
+    to->old_firmware += c->old_firmware;
+    to->new_firmware += c->new_firmware;
+    to->bricked += c->bricked;
+    to->failed += c->failed;
+    to->journal += c->journal;
 }
 
 static void run(sweep_env *e, tally *t, int kind, const char *fault, unsigned *index)
 {
-    sweep_outcome o = sweep_case(e, fault, (*index)++);
-    add(&t->by_kind[kind], o);
-    add(&t->total, o);
+    bool by_journal;
+    sweep_outcome o = sweep_case(e, fault, (*index)++, &by_journal);
+    add(&t->by_kind[kind], o, by_journal);
+    add(&t->total, o, by_journal);
 }
 
 static void sweep_profile_faults(sweep_env *e, tally *t, bool full)
@@ -108,17 +124,17 @@ static void sweep_profile_faults(sweep_env *e, tally *t, bool full)
 
 static void print_counts(const char *profile, const char *what, const sweep_counts *c)
 {
-    printf("%-22s %-10s %6u %9u %9u %6u %6u %8u %6u\n", profile, what, c->cases, c->completed,
-           c->recovered, c->old_firmware, c->new_firmware, c->bricked, c->failed);
+    printf("%-22s %-10s %6u %9u %9u %6u %6u %8u %6u %8u\n", profile, what, c->cases, c->completed,
+           c->recovered, c->old_firmware, c->new_firmware, c->bricked, c->failed, c->journal);
 }
 
 static void test_every_fault_at_every_point_recovers(void **state)
 {
     (void)state;
     bool full = getenv("DFU_SWEEP_FULL") != NULL;
-    printf("%-22s %-10s %6s %9s %9s %6s %6s %8s %6s\n", "profile (order)", "fault", "cases",
-           "completed", "recovered", "old-fw", "new-fw", "bricked", "failed");
-    sweep_counts grand = {0}, safe_mboot = {0}, linear_mboot = {0}, st_rom = {0};
+    printf("%-22s %-10s %6s %9s %9s %6s %6s %8s %6s %8s\n", "profile (order)", "fault", "cases",
+           "completed", "recovered", "old-fw", "new-fw", "bricked", "failed", "journal");
+    sweep_counts grand = {0}, kills = {0}, safe_mboot = {0}, linear_mboot = {0}, st_rom = {0};
     unsigned safe_elsewhere = 0;
     const char *only = getenv("DFU_SWEEP_PROFILE");
     for (size_t i = 0; i < sizeof(all_profiles) / sizeof(all_profiles[0]); i++) {
@@ -134,13 +150,8 @@ static void test_every_fault_at_every_point_recovers(void **state)
         for (int k = 0; k < K_COUNT; k++) print_counts(label, kind_names[k], &t.by_kind[k]);
         print_counts(label, "all", &t.total);
         fflush(stdout);
-        grand.cases += t.total.cases;
-        grand.completed += t.total.completed;
-        grand.recovered += t.total.recovered;
-        grand.bricked += t.total.bricked;
-        grand.old_firmware += t.total.old_firmware;
-        grand.new_firmware += t.total.new_firmware;
-        grand.failed += t.total.failed;
+        add_counts(&grand, &t.total);
+        add_counts(&kills, &t.by_kind[K_KILL]);
         if (!strcmp(p->name, "mboot-f4"))
             *(strcmp(p->order, "safe") ? &linear_mboot : &safe_mboot) = t.total;
         if (!strncmp(p->name, "stm32", 5)) st_rom.bricked += t.total.bricked;
@@ -151,17 +162,27 @@ static void test_every_fault_at_every_point_recovers(void **state)
            "%u needed the bootloader button (then recovered), %u failed\n",
            grand.cases, grand.completed, grand.recovered, grand.old_firmware, grand.new_firmware,
            grand.bricked, grand.failed);
+    printf("journal: %u of %u interrupted updates were finished by `dfuctl recover` from the "
+           "journal alone (the others stopped before it was written: `recover FILE`); host "
+           "killed: %u of %u\n",
+           grand.journal, grand.cases - grand.completed, kills.journal,
+           kills.cases - kills.completed);
     printf("mboot-f4: safe order left %u of %u interrupted boards needing the button (all of them "
            "power cuts while the vector table's head was being programmed); linear order %u of "
            "%u\n",
            safe_mboot.bricked, safe_mboot.cases - safe_mboot.completed, linear_mboot.bricked,
            linear_mboot.cases - linear_mboot.completed);
+    fflush(stdout);
     assert_int_equal(grand.failed, 0);
+    /* Recovery went through the journal (a broken journal would show here), also after
+     * SIGKILL. */
+    assert_true(grand.journal > 0);
+    assert_true(kills.cases == 0 || kills.journal > 0);
     /* Safe order keeps a vector-table-checking bootloader in DFU mode after any interruption
      * but a power cut while the vector table's head itself is being programmed (the last 32
      * bytes written); linear order bricks most interruptions; ST ROMs with BOOT0 high always
      * come back. */
-    if (!getenv("DFU_SWEEP_PROFILE")) {
+    if (!only) {
         assert_int_equal(safe_elsewhere, 0);
         assert_true(linear_mboot.bricked > 10 * (safe_mboot.bricked + 1));
     }

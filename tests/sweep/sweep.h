@@ -33,6 +33,7 @@ typedef enum sweep_outcome {
 
 typedef struct sweep_counts {
     unsigned cases, completed, recovered, old_firmware, new_firmware, bricked, failed;
+    unsigned journal; /* interrupted cases finished from the journal alone (no FILE) */
 } sweep_counts;
 
 typedef struct sweep_env {
@@ -51,7 +52,7 @@ typedef struct sweep_env {
 void sweep_setup(sweep_env *e, const sweep_profile *p, const char *dirname);
 void sweep_teardown(sweep_env *e);
 /* One case: the update with `fault` (a sim fault spec, or "kill@EVENT"), then power-up,
- * recovery and the checks. */
-sweep_outcome sweep_case(sweep_env *e, const char *fault, unsigned index);
+ * recovery and the checks. *by_journal: it was finished from the journal alone. */
+sweep_outcome sweep_case(sweep_env *e, const char *fault, unsigned index, bool *by_journal);
 
 #endif

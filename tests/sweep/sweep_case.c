@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "json.h"
 #include "sweep.h"
 
 static void copy_file(const char *from, const char *to)
@@ -142,7 +143,77 @@ static bool memory_ok(const sweep_env *e, const char *spec, const char *what)
     return ok;
 }
 
-sweep_outcome sweep_case(sweep_env *e, const char *fault, unsigned index)
+/* `dfuctl recover` with the journal alone: it must say it found the interrupted update, finish
+ * it, and leave no journal behind. */
+static bool recover_from_journal(const sweep_env *e, const char *clean, const char *journal,
+                                 const char *fault)
+{
+    tu_result r;
+    tu_dfuctl(&r, "recover", "-d", clean, "--journal-dir", journal, "--json", NULL);
+    bool found = false;
+    for (size_t i = 0; i < tu_json_line_count(r.out); i++) {
+        tu_json *v = tu_json_parse_line(r.out, i);
+        const tu_json *type = v ? tu_json_get(v, "type") : NULL;
+        const tu_json *jf = v ? tu_json_get(v, "journal_found") : NULL;
+        if (type && type->type == TU_JSON_STRING && strcmp(type->string, "recovery") == 0 && jf)
+            found = jf->boolean;
+        tu_json_free(v);
+    }
+    bool ok = r.exit_code == 0 && found && !journal_pending(journal);
+    if (!ok && e->verbose)
+        fprintf(stderr, "%s: recover from the journal: exit %d, journal %s: %s\n", fault,
+                r.exit_code, found ? "found" : "NOT found", r.err);
+    tu_result_free(&r);
+    return ok;
+}
+
+static bool recover_from_file(const sweep_env *e, const char *clean, const char *journal,
+                              const char *fault)
+{
+    tu_result r;
+    tu_dfuctl(&r, "recover", e->file, "-d", clean, "--journal-dir", journal, "-q", NULL);
+    if (r.exit_code != 0 && e->verbose)
+        fprintf(stderr, "%s: recover FILE exit %d: %s\n", fault, r.exit_code, r.err);
+    bool ok = r.exit_code == 0;
+    tu_result_free(&r);
+    return ok;
+}
+
+static sweep_outcome interrupted(sweep_env *e, const char *fault, const char *clean,
+                                 const char *journal, bool *by_journal)
+{
+    bool untouched = memory_is(e, clean, e->ref.initial);
+    bool complete = memory_is(e, clean, e->ref.final);
+    /* The journal is written before anything is erased: a board that changed and is not yet
+     * complete must have one, or nothing could finish it but the user's FILE. */
+    bool pending = journal_pending(journal);
+    if (!pending && !untouched && !complete) {
+        fprintf(stderr, "%s %s: the board changed but no journal was written\n", e->p->name, fault);
+        return SWEEP_FAILED;
+    }
+    bool by_itself = power_up(clean);
+    /* The journal alone whenever there is one (that is what it is for); FILE only when the
+     * update stopped before writing it. */
+    *by_journal = pending;
+    bool ok = pending ? recover_from_journal(e, clean, journal, fault)
+                      : recover_from_file(e, clean, journal, fault);
+    ok = ok && memory_ok(e, clean, fault);
+    if (e->verbose)
+        fprintf(stderr, "%s %s: %s%s\n", e->p->name, fault,
+                !ok         ? "failed"
+                : by_itself ? "recovered"
+                : untouched ? "old-fw"
+                : complete  ? "new-fw"
+                            : "BUTTON",
+                pending ? " (journal)" : " (file)");
+    return !ok         ? SWEEP_FAILED
+           : by_itself ? SWEEP_RECOVERED
+           : untouched ? SWEEP_OLD_FIRMWARE
+           : complete  ? SWEEP_NEW_FIRMWARE
+                       : SWEEP_BRICKED;
+}
+
+sweep_outcome sweep_case(sweep_env *e, const char *fault, unsigned index, bool *by_journal)
 {
     char state[512], journal[512], spec[800], clean[800];
     snprintf(state, sizeof(state), "%s/case%u.img", e->dir, index);
@@ -154,35 +225,13 @@ sweep_outcome sweep_case(sweep_env *e, const char *fault, unsigned index)
     spec_for(spec, sizeof(spec), e, state, is_kill ? NULL : fault);
     spec_for(clean, sizeof(clean), e, state, NULL);
 
+    *by_journal = false;
     int rc = update_in_child(e, spec, journal, kill_at);
     sweep_outcome out;
-    if (rc == 0 && !journal_pending(journal)) {
+    if (rc == 0 && !journal_pending(journal))
         out = memory_ok(e, clean, fault) ? SWEEP_COMPLETED : SWEEP_FAILED;
-    } else {
-        bool untouched = memory_is(e, clean, e->ref.initial);
-        bool complete = memory_is(e, clean, e->ref.final);
-        bool by_itself = power_up(clean);
-        tu_result r;
-        /* One command whatever happened: the journal if the update got that far, else a
-         * verified differential flash of the file. */
-        tu_dfuctl(&r, "recover", e->file, "-d", clean, "--journal-dir", journal, "-q", NULL);
-        bool ok = r.exit_code == 0 && memory_ok(e, clean, fault);
-        if (r.exit_code != 0 && e->verbose)
-            fprintf(stderr, "%s: recover exit %d: %s\n", fault, r.exit_code, r.err);
-        tu_result_free(&r);
-        if (e->verbose)
-            fprintf(stderr, "%s %s: %s\n", e->p->name, fault,
-                    !ok         ? "failed"
-                    : by_itself ? "recovered"
-                    : untouched ? "old-fw"
-                    : complete  ? "new-fw"
-                                : "BUTTON");
-        out = !ok         ? SWEEP_FAILED
-              : by_itself ? SWEEP_RECOVERED
-              : untouched ? SWEEP_OLD_FIRMWARE
-              : complete  ? SWEEP_NEW_FIRMWARE
-                          : SWEEP_BRICKED;
-    }
+    else
+        out = interrupted(e, fault, clean, journal, by_journal);
     if (out == SWEEP_BRICKED) {
         /* Remember which: safe order may only leave the power cut inside the last program. */
         char last[64];
