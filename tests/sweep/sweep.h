@@ -4,6 +4,9 @@
 
 #include "simutil.h"
 
+/* The vector table's first bytes, which safe order writes last of all. */
+#define SWEEP_HEAD 32u
+
 typedef struct sweep_profile {
     const char *name;  /* simulator profile */
     uint32_t base;     /* where the application goes */
@@ -18,6 +21,10 @@ typedef struct sweep_ref {
     uint64_t trace_events;
     uint8_t *initial, *final; /* whole-memory snapshots before and after */
     size_t mem_len;
+    /* The program operation that wrote the vector table's first 32 bytes (the last time they
+     * changed), and whether the rest of the image was already in place then: safe order. */
+    uint64_t head_program;
+    bool head_last;
 } sweep_ref;
 
 typedef enum sweep_outcome {
@@ -42,9 +49,11 @@ typedef struct sweep_env {
     char *file;    /* the image as a file, for `dfuctl recover FILE` */
     const sweep_profile *p;
     dfu_image *img;
+    uint8_t *bytes; /* the image's bytes, at p->base */
     sweep_ref ref;
     bool verbose;
-    unsigned bricked_elsewhere; /* bricked cases other than a power cut in the last program */
+    char **bricked; /* the faults that left the board needing its button */
+    size_t bricked_count;
 } sweep_env;
 
 /* Prepares the board (old firmware, random data everywhere else, in its bootloader) and runs

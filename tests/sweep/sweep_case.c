@@ -18,15 +18,41 @@ static void copy_file(const char *from, const char *to)
     free(d);
 }
 
-typedef struct killer {
-    uint64_t events, at;
-} killer;
+/* Follows the update's trace: kills the host at event kill_at; in the reference run, notes
+ * which program operation writes the vector table's head. */
+typedef struct watch {
+    uint64_t events, kill_at;
+    const sweep_env *e;
+    dfu_sim *sim; /* NULL: nothing to note */
+    bool head_right;
+    uint64_t head_program;
+    bool head_last;
+} watch;
 
-static void count_events(const char *line, void *payload)
+static bool sim_holds(dfu_sim *sim, uint32_t address, const uint8_t *want, size_t len)
+{
+    uint8_t *now = malloc(len);
+    bool same = dfu_sim_peek(sim, address, now, len) == DFU_OK && memcmp(now, want, len) == 0;
+    free(now);
+    return same;
+}
+
+static void on_event(const char *line, void *payload)
 {
     (void)line;
-    killer *k = payload;
-    if (++k->events == k->at) kill(getpid(), SIGKILL); /* the host dies here, mid-update */
+    watch *w = payload;
+    if (++w->events == w->kill_at) kill(getpid(), SIGKILL); /* the host dies here, mid-update */
+    if (!w->sim) return;
+    const sweep_profile *p = w->e->p;
+    bool right = sim_holds(w->sim, p->base, w->e->bytes, SWEEP_HEAD);
+    if (right && !w->head_right) {
+        dfu_sim_stats st;
+        dfu_sim_get_stats(w->sim, &st);
+        w->head_program = st.programs - 1;
+        w->head_last =
+            sim_holds(w->sim, p->base + SWEEP_HEAD, w->e->bytes + SWEEP_HEAD, p->size - SWEEP_HEAD);
+    }
+    w->head_right = right;
 }
 
 /* The update as dfuctl flash runs it, in this process. Returns a dfu_error. */
@@ -42,8 +68,10 @@ static int update(const sweep_env *e, const char *spec, const char *journal, uin
         dfu_ctx_free(ctx);
         return rc;
     }
-    killer k = {0, kill_at};
-    dfu_sim_set_trace(dfu_device_sim(dev), count_events, &k);
+    dfu_sim *sim = dfu_device_sim(dev);
+    watch w = {0, kill_at, e, ref ? sim : NULL, false, UINT64_MAX, false};
+    if (ref) w.head_right = sim_holds(sim, e->p->base, e->bytes, SWEEP_HEAD);
+    dfu_sim_set_trace(sim, on_event, &w);
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
     o.journal_dir = journal;
     o.order = strcmp(e->p->order, "linear") == 0 ? DFU_ORDER_LINEAR : DFU_ORDER_SAFE;
@@ -53,8 +81,10 @@ static int update(const sweep_env *e, const char *spec, const char *journal, uin
     if (!rc) rc = dfu_plan_execute(plan, NULL);
     if (rc && e->verbose) fprintf(stderr, "update: %s\n", dfu_ctx_error(ctx)->message);
     if (ref) {
-        dfu_sim_get_stats(dfu_device_sim(dev), &ref->stats);
-        ref->trace_events = k.events;
+        dfu_sim_get_stats(sim, &ref->stats);
+        ref->trace_events = w.events;
+        ref->head_program = w.head_program;
+        ref->head_last = w.head_last;
     }
     dfu_plan_free(plan);
     dfu_device_close(dev);
@@ -179,6 +209,16 @@ static bool recover_from_file(const sweep_env *e, const char *clean, const char 
     return ok;
 }
 
+static void note_bricked(sweep_env *e, const char *fault)
+{
+    char **list = realloc(e->bricked, (e->bricked_count + 1) * sizeof(*list));
+    assert_non_null(list);
+    e->bricked = list;
+    e->bricked[e->bricked_count] = malloc(strlen(fault) + 1);
+    assert_non_null(e->bricked[e->bricked_count]);
+    strcpy(e->bricked[e->bricked_count++], fault);
+}
+
 static sweep_outcome interrupted(sweep_env *e, const char *fault, const char *clean,
                                  const char *journal, bool *by_journal)
 {
@@ -232,13 +272,7 @@ sweep_outcome sweep_case(sweep_env *e, const char *fault, unsigned index, bool *
         out = memory_ok(e, clean, fault) ? SWEEP_COMPLETED : SWEEP_FAILED;
     else
         out = interrupted(e, fault, clean, journal, by_journal);
-    if (out == SWEEP_BRICKED) {
-        /* Remember which: safe order may only leave the power cut inside the last program. */
-        char last[64];
-        snprintf(last, sizeof(last),
-                 "fault=powerloss@program:%llu:", (unsigned long long)e->ref.stats.programs - 1);
-        if (strncmp(fault, last, strlen(last)) != 0) e->bricked_elsewhere++;
-    }
+    if (out == SWEEP_BRICKED) note_bricked(e, fault);
     if (out == SWEEP_FAILED)
         fprintf(stderr, "FAILED: %s %s (kept in %s)\n", e->p->name, fault, state);
     else
@@ -290,11 +324,10 @@ void sweep_setup(sweep_env *e, const sweep_profile *p, const char *dirname)
     e->verbose = getenv("DFU_SWEEP_VERBOSE") != NULL;
     e->dir = tu_tmpdir(dirname);
     e->initial = tu_path(e->dir, "initial.img");
-    uint8_t *bytes = tu_app_bytes(p->base, p->size, p->sp, 2);
+    e->bytes = tu_app_bytes(p->base, p->size, p->sp, 2);
     dfu_image_new(&e->img);
     dfu_image_add_target(e->img, -1, NULL, NULL);
-    dfu_image_add_data(NULL, e->img, 0, p->base, bytes, p->size);
-    free(bytes);
+    dfu_image_add_data(NULL, e->img, 0, p->base, e->bytes, p->size);
     e->file = tu_path(e->dir, "image.hex");
     dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
     so.format = DFU_FORMAT_IHEX;
@@ -317,6 +350,9 @@ void sweep_setup(sweep_env *e, const sweep_profile *p, const char *dirname)
 void sweep_teardown(sweep_env *e)
 {
     dfu_image_free(e->img);
+    free(e->bytes);
+    for (size_t i = 0; i < e->bricked_count; i++) free(e->bricked[i]);
+    free(e->bricked);
     free(e->ref.initial);
     free(e->ref.final);
     free(e->initial);
