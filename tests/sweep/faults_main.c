@@ -2,12 +2,14 @@
  * The fault sweep (SQLite-style: every point, not a few chosen ones). For each profile and a
  * representative image, each fault kind is injected at every point of an update: every data
  * block, every command, every erase and program (power loss part-way through them), transfer
- * errors, stalls, lying statuses, and the host process killed with SIGKILL. The board is then
- * powered up as its boot logic would and `dfuctl recover` runs: from the journal alone when the
- * update got far enough to write one, with the image file only when it did not. The board must
- * hold what a clean update leaves. Prints cases run, completed, recovered, bricked (needed the
- * button), failed, and finished from the journal; failed must be zero. DFU_SWEEP_FULL=1 adds
- * more fractions, seeds and kill points.
+ * errors (at every block and command, and at a rate), stalls, lying statuses, and the host
+ * process killed with SIGKILL. The board is then powered up as its boot logic would and
+ * `dfuctl recover` runs: from the journal alone when the update got far enough to write one,
+ * with the image file only when it did not. The board must hold what a clean update leaves.
+ * Prints cases run, completed, recovered, bricked (needed the button), failed, and finished
+ * from the journal; failed must be zero.
+ * DFU_SWEEP_FULL=1 adds more fractions, transfer-error seeds and kill points; DFU_SWEEP_SEED=N
+ * (default 99) seeds what is random in it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,56 +69,92 @@ static void run(sweep_env *e, tally *t, int kind, const char *fault, unsigned *i
     add(&t->total, o, by_journal);
 }
 
-static void sweep_profile_faults(sweep_env *e, tally *t, bool full)
+typedef struct sweep_opts {
+    bool full;     /* DFU_SWEEP_FULL: more fractions, seeds and kill points */
+    uint64_t seed; /* DFU_SWEEP_SEED: transfer-error seeds, kill points, random fractions */
+} sweep_opts;
+
+static const char *const where[] = {"block", "command", "erase", "program"};
+
+static void sweep_points(sweep_env *e, tally *t, const sweep_opts *o, tu_rng *rng, unsigned *idx)
 {
     const dfu_sim_stats *s = &e->ref.stats;
-    unsigned idx = 0;
     char f[128];
-    const char *where[] = {"block", "command", "erase", "program"};
     uint64_t counts[] = {s->dnload_blocks, s->dnload_commands, s->erases, s->programs};
     for (int w = 0; w < 4; w++) {
         for (uint64_t n = 0; n < counts[w]; n++) {
             snprintf(f, sizeof(f), "fault=unplug@%s:%llu", where[w], (unsigned long long)n);
-            run(e, t, K_UNPLUG, f, &idx);
+            run(e, t, K_UNPLUG, f, idx);
         }
     }
     /* Power cut when a block or command arrives, and part-way through every erase and
-     * program: just started, half done, nearly done (more fractions in the full sweep). */
+     * program: just started, half done, nearly done (more fractions in the full sweep, and
+     * one drawn from the seed). */
     const char *fractions[] = {"0.05", "0.5", "0.95", "0.25", "0.75", "0.01", "0.99"};
-    size_t nf = full ? 7 : 3;
+    size_t nf = o->full ? 7 : 3;
     for (int w = 0; w < 4; w++) {
         for (uint64_t n = 0; n < counts[w]; n++) {
             if (w < 2) {
                 snprintf(f, sizeof(f), "fault=powerloss@%s:%llu", where[w], (unsigned long long)n);
-                run(e, t, K_POWER, f, &idx);
+                run(e, t, K_POWER, f, idx);
                 continue;
             }
             for (size_t k = 0; k < nf; k++) {
                 snprintf(f, sizeof(f), "fault=powerloss@%s:%llu:%s", where[w],
                          (unsigned long long)n, fractions[k]);
-                run(e, t, K_POWER, f, &idx);
+                run(e, t, K_POWER, f, idx);
             }
+            if (!o->full) continue;
+            snprintf(f, sizeof(f), "fault=powerloss@%s:%llu:0.%06u", where[w],
+                     (unsigned long long)n, tu_rng_below(rng, 1000000));
+            run(e, t, K_POWER, f, idx);
         }
     }
-    for (int seed = 1; seed <= (full ? 20 : 3); seed++) {
-        snprintf(f, sizeof(f), "fault=xfer@rate:0.05,seed=%d", seed);
-        run(e, t, K_XFER, f, &idx);
+}
+
+static void sweep_requests(sweep_env *e, tally *t, const sweep_opts *o, tu_rng *rng, unsigned *idx)
+{
+    const dfu_sim_stats *s = &e->ref.stats;
+    char f[128];
+    uint64_t counts[] = {s->dnload_blocks, s->dnload_commands};
+    for (int i = 0; i < (o->full ? 20 : 3); i++) {
+        snprintf(f, sizeof(f), "fault=xfer@rate:0.05,seed=%u", tu_rng_below(rng, 1000000));
+        run(e, t, K_XFER, f, idx);
+    }
+    /* A transfer error at every block and command, on either side of the device. */
+    for (int w = 0; w < 2; w++) {
+        for (uint64_t n = 0; n < counts[w]; n++) {
+            snprintf(f, sizeof(f), "fault=xfer@%s:%llu:before", where[w], (unsigned long long)n);
+            run(e, t, K_XFER, f, idx);
+            snprintf(f, sizeof(f), "fault=xfer@%s:%llu:after", where[w], (unsigned long long)n);
+            run(e, t, K_XFER, f, idx);
+        }
     }
     for (int w = 0; w < 2; w++) {
         for (uint64_t n = 0; n < counts[w]; n++) {
             snprintf(f, sizeof(f), "fault=stall@%s:%llu", where[w], (unsigned long long)n);
-            run(e, t, K_STALL, f, &idx);
+            run(e, t, K_STALL, f, idx);
             snprintf(f, sizeof(f), "fault=lie@%s:%llu", where[w], (unsigned long long)n);
-            run(e, t, K_LIE, f, &idx);
+            run(e, t, K_LIE, f, idx);
             snprintf(f, sizeof(f), "fault=lie@%s:%llu:dfuERROR:errWRITE", where[w],
                      (unsigned long long)n);
-            run(e, t, K_LIE, f, &idx);
+            run(e, t, K_LIE, f, idx);
         }
     }
-    /* The host killed at random points of the conversation (seeded). */
+}
+
+static void sweep_profile_faults(sweep_env *e, tally *t, const sweep_opts *o)
+{
+    unsigned idx = 0;
+    char f[128];
+    /* One generator per profile from the sweep's seed: the same seed, the same cases. */
     tu_rng rng;
-    tu_rng_seed(&rng, 99);
-    for (int i = 0; i < (full ? 100 : 12) && e->ref.trace_events > 1; i++) {
+    tu_rng_seed(&rng, o->seed);
+    sweep_points(e, t, o, &rng, &idx);
+    sweep_requests(e, t, o, &rng, &idx);
+    /* The host killed at random points of the conversation. */
+    int kills = o->full ? 100 : 12;
+    for (int i = 0; i < kills && e->ref.trace_events > 1; i++) {
         snprintf(f, sizeof(f), "kill@%u", 1 + tu_rng_below(&rng, (uint32_t)e->ref.trace_events));
         run(e, t, K_KILL, f, &idx);
     }
@@ -164,10 +202,21 @@ static unsigned report_bricks(FILE *out, const sweep_env *e, const char *label,
     return elsewhere;
 }
 
+static uint64_t sweep_seed(void)
+{
+    const char *s = getenv("DFU_SWEEP_SEED");
+    char *end;
+    uint64_t seed = s && *s ? strtoull(s, &end, 0) : 99;
+    if (s && *s && *end) fail_msg("DFU_SWEEP_SEED=%s is not a number", s);
+    return seed;
+}
+
 static void test_every_fault_at_every_point_recovers(void **state)
 {
     (void)state;
-    bool full = getenv("DFU_SWEEP_FULL") != NULL;
+    sweep_opts o = {getenv("DFU_SWEEP_FULL") != NULL, sweep_seed()};
+    printf("%s sweep, seed %llu (DFU_SWEEP_SEED)\n", o.full ? "full" : "CI",
+           (unsigned long long)o.seed);
     printf("%-22s %-10s %6s %9s %9s %6s %6s %8s %6s %8s\n", "profile (order)", "fault", "cases",
            "completed", "recovered", "old-fw", "new-fw", "bricked", "failed", "journal");
     sweep_counts grand = {0}, kills = {0}, safe_mboot = {0}, linear_mboot = {0}, st_rom = {0};
@@ -184,7 +233,7 @@ static void test_every_fault_at_every_point_recovers(void **state)
         sweep_env e;
         sweep_setup(&e, p, dirname);
         tally t = {0};
-        sweep_profile_faults(&e, &t, full);
+        sweep_profile_faults(&e, &t, &o);
         for (int k = 0; k < K_COUNT; k++) print_counts(label, kind_names[k], &t.by_kind[k]);
         print_counts(label, "all", &t.total);
         fflush(stdout);
