@@ -7,7 +7,7 @@
  * `dfuctl recover` runs: from the journal alone when the update got far enough to write one,
  * with the image file only when it did not. The board must hold what a clean update leaves.
  * Prints cases run, completed, recovered, bricked (needed the button), failed, and finished
- * from the journal; failed must be zero.
+ * from the journal; failed must be zero. --mass-erase runs at a few points per kind.
  * DFU_SWEEP_FULL=1 adds more fractions, transfer-error seeds and kill points; DFU_SWEEP_SEED=N
  * (default 99) seeds what is random in it.
  */
@@ -18,15 +18,18 @@
 #include "sweep.h"
 
 static const sweep_profile all_profiles[] = {
-    {"stm32f405", 0x08000000, 0x20020000, 40 * 1024, "safe"},
-    {"stm32h743", 0x08000000, 0x24080000, 20 * 1024, "safe"},
-    {"stm32l476", 0x08000000, 0x20018000, 20 * 1024, "safe"},
-    {"mboot-f4", 0x08008000, 0x20020000, 40 * 1024, "safe"},
-    {"gd32vf103", 0x08000000, 0x20008000, 12 * 1024, "safe"},
-    {"dapboot-f103", 0x08002000, 0x20005000, 12 * 1024, "safe"},
-    {"tinyusb", 0x08010000, 0x20020000, 8 * 1024, "safe"},
-    {"dfu11", 0x08008000, 0x20020000, 8 * 1024, "safe"},
-    {"mboot-f4", 0x08008000, 0x20020000, 40 * 1024, "linear"},
+    {"stm32f405", 0x08000000, 0x20020000, 40 * 1024, "safe", false},
+    {"stm32h743", 0x08000000, 0x24080000, 20 * 1024, "safe", false},
+    {"stm32l476", 0x08000000, 0x20018000, 20 * 1024, "safe", false},
+    {"mboot-f4", 0x08008000, 0x20020000, 40 * 1024, "safe", false},
+    {"gd32vf103", 0x08000000, 0x20008000, 12 * 1024, "safe", false},
+    {"dapboot-f103", 0x08002000, 0x20005000, 12 * 1024, "safe", false},
+    {"tinyusb", 0x08010000, 0x20020000, 8 * 1024, "safe", false},
+    {"dfu11", 0x08008000, 0x20020000, 8 * 1024, "safe", false},
+    {"mboot-f4", 0x08008000, 0x20020000, 40 * 1024, "linear", false},
+    /* --mass-erase: a few points of each kind (the plan is the same but for the erase). */
+    {"stm32f405", 0x08000000, 0x20020000, 40 * 1024, "safe", true},
+    {"mboot-f4", 0x08008000, 0x20020000, 40 * 1024, "safe", true},
 };
 
 enum { K_UNPLUG, K_POWER, K_XFER, K_STALL, K_LIE, K_KILL, K_COUNT };
@@ -74,15 +77,23 @@ typedef struct sweep_opts {
     uint64_t seed; /* DFU_SWEEP_SEED: transfer-error seeds, kill points, random fractions */
 } sweep_opts;
 
+/* Every point, or a few (first, second, middle, last) for the cheaper variants. */
+static bool chosen(uint64_t n, uint64_t count, bool few)
+{
+    return !few || n <= 1 || n == count / 2 || n + 1 == count;
+}
+
 static const char *const where[] = {"block", "command", "erase", "program"};
 
 static void sweep_points(sweep_env *e, tally *t, const sweep_opts *o, tu_rng *rng, unsigned *idx)
 {
     const dfu_sim_stats *s = &e->ref.stats;
+    bool few = e->p->mass_erase;
     char f[128];
     uint64_t counts[] = {s->dnload_blocks, s->dnload_commands, s->erases, s->programs};
     for (int w = 0; w < 4; w++) {
         for (uint64_t n = 0; n < counts[w]; n++) {
+            if (!chosen(n, counts[w], few)) continue;
             snprintf(f, sizeof(f), "fault=unplug@%s:%llu", where[w], (unsigned long long)n);
             run(e, t, K_UNPLUG, f, idx);
         }
@@ -94,6 +105,7 @@ static void sweep_points(sweep_env *e, tally *t, const sweep_opts *o, tu_rng *rn
     size_t nf = o->full ? 7 : 3;
     for (int w = 0; w < 4; w++) {
         for (uint64_t n = 0; n < counts[w]; n++) {
+            if (!chosen(n, counts[w], few)) continue;
             if (w < 2) {
                 snprintf(f, sizeof(f), "fault=powerloss@%s:%llu", where[w], (unsigned long long)n);
                 run(e, t, K_POWER, f, idx);
@@ -115,15 +127,17 @@ static void sweep_points(sweep_env *e, tally *t, const sweep_opts *o, tu_rng *rn
 static void sweep_requests(sweep_env *e, tally *t, const sweep_opts *o, tu_rng *rng, unsigned *idx)
 {
     const dfu_sim_stats *s = &e->ref.stats;
+    bool few = e->p->mass_erase;
     char f[128];
     uint64_t counts[] = {s->dnload_blocks, s->dnload_commands};
-    for (int i = 0; i < (o->full ? 20 : 3); i++) {
+    for (int i = 0; i < (o->full ? 20 : 3) && !few; i++) {
         snprintf(f, sizeof(f), "fault=xfer@rate:0.05,seed=%u", tu_rng_below(rng, 1000000));
         run(e, t, K_XFER, f, idx);
     }
     /* A transfer error at every block and command, on either side of the device. */
     for (int w = 0; w < 2; w++) {
         for (uint64_t n = 0; n < counts[w]; n++) {
+            if (!chosen(n, counts[w], few)) continue;
             snprintf(f, sizeof(f), "fault=xfer@%s:%llu:before", where[w], (unsigned long long)n);
             run(e, t, K_XFER, f, idx);
             snprintf(f, sizeof(f), "fault=xfer@%s:%llu:after", where[w], (unsigned long long)n);
@@ -132,6 +146,7 @@ static void sweep_requests(sweep_env *e, tally *t, const sweep_opts *o, tu_rng *
     }
     for (int w = 0; w < 2; w++) {
         for (uint64_t n = 0; n < counts[w]; n++) {
+            if (!chosen(n, counts[w], few)) continue;
             snprintf(f, sizeof(f), "fault=stall@%s:%llu", where[w], (unsigned long long)n);
             run(e, t, K_STALL, f, idx);
             snprintf(f, sizeof(f), "fault=lie@%s:%llu", where[w], (unsigned long long)n);
@@ -153,7 +168,7 @@ static void sweep_profile_faults(sweep_env *e, tally *t, const sweep_opts *o)
     sweep_points(e, t, o, &rng, &idx);
     sweep_requests(e, t, o, &rng, &idx);
     /* The host killed at random points of the conversation. */
-    int kills = o->full ? 100 : 12;
+    int kills = e->p->mass_erase ? 4 : o->full ? 100 : 12;
     for (int i = 0; i < kills && e->ref.trace_events > 1; i++) {
         snprintf(f, sizeof(f), "kill@%u", 1 + tu_rng_below(&rng, (uint32_t)e->ref.trace_events));
         run(e, t, K_KILL, f, &idx);
@@ -228,8 +243,10 @@ static void test_every_fault_at_every_point_recovers(void **state)
         const sweep_profile *p = &all_profiles[i];
         if (only && strcmp(only, p->name) != 0) continue;
         char dirname[64], label[48];
-        snprintf(dirname, sizeof(dirname), "sweep_%s_%s", p->name, p->order);
-        snprintf(label, sizeof(label), "%s (%s)", p->name, p->order);
+        snprintf(dirname, sizeof(dirname), "sweep_%s_%s%s", p->name, p->order,
+                 p->mass_erase ? "_mass" : "");
+        snprintf(label, sizeof(label), "%s (%s%s)", p->name, p->order,
+                 p->mass_erase ? ", mass" : "");
         sweep_env e;
         sweep_setup(&e, p, dirname);
         tally t = {0};
@@ -248,7 +265,7 @@ static void test_every_fault_at_every_point_recovers(void **state)
             fclose(m);
             if (!strcmp(p->order, "safe")) {
                 safe_elsewhere += elsewhere;
-                safe_mboot = t.total;
+                if (!p->mass_erase) safe_mboot = t.total;
             } else {
                 linear_mboot = t.total;
             }

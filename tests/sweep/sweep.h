@@ -13,6 +13,7 @@ typedef struct sweep_profile {
     uint32_t sp;       /* its initial stack pointer, inside the part's RAM */
     uint32_t size;     /* image size */
     const char *order; /* "safe" or "linear" */
+    bool mass_erase;   /* --mass-erase (DfuSe) */
 } sweep_profile;
 
 /* What the reference (fault-free) update does: how many points there are to inject at. */
@@ -21,6 +22,7 @@ typedef struct sweep_ref {
     uint64_t trace_events;
     uint8_t *initial, *final; /* whole-memory snapshots before and after */
     size_t mem_len;
+    size_t image_offset; /* where the image starts in a snapshot */
     /* The program operation that wrote the vector table's first 32 bytes (the last time they
      * changed), and whether the rest of the image was already in place then: safe order. */
     uint64_t head_program;
