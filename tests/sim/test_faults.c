@@ -155,6 +155,73 @@ static void test_transfer_errors(void **state)
     th_close(&h);
 }
 
+/* xfer@block:N:before: block 1 is lost on its way; the device never saw it, and the same
+ * block sent again goes through (the fault fires once). */
+static void test_transfer_error_before_block(void **state)
+{
+    (void)state;
+    th h;
+    open_clear(&h, "stm32f405,fault=xfer@block:1:before");
+    uint8_t blk[2048] = {0}, back[2048];
+    assert_int_equal(update(&h, 2, 0x00), DFU_ERR_USB);
+    th_peek(&h, FLASH + 2048, back, sizeof(back));
+    assert_true(th_all(back, sizeof(back), 0xFF));
+    assert_int_equal(th_getstatus(&h).state, DFU_STATE_DNLOAD_IDLE); /* as block 0 left it */
+    assert_int_equal(th_dnload(&h, 3, blk, 2048), 2048);
+    assert_int_equal(th_poll(&h).state, DFU_STATE_DNLOAD_IDLE);
+    th_peek(&h, FLASH + 2048, back, sizeof(back));
+    assert_true(th_all(back, sizeof(back), 0x00));
+    th_close(&h);
+}
+
+/* xfer@block:N:after: the device took block 1 and programs it; only its answer is lost. */
+static void test_transfer_error_after_block(void **state)
+{
+    (void)state;
+    th h;
+    open_clear(&h, "stm32f405,fault=xfer@block:1:after");
+    uint8_t back[2048];
+    assert_int_equal(update(&h, 2, 0x00), DFU_ERR_USB);
+    assert_int_equal(th_poll(&h).state, DFU_STATE_DNLOAD_IDLE);
+    th_peek(&h, FLASH + 2048, back, sizeof(back));
+    assert_true(th_all(back, sizeof(back), 0x00));
+    dfu_sim_stats s;
+    dfu_sim_get_stats(h.sim, &s);
+    assert_int_equal(s.programs, 2);
+    th_close(&h);
+}
+
+/* At a DfuSe command, and without a side: one of the two, the same for the same seed. */
+static void test_transfer_error_at_command(void **state)
+{
+    (void)state;
+    th h;
+    open_clear(&h, "stm32f405,fault=xfer@command:0:after");
+    assert_int_equal(th_erase(&h, FLASH).result, DFU_ERR_USB);
+    assert_int_equal(th_poll(&h).state, DFU_STATE_DNLOAD_IDLE); /* the erase went ahead */
+    dfu_sim_stats s;
+    dfu_sim_get_stats(h.sim, &s);
+    assert_int_equal(s.erases, 1);
+    th_close(&h);
+    int before = 0, after = 0;
+    for (int seed = 0; seed < 16; seed++) {
+        char spec[64];
+        snprintf(spec, sizeof(spec), "stm32f405,fault=xfer@command:0,seed=%d", seed);
+        uint64_t erases[2];
+        for (int run = 0; run < 2; run++) {
+            open_clear(&h, spec);
+            assert_int_equal(th_erase(&h, FLASH).result, DFU_ERR_USB);
+            th_poll(&h);
+            dfu_sim_get_stats(h.sim, &s);
+            erases[run] = s.erases;
+            th_close(&h);
+        }
+        assert_int_equal(erases[0], erases[1]);
+        *(erases[0] ? &after : &before) += 1;
+    }
+    assert_true(before > 0 && after > 0);
+}
+
 static void test_stall_at_block(void **state)
 {
     (void)state;
@@ -387,7 +454,7 @@ static void test_sweep_every_block_and_erase(void **state)
     assert_int_equal(s.programs, 4);
     static const char *const kinds[] = {"powerloss@block", "unplug@block", "reset@block",
                                         "stall@block",     "busy@block",   "powerloss@program",
-                                        "unplug@program"};
+                                        "unplug@program",  "xfer@block"};
     for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
         for (uint64_t n = 0; n < s.dnload_blocks; n++) {
             char spec[96];
@@ -419,6 +486,9 @@ int main(void)
         cmocka_unit_test(test_powerloss_during_erase),
         cmocka_unit_test(test_powerloss_during_program),
         cmocka_unit_test(test_transfer_errors),
+        cmocka_unit_test(test_transfer_error_before_block),
+        cmocka_unit_test(test_transfer_error_after_block),
+        cmocka_unit_test(test_transfer_error_at_command),
         cmocka_unit_test(test_stall_at_block),
         cmocka_unit_test(test_stall_at_command),
         cmocka_unit_test(test_lying_status),

@@ -38,7 +38,12 @@ static void test_bad_specs_are_named(void **state)
     expect_arg_error("stm32f405,fault=zap@block:1", "zap");
     expect_arg_error("stm32f405,fault=unplug@nowhere:1", "unplug@nowhere:1");
     expect_arg_error("stm32f405,fault=unplug", "unplug");
-    expect_arg_error("stm32f405,fault=xfer@block:1", "xfer@block:1");
+    expect_arg_error("stm32f405,fault=xfer@block:1:sideways", "xfer@block:1:sideways");
+    expect_arg_error("stm32f405,fault=xfer@block:1:before:after", "xfer@block:1:before:after");
+    expect_arg_error("stm32f405,fault=xfer@erase:1", "xfer@erase:1");
+    expect_arg_error("stm32f405,fault=xfer@block", "xfer@block");
+    expect_arg_error("stm32f405,fault=xfer@rate:0.1:after", "xfer@rate:0.1:after");
+    expect_arg_error("stm32f405,fault=xfer@rate", "xfer@rate");
     expect_arg_error("stm32f405,fault=stall@erase:1", "stall@erase:1");
     expect_arg_error("stm32f405,fault=unplug@block", "unplug@block");
     expect_arg_error("stm32f405,fault=reset@block:x", "reset@block:x");
@@ -62,6 +67,7 @@ static void test_good_specs(void **state)
         "stm32l476,fault=unplug@erase:2,fault=powerloss@program:0:0.25,fault=xfer@rate:0.01,"
         "fault=lie@command:1:5:errWRITE,fault=polltimeout@block:3:16777215,fault=busy@block:9,"
         "fault=reset@command:0,fault=stall@block:2,fault=unplug@block:1:0,fault=powerloss@block:4",
+        "mboot-f4,fault=xfer@block:2:before,fault=xfer@command:1:after,fault=xfer@block:7",
     };
     for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
         th h;

@@ -4,12 +4,16 @@
 
 #include "simutil.h"
 
+/* The vector table's first bytes, which safe order writes last of all. */
+#define SWEEP_HEAD 32u
+
 typedef struct sweep_profile {
     const char *name;  /* simulator profile */
     uint32_t base;     /* where the application goes */
     uint32_t sp;       /* its initial stack pointer, inside the part's RAM */
     uint32_t size;     /* image size */
     const char *order; /* "safe" or "linear" */
+    bool mass_erase;   /* --mass-erase (DfuSe) */
 } sweep_profile;
 
 /* What the reference (fault-free) update does: how many points there are to inject at. */
@@ -18,6 +22,11 @@ typedef struct sweep_ref {
     uint64_t trace_events;
     uint8_t *initial, *final; /* whole-memory snapshots before and after */
     size_t mem_len;
+    size_t image_offset; /* where the image starts in a snapshot */
+    /* The program operation that wrote the vector table's first 32 bytes (the last time they
+     * changed), and whether the rest of the image was already in place then: safe order. */
+    uint64_t head_program;
+    bool head_last;
 } sweep_ref;
 
 typedef enum sweep_outcome {
@@ -33,6 +42,7 @@ typedef enum sweep_outcome {
 
 typedef struct sweep_counts {
     unsigned cases, completed, recovered, old_firmware, new_firmware, bricked, failed;
+    unsigned journal; /* interrupted cases finished from the journal alone (no FILE) */
 } sweep_counts;
 
 typedef struct sweep_env {
@@ -41,9 +51,11 @@ typedef struct sweep_env {
     char *file;    /* the image as a file, for `dfuctl recover FILE` */
     const sweep_profile *p;
     dfu_image *img;
+    uint8_t *bytes; /* the image's bytes, at p->base */
     sweep_ref ref;
     bool verbose;
-    unsigned bricked_elsewhere; /* bricked cases other than a power cut in the last program */
+    char **bricked; /* the faults that left the board needing its button */
+    size_t bricked_count;
 } sweep_env;
 
 /* Prepares the board (old firmware, random data everywhere else, in its bootloader) and runs
@@ -51,7 +63,7 @@ typedef struct sweep_env {
 void sweep_setup(sweep_env *e, const sweep_profile *p, const char *dirname);
 void sweep_teardown(sweep_env *e);
 /* One case: the update with `fault` (a sim fault spec, or "kill@EVENT"), then power-up,
- * recovery and the checks. */
-sweep_outcome sweep_case(sweep_env *e, const char *fault, unsigned index);
+ * recovery and the checks. *by_journal: it was finished from the journal alone. */
+sweep_outcome sweep_case(sweep_env *e, const char *fault, unsigned index, bool *by_journal);
 
 #endif

@@ -55,7 +55,7 @@
  * FAULTS. N counts from 0 since this instance was created, as dfu_sim_get_stats() counts: data
  * blocks (DNLOAD with data; on DfuSe devices wBlockNum >= 1), DfuSe commands (wBlockNum 0),
  * erases (a mass erase counts once) and program operations (one per data block). Each fault
- * fires once, except xfer. Deterministic for a seed.
+ * fires once, except xfer@rate. Deterministic for a seed.
  *   unplug@block:N[:MS]      the cable is pulled when block N arrives (the request is lost, the
  *   unplug@command:N[:MS]    device keeps power and state); it is back after MS (default 1000,
  *                            0: until dfu_sim_plug()), with a new device number
@@ -70,6 +70,9 @@
  *                            half the time before the device sees it, half the time after it
  *                            acted (the answer is lost); the host sees DFU_ERR_USB. Standard
  *                            requests are spared so the device still enumerates
+ *   xfer@block:N[:before|after]    block N / command N fails on the wire (DFU_ERR_USB):
+ *   xfer@command:N[:before|after]  before, the device never sees it; after, it acts on it and
+ *                                  its answer is lost; default: either, from the seed
  *   stall@block:N            block N / command N is stalled, dfuERROR with errSTALLEDPKT
  *   stall@command:N
  *   lie@block:N[:STATE[:STATUS]]    the first GETSTATUS after block N / command N reports this

@@ -58,6 +58,8 @@ static bool arrive(dfu_sim *s, sim_req *r)
     switch (dfu_simi_fault_arrival(s, command ? SIM_AT_COMMAND : SIM_AT_BLOCK, index)) {
     case SIM_ACT_LOST: r->result = DFU_ERR_DISCONNECTED; return false;
     case SIM_ACT_STALL: dfu_simi_stall_error(s, r); return false;
+    case SIM_ACT_USB_BEFORE: r->result = DFU_ERR_USB; return false;
+    case SIM_ACT_USB_AFTER: r->answer_lost = true; return true;
     default: return true;
     }
 }
@@ -103,7 +105,7 @@ static void handle(dfu_sim *s, sim_req *r)
         class_request(s, r);
     else
         dfu_simi_stall(r); /* vendor requests */
-    if (after) r->result = DFU_ERR_USB;
+    if (after || r->answer_lost) r->result = DFU_ERR_USB;
 }
 
 static void trace_request(dfu_sim *s, const dfu_usb_setup *u)
@@ -131,7 +133,7 @@ static void trace_answer(dfu_sim *s, const sim_req *r)
 void dfu_sim_control(dfu_sim *sim, uint64_t now_us, const dfu_usb_setup *setup, uint8_t *data,
                      dfu_sim_xfer *out)
 {
-    sim_req r = {setup, data, 0, false};
+    sim_req r = {setup, data, 0, false, false};
     dfu_simi_advance(sim, now_us + sim->t_offset);
     sim->stats.control_transfers++;
     trace_request(sim, setup);

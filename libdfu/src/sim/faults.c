@@ -22,6 +22,15 @@ static bool take(dfu_sim *s, int i)
     return true;
 }
 
+/* xfer@block / xfer@command: which side of the device the transfer is lost on. */
+static sim_fault_action xfer_loss(dfu_sim *s, const sim_fault *f)
+{
+    bool after = f->value == SIM_XFER_AFTER;
+    if (f->value == SIM_XFER_EITHER) after = (dfu_simi_rand(s) & 1) != 0;
+    dfu_simi_trace(s, "%s", after ? "the answer is lost" : "the request is lost");
+    return after ? SIM_ACT_USB_AFTER : SIM_ACT_USB_BEFORE;
+}
+
 sim_fault_action dfu_simi_fault_arrival(dfu_sim *s, sim_fault_where where, uint64_t index)
 {
     sim_fault_action act = SIM_ACT_NONE;
@@ -33,6 +42,10 @@ sim_fault_action dfu_simi_fault_arrival(dfu_sim *s, sim_fault_where where, uint6
         case SIM_FAULT_POWERLOSS: dfu_simi_power_loss(s, f->text); return SIM_ACT_LOST;
         case SIM_FAULT_RESET: dfu_simi_reset(s, f->text); return SIM_ACT_LOST;
         case SIM_FAULT_STALL: act = SIM_ACT_STALL; break;
+        case SIM_FAULT_XFER:
+            act = xfer_loss(s, f);
+            if (act == SIM_ACT_USB_BEFORE) return act; /* nothing else reaches the device */
+            break;
         case SIM_FAULT_LIE:
             s->lie_next = true;
             s->lie_state = f->lie_state;
@@ -87,7 +100,8 @@ bool dfu_simi_fault_xfer(dfu_sim *s, bool *after)
 {
     for (size_t i = 0; i < s->cfg.fault_count; i++) {
         const sim_fault *f = &s->cfg.faults[i];
-        if (f->kind != SIM_FAULT_XFER || dfu_simi_rand_ppm(s) >= f->ppm) continue;
+        if (f->kind != SIM_FAULT_XFER || f->where != SIM_AT_RATE || dfu_simi_rand_ppm(s) >= f->ppm)
+            continue;
         *after = (dfu_simi_rand(s) & 1) != 0;
         dfu_simi_trace(s, "fault %s: %s", f->text,
                        *after ? "the answer is lost" : "the request is lost");

@@ -50,12 +50,20 @@ typedef enum sim_fault_where {
 
 #define SIM_PPM_RANDOM UINT32_MAX
 
+/* Where xfer@block / xfer@command loses the transfer (sim_fault.value). */
+typedef enum sim_xfer_loss {
+    SIM_XFER_EITHER, /* chosen from the seed */
+    SIM_XFER_BEFORE, /* the request never reaches the device */
+    SIM_XFER_AFTER,  /* the device acts on it; its answer is lost */
+} sim_xfer_loss;
+
 typedef struct sim_fault {
     sim_fault_kind kind;
     sim_fault_where where;
     uint64_t n;
     uint32_t ppm;   /* fraction done (power loss) or rate (xfer), millionths; or SIM_PPM_RANDOM */
-    uint32_t value; /* replug delay ms (unplug), bwPollTimeout ms (polltimeout) */
+    uint32_t value; /* replug delay ms (unplug), bwPollTimeout ms (polltimeout), sim_xfer_loss
+                     * (xfer at a block or command) */
     int lie_state, lie_status;
     char text[48]; /* as given, for the trace */
 } sim_fault;
@@ -192,8 +200,9 @@ struct dfu_sim {
 typedef struct sim_req {
     const dfu_usb_setup *setup;
     uint8_t *data;
-    int result; /* bytes moved, or DFU_ERR_STALL / DFU_ERR_DISCONNECTED / DFU_ERR_USB */
-    bool never; /* the device never completes it: the host's timeout expires */
+    int result;       /* bytes moved, or DFU_ERR_STALL / DFU_ERR_DISCONNECTED / DFU_ERR_USB */
+    bool never;       /* the device never completes it: the host's timeout expires */
+    bool answer_lost; /* the device acts on it, then the host sees DFU_ERR_USB */
 } sim_req;
 
 /* ---- dialects: the firmware's DFU class request handling ---- */
@@ -340,8 +349,10 @@ void dfu_simi_select_alt(dfu_sim *s, uint8_t alt);
 
 typedef enum sim_fault_action {
     SIM_ACT_NONE,
-    SIM_ACT_STALL, /* stall the request, dfuERROR/errSTALLEDPKT */
-    SIM_ACT_LOST,  /* the request never reaches the device (link or power gone) */
+    SIM_ACT_STALL,      /* stall the request, dfuERROR/errSTALLEDPKT */
+    SIM_ACT_LOST,       /* the request never reaches the device (link or power gone) */
+    SIM_ACT_USB_BEFORE, /* a transfer error: the request never reaches the device */
+    SIM_ACT_USB_AFTER,  /* a transfer error: the device acts, the answer is lost */
 } sim_fault_action;
 
 /* A download block or DfuSe command arrived: the faults aimed at it act. */

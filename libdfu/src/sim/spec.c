@@ -139,7 +139,10 @@ static bool fault_shape(sim_fault_kind k, sim_fault_where w, int *min, int *max)
     bool inside = w == SIM_AT_ERASE || w == SIM_AT_PROGRAM;
     *min = *max = 0;
     switch (k) {
-    case SIM_FAULT_XFER: *min = *max = 1; return w == SIM_AT_RATE;
+    case SIM_FAULT_XFER:
+        *min = w == SIM_AT_RATE ? 1 : 0;
+        *max = 1;
+        return w == SIM_AT_RATE || arrival;
     case SIM_FAULT_UNPLUG: *max = 1; return arrival || inside;
     case SIM_FAULT_POWERLOSS: *max = inside ? 1 : 0; return arrival || inside;
     case SIM_FAULT_LIE: *max = 2; return arrival;
@@ -155,7 +158,17 @@ static bool fault_extra(sim_fault *f, const char **x, const size_t *xl, int nx)
 {
     uint64_t v;
     switch (f->kind) {
-    case SIM_FAULT_XFER: return parse_ppm(x[0], xl[0], &f->ppm);
+    case SIM_FAULT_XFER:
+        if (f->where == SIM_AT_RATE) return parse_ppm(x[0], xl[0], &f->ppm);
+        f->value = SIM_XFER_EITHER;
+        if (nx == 0) return true;
+        if (xl[0] == 6 && memcmp(x[0], "before", 6) == 0)
+            f->value = SIM_XFER_BEFORE;
+        else if (xl[0] == 5 && memcmp(x[0], "after", 5) == 0)
+            f->value = SIM_XFER_AFTER;
+        else
+            return false;
+        return true;
     case SIM_FAULT_UNPLUG:
         f->value = 1000;
         if (nx == 0) return true;
