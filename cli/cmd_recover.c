@@ -58,9 +58,14 @@ static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, co
                  r->sectors_intact, r->sectors_intact == 1 ? "" : "s");
     else
         snprintf(found, sizeof(found), "the device cannot be read back: nothing skipped");
-    cli_say(out, "%s: %s, %u erased and written again; %llu bytes written, %llu verified%s\n",
-            dfu_device_get_info(dev)->path, found, r->sectors_redone,
-            (unsigned long long)r->result.written_bytes,
+    /* DFU 1.1: no sectors, the device takes the image whole. */
+    if (!r->sectors_intact && !r->sectors_redone)
+        snprintf(found, sizeof(found), "the image written again whole");
+    else
+        snprintf(found + strlen(found), sizeof(found) - strlen(found),
+                 ", %u erased and written again", r->sectors_redone);
+    cli_say(out, "%s: %s; %llu bytes written, %llu verified%s\n", dfu_device_get_info(dev)->path,
+            found, (unsigned long long)r->result.written_bytes,
             (unsigned long long)r->result.verified_bytes,
             r->result.left ? "; the device is starting its firmware" : "");
 }

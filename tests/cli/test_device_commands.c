@@ -719,6 +719,33 @@ static void test_interrupted_recover_names_the_recover_command(void **state)
     board_free(&b);
 }
 
+/* A DFU 1.1 bootloader that starts the half-written application after an unplug: recover
+ * finds no device and says to hold the button; with it held (the sim's button), it finishes. */
+static void test_recover_asks_for_the_button_when_the_board_does_not_come_back(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_recover_button", "dapboot-f103", NULL);
+    char *jdir = tu_path(b.dir, "journal");
+    char faulty[700], plugged[700], button[700];
+    snprintf(faulty, sizeof(faulty), "%s,fault=unplug@block:3", b.spec);
+    snprintf(plugged, sizeof(plugged), "%s,replug", b.spec);
+    snprintf(button, sizeof(button), "%s,replug,button", b.spec);
+    tu_write_app(b.fw, 0x08002000, 12 * 1024, 0x20005000, 21);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--journal-dir", jdir, NULL);
+    expect_exit(&r, 6, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "-d", plugged, "--journal-dir", jdir, "--wait", "2", NULL);
+    expect_exit(&r, 4, "hold its bootloader button");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "-d", button, "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "the image written again whole");
+    tu_result_free(&r);
+    free(jdir);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -743,6 +770,7 @@ int main(void)
         cmocka_unit_test(test_a_damaged_journal_is_skipped_and_can_be_discarded),
         cmocka_unit_test(test_retries_option_bounds_the_attempts),
         cmocka_unit_test(test_interrupted_recover_names_the_recover_command),
+        cmocka_unit_test(test_recover_asks_for_the_button_when_the_board_does_not_come_back),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

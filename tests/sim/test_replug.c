@@ -88,12 +88,49 @@ static void test_replug_reconnects_a_pulled_cable(void **state)
     free(dir);
 }
 
+/* button: a bootloader in flash stays in DFU mode at power-up even over a bootable application;
+ * ST ROM profiles have a BOOT0 strap instead and refuse it. */
+static void test_button_keeps_a_flash_bootloader(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("sim_button");
+    char spec[512];
+    snprintf(spec, sizeof(spec), "mboot-f4,state=%s/board.img", dir);
+    th h;
+    th_open(&h, spec);
+    const uint8_t app[8] = {0x00, 0x00, 0x02, 0x20, 0x89, 0x81, 0x00, 0x08};
+    assert_int_equal(dfu_sim_poke(h.sim, 0x08008000, app, sizeof(app)), DFU_OK);
+    dfu_sim_free(h.sim);
+    dfu_ctx_free(h.ctx);
+    strcat(spec, ",replug");
+    th_open(&h, spec);
+    assert_false(dfu_sim_in_bootloader(h.sim)); /* it boots the application */
+    dfu_sim_free(h.sim);
+    dfu_ctx_free(h.ctx);
+    strcat(spec, ",button");
+    th_open(&h, spec);
+    assert_true(dfu_sim_in_bootloader(h.sim));
+    dfu_sim_bus status;
+    dfu_sim_bus_status(h.sim, 0, &status);
+    assert_true(status.present && status.dfu_capable);
+    dfu_sim_free(h.sim);
+    dfu_ctx_free(h.ctx);
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_sim *sim = NULL;
+    assert_int_equal(dfu_sim_new(&sim, ctx, "stm32f405,button"), DFU_ERR_ARG);
+    assert_non_null(strstr(dfu_ctx_error(ctx)->message, "button"));
+    dfu_ctx_free(ctx);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_without_replug_the_board_is_as_it_was_left),
         cmocka_unit_test(test_replug_powers_up_into_the_rom_with_boot0_high),
         cmocka_unit_test(test_replug_reconnects_a_pulled_cable),
+        cmocka_unit_test(test_button_keeps_a_flash_bootloader),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -39,6 +39,9 @@
  *   boot0=0|1          ST ROM profiles (stm32*, gd32vf103): the BOOT0 strap; 1 (default) always
  *                      enters the ROM, 0 runs the application (nothing on the bus when there
  *                      is none)
+ *   button             bootloaders in flash (mboot-f4, dapboot-f103, tinyusb, dfu11): the
+ *                      bootloader button is held, so the board stays in its bootloader when it
+ *                      powers up (with replug: the way back after an interrupted update)
  *   reenum=MS          time from a reset or detach to being enumerated again (default: the
  *                      profile's, 500 ms)
  *   rdp=0|1            profiles with read protection (stm32*): start at level 1 (only when the

@@ -82,6 +82,7 @@ int dfu_sim_new(dfu_sim **out, dfu_ctx *ctx, const char *spec)
         return dfu_err(ctx, DFU_ERR_NOMEM, "sim: out of memory for the device's memory");
     }
     dfu_simi_mem_init_contents(s);
+    s->button = s->cfg.button != 0;
     power_up(s);
     if (s->cfg.state_file) {
         rc = dfu_simi_file_open(s, ctx, s->cfg.state_file);

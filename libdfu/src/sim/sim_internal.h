@@ -79,6 +79,7 @@ typedef struct sim_config {
     bool timing_max;
     sim_runtime runtime;
     int boot0;         /* 1 unless given */
+    int button;        /* bootloaders in flash: the button is held while the board powers up */
     int rdp;           /* 0 unless given */
     int tolerant;      /* -1: the profile's */
     int willdetach;    /* -1: the profile's */

@@ -282,6 +282,8 @@ static int parse_flag_option(parser *p, const char *k, size_t kl, const char *v,
     } else if (KEY("replug")) {
         rc = parse_flag(p, k, kl, v, vl, has, &b, true);
         cfg->replug = b != 0;
+    } else if (KEY("button")) {
+        rc = parse_flag(p, k, kl, v, vl, has, &cfg->button, cfg->prof->boot == SIM_BOOT_CUSTOM);
     } else if (KEY("boot0")) {
         rc = parse_flag(p, k, kl, v, vl, has, &cfg->boot0, cfg->prof->boot == SIM_BOOT_STROM);
     } else if (KEY("rdp")) {
