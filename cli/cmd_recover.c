@@ -60,7 +60,10 @@ static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, co
         snprintf(found, sizeof(found), "the device cannot be read back: nothing skipped");
     /* DFU 1.1: no sectors, the device takes the image whole. */
     if (!r->sectors_intact && !r->sectors_redone)
-        snprintf(found, sizeof(found), "the image written again whole");
+        snprintf(found, sizeof(found), "%s",
+                 r->result.written_bytes || !r->result.skipped_bytes
+                     ? "the image written again whole"
+                     : "the device already held the whole image");
     else
         snprintf(found + strlen(found), sizeof(found) - strlen(found),
                  ", %u erased and written again", r->sectors_redone);

@@ -746,6 +746,36 @@ static void test_recover_asks_for_the_button_when_the_board_does_not_come_back(v
     board_free(&b);
 }
 
+/* A data image away from the application's start: after it, the board starts the application
+ * it holds (the ROM's address pointer, left after the data, is set back to the flash's start). */
+static void test_flash_of_data_starts_the_application_it_holds(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_data_leave", "stm32f405", "runtime");
+    tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 22);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
+              "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    char *data = tu_path(b.dir, "data.bin");
+    uint8_t bytes[3000];
+    for (size_t i = 0; i < sizeof(bytes); i++) bytes[i] = (uint8_t)(i * 7 + 1);
+    tu_write_file(data, bytes, sizeof(bytes));
+    tu_dfuctl(&r, "flash", "-d", b.spec, data, "--address", "0x08020000", "--no-journal", NULL);
+    expect_exit(&r, 0, "the device is starting its firmware");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "list", "-d", b.spec, "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_json *res = tu_json_parse_line(r.out, 0);
+    assert_string_equal(tu_json_path(res, "devices.0.mode")->string, "runtime");
+    tu_json_free(res);
+    tu_result_free(&r);
+    free(data);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -771,6 +801,7 @@ int main(void)
         cmocka_unit_test(test_retries_option_bounds_the_attempts),
         cmocka_unit_test(test_interrupted_recover_names_the_recover_command),
         cmocka_unit_test(test_recover_asks_for_the_button_when_the_board_does_not_come_back),
+        cmocka_unit_test(test_flash_of_data_starts_the_application_it_holds),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

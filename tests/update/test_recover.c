@@ -154,10 +154,47 @@ static void test_differential_flash_keeps_safe_order(void **state)
     free(dir);
 }
 
+/* recover FILE on a DFU 1.1 device that already holds it: nothing written, everything compared,
+ * and the device started (the report said "written again whole; 0 bytes written, 0 verified"). */
+static void test_dfu11_recover_of_what_is_there_only_starts_it(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("rec_dfu11_there");
+    char spec[600];
+    tu_sim_spec(spec, sizeof(spec), "dfu11", dir, "tolerant=1");
+    uint8_t *bytes;
+    dfu_image *img = app_image(0x08010000, 3000, 23, &bytes);
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_device *dev;
+    assert_int_equal(dfu_device_open(&dev, ctx, spec, NULL), DFU_OK);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_new(&p, ctx, dev, img, &o), DFU_OK);
+    assert_int_equal(dfu_plan_execute(p, NULL), DFU_OK);
+    dfu_plan_free(p);
+    dfu_update_options ro = DFU_UPDATE_OPTIONS_INIT;
+    dfu_recovery rec;
+    assert_int_equal(dfu_recover(ctx, dev, NULL, img, &ro, &rec), DFU_OK);
+    assert_false(rec.had_journal);
+    assert_true(rec.read_back && rec.result.verified && rec.result.left);
+    assert_int_equal(rec.result.written_bytes, 0);
+    assert_int_equal(rec.result.verified_bytes, 3000);
+    assert_int_equal(rec.result.skipped_bytes, 3000);
+    assert_true(dfu_device_gone(dev));
+    dfu_device_close(dev);
+    free(bytes);
+    dfu_image_free(img);
+    dfu_ctx_free(ctx);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mass_erase_update_recovered_without_upload),
+        cmocka_unit_test(test_dfu11_recover_of_what_is_there_only_starts_it),
         cmocka_unit_test(test_journal_refused_for_another_board),
         cmocka_unit_test(test_differential_flash_keeps_safe_order),
     };

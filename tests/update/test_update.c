@@ -100,8 +100,31 @@ static void test_dfuse_one_download_per_block_plus_what_the_device_asks(void **s
     rig_free(&r);
 }
 
-static void flaky(const char *profile, uint32_t base, uint32_t size, uint32_t sp, const char *rate,
-                  int seed)
+/* The board's whole memory, from its state file (without the faults of r's selector). */
+static uint8_t *snapshot(const rig *r, size_t *len)
+{
+    char clean[600];
+    char *state = strstr(r->spec, "state=");
+    const char *profile = r->spec + 4;
+    size_t plen = (size_t)(strchr(profile, ',') - profile);
+    snprintf(clean, sizeof(clean), "sim:%.*s,%.*s", (int)plen, profile, (int)strcspn(state, ","),
+             state);
+    return tu_sim_snapshot(clean, len);
+}
+
+/* Progress never goes backwards nor past the total, retries included. */
+static int monotonic_cb(const dfu_progress *p, void *payload)
+{
+    uint64_t *last = payload;
+    if (p->overall_done < *last || p->overall_done > p->overall_total)
+        fail_msg("overall progress went from %llu to %llu (of %llu)", (unsigned long long)*last,
+                 (unsigned long long)p->overall_done, (unsigned long long)p->overall_total);
+    *last = p->overall_done;
+    return 0;
+}
+
+static unsigned flaky(const char *profile, uint32_t base, uint32_t size, uint32_t sp,
+                      const char *rate, int seed)
 {
     char name[80], extra[64];
     snprintf(name, sizeof(name), "upd_flaky_%s_%s_%d", profile, rate, seed);
@@ -110,11 +133,29 @@ static void flaky(const char *profile, uint32_t base, uint32_t size, uint32_t sp
     rig_new(&r, name, profile, extra, base, size, sp);
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
     o.no_leave = true;
+    uint64_t last = 0;
+    o.progress = monotonic_cb;
+    o.payload = &last;
     dfu_update_result res;
     int rc = flash(&r, &o, &res);
     if (rc) fail_msg("%s at %s: %s", profile, rate, dfu_ctx_error(r.ctx)->message);
     expect_image(&r);
+    /* Identical results: the whole memory as a clean link leaves it. */
+    rig ref;
+    snprintf(name, sizeof(name), "upd_flaky_%s_ref", profile);
+    rig_new(&ref, name, profile, NULL, base, size, sp);
+    o.progress = NULL;
+    assert_int_equal(flash(&ref, &o, NULL), DFU_OK);
+    size_t n, n_ref;
+    uint8_t *got = snapshot(&r, &n), *want = snapshot(&ref, &n_ref);
+    assert_int_equal(n, n_ref);
+    if (memcmp(got, want, n) != 0)
+        fail_msg("%s at %s: memory differs from a clean run", profile, rate);
+    free(got);
+    free(want);
+    rig_free(&ref);
     rig_free(&r);
+    return res.retries;
 }
 
 static void test_flaky_links_succeed_with_identical_results(void **state)
@@ -122,13 +163,16 @@ static void test_flaky_links_succeed_with_identical_results(void **state)
     (void)state;
     const char *rates[] = {"0.01", "0.05"};
     for (int i = 0; i < 2; i++) {
+        unsigned retries = 0;
         for (int seed = 1; seed <= 5; seed++) {
-            flaky("stm32f405", 0x08000000, 40 * 1024, 0x20020000, rates[i], seed);
-            flaky("stm32l476", 0x08000000, 20 * 1024, 0x20018000, rates[i], seed);
-            flaky("stm32h743", 0x08000000, 20 * 1024, 0x24080000, rates[i], seed);
-            flaky("dapboot-f103", 0x08002000, 12 * 1024, 0x20005000, rates[i], seed);
-            flaky("tinyusb", 0x08010000, 8 * 1024, 0x20020000, rates[i], seed);
+            retries += flaky("stm32f405", 0x08000000, 40 * 1024, 0x20020000, rates[i], seed);
+            retries += flaky("stm32l476", 0x08000000, 20 * 1024, 0x20018000, rates[i], seed);
+            retries += flaky("stm32h743", 0x08000000, 20 * 1024, 0x24080000, rates[i], seed);
+            retries += flaky("dapboot-f103", 0x08002000, 12 * 1024, 0x20005000, rates[i], seed);
+            retries += flaky("tinyusb", 0x08010000, 8 * 1024, 0x20020000, rates[i], seed);
         }
+        /* The link did fail, and the updates came through by retrying. */
+        if (!retries) fail_msg("no block was retried at rate %s", rates[i]);
     }
 }
 
@@ -394,9 +438,36 @@ static void test_mass_erase_waits_only_as_long_as_the_device(void **state)
     rig_free(&r);
 }
 
+/* retries 0 means none from options version 2; older (and zero-filled) options meant the
+ * default by it, and keep that meaning. */
+static void test_retries_zero_by_options_version(void **state)
+{
+    (void)state;
+    for (unsigned version = 1; version <= 2; version++) {
+        char name[32];
+        snprintf(name, sizeof(name), "upd_retries_v%u", version);
+        rig r;
+        rig_new(&r, name, "stm32f405", "fault=stall@block:3", 0x08000000, 16 * 1024, 0x20020000);
+        dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+        o.version = version;
+        o.retries = 0;
+        o.no_leave = true;
+        dfu_update_result res;
+        int rc = flash(&r, &o, &res);
+        if (version == 1) {
+            assert_int_equal(rc, DFU_OK);
+            assert_int_equal(res.retries, 1);
+        } else {
+            assert_int_equal(rc, DFU_ERR_STALL);
+        }
+        rig_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_retries_zero_by_options_version),
         cmocka_unit_test(test_mass_erase_waits_only_as_long_as_the_device),
         cmocka_unit_test(test_dfuse_one_download_per_block_plus_what_the_device_asks),
         cmocka_unit_test(test_flaky_links_succeed_with_identical_results),

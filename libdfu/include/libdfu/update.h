@@ -96,7 +96,9 @@ typedef struct dfu_update_options {
     bool no_leave;   /* stay in DFU mode afterwards (default: start the application) */
     dfu_order order;
     bool differential;       /* read first and skip sectors that already hold the image */
-    unsigned retries;        /* further attempts per block after a transient failure (0: none) */
+    unsigned retries;        /* further attempts per block after a transient failure (0: none;
+                                with a version below 2, as in a zero-filled struct, 0 means
+                                DFU_RETRIES_DEFAULT) */
     int alt;                 /* alternate setting for images without targets (-1: the device's) */
     bool verify_only;        /* only compare the device with the image (dfuctl verify) */
     const char *journal_dir; /* where to keep the recovery journal (NULL: none); journal.h */
@@ -106,7 +108,7 @@ typedef struct dfu_update_options {
     void *payload;
 } dfu_update_options;
 
-#define DFU_UPDATE_OPTIONS_VERSION 1
+#define DFU_UPDATE_OPTIONS_VERSION 2
 #define DFU_RETRIES_DEFAULT        3u /* what DFU_UPDATE_OPTIONS_INIT sets */
 #define DFU_UPDATE_OPTIONS_INIT                                                                    \
     {                                                                                              \

@@ -190,14 +190,14 @@ int dfu_device_read_unprotect(dfu_device *d)
 }
 
 /* Where a DfuSe leave without an address jumps: the application's start in the flash. The ST
- * ROM jumps to its address pointer, which a read or an erase leaves anywhere in the flash. */
+ * ROM jumps to its address pointer, which a read or an erase leaves anywhere in the flash. Only
+ * when the selected alternate setting is the flash: another may refuse a flash address. */
 static bool default_leave_address(const dfu_device *d, uint32_t *out)
 {
     for (size_t i = 0; d->layouts && i < d->info.alt_count; i++) {
         const dfu_layout *l = d->layouts[i];
-        if (l && d->info.alts[i].iface == d->iface && dfu_layout_named(l, "flash") &&
-            dfu_layout_app_start(l, out))
-            return true;
+        if (l && d->info.alts[i].iface == d->iface && d->info.alts[i].alt == d->alt)
+            return dfu_layout_named(l, "flash") && dfu_layout_app_start(l, out);
     }
     return false;
 }

@@ -189,7 +189,9 @@ int dfu_exec_dfuse_verify(dfu_exec *x, size_t i)
 int dfu_exec_dfuse_leave(dfu_exec *x, size_t i)
 {
     const dfu_step *s = &x->plan->steps[i];
-    return dfuse_leave(x->dev, s->address == DFU_ADDRESS_NONE ? NULL : &s->address);
+    /* No application in the image: start the one the device holds, as dfuctl leave does. */
+    return s->address == DFU_ADDRESS_NONE ? dfu_device_leave(x->dev, NULL)
+                                          : dfuse_leave(x->dev, &s->address);
 }
 
 /* Does the device already hold what the writes of this sector would put there? */

@@ -31,7 +31,9 @@ void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t tot
     p->address = address;
     /* Overall progress moves within a step too, so a bar does not sit still through a long
      * write. */
-    if (x->in_step) p->overall_done = x->step_base + DFU_MIN(done, x->step_weight);
+    /* Never backwards: a retried DFU 1.1 download starts its byte count again. */
+    if (x->in_step)
+        p->overall_done = DFU_MAX(p->overall_done, x->step_base + DFU_MIN(done, x->step_weight));
     if (x->plan->opts.progress && x->plan->opts.progress(p, x->plan->opts.payload) != 0)
         x->cancel = true;
 }
@@ -156,7 +158,9 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     x.ctx = plan->ctx;
     x.res = result ? result : &scratch;
     memset(x.res, 0, sizeof(*x.res));
-    x.retry.limit = plan->opts.retries;
+    /* Before version 2, 0 meant the default. */
+    x.retry.limit =
+        plan->opts.retries || plan->opts.version >= 2 ? plan->opts.retries : DFU_RETRIES_DEFAULT;
     if (!x.dev) return dfu_err(x.ctx, DFU_ERR_ARG, "this plan was made without a device");
     if (x.dev->gone)
         return dfu_err(x.ctx, DFU_ERR_DISCONNECTED, "the device has left; open it again");

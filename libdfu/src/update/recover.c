@@ -67,9 +67,11 @@ static bool *confirmed_steps(const dfu_plan *p, const dfu_journal *j)
 }
 
 /* DFU 1.1 devices that can upload: if the device already holds the image, only start it. */
-static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *img, bool *same)
+static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *img, bool *same,
+                               uint64_t *compared)
 {
     *same = false;
+    *compared = 0;
     size_t t = 0;
     while (t < img->count && !img->targets[t].count) t++;
     if (t == img->count) return DFU_OK;
@@ -84,6 +86,7 @@ static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *i
         dfu_image_read(img, t, lo, want, size, 0xFF);
         dfu_image_read(got, 0, lo, have, size, 0x00);
         *same = memcmp(want, have, size) == 0;
+        *compared = size;
     } else {
         rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     }
@@ -166,11 +169,15 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
     out->read_back = dfu_device_can_upload(dev);
     if (!dfu_device_is_dfuse(dev) && out->read_back) {
         bool same;
-        rc = dfu11_already_there(ctx, dev, image, &same);
+        uint64_t compared;
+        rc = dfu11_already_there(ctx, dev, image, &same, &compared);
         if (!rc && same) {
             dfu_info(ctx, "the device already holds the whole image; starting it");
             out->result.verified = true;
+            out->result.verified_bytes = compared;
+            out->result.skipped_bytes = compared;
             rc = o.no_leave ? DFU_OK : dfu_device_leave(dev, NULL);
+            out->result.left = !rc && !o.no_leave;
             if (!rc && j) rc = dfu_journal_discard(ctx, (dfu_journal *)(uintptr_t)j);
             dfu_image_free(image);
             return rc;
