@@ -44,7 +44,7 @@ int cmd_erase(int argc, char **argv)
         int rc = mass ? dfu_device_mass_erase(dev)
                       : dfu_device_erase(dev, address, size, cli_progress_cb, &prog);
         cli_progress_end(&prog);
-        code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
+        code = rc ? cli_report_error(&out, rc, cli_device_fallback(rc)) : EXIT_OK;
         if (!rc && out.common.json) {
             json_w w;
             cli_json_ok_result(&w, &out, dev);

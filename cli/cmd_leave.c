@@ -44,8 +44,15 @@ static int run(int argc, char **argv, bool reset)
             cli_json_ok_result(&w, &out, dev);
             jw_end(&w);
             jw_finish(&w);
+        } else if (!rc && !reset) {
+            cli_say(&out, "leave: the device is starting its firmware\n");
+        } else if (!rc && dfu_device_is_dfuse(dev)) {
+            /* The ST ROM keeps its DFU state across a USB reset: do not claim it restarted. */
+            cli_say(&out, "reset: USB reset sent; DfuSe bootloaders such as the STM32 ROM stay in "
+                          "DFU mode across it (dfuctl leave starts the firmware)\n");
         } else if (!rc) {
-            cli_say(&out, "%s: the device is starting its firmware\n", name);
+            cli_say(&out, "reset: USB reset sent; the device starts its firmware if it holds a "
+                          "valid one\n");
         }
     }
     dfu_device_close(dev);

@@ -61,8 +61,9 @@ int cmd_read(int argc, char **argv)
         cli_signals_install(NULL);
         int rc = dfu_device_read(&img, dev, address, size, cli_progress_cb, &prog);
         cli_progress_end(&prog);
+        int fallback = cli_device_fallback(rc); /* the device's, not the output format's */
         if (!rc) rc = dfu_image_save(out.ctx, img, output, &so);
-        code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
+        code = rc ? cli_report_error(&out, rc, fallback) : EXIT_OK;
         if (!rc && out.common.json) {
             json_w w;
             cli_json_ok_result(&w, &out, dev);

@@ -52,7 +52,7 @@ int cmd_verify(int argc, char **argv)
         rc = dfu_plan_new(&plan, out.ctx, dev, img, &uo);
         if (!rc) rc = dfu_plan_execute(plan, &r);
         cli_progress_end(&prog);
-        code = rc ? cli_report_error_text(&out, rc, EXIT_OK) : EXIT_OK;
+        code = rc ? cli_report_error_text(&out, rc, cli_device_fallback(rc)) : EXIT_OK;
         if (out.common.json)
             cli_print_result(&out, dev, pos[0], &r, rc, code);
         else if (!rc)

@@ -29,6 +29,11 @@ int cli_exit_code(int err)
     }
 }
 
+int cli_device_fallback(int err)
+{
+    return err == DFU_ERR_UNSUPPORTED ? EXIT_REFUSED : EXIT_OK;
+}
+
 static void log_line(dfu_log_level level, const char *line, void *payload)
 {
     (void)payload;

@@ -25,6 +25,11 @@ enum cli_exit {
 
 /* The exit code for a libdfu error code. */
 int cli_exit_code(int dfu_err);
+/* fallback_exit for a device operation's error: a request the device cannot carry out
+ * (DFU_ERR_UNSUPPORTED: reading back a device that cannot upload, erasing a DFU 1.1 device) is
+ * refused before its memory is touched: EXIT_REFUSED, not "other failure". EXIT_OK (the mapping)
+ * otherwise. File formats also say DFU_ERR_UNSUPPORTED, hence not in cli_exit_code(). */
+int cli_device_fallback(int dfu_err);
 
 /* Everything a command needs to report. */
 typedef struct cli_out {

@@ -91,7 +91,9 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
                     dfu_progress_cb cb, void *payload)
 {
     if (!d->can_upload)
-        return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "%s cannot upload (its descriptor says so)",
+        return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED,
+                       "%s cannot be read back: it does not support DFU upload (its descriptor "
+                       "or a no-upload quirk says so)",
                        d->info.path);
     const dfu_layout *l = dfu_device_layout(d, d->alt);
     dfu_buf data = DFU_BUF_INIT;
@@ -172,7 +174,10 @@ int dfu_device_erase(dfu_device *d, uint32_t address, uint32_t len, dfu_progress
 
 int dfu_device_mass_erase(dfu_device *d)
 {
-    if (!d->dfuse) return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "mass erase is a DfuSe command");
+    if (!d->dfuse)
+        return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED,
+                       "mass erase is a DfuSe command; DFU 1.1 devices erase by themselves while "
+                       "they are written");
     dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
     int rc = dfuse_mass_erase_retrying(d, &retry);
     return rc ? failed(d, &retry, rc) : DFU_OK;

@@ -306,7 +306,8 @@ static int plan_verify_only(dfu_plan *p)
 {
     if (!p->desc.can_upload)
         return dfu_err(p->ctx, DFU_ERR_UNSUPPORTED,
-                       "the device cannot upload, so it cannot be verified");
+                       "the device cannot be read back (it does not support DFU upload), so "
+                       "verification is impossible");
     int rc = DFU_OK;
     for (size_t alt = 0; alt < p->alt_count && !rc; alt++) {
         size_t t = p->alt_target[alt];
