@@ -161,6 +161,29 @@ static void test_erase_mass_blanks_the_whole_flash(void **state)
     board_free(&b);
 }
 
+/* mboot has no chip erase: its mass erase takes every sector but its own, ten on an F4 with
+ * 1 MiB, one after another. All of them are blank afterwards; its own are untouched. */
+static void test_erase_mass_on_mboot_spares_only_the_bootloader(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_erase_mass_mboot", "mboot-f4", NULL);
+    uint8_t boot[32];
+    tu_sim_peek(b.spec, F405_FLASH, boot, sizeof(boot));
+    poke_pattern(b.spec, 0x08008000, 4096);
+    poke_pattern(b.spec, 0x080C0000, 4096);                      /* sector 10 */
+    poke_pattern(b.spec, F405_FLASH + F405_FLASH_SIZE - 16, 16); /* the last bytes of sector 11 */
+    tu_result r;
+    tu_dfuctl(&r, "erase", "-d", b.spec, "--mass", NULL);
+    expect_exit(&r, 0, "erased the whole flash");
+    tu_result_free(&r);
+    expect_erased(b.spec, 0x08008000, F405_FLASH_SIZE - 0x8000);
+    uint8_t after[32];
+    tu_sim_peek(b.spec, F405_FLASH, after, sizeof(after));
+    assert_memory_equal(after, boot, sizeof(boot));
+    board_free(&b);
+}
+
 /* A DFU 1.1 device takes no erase command: refused (exit 9), saying why, nothing changed. */
 static void test_erase_of_a_dfu11_device_is_refused(void **state)
 {
@@ -299,6 +322,7 @@ int main(void)
         cmocka_unit_test(test_reset_starts_the_firmware_of_a_dfu11_device),
         cmocka_unit_test(test_reset_of_a_dfuse_rom_leaves_it_in_dfu_mode_and_says_so),
         cmocka_unit_test(test_erase_mass_blanks_the_whole_flash),
+        cmocka_unit_test(test_erase_mass_on_mboot_spares_only_the_bootloader),
         cmocka_unit_test(test_erase_of_a_dfu11_device_is_refused),
         cmocka_unit_test(test_flash_mass_erase_plans_one_mass_erase_and_blanks_the_rest),
         cmocka_unit_test(test_verify_of_a_device_that_cannot_upload_is_refused),

@@ -42,7 +42,11 @@ void dfu_simi_op_begin(dfu_sim *s, sim_what what)
 static sim_phase *add(dfu_sim *s, sim_phase_kind kind, uint32_t addr, uint32_t len, uint32_t us)
 {
     sim_op *op = &s->ps.op;
-    if (op->phase_count == SIM_MAX_PHASES) return NULL;
+    if (op->phase_count == SIM_MAX_PHASES) {
+        /* More work than an operation holds: fail it visibly rather than drop the rest. */
+        op->status = DFU_STATUS_ERR_UNKNOWN;
+        return NULL;
+    }
     sim_phase *ph = &op->phase[op->phase_count++];
     memset(ph, 0, sizeof(*ph));
     ph->kind = (uint8_t)kind;

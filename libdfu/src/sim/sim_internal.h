@@ -17,7 +17,7 @@
 #include "sim_profile.h"
 
 #define SIM_MAX_XFER      4096 /* largest wTransferSize a profile or option may give */
-#define SIM_MAX_PHASES    8
+#define SIM_MAX_PHASES    16
 #define SIM_MAX_FAULTS    16
 #define SIM_BITMAP_BYTES  512 /* erased-sector bitmap of plain DFU devices: 4096 sectors */
 #define SIM_NEVER         UINT64_MAX
