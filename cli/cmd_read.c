@@ -43,6 +43,9 @@ int cmd_read(int argc, char **argv)
         return cli_usage_error("read", "unknown format '%s'", to);
     if (so.format == DFU_FORMAT_AUTO) so.format = dfu_format_from_path(output);
     if (so.format == DFU_FORMAT_AUTO) so.format = DFU_FORMAT_BIN;
+    if (so.format == DFU_FORMAT_ELF) /* before the device is read, not after */
+        return cli_usage_error("read",
+                               "cannot write ELF files; use --to bin, hex, srec, dfu or dfuse");
     if (!force && cli_file_exists(output)) /* checked again, atomically, when writing */
         return cli_usage_error("read", "%s exists (use --force to overwrite)", output);
 

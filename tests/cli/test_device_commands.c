@@ -125,6 +125,13 @@ static void test_usage_and_file_errors(void **state)
               NULL);
     expect_exit(&r, 2, "--order");
     tu_result_free(&r);
+    /* A format read cannot write is refused before the device is read. */
+    char *elf = tu_path(b.dir, "back.elf");
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", elf, NULL);
+    expect_exit(&r, 2, "cannot write ELF files");
+    assert_null(strstr(r.err, "%"));
+    tu_result_free(&r);
+    free(elf);
     board_free(&b);
 }
 
