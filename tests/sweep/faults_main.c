@@ -122,6 +122,15 @@ static void sweep_points(sweep_env *e, tally *t, const sweep_opts *o, tu_rng *rn
             run(e, t, K_POWER, f, idx);
         }
     }
+    /* Every point of the last write, the vector table's head, where the outcome turns: a cut
+     * inside each of its bytes (the part programs whole write units, so some land alike). */
+    if (!e->ref.head_last || few) return;
+    for (unsigned k = 0; k < SWEEP_HEAD; k++) {
+        snprintf(f, sizeof(f), "fault=powerloss@program:%llu:0.%06u",
+                 (unsigned long long)e->ref.head_program,
+                 (unsigned)((2u * k + 1u) * 1000000u / (2u * SWEEP_HEAD)));
+        run(e, t, K_POWER, f, idx);
+    }
 }
 
 static void sweep_requests(sweep_env *e, tally *t, const sweep_opts *o, tu_rng *rng, unsigned *idx)
@@ -234,7 +243,7 @@ static void test_every_fault_at_every_point_recovers(void **state)
            (unsigned long long)o.seed);
     printf("%-22s %-10s %6s %9s %9s %6s %6s %8s %6s %8s\n", "profile (order)", "fault", "cases",
            "completed", "recovered", "old-fw", "new-fw", "bricked", "failed", "journal");
-    sweep_counts grand = {0}, kills = {0}, safe_mboot = {0}, linear_mboot = {0}, st_rom = {0};
+    sweep_counts grand = {0}, kills = {0}, linear_mboot = {0}, st_rom = {0};
     unsigned safe_elsewhere = 0;
     char *bricks[4]; /* what the mboot-f4 runs say about bricks, printed after the table */
     size_t nbricks = 0;
@@ -263,12 +272,10 @@ static void test_every_fault_at_every_point_recovers(void **state)
             assert_non_null(m);
             unsigned elsewhere = report_bricks(m, &e, label, &t.total);
             fclose(m);
-            if (!strcmp(p->order, "safe")) {
+            if (!strcmp(p->order, "safe"))
                 safe_elsewhere += elsewhere;
-                if (!p->mass_erase) safe_mboot = t.total;
-            } else {
+            else
                 linear_mboot = t.total;
-            }
         }
         if (!strncmp(p->name, "stm32", 5)) st_rom.bricked += t.total.bricked;
         sweep_teardown(&e);
@@ -301,7 +308,8 @@ static void test_every_fault_at_every_point_recovers(void **state)
         fail_msg("mboot-f4 in safe order needed its button after %u interruptions other than a "
                  "power cut in the final write of the vector table's head",
                  safe_elsewhere);
-    if (!only) assert_true(linear_mboot.bricked > 10 * (safe_mboot.bricked + 1));
+    /* Linear order: most interruptions leave the board running a half-written application. */
+    if (!only) assert_true(2 * linear_mboot.bricked > linear_mboot.cases - linear_mboot.completed);
     assert_int_equal(st_rom.bricked, 0);
 }
 
