@@ -1,8 +1,9 @@
 /*
  * dfuctl through the real libusb path: simulated devices served as USB devices (dfu-sim-usb),
- * flashed and verified by the dfuctl program like real boards. DfuSe and DFU 1.1 profiles, a
- * run-time application detached and followed by port path, two boards with the same serial
- * (exit 5, then picked by path), and no matching device (exit 4).
+ * flashed and verified by the dfuctl program like real boards, with nothing outside the image's
+ * sectors changed. DfuSe and DFU 1.1 profiles, a run-time application detached and followed by
+ * port path, two boards with the same serial (exit 5, then picked by path), and no matching
+ * device (exit 4).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ typedef struct usb_case {
     const char *profile;
     const char *vidpid;
     uint32_t base, size, sp;
+    uint32_t erase_unit; /* the sectors the image touches are erased in these units */
 } usb_case;
 
 static void flash_and_verify(const usb_case *c)
@@ -40,6 +42,12 @@ static void flash_and_verify(const usb_case *c)
     snprintf(spec, sizeof(spec), "%s,state=%s", c->profile, state);
     snprintf(base, sizeof(base), "0x%08x", c->base);
     tu_write_app(fw, c->base, c->size, c->sp, 5);
+    char peek_spec[640];
+    snprintf(peek_spec, sizeof(peek_spec), "sim:%s", spec);
+    /* A board in use: old bytes all over its flash, which must stay outside the image. */
+    tu_sim_fill_used(peek_spec, c->base, 17);
+    size_t before_len;
+    uint8_t *before = tu_sim_snapshot(peek_spec, &before_len);
     const char *specs[] = {spec, NULL};
     const char *flash[] = {"flash", "-d",           c->vidpid,    fw,  "--address",
                            base,    "--no-journal", "--no-leave", NULL};
@@ -59,12 +67,13 @@ static void flash_and_verify(const usb_case *c)
         fail_msg("%s: verify exit %d, expected 0 and \"%s\"\n%s%s", c->profile, r.exit_code, holds,
                  r.out, r.err);
     tu_result_free(&r);
-    char peek_spec[640];
-    snprintf(peek_spec, sizeof(peek_spec), "sim:%s", spec);
     uint8_t *want = tu_app_bytes(c->base, c->size, c->sp, 5), *got = malloc(c->size);
     tu_sim_peek(peek_spec, c->base, got, c->size);
     if (memcmp(got, want, c->size) != 0)
         fail_msg("%s: the board does not hold the image", c->profile);
+    tu_sim_expect_untouched_outside(peek_spec, before, before_len, c->base, c->base + c->size,
+                                    c->erase_unit);
+    free(before);
     free(want);
     free(got);
     free(fw);
@@ -77,12 +86,12 @@ static void test_flash_and_verify_through_libusb(void **state)
     (void)state;
     USBTEST_REQUIRE(NULL);
     static const usb_case cases[] = {
-        {"stm32f405", "0483:df11", 0x08000000, 40 * 1024, 0x20020000},
-        {"stm32l476", "0483:df11", 0x08000000, 12 * 1024, 0x20018000},
-        {"mboot-f4", "0483:df11", 0x08008000, 20 * 1024, 0x20020000},
-        {"gd32vf103", "28e9:0189", 0x08000000, 8 * 1024, 0x20008000},
-        {"dapboot-f103", "1209:db42", 0x08002000, 8 * 1024, 0x20005000},
-        {"tinyusb", "cafe:4000", 0x08010000, 8 * 1024, 0x20020000},
+        {"stm32f405", "0483:df11", 0x08000000, 40 * 1024, 0x20020000, 16 * 1024},
+        {"stm32l476", "0483:df11", 0x08000000, 12 * 1024, 0x20018000, 2 * 1024},
+        {"mboot-f4", "0483:df11", 0x08008000, 20 * 1024, 0x20020000, 16 * 1024},
+        {"gd32vf103", "28e9:0189", 0x08000000, 8 * 1024, 0x20008000, 1024},
+        {"dapboot-f103", "1209:db42", 0x08002000, 8 * 1024, 0x20005000, 1024},
+        {"tinyusb", "cafe:4000", 0x08010000, 8 * 1024, 0x20020000, 64 * 1024}, /* F411 sector 4 */
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) flash_and_verify(&cases[i]);
 }
