@@ -144,6 +144,97 @@ static void test_runtime_device_is_detached_and_followed_by_port_path(void **sta
     free(dir);
 }
 
+/* The last line of dfuctl --json output: the result. */
+static tu_json *result_of(const tu_result *r)
+{
+    tu_json *res = tu_json_parse_line(r->out, tu_json_line_count(r->out) - 1);
+    if (!res) fail_msg("no JSON result in\n%s", r->out);
+    return res;
+}
+
+/* --alt by name and by number reach the STM32F405's option bytes (alt 1): both read the 16
+ * bytes the board holds at 0x1FFFC000, not the flash of alt 0. */
+static void test_alt_by_name_and_by_number(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    char *dir = tu_tmpdir("usb_dfuctl_alt"), *board = tu_path(dir, "board.img");
+    char spec[600], sim_spec[640];
+    snprintf(spec, sizeof(spec), "stm32f405,state=%s", board);
+    snprintf(sim_spec, sizeof(sim_spec), "sim:%s", spec);
+    uint8_t ob[16];
+    tu_sim_peek(sim_spec, 0x1FFFC000, ob, sizeof(ob));
+    const char *specs[] = {spec, NULL};
+    const char *alts[] = {"Option Bytes", "1"};
+    for (size_t i = 0; i < 2; i++) {
+        char *out = tu_path(dir, i ? "by_number.bin" : "by_name.bin");
+        const char *read[] = {"read", "--alt", alts[i], "-o", out, "--json", NULL};
+        tu_result r;
+        bridged(&r, specs, read);
+        if (r.exit_code != 0) fail_msg("--alt %s: exit %d\n%s", alts[i], r.exit_code, r.err);
+        tu_json *res = result_of(&r);
+        assert_int_equal(tu_json_get(res, "address")->integer, 0x1FFFC000);
+        assert_int_equal(tu_json_get(res, "size")->integer, sizeof(ob));
+        tu_json_free(res);
+        tu_result_free(&r);
+        size_t len;
+        uint8_t *got = tu_read_file(out, &len);
+        assert_int_equal(len, sizeof(ob));
+        assert_memory_equal(got, ob, sizeof(ob));
+        free(got);
+        free(out);
+    }
+    free(board);
+    free(dir);
+}
+
+/* Functional descriptors real devices get wrong, then a flash. A 7-byte DFU 1.0 descriptor
+ * announcing wTransferSize 0: libdfu says so and uses 1024 bytes, which this device takes.
+ * wTransferSize 0xffff on a device that takes what the USB stack carries: libdfu uses 4096,
+ * the most Linux's usbfs passes. Either way the board ends up holding the image. */
+static void test_flash_despite_odd_functional_descriptors(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    static const struct {
+        const char *profile;
+        uint32_t base, sp;
+        const char *says; /* on stderr with -v */
+    } cases[] = {
+        {"dfu11,funclen=7,wtransfer=0", 0x08008000, 0x20020000,
+         "the device reports wTransferSize 0; using 1024 bytes"},
+        {"dapboot-f103,wtransfer=0xffff,transfer=4096", 0x08002000, 0x20005000,
+         "wTransferSize 65535 is more than USB stacks take; using 4096"},
+    };
+    char *dir = tu_tmpdir("usb_dfuctl_odd_desc");
+    char *fw = tu_path(dir, "fw.bin"), *board = tu_path(dir, "board.img");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char spec[600], sim_spec[640];
+        snprintf(spec, sizeof(spec), "%s,state=%s", cases[i].profile, board);
+        snprintf(sim_spec, sizeof(sim_spec), "sim:%s", spec);
+        remove(board);
+        tu_write_app(fw, cases[i].base, 12 * 1024, cases[i].sp, 8);
+        const char *specs[] = {spec, NULL};
+        const char *flash[] = {"flash", "-v", fw, "--no-journal", NULL};
+        tu_result r;
+        bridged(&r, specs, flash);
+        if (r.exit_code != 0 || !strstr(r.err, cases[i].says))
+            fail_msg("%s: exit %d, expected 0 and \"%s\"\n%s", cases[i].profile, r.exit_code,
+                     cases[i].says, r.err);
+        tu_result_free(&r);
+        uint8_t *want = tu_app_bytes(cases[i].base, 12 * 1024, cases[i].sp, 8);
+        uint8_t *got = malloc(12 * 1024);
+        tu_sim_peek(sim_spec, cases[i].base, got, 12 * 1024);
+        if (memcmp(got, want, 12 * 1024) != 0)
+            fail_msg("%s: the board does not hold the image", cases[i].profile);
+        free(want);
+        free(got);
+    }
+    free(fw);
+    free(board);
+    free(dir);
+}
+
 static void test_colliding_serials_and_missing_devices(void **state)
 {
     (void)state;
@@ -180,6 +271,8 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_flash_and_verify_through_libusb),
         cmocka_unit_test(test_runtime_device_is_detached_and_followed_by_port_path),
+        cmocka_unit_test(test_alt_by_name_and_by_number),
+        cmocka_unit_test(test_flash_despite_odd_functional_descriptors),
         cmocka_unit_test(test_colliding_serials_and_missing_devices),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
