@@ -31,36 +31,6 @@ static const profile_case cases[] = {
     {"dapboot-f103,runtime=detach", 0x08002000, 0x20005000, 6 * 1024, false, 1024},
 };
 
-/* Every byte outside [lo, hi) rounded out to erase units must be as it was. */
-static void expect_untouched_outside(const char *spec, const uint8_t *before, size_t len,
-                                     uint32_t lo, uint32_t hi, uint32_t unit)
-{
-    size_t after_len;
-    uint8_t *after = tu_sim_snapshot(spec, &after_len);
-    assert_int_equal(after_len, len);
-    dfu_ctx *ctx;
-    dfu_sim *sim;
-    dfu_ctx_new(&ctx);
-    assert_int_equal(dfu_sim_new(&sim, ctx, spec), DFU_OK);
-    uint32_t from = lo / unit * unit, to = (hi + unit - 1) / unit * unit;
-    size_t off = 0;
-    for (size_t i = 0; i < dfu_sim_region_count(sim); i++) {
-        dfu_sim_region r;
-        dfu_sim_region_at(sim, i, &r);
-        for (uint32_t k = 0; k < r.size; k++) {
-            uint32_t a = r.address + k;
-            bool touched = a >= from && a < to;
-            if (!touched && before[off + k] != after[off + k])
-                fail_msg("%s: 0x%08x changed (0x%02x -> 0x%02x) outside the image's sectors", spec,
-                         a, before[off + k], after[off + k]);
-        }
-        off += r.size;
-    }
-    dfu_sim_free(sim);
-    dfu_ctx_free(ctx);
-    free(after);
-}
-
 static void flash_one(const profile_case *c)
 {
     char dirname[64], spec[600], base[32];
@@ -95,7 +65,8 @@ static void flash_one(const profile_case *c)
     tu_sim_peek(spec, c->base, got, c->size);
     if (memcmp(got, want, c->size) != 0)
         fail_msg("%s: the device does not hold the image", c->name);
-    expect_untouched_outside(spec, before, before_len, c->base, c->base + c->size, c->erase_unit);
+    tu_sim_expect_untouched_outside(spec, before, before_len, c->base, c->base + c->size,
+                                    c->erase_unit);
 
     /* A device that must restart to commit the download has left DFU mode: press its button. */
     tu_sim_enter_bootloader(spec);

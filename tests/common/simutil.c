@@ -68,6 +68,27 @@ void tu_sim_enter_bootloader(const char *spec)
     dfu_ctx_free(ctx);
 }
 
+void tu_sim_fill_used(const char *spec, uint32_t address, uint64_t seed)
+{
+    dfu_ctx *ctx;
+    dfu_sim *sim = open_board(spec, &ctx);
+    for (size_t i = 0; i < dfu_sim_region_count(sim); i++) {
+        dfu_sim_region r;
+        dfu_sim_region_at(sim, i, &r);
+        if (address < r.address || address - r.address >= r.size || r.bootloader_size >= r.size)
+            continue;
+        uint32_t size = r.size - r.bootloader_size;
+        uint8_t *d = malloc(size);
+        tu_rng rng;
+        tu_rng_seed(&rng, seed);
+        tu_rng_fill(&rng, d, size);
+        assert_int_equal(dfu_sim_poke(sim, r.address + r.bootloader_size, d, size), DFU_OK);
+        free(d);
+    }
+    dfu_sim_free(sim);
+    dfu_ctx_free(ctx);
+}
+
 uint8_t *tu_sim_snapshot(const char *spec, size_t *len)
 {
     dfu_ctx *ctx;
@@ -89,6 +110,35 @@ uint8_t *tu_sim_snapshot(const char *spec, size_t *len)
     dfu_ctx_free(ctx);
     *len = total;
     return all;
+}
+
+void tu_sim_expect_untouched_outside(const char *spec, const uint8_t *before, size_t len,
+                                     uint32_t lo, uint32_t hi, uint32_t unit)
+{
+    size_t after_len;
+    uint8_t *after = tu_sim_snapshot(spec, &after_len);
+    assert_int_equal(after_len, len);
+    dfu_ctx *ctx;
+    dfu_sim *sim;
+    dfu_ctx_new(&ctx);
+    assert_int_equal(dfu_sim_new(&sim, ctx, spec), DFU_OK);
+    uint32_t from = lo / unit * unit, to = (hi + unit - 1) / unit * unit;
+    size_t off = 0;
+    for (size_t i = 0; i < dfu_sim_region_count(sim); i++) {
+        dfu_sim_region r;
+        dfu_sim_region_at(sim, i, &r);
+        for (uint32_t k = 0; k < r.size; k++) {
+            uint32_t a = r.address + k;
+            bool touched = a >= from && a < to;
+            if (!touched && before[off + k] != after[off + k])
+                fail_msg("%s: 0x%08x changed (0x%02x -> 0x%02x) outside the image's sectors", spec,
+                         a, before[off + k], after[off + k]);
+        }
+        off += r.size;
+    }
+    dfu_sim_free(sim);
+    dfu_ctx_free(ctx);
+    free(after);
 }
 
 void tu_sim_spec(char *buf, size_t cap, const char *profile, const char *dir, const char *extra)

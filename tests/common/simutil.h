@@ -17,8 +17,15 @@ void tu_sim_peek(const char *spec, uint32_t address, uint8_t *buf, size_t len);
 void tu_sim_poke(const char *spec, uint32_t address, const uint8_t *buf, size_t len);
 /* The user holds the bootloader button and power-cycles the board: it comes up in DFU mode. */
 void tu_sim_enter_bootloader(const char *spec);
+/* A board that has been used: random bytes from seed all over the region that holds address,
+ * past the bootloader it may hold, as old firmware and data leave them (not erased). */
+void tu_sim_fill_used(const char *spec, uint32_t address, uint64_t seed);
 /* Copies of every region of the board's memory, concatenated, and their total size. */
 uint8_t *tu_sim_snapshot(const char *spec, size_t *len);
+/* Fails unless every byte of the board outside [lo, hi), rounded out to erase units of unit
+ * bytes, is as in before (a tu_sim_snapshot() of len bytes). */
+void tu_sim_expect_untouched_outside(const char *spec, const uint8_t *before, size_t len,
+                                     uint32_t lo, uint32_t hi, uint32_t unit);
 /* "sim:PROFILE,state=DIR/board.img[,extra]" into buf. */
 void tu_sim_spec(char *buf, size_t cap, const char *profile, const char *dir, const char *extra);
 

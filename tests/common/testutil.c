@@ -95,9 +95,9 @@ static char *slurp_fd(int fd)
     return buf;
 }
 
-void tu_run(tu_result *r, bool wrap, const char *const *argv)
+void tu_start(tu_proc *p, bool wrap, const char *const *argv)
 {
-    memset(r, 0, sizeof(*r));
+    memset(p, 0, sizeof(*p));
     const char *args[256];
     int n = 0;
     char *wrapper = NULL;
@@ -111,8 +111,9 @@ void tu_run(tu_result *r, bool wrap, const char *const *argv)
     args[n] = NULL;
 
     char out_path[] = "/tmp/dfu-test-out.XXXXXX", err_path[] = "/tmp/dfu-test-err.XXXXXX";
-    int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
-    assert_true(out_fd >= 0 && err_fd >= 0);
+    p->out_fd = mkstemp(out_path);
+    p->err_fd = mkstemp(err_path);
+    assert_true(p->out_fd >= 0 && p->err_fd >= 0);
     unlink(out_path);
     unlink(err_path);
     fflush(stdout);
@@ -120,8 +121,8 @@ void tu_run(tu_result *r, bool wrap, const char *const *argv)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        dup2(out_fd, 1);
-        dup2(err_fd, 2);
+        dup2(p->out_fd, 1);
+        dup2(p->err_fd, 2);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0) dup2(devnull, 0);
         char *exec_args[256];
@@ -130,15 +131,28 @@ void tu_run(tu_result *r, bool wrap, const char *const *argv)
         fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
         _exit(127);
     }
+    p->pid = pid;
+    free(wrapper);
+}
+
+void tu_wait(tu_proc *p, tu_result *r)
+{
+    memset(r, 0, sizeof(*r));
     int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    while (waitpid(p->pid, &status, 0) < 0 && errno == EINTR) {
     }
     r->exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r->out = slurp_fd(out_fd);
-    r->err = slurp_fd(err_fd);
-    close(out_fd);
-    close(err_fd);
-    free(wrapper);
+    r->out = slurp_fd(p->out_fd);
+    r->err = slurp_fd(p->err_fd);
+    close(p->out_fd);
+    close(p->err_fd);
+}
+
+void tu_run(tu_result *r, bool wrap, const char *const *argv)
+{
+    tu_proc p;
+    tu_start(&p, wrap, argv);
+    tu_wait(&p, r);
 }
 
 void tu_dfuctl_argv(tu_result *r, const char *const *args)

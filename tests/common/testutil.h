@@ -38,6 +38,16 @@ void tu_run(tu_result *r, bool wrap, const char *const *argv);
 void tu_dfuctl(tu_result *r, ...);
 /* Same with an argument array. */
 void tu_dfuctl_argv(tu_result *r, const char *const *args);
+/* A process running in the background, started by tu_start(): several can run side by side. */
+typedef struct tu_proc {
+    int pid;
+    int out_fd, err_fd;
+} tu_proc;
+
+/* tu_run() in two halves: tu_start() runs argv, tu_wait() waits for it and collects its
+ * result. */
+void tu_start(tu_proc *p, bool wrap, const char *const *argv);
+void tu_wait(tu_proc *p, tu_result *r);
 /* True when a program is on PATH. */
 bool tu_have_program(const char *name);
 

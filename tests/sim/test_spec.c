@@ -32,6 +32,9 @@ static void test_bad_specs_are_named(void **state)
     expect_arg_error("stm32f405,tolerant=1", "tolerant");
     expect_arg_error("stm32f405,transfer=0", "transfer=0");
     expect_arg_error("stm32f405,transfer=5000", "transfer=5000");
+    expect_arg_error("dfu11,wtransfer=65536", "wtransfer=65536");
+    expect_arg_error("dfu11,funclen=8", "funclen=8");
+    expect_arg_error("dfu11,funclen", "funclen");
     expect_arg_error("stm32f405,timing=fast", "timing=fast");
     expect_arg_error("stm32f405,runtime=later", "runtime=later");
     expect_arg_error("stm32f405,serial=", "serial");
@@ -64,6 +67,8 @@ static void test_good_specs(void **state)
         "stm32h743,rev=Y,realtime,path=1-1.4,serial=ABC",
         "tinyusb,tolerant=1,runtime=detach",
         "dfu11,willdetach=1,tolerant=0,runtime=reset",
+        "dfu11,funclen=7,wtransfer=0",
+        "stm32f405,funclen=9,wtransfer=0xffff,transfer=1024",
         "stm32l476,fault=unplug@erase:2,fault=powerloss@program:0:0.25,fault=xfer@rate:0.01,"
         "fault=lie@command:1:5:errWRITE,fault=polltimeout@block:3:16777215,fault=busy@block:9,"
         "fault=reset@command:0,fault=stall@block:2,fault=unplug@block:1:0,fault=powerloss@block:4",
@@ -82,6 +87,35 @@ static void test_good_specs(void **state)
     th_open(&h, "stm32h743");
     assert_false(dfu_sim_realtime(h.sim));
     assert_null(dfu_sim_path(h.sim));
+    th_close(&h);
+}
+
+/* funclen= and wtransfer= change what the bootloader's functional descriptor says, not the
+ * blocks the device takes: a 7-byte descriptor announcing 0 on a device that takes 1024. */
+static void test_descriptor_options_change_only_the_descriptor(void **state)
+{
+    (void)state;
+    th h;
+    th_open(&h, "dfu11,funclen=7,wtransfer=0");
+    uint8_t d[256];
+    size_t n;
+    assert_int_equal(dfu_sim_descriptors(h.sim, d, sizeof(d), &n), DFU_OK);
+    const uint8_t *f = d + n - 7; /* the functional descriptor comes last */
+    assert_int_equal(f[0], 7);
+    assert_int_equal(f[1], 0x21);
+    assert_int_equal(f[5] | f[6] << 8, 0);
+    th_clear(&h);
+    uint8_t block[1025] = {0};
+    assert_int_equal(th_dnload(&h, 0, block, 1025), DFU_ERR_STALL);
+    th_clear(&h);
+    assert_int_equal(th_dnload(&h, 0, block, 1024), 1024);
+    th_close(&h);
+    th_open(&h, "dfu11,wtransfer=0xffff");
+    assert_int_equal(dfu_sim_descriptors(h.sim, d, sizeof(d), &n), DFU_OK);
+    f = d + n - 9;
+    assert_int_equal(f[0], 9);
+    assert_int_equal(f[5] | f[6] << 8, 0xFFFF);
+    assert_int_equal(f[7] | f[8] << 8, 0x0110);
     th_close(&h);
 }
 
@@ -130,6 +164,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bad_specs_are_named),
         cmocka_unit_test(test_good_specs),
+        cmocka_unit_test(test_descriptor_options_change_only_the_descriptor),
         cmocka_unit_test(test_profiles_listed),
         cmocka_unit_test(test_regions),
     };

@@ -2,7 +2,8 @@
  * dfu-util 0.11, a program nobody here wrote, against every simulated profile served as a USB
  * device: it lists each with the alternate settings and names our own enumeration sees, writes
  * an image that reads back identical (checked in the device's memory too), follows a run-time
- * device into DFU mode, and (DfuSe) leaves DFU mode and mass-erases.
+ * device into DFU mode, and (DfuSe) leaves DFU mode and mass-erases (mboot-f4, and the
+ * STM32F405 and GD32VF103 ROMs, after which dfu-util sleeps 35 s).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -380,6 +381,68 @@ static void test_dfuse_mass_erase(void **state)
 #endif
 }
 
+#ifdef DFU_HAVE_UMOCKDEV
+/* The flash region of device i (the one holding 0x08000000): with fill, random bytes are
+ * written all over it first; returns whether it reads erased (0xFF). */
+static bool flash_erased(sim_usb *b, size_t i, bool fill)
+{
+    sim_usb_lock(b);
+    dfu_sim *sim = sim_usb_sim(b, i);
+    dfu_sim_bus bus;
+    dfu_sim_bus_status(sim, sim_usb_now(b, i), &bus); /* let a finished erase land */
+    dfu_sim_region r = {0};
+    for (size_t k = 0; k < dfu_sim_region_count(sim) && r.address != 0x08000000; k++)
+        dfu_sim_region_at(sim, k, &r);
+    assert_int_equal(r.address, 0x08000000);
+    uint8_t *m = malloc(r.size);
+    if (fill) {
+        tu_rng rng;
+        tu_rng_seed(&rng, 13);
+        tu_rng_fill(&rng, m, r.size);
+        assert_int_equal(dfu_sim_poke(sim, r.address, m, r.size), 0);
+    }
+    assert_int_equal(dfu_sim_peek(sim, r.address, m, r.size), 0);
+    sim_usb_unlock(b);
+    bool erased = true;
+    for (uint32_t a = 0; a < r.size && erased; a++) erased = m[a] == 0xff;
+    free(m);
+    return erased;
+}
+#endif
+
+/* -s :mass-erase:force on the two ROMs that report 100 ms for it (STM32F405, GD32VF103): their
+ * flash, full of old bytes before, reads erased afterwards. dfu-util 0.11 then sleeps 35 s whatever
+ * the device does, so both run side by side. */
+static void test_dfuse_mass_erase_on_st_and_gd32_roms(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE("dfu-util");
+#ifdef DFU_HAVE_UMOCKDEV
+    const char *specs[] = {"stm32f405", "gd32vf103"};
+    char err[512];
+    sim_usb *b = sim_usb_new(specs, 2, err, sizeof(err));
+    if (!b) fail_msg("bridge: %s", err);
+    tu_proc runs[2];
+    for (size_t i = 0; i < 2; i++) {
+        assert_false(flash_erased(b, i, true));
+        const char *argv[] = {"dfu-util", "-p", sim_usb_path(b, i),  "-a",
+                              "0",        "-s", ":mass-erase:force", NULL};
+        tu_start(&runs[i], false, argv);
+    }
+    for (size_t i = 0; i < 2; i++) {
+        tu_result r;
+        tu_wait(&runs[i], &r);
+        if (r.exit_code || !strstr(r.out, "Performing mass erase") ||
+            !strstr(r.out, "Setting timeout to 35 seconds"))
+            fail_msg("%s: dfu-util :mass-erase:force: exit %d\n%s\n%s", specs[i], r.exit_code,
+                     r.out, r.err);
+        tu_result_free(&r);
+        if (!flash_erased(b, i, false)) fail_msg("%s: the flash is not erased", specs[i]);
+    }
+    sim_usb_free(b);
+#endif
+}
+
 /* STM32H743 revision V answers dfuDNBUSY for good after a sector erase; dfu-util 0.11 does not
  * know the CLRSTATUS way out and polls until killed. */
 static void test_h743_rev_v_hangs_dfu_util(void **state)
@@ -417,6 +480,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_runtime_detaches_into_dfu_mode),
         cmocka_unit_test(test_dfuse_leave_runs_the_application),
         cmocka_unit_test(test_dfuse_mass_erase),
+        cmocka_unit_test(test_dfuse_mass_erase_on_st_and_gd32_roms),
         cmocka_unit_test(test_h743_rev_v_hangs_dfu_util),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));

@@ -1,7 +1,8 @@
 /*
  * dfuctl list against simulated devices served as USB devices (dfu-sim-usb): text, JSON (every
- * field), colliding serials told apart by port path, a selector that matches nothing, and a
- * device the user may not open (the warning names the udev rule).
+ * field, and the truncated or odd functional descriptors some devices send), colliding serials
+ * told apart by port path, a selector that matches nothing, and a device the user may not open
+ * (the warning names the udev rule).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -92,7 +93,19 @@ static void check_dfu11(const tu_json *d, bool rt, uint64_t address)
     expect_uint(d, "address", address);
     expect_uint(d, "alts.0.protocol", rt ? 1 : 2);
     expect_str(d, "alts.0.layout", NULL);
-    if (rt) return;
+    if (rt) {
+        /* The application's run-time interface: the 7-byte descriptor, reported as sent. */
+        expect_str(d, "product", "DFU sim application");
+        expect_str(d, "serial", "REF0001");
+        expect_uint(d, "dfu_descriptor.length", 7);
+        expect_uint(d, "dfu_descriptor.dfu_version", 0);
+        expect_uint(d, "dfu_descriptor.detach_timeout_ms", 1000);
+        expect_uint(d, "dfu_descriptor.transfer_size", 1024);
+        expect_bool(d, "dfu_descriptor.will_detach", false);
+        expect_uint(d, "alts.0.interface", 1);
+        expect_str(d, "alts.0.name", "DFU run-time");
+        return;
+    }
     expect_uint(d, "bcd_device", 0x0100);
     expect_str(d, "manufacturer", "libdfu");
     expect_str(d, "product", "DFU 1.1 reference bootloader");
@@ -161,6 +174,51 @@ static void test_json_has_every_field(void **state)
     tu_result_free(&r);
     free(rt);
     free(dir);
+}
+
+/* Descriptors real devices get wrong, in DFU mode: a 7-byte DFU 1.0 one announcing
+ * wTransferSize 0, and a 9-byte one announcing 0xffff. Listed as sent, and still DFU mode. */
+static void test_odd_functional_descriptors_reported_as_sent(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+    const char *json[] = {"dfu11,funclen=7,wtransfer=0",
+                          "dfu11,wtransfer=0xffff",
+                          "--",
+                          DFUCTL_PATH,
+                          "list",
+                          "--json",
+                          NULL};
+    tu_result r;
+    bridge_run(&r, json);
+    if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
+    tu_json *root = tu_json_parse(r.out);
+    assert_non_null(root);
+    assert_int_equal(tu_json_get(root, "devices")->count, 2);
+    const tu_json *d = device_at(root, 0);
+    expect_str(d, "path", "1-1");
+    expect_str(d, "mode", "dfu");
+    expect_uint(d, "alts.0.protocol", 2);
+    expect_uint(d, "dfu_descriptor.length", 7);
+    expect_uint(d, "dfu_descriptor.dfu_version", 0);
+    expect_uint(d, "dfu_descriptor.transfer_size", 0);
+    expect_bool(d, "dfu_descriptor.can_download", true);
+    expect_uint(d, "dfu_descriptor.detach_timeout_ms", 255);
+    d = device_at(root, 1);
+    expect_str(d, "mode", "dfu");
+    expect_uint(d, "dfu_descriptor.length", 9);
+    expect_uint(d, "dfu_descriptor.dfu_version", 0x0110);
+    expect_uint(d, "dfu_descriptor.transfer_size", 0xffff);
+    tu_json_free(root);
+    tu_result_free(&r);
+
+    const char *text[] = {"dfu11,funclen=7,wtransfer=0", "--", DFUCTL_PATH, "list", NULL};
+    bridge_run(&r, text);
+    if (r.exit_code) fail_msg("exit %d: %s", r.exit_code, r.err);
+    const char *want = "DFU version 0x0000, transfer size 0, detach timeout 255 ms, attributes "
+                       "0x03 download upload (truncated descriptor)";
+    if (!strstr(r.out, want)) fail_msg("lacks \"%s\" in\n%s", want, r.out);
+    tu_result_free(&r);
 }
 
 static void test_text_lists_colliding_serials_by_path(void **state)
@@ -275,6 +333,7 @@ int main(int argc, char **argv)
     usbtest_init(argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_json_has_every_field),
+        cmocka_unit_test(test_odd_functional_descriptors_reported_as_sent),
         cmocka_unit_test(test_text_lists_colliding_serials_by_path),
         cmocka_unit_test(test_exit_codes),
         cmocka_unit_test(test_permission_denied_names_udev_rule),

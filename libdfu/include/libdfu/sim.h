@@ -51,6 +51,12 @@
  *   rev=V|Y            stm32h743: silicon revision; V (default) has the stuck-dfuDNBUSY erase
  *   timing=typ|max     datasheet typical (default) or maximum erase and program times
  *   transfer=N         wTransferSize (1..4096) instead of the profile's
+ *   wtransfer=N        the bootloader's functional descriptor announces wTransferSize N
+ *                      (0..65535) while the device still takes blocks of its real size
+ *                      (transfer=, or the profile's): the 0 and 0xffff fwupd has code for
+ *                      (0xffff "unspecified", guessed as 1024; 0 invalid)
+ *   funclen=7|9        length of the bootloader's functional descriptor: 7 is the DFU 1.0 one
+ *                      without bcdDFUVersion, which fwupd finds "weirdly, quite common"
  *   fault=KIND@WHERE[:N][:ARG...]   a fault, repeatable; see "Faults" below
  * Every unknown option, bad value or option the profile does not have is DFU_ERR_ARG, with a
  * message naming it.

@@ -59,14 +59,18 @@ size_t dfu_simi_func_desc(const dfu_sim *s, uint8_t *d)
         dfu_put_le16(d + 5, s->transfer_size);
         return 7;
     }
+    /* funclen= and wtransfer= change only what the bootloader announces, as on the devices
+     * that send a DFU 1.0-style descriptor or a wTransferSize of 0 or 0xffff: the blocks it
+     * takes stay s->transfer_size. */
     const sim_profile *p = s->prof;
-    d[0] = p->func_length;
+    uint8_t len = s->cfg.funclen ? s->cfg.funclen : p->func_length;
+    d[0] = len;
     d[1] = DFU_DESC_FUNCTIONAL;
     d[2] = s->attributes;
     dfu_put_le16(d + 3, p->detach_timeout_ms);
-    dfu_put_le16(d + 5, s->transfer_size);
-    if (p->func_length >= 9) dfu_put_le16(d + 7, p->dfu_version);
-    return p->func_length;
+    dfu_put_le16(d + 5, s->cfg.wtransfer >= 0 ? (uint16_t)s->cfg.wtransfer : s->transfer_size);
+    if (len >= 9) dfu_put_le16(d + 7, p->dfu_version);
+    return len;
 }
 
 static size_t interface_desc(uint8_t *d, uint8_t number, uint8_t alt, uint8_t cls, uint8_t protocol,

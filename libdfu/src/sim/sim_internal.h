@@ -85,6 +85,8 @@ typedef struct sim_config {
     int willdetach;    /* -1: the profile's */
     int rev_v;         /* stm32h743: 1 (rev V, stuck erase) unless rev=Y */
     uint32_t transfer; /* 0: the profile's wTransferSize */
+    int32_t wtransfer; /* -1: announce the size the device takes; else only what it announces */
+    uint8_t funclen;   /* 0: the profile's functional descriptor length; 7 or 9 */
     int64_t reenum_ms; /* -1: the profile's */
     size_t fault_count;
     sim_fault faults[SIM_MAX_FAULTS];

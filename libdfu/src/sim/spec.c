@@ -324,6 +324,18 @@ static int parse_option(parser *p, const char *k, size_t kl, const char *v, size
         cfg->transfer = (uint32_t)n;
         return rc;
     }
+    if (KEY("wtransfer")) {
+        rc = parse_number(p, k, kl, v, vl, 0, 0xFFFF, &n);
+        cfg->wtransfer = (int32_t)n;
+        return rc;
+    }
+    if (KEY("funclen")) {
+        if (vl == 1 && (v[0] == '7' || v[0] == '9')) {
+            cfg->funclen = (uint8_t)(v[0] - '0');
+            return DFU_OK;
+        }
+        return bad(p, "bad value for option", k, kl + 1 + vl);
+    }
     if (KEY("timing")) {
         if (vl == 3 && (memcmp(v, "typ", 3) == 0 || memcmp(v, "max", 3) == 0)) {
             cfg->timing_max = v[1] == 'a';
@@ -351,6 +363,7 @@ static void defaults(sim_config *cfg)
     cfg->willdetach = -1;
     cfg->rev_v = 1;
     cfg->reenum_ms = -1;
+    cfg->wtransfer = -1;
 }
 
 int dfu_simi_parse(sim_config *cfg, dfu_ctx *ctx, const char *spec)
