@@ -151,6 +151,11 @@ static void read_capabilities(dfu_device *d, const dfu_open_options *o)
     if (size == 0) {
         dfu_warn(d->ctx, "the device reports wTransferSize 0; using 1024 bytes");
         size = 1024;
+    } else if (size == 0xffff && !o->transfer_size) {
+        /* Not a size but "unknown" (fwupd reads it so too): a size most devices take. */
+        dfu_warn(d->ctx, "the device reports wTransferSize 0xffff; using 1024 bytes "
+                         "(--transfer-size to choose)");
+        size = 1024;
     }
     if (size > DFU_MAX_TRANSFER) {
         dfu_info(d->ctx, "wTransferSize %u is more than USB stacks take; using %u", size,
