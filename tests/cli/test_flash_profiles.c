@@ -22,10 +22,10 @@ static const profile_case cases[] = {
     {"stm32f405", 0x08000000, 0x20020000, 40 * 1024 + 100, true, 16 * 1024},
     {"stm32h743", 0x08000000, 0x24080000, 20 * 1024, true, 128 * 1024},
     {"stm32l476", 0x08000000, 0x20018000, 20 * 1024 + 8, true, 2 * 1024},
-    {"mboot-f4", 0x08008000, 0x20020000, 40 * 1024, true, 16 * 1024},
+    {"mboot-f4", 0x08008000, 0x20020000, 32 * 1024, true, 16 * 1024}, /* its two 16K sectors */
     {"gd32vf103", 0x08000000, 0x20008000, 20 * 1024, true, 1024},
     {"dapboot-f103", 0x08002000, 0x20005000, 12 * 1024, false, 1024},
-    {"tinyusb", 0x08010000, 0x20020000, 20 * 1024, false, 16 * 1024},
+    {"tinyusb", 0x08010000, 0x20020000, 20 * 1024, false, 64 * 1024}, /* F411 sector 4 */
     {"dfu11", 0x08008000, 0x20020000, 8 * 1024, false, 4 * 1024},
     {"stm32f405,runtime", 0x08000000, 0x20020000, 20 * 1024, true, 16 * 1024},
     {"dapboot-f103,runtime=detach", 0x08002000, 0x20005000, 6 * 1024, false, 1024},
@@ -44,6 +44,7 @@ static void flash_one(const profile_case *c)
     snprintf(base, sizeof(base), "0x%08x", c->base);
 
     /* A board that already holds something: random bytes all over its flash. */
+    tu_sim_fill_used(spec, c->base, 17);
     size_t before_len;
     uint8_t *before = tu_sim_snapshot(spec, &before_len);
     tu_result r;
