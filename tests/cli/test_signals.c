@@ -112,7 +112,7 @@ static void interrupted_then_recovered(const char *name, int sig, int times)
                  journal);
         if (!strstr((const char *)err, command)) fail_msg("no \"%s\" in:\n%s", command, err);
         /* Not waiting for the erase (2 s) to end. */
-        if (took_ms > 1000)
+        if (took_ms > 1500) /* the erase takes 2 s; valgrind and loaded machines are slow */
             fail_msg("exited %llu ms after the second signal", (unsigned long long)took_ms);
     }
     free(err);
