@@ -10,13 +10,18 @@ static int run(int argc, char **argv, bool reset)
     cli_device_opts d = {0};
     uint32_t address = 0;
     bool has_address = false;
-    const cli_opt opts[] = {
+    const cli_opt leave_opts[] = {
         CLI_DEVICE_OPTIONS(d),
         {"address", 0, OPT_U32, &address, &has_address, "ADDR",
-         "leave: where the application starts (DfuSe; default: the first writable sector of the "
+         "where the application starts (DfuSe; default: the first writable sector of the "
          "flash)"},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
     };
+    const cli_opt reset_opts[] = {
+        CLI_DEVICE_OPTIONS(d),
+        {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
+    };
+    const cli_opt *opts = reset ? reset_opts : leave_opts;
     const char *name = reset ? "reset" : "leave";
     cli_out out = {{0}, NULL, name};
     const char *pos[1];

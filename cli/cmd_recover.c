@@ -30,7 +30,7 @@ static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, co
         jw_init(&w, stdout);
         jw_object(&w, NULL);
         jw_string(&w, "type", "recovery");
-        jw_bool(&w, "journal_found", r->had_journal);
+        jw_bool(&w, "journal_found", r->had_journal || j);
         if (j) {
             jw_string(&w, "image", dfu_journal_image_path(j));
             jw_uint(&w, "steps", r->steps);
@@ -83,13 +83,23 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     if (damaged) cli_say(out, "removed %zu damaged journal%s\n", damaged, damaged == 1 ? "" : "s");
     const char *sel = o->dev.device;
     dfu_journal *j = NULL;
-    if (sel && strncmp(sel, "path=", 5) == 0)
+    char given[1024];
+    cli_recover_selector(sel, given, sizeof(given));
+    if (sel && strncmp(sel, "path=", 5) == 0) {
         rc = dfu_journal_open(&j, out->ctx, jdir, sel + 5);
-    else if (!sel)
+    } else {
         rc = dfu_journal_find(&j, out->ctx, jdir);
-    else
-        return cli_usage_error(out->cmd, "--discard picks the journal by -d path=PORT (or alone, "
-                                         "the only one pending)");
+        /* Another selector: the one the journal records (what recover told the user to use). */
+        if (!rc && sel && strcmp(given, dfu_journal_selector(j)) != 0) {
+            char recorded[1024];
+            snprintf(recorded, sizeof(recorded), "%s", dfu_journal_selector(j));
+            dfu_journal_free(j);
+            return cli_usage_error(out->cmd,
+                                   "the pending update was made with -d '%s'; --discard takes "
+                                   "that, or -d path=PORT, or no -d",
+                                   recorded);
+        }
+    }
     if (rc == DFU_ERR_NOT_FOUND && damaged) return EXIT_OK;
     if (rc) return cli_report_error(out, rc, EXIT_OK);
     cli_say(out, "discarded the interrupted update of %s on %s; the device was left as it is\n",
@@ -97,6 +107,25 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     rc = dfu_journal_discard(out->ctx, j);
     dfu_journal_free(j);
     return rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
+}
+
+/* No interrupted update and no FILE: nothing to finish, which is no failure (exit 0). */
+static int nothing_pending(const cli_out *out)
+{
+    const char *why = dfu_ctx_error(out->ctx)->message;
+    if (out->common.json) {
+        json_w w;
+        jw_init(&w, stdout);
+        jw_object(&w, NULL);
+        jw_string(&w, "type", "recovery");
+        jw_bool(&w, "journal_found", false);
+        jw_string(&w, "message", why);
+        jw_end(&w);
+        jw_finish(&w);
+    } else {
+        cli_say(out, "%s: nothing to recover\n", why);
+    }
+    return EXIT_OK;
 }
 
 /* Whether an interrupted update is recorded in jdir. */
@@ -125,8 +154,10 @@ static int run(cli_out *out, const char *file, recover_opts *o)
         rc = dfu_journal_find(&j, out->ctx, jdir);
         if (rc == DFU_ERR_NOT_FOUND && file)
             rc = DFU_OK; /* no journal: a differential flash of FILE on the only device */
+        else if (rc == DFU_ERR_NOT_FOUND)
+            return nothing_pending(out);
         else if (rc)
-            return cli_report_error(out, rc, rc == DFU_ERR_NOT_FOUND ? EXIT_NO_DEVICE : EXIT_OK);
+            return cli_report_error(out, rc, EXIT_OK);
         if (j) o->dev.device = dfu_journal_selector(j);
     }
     if (file && (code = cli_load_image(out, file, o->format, o->address, &img))) {
@@ -150,7 +181,7 @@ static int run(cli_out *out, const char *file, recover_opts *o)
             goto done;
         }
         if (rc && !file) {
-            code = cli_report_error(out, rc, EXIT_NO_DEVICE);
+            code = nothing_pending(out);
             goto done;
         }
     }
@@ -184,7 +215,9 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     cli_progress_end(&prog);
     code = rc ? cli_report_error_text(out, rc, EXIT_OK) : EXIT_OK;
     report(out, dev, j, &r, rc, code);
-    if (rc) cli_hint_recover(out, "recover", dev, jdir, o->journal_dir, selector, rc);
+    /* Not after a refusal (another board's journal): the same command would be refused again. */
+    if (rc && rc != DFU_ERR_REFUSED)
+        cli_hint_recover(out, "recover", dev, jdir, o->journal_dir, selector, rc);
 done:
     dfu_image_free(img);
     dfu_device_close(dev);

@@ -17,13 +17,32 @@ void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *sel
              jdir_option ? "'" : "", json ? " --json" : "");
 }
 
+/* Read protection: the device refuses every change, so there is nothing to finish, and recover
+ * would only be refused again. Removes the journal when no step was done. */
+static void hint_unprotect(const char *cmd, dfu_ctx *scratch, dfu_journal *j, const char *selector)
+{
+    bool untouched = dfu_journal_steps_done(j) == 0;
+    fprintf(stderr,
+            "dfuctl %s: the device is read-protected (errVENDOR)%s. `dfuctl unprotect --confirm "
+            "-d '%s'` removes the protection and erases the whole flash; then flash again\n",
+            cmd, untouched ? " and nothing was changed" : "",
+            selector && *selector ? selector : dfu_journal_selector(j));
+    if (untouched) dfu_journal_discard(scratch, j);
+}
+
 void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, const char *jdir,
                       const char *jdir_option, const char *selector, int err)
 {
     dfu_ctx *scratch;
     if (dfu_ctx_new(&scratch)) return;
     dfu_journal *j;
-    if (dfu_journal_open(&j, scratch, jdir, dfu_device_get_info(dev)->path) == DFU_OK) {
+    if (dfu_journal_open(&j, scratch, jdir, dfu_device_get_info(dev)->path) != DFU_OK) {
+        dfu_ctx_free(scratch);
+        return;
+    }
+    if (dfu_ctx_error(out->ctx)->dfu_status == DFU_STATUS_ERR_VENDOR) {
+        hint_unprotect(cmd, scratch, j, selector);
+    } else {
         int st = -1;
         bool gone = err == DFU_ERR_DISCONNECTED || dfu_device_gone(dev) ||
                     dfu_device_get_status(dev, &st, NULL) != DFU_OK;
@@ -44,8 +63,8 @@ void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, cons
                             out->common.json);
         fprintf(stderr, "dfuctl %s: the update is incomplete and its journal is kept; %s\n  %s\n",
                 cmd, where, command);
-        dfu_journal_free(j);
     }
+    dfu_journal_free(j);
     dfu_ctx_free(scratch);
 }
 

@@ -783,6 +783,75 @@ static void test_flash_of_data_starts_the_application_it_holds(void **state)
     board_free(&b);
 }
 
+/* A read-protected board refuses the first erase: nothing changed, so no journal is left, and
+ * the advice is to remove the protection, not a recover that would be refused again. */
+static void test_read_protected_board_gets_the_unprotect_advice(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_rdp_advice", "stm32f405", "rdp=1");
+    char *jdir = tu_path(b.dir, "journal");
+    tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 24);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 6, "read-protected (errVENDOR) and nothing was changed");
+    expect_exit(&r, 6, "dfuctl unprotect --confirm");
+    assert_null(strstr(r.err, "Finish it with"));
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "nothing to recover");
+    tu_result_free(&r);
+    free(jdir);
+    board_free(&b);
+}
+
+/* A journal meeting another board: refused without advice to do the same again, and --discard
+ * takes the selector recover was told to use. Nothing pending afterwards is no failure. */
+static void test_another_boards_journal_is_discarded_by_its_selector(void **state)
+{
+    (void)state;
+    board b, other;
+    board_new(&b, "cli_other_board", "stm32f405", NULL);
+    board_new(&other, "cli_other_board2", "mboot-f4", NULL);
+    char *jdir = tu_path(b.dir, "journal");
+    char faulty[700];
+    snprintf(faulty, sizeof(faulty), "%s,fault=unplug@block:3", b.spec);
+    tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 25);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 6, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "-d", other.spec, "--journal-dir", jdir, "--json", NULL);
+    expect_exit(&r, 9, "another board");
+    assert_null(strstr(r.err, "Finish it with"));
+    tu_json *rec = tu_json_parse_line(r.out, 0);
+    assert_string_equal(tu_json_get(rec, "type")->string, "recovery");
+    assert_true(tu_json_get(rec, "journal_found")->boolean);
+    tu_json_free(rec);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "--discard", "-d", other.spec, "--journal-dir", jdir, NULL);
+    expect_exit(&r, 2, "the pending update was made with -d");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "--discard", "-d", faulty, "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "discarded the interrupted update");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "-d", b.spec, "--journal-dir", jdir, "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    rec = tu_json_parse_line(r.out, 0);
+    assert_false(tu_json_get(rec, "journal_found")->boolean);
+    tu_json_free(rec);
+    tu_result_free(&r);
+    /* reset takes no address (it used to, and ignored it). */
+    tu_dfuctl(&r, "reset", "-d", b.spec, "--address", "0x08000000", NULL);
+    expect_exit(&r, 2, "unknown option");
+    tu_result_free(&r);
+    free(jdir);
+    board_free(&other);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -809,6 +878,8 @@ int main(void)
         cmocka_unit_test(test_interrupted_recover_names_the_recover_command),
         cmocka_unit_test(test_recover_asks_for_the_button_when_the_board_does_not_come_back),
         cmocka_unit_test(test_flash_of_data_starts_the_application_it_holds),
+        cmocka_unit_test(test_read_protected_board_gets_the_unprotect_advice),
+        cmocka_unit_test(test_another_boards_journal_is_discarded_by_its_selector),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
