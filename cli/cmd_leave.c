@@ -50,7 +50,8 @@ static int run(int argc, char **argv, bool reset)
             jw_end(&w);
             jw_finish(&w);
         } else if (!rc && !reset) {
-            cli_say(&out, "leave: the device is starting its firmware\n");
+            /* Told, not seen: a bootloader that finds no valid application stays. */
+            cli_say(&out, "leave: the device was told to start its firmware\n");
         } else if (!rc && dfu_device_is_dfuse(dev)) {
             /* The ST ROM keeps its DFU state across a USB reset: do not claim it restarted. */
             cli_say(&out, "reset: USB reset sent; DfuSe bootloaders such as the STM32 ROM stay in "

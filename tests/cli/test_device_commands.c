@@ -498,7 +498,7 @@ static void test_read_erase_detach_leave(void **state)
      * its address pointer, which the 20K read left at 0x08004000, so dfuctl sets it to the
      * application's start first. */
     tu_dfuctl(&r, "leave", "-d", b.spec, NULL);
-    expect_exit(&r, 0, "leave: the device is starting its firmware");
+    expect_exit(&r, 0, "leave: the device was told to start its firmware");
     tu_result_free(&r);
     tu_dfuctl(&r, "list", "-d", b.spec, "--json", NULL);
     expect_exit(&r, 0, NULL);

@@ -128,7 +128,7 @@ static void test_reset_of_a_dfuse_rom_leaves_it_in_dfu_mode_and_says_so(void **s
     expect_on_bus(b.spec, "dfu", 0x0483, 0xDF11);
     /* Not for want of firmware: leave starts it. */
     tu_dfuctl(&r, "leave", "-d", b.spec, NULL);
-    expect_exit(&r, 0, "leave: the device is starting its firmware");
+    expect_exit(&r, 0, "leave: the device was told to start its firmware");
     tu_result_free(&r);
     expect_on_bus(b.spec, "runtime", 0x1209, 0x0001);
     board_free(&b);
