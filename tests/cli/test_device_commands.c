@@ -579,6 +579,13 @@ static void test_dfuse_file_targets_go_to_their_alternate_settings(void **state)
     so.format = DFU_FORMAT_DFUSE;
     assert_int_equal(dfu_image_save(NULL, img, file, &so), DFU_OK);
     tu_result r;
+    /* The file says where each target goes: --alt would be ignored, so it is refused. */
+    tu_dfuctl(&r, "flash", "-d", b.spec, file, "--alt", "1", "--no-journal", NULL);
+    expect_exit(&r, 2, "(alt 0 \"Internal Flash\", 2 \"OTP Memory\"): --alt cannot move them");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "verify", "-d", b.spec, file, "--alt", "OTP Memory", NULL);
+    expect_exit(&r, 2, "--alt cannot move them");
+    tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, file, "--no-journal", "--no-leave", NULL);
     expect_exit(&r, 0, NULL);
     tu_result_free(&r);
