@@ -68,7 +68,8 @@ static void test_refusals_happen_before_anything_is_erased(void **state)
     /* Beyond the end of flash. */
     tu_write_app(b.fw, 0x080FF000, 8192, 0x20020000, 1);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x080FF000", "--no-journal", NULL);
-    expect_exit(&r, 9, "0x08100000-0x08100fff, outside every memory region");
+    expect_exit(&r, 9,
+                "0x08100000-0x08100fff, outside every memory region of alt 0 \"Internal Flash\"");
     tu_result_free(&r);
     expect_unchanged(b.spec, before, len);
     /* And --force does write an image whose vector table does not fit. */

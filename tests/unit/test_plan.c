@@ -151,7 +151,9 @@ static void test_refuses_data_outside_every_region(void **state)
     fixture f;
     setup_dev(&f, F4_FLASH, NULL);
     dfu_image *img = app_image(0x080FF000, 8192, 0x080FF000);
-    expect_refusal(&f, img, NULL, "data at 0x08100000-0x08100fff, outside every memory region");
+    expect_refusal(
+        &f, img, NULL,
+        "data at 0x08100000-0x08100fff, outside every memory region of alt 0 \"Internal Flash\"");
     dfu_image_free(img);
     teardown_dev(&f);
 }

@@ -58,9 +58,9 @@ int dfu_check_regions(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_la
                 uint64_t stop = DFU_MIN(end, next_mapped(layout, (uint32_t)a));
                 rc =
                     dfu_err(ctx, DFU_ERR_REFUSED,
-                            "alt %d \"%s\": the image has data at 0x%08llx-0x%08llx, outside "
-                            "every memory region of the device",
-                            alt, layout->name, (unsigned long long)a, (unsigned long long)stop - 1);
+                            "the image has data at 0x%08llx-0x%08llx, outside every memory "
+                            "region of alt %d \"%s\"",
+                            (unsigned long long)a, (unsigned long long)stop - 1, alt, layout->name);
                 break;
             }
             uint64_t s_end = (uint64_t)s.address + s.size;
@@ -97,9 +97,9 @@ int dfu_check_readable(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_l
             dfu_sector s;
             if (!dfu_layout_find(layout, (uint32_t)a, &s))
                 return dfu_err(ctx, DFU_ERR_REFUSED,
-                               "alt %d \"%s\": the image has data at 0x%08llx, outside every "
-                               "memory region of the device",
-                               alt, layout->name, (unsigned long long)a);
+                               "the image has data at 0x%08llx, outside every memory region of "
+                               "alt %d \"%s\"",
+                               (unsigned long long)a, alt, layout->name);
             a = (uint64_t)s.address + s.size;
         }
     }
