@@ -63,7 +63,12 @@ static void test_refusals_happen_before_anything_is_erased(void **state)
     tu_result_free(&r);
     /* The classic mistake: built for 0x08000000, written behind the bootloader. */
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008000", "--no-journal", NULL);
-    expect_exit(&r, 9, "classic mistake");
+    expect_exit(&r, 9, "built to run without the bootloader");
+    expect_exit(&r, 9, "link it) for the application start, 0x08008000");
+    tu_result_free(&r);
+    /* An application 2 bytes off: no Cortex-M can use its vector table there. */
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008002", "--dry-run", NULL);
+    expect_exit(&r, 9, "0x08008002 is not");
     tu_result_free(&r);
     /* Beyond the end of flash. */
     tu_write_app(b.fw, 0x080FF000, 8192, 0x20020000, 1);
