@@ -25,6 +25,7 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     dfu_device *dev = NULL;
     dfu_plan *plan = NULL;
     int code = cli_load_image(out, path, o->format, o->address, &img);
+    if (!code) code = cli_check_alt_option(out, path, o->dev.alt, img);
     if (!code) code = cli_open_device(out, &o->dev, &dev);
     if (!code) code = cli_place_raw(out, path, o->format, o->has_address, dev, &img);
     if (code) goto done;

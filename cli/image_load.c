@@ -1,4 +1,6 @@
 /* Loading the firmware file of a device command. */
+#include <stdio.h>
+
 #include "image_load.h"
 
 int cli_load_image(cli_out *out, const char *path, const char *format, uint32_t base,
@@ -27,4 +29,27 @@ int cli_place_raw(cli_out *out, const char *path, const char *format, bool has_a
     dfu_image_free(*img);
     *img = NULL;
     return cli_load_image(out, path, format, base, img);
+}
+
+int cli_check_alt_option(cli_out *out, const char *path, const char *alt, const dfu_image *img)
+{
+    if (!alt) return EXIT_OK;
+    char names[512] = "";
+    size_t len = 0, named = 0;
+    for (size_t t = 0; t < dfu_image_target_count(img); t++) {
+        int a = dfu_image_target_alt(img, t);
+        if (a < 0) continue;
+        const char *name = dfu_image_target_name(img, t);
+        int n = snprintf(names + len, sizeof(names) - len, "%s%d%s%s%s", named++ ? ", " : "", a,
+                         name ? " \"" : "", name ? name : "", name ? "\"" : "");
+        if (n < 0 || (size_t)n >= sizeof(names) - len) break;
+        len += (size_t)n;
+    }
+    if (!named) return EXIT_OK;
+    return cli_usage_error(
+        out->cmd,
+        "%s names the alternate setting of each of its targets (alt %s): "
+        "--alt cannot move them. Drop --alt; dfuctl convert --alt N changes where "
+        "a single-target file goes",
+        path, names);
 }

@@ -63,12 +63,18 @@ static void test_refusals_happen_before_anything_is_erased(void **state)
     tu_result_free(&r);
     /* The classic mistake: built for 0x08000000, written behind the bootloader. */
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008000", "--no-journal", NULL);
-    expect_exit(&r, 9, "classic mistake");
+    expect_exit(&r, 9, "built to run without the bootloader");
+    expect_exit(&r, 9, "link it) for the application start, 0x08008000");
+    tu_result_free(&r);
+    /* An application 2 bytes off: no Cortex-M can use its vector table there. */
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008002", "--dry-run", NULL);
+    expect_exit(&r, 9, "0x08008002 is not");
     tu_result_free(&r);
     /* Beyond the end of flash. */
     tu_write_app(b.fw, 0x080FF000, 8192, 0x20020000, 1);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x080FF000", "--no-journal", NULL);
-    expect_exit(&r, 9, "0x08100000-0x08100fff, outside every memory region");
+    expect_exit(&r, 9,
+                "0x08100000-0x08100fff, outside every memory region of alt 0 \"Internal Flash\"");
     tu_result_free(&r);
     expect_unchanged(b.spec, before, len);
     /* And --force does write an image whose vector table does not fit. */
@@ -579,6 +585,13 @@ static void test_dfuse_file_targets_go_to_their_alternate_settings(void **state)
     so.format = DFU_FORMAT_DFUSE;
     assert_int_equal(dfu_image_save(NULL, img, file, &so), DFU_OK);
     tu_result r;
+    /* The file says where each target goes: --alt would be ignored, so it is refused. */
+    tu_dfuctl(&r, "flash", "-d", b.spec, file, "--alt", "1", "--no-journal", NULL);
+    expect_exit(&r, 2, "(alt 0 \"Internal Flash\", 2 \"OTP Memory\"): --alt cannot move them");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "verify", "-d", b.spec, file, "--alt", "OTP Memory", NULL);
+    expect_exit(&r, 2, "--alt cannot move them");
+    tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, file, "--no-journal", "--no-leave", NULL);
     expect_exit(&r, 0, NULL);
     tu_result_free(&r);

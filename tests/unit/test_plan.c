@@ -151,7 +151,9 @@ static void test_refuses_data_outside_every_region(void **state)
     fixture f;
     setup_dev(&f, F4_FLASH, NULL);
     dfu_image *img = app_image(0x080FF000, 8192, 0x080FF000);
-    expect_refusal(&f, img, NULL, "data at 0x08100000-0x08100fff, outside every memory region");
+    expect_refusal(
+        &f, img, NULL,
+        "data at 0x08100000-0x08100fff, outside every memory region of alt 0 \"Internal Flash\"");
     dfu_image_free(img);
     teardown_dev(&f);
 }
@@ -182,15 +184,56 @@ static void test_refuses_image_linked_for_another_address(void **state)
     expect_refusal(&f, img, NULL,
                    "reset handler 0x08000188 lies outside the image "
                    "(0x08008000-0x0800bfff)");
+    /* Its code is in the bootloader's read-only sector: giving the address it was built for
+     * cannot work, only linking it for the application start. */
+    expect_refusal(&f, img, NULL,
+                   "built to run without the bootloader (its code is in the sector "
+                   "0x08000000-0x08003fff that the device marks read-only): rebuild it (link it) "
+                   "for the application start, 0x08008000.");
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
     o.force = true;
     dfu_plan *p;
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
     dfu_plan_free(p);
     dfu_image_free(img);
+    /* Built for the application start, written further on: the message has the real
+     * addresses. */
+    img = app_image(0x08020000, 16 * 1024, 0x08008000);
+    expect_refusal(&f, img, NULL,
+                   "Rebuild it for 0x08020000, where it is written, or write it at the address it "
+                   "was built for (its reset handler is at 0x08008188).");
+    dfu_image_free(img);
     /* Built for the right address: accepted. */
     img = app_image(0x08008000, 16 * 1024, 0x08008000);
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+static void test_refuses_application_at_an_address_vtor_cannot_hold(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, MBOOT, NULL);
+    /* Reset handler inside the image, but the table is 2 bytes off a 128-byte boundary. */
+    dfu_image *img = app_image(0x08008002, 4096, 0x08008002);
+    expect_refusal(&f, img, NULL, "aligned to 128 bytes or more, and 0x08008002 is not");
+    /* --force writes it, but the device is not told to start a table it cannot use. */
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.force = true;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    const dfu_step *last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
+    assert_int_equal(last->kind, DFU_STEP_LEAVE);
+    assert_int_equal(last->address, DFU_ADDRESS_NONE);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    /* 128-byte aligned, though not at a sector start: an application VTOR can hold. */
+    img = app_image(0x08008080, 4096, 0x08008080);
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
+    assert_int_equal(last->address, 0x08008080);
     dfu_plan_free(p);
     dfu_image_free(img);
     teardown_dev(&f);
@@ -352,6 +395,20 @@ static void test_leave_names_an_address_only_for_an_application(void **state)
     assert_int_equal(last->kind, DFU_STEP_LEAVE);
     assert_int_equal(last->address, DFU_ADDRESS_NONE); /* the ROM must not jump into data */
     dfu_plan_free(p);
+    /* A first word that could be a stack pointer is not enough: the reset vector is no Thumb
+     * address, so the block, written with --force, is no vector table to start either. */
+    const uint32_t words[2] = {0x20001000, 0x08000100};
+    memcpy(data, words, sizeof(words));
+    dfu_image_free(img);
+    dfu_image_new(&img);
+    dfu_image_add_target(img, -1, NULL, NULL);
+    dfu_image_add_data(NULL, img, 0, 0x08020000, data, sizeof(data));
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.force = true;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
+    assert_int_equal(last->address, DFU_ADDRESS_NONE);
+    dfu_plan_free(p);
     dfu_image_free(img);
     img = app_image(0x08000000, 4096, 0x08000000);
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
@@ -371,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_refuses_data_outside_every_region),
         cmocka_unit_test(test_refuses_to_write_a_protected_bootloader),
         cmocka_unit_test(test_refuses_image_linked_for_another_address),
+        cmocka_unit_test(test_refuses_application_at_an_address_vtor_cannot_hold),
         cmocka_unit_test(test_refuses_application_start_without_vector_table),
         cmocka_unit_test(test_mass_erase_replaces_sector_erases),
         cmocka_unit_test(test_option_bytes_go_last_and_skip_leave),

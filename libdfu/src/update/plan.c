@@ -154,7 +154,7 @@ static int check_dfuse_target(dfu_plan *p, dfuse_target_plan *tp)
         uint32_t start = 0;
         bool at_start =
             dfu_layout_app_start(l, &start) && p->image->targets[tp->t].segs[0].address == start;
-        rc = dfu_check_vector_table(p->ctx, p->image, tp->t, at_start, &p->desc, p->opts.force);
+        rc = dfu_check_vector_table(p->ctx, p->image, tp->t, at_start, l, &p->desc, p->opts.force);
         if (rc) return rc;
         dfu_sector s;
         tp->has_vec = dfu_layout_find(l, p->image->targets[tp->t].segs[0].address, &s);
@@ -278,8 +278,9 @@ static int plan_dfu11(dfu_plan *p)
     if (!known)
         dfu_plan_note(p, "cannot check the vector table: neither the image nor the device says "
                          "where the application goes");
-    int rc =
-        known ? dfu_check_vector_table(p->ctx, p->image, t, true, &p->desc, p->opts.force) : DFU_OK;
+    int rc = known
+                 ? dfu_check_vector_table(p->ctx, p->image, t, true, NULL, &p->desc, p->opts.force)
+                 : DFU_OK;
     if (!rc) rc = dfu_plan_add_step(p, DFU_STEP_WRITE, alt, lo, (uint32_t)(hi - lo));
     bool can_verify = !p->opts.no_verify && p->desc.can_upload &&
                       (p->desc.manifestation_tolerant || p->desc.verify_before_manifest);

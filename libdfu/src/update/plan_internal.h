@@ -50,12 +50,15 @@ int dfu_check_regions(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_la
 int dfu_check_readable(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_layout *layout,
                        int alt);
 /* The vector table at the start of the image target t, if the image starts with one (or must:
- * at_app_start). DFU_ERR_REFUSED with an explanation unless it fits. */
+ * at_app_start): it fits the address (reset handler inside the image) and the address can hold
+ * one (aligned for VTOR). DFU_ERR_REFUSED with an explanation and advice unless it fits; layout
+ * (NULL on DFU 1.1 devices) says where the application starts and what is read-only. */
 int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at_app_start,
-                           const dfu_plan_device *dev, bool force);
+                           const dfu_layout *layout, const dfu_plan_device *dev, bool force);
 
 /* True when target t starts with what looks like a Cortex-M vector table (its first word a stack
- * pointer in RAM), i.e. something a bootloader can be told to start. */
+ * pointer in RAM, then a Thumb reset vector) at an address VTOR can hold, i.e. something a
+ * bootloader can be told to start. */
 bool dfu_starts_with_vector_table(const dfu_image *img, size_t t, const dfu_plan_device *dev);
 
 /* Estimates (estimate.c): typical durations, for display. */

@@ -9,6 +9,7 @@
 #include "../core/bytes.h"
 #include "../core/internal.h"
 #include "../image/image_internal.h"
+#include "../proto/proto.h"
 #include "plan_internal.h"
 
 static const char *access_text(uint8_t access)
@@ -58,9 +59,9 @@ int dfu_check_regions(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_la
                 uint64_t stop = DFU_MIN(end, next_mapped(layout, (uint32_t)a));
                 rc =
                     dfu_err(ctx, DFU_ERR_REFUSED,
-                            "alt %d \"%s\": the image has data at 0x%08llx-0x%08llx, outside "
-                            "every memory region of the device",
-                            alt, layout->name, (unsigned long long)a, (unsigned long long)stop - 1);
+                            "the image has data at 0x%08llx-0x%08llx, outside every memory "
+                            "region of alt %d \"%s\"",
+                            (unsigned long long)a, (unsigned long long)stop - 1, alt, layout->name);
                 break;
             }
             uint64_t s_end = (uint64_t)s.address + s.size;
@@ -97,9 +98,9 @@ int dfu_check_readable(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_l
             dfu_sector s;
             if (!dfu_layout_find(layout, (uint32_t)a, &s))
                 return dfu_err(ctx, DFU_ERR_REFUSED,
-                               "alt %d \"%s\": the image has data at 0x%08llx, outside every "
-                               "memory region of the device",
-                               alt, layout->name, (unsigned long long)a);
+                               "the image has data at 0x%08llx, outside every memory region of "
+                               "alt %d \"%s\"",
+                               (unsigned long long)a, alt, layout->name);
             a = (uint64_t)s.address + s.size;
         }
     }
@@ -114,14 +115,68 @@ static bool in_ram(const dfu_plan_device *dev, uint32_t sp)
     return sp >= 0x10000000u && sp <= 0x40000000u && (sp & 3u) == 0;
 }
 
+/* Cortex-M VTOR holds vector table addresses aligned to 128 bytes at least (more for tables of
+ * over 32 entries): an application anywhere else cannot be started. */
+#define DFU_VTOR_ALIGN 128u
+
 bool dfu_starts_with_vector_table(const dfu_image *img, size_t t, const dfu_plan_device *dev)
 {
     const dfu_target *tg = &img->targets[t];
-    return tg->count && tg->segs[0].size >= 8 && in_ram(dev, dfu_le32(tg->segs[0].data));
+    if (!tg->count || tg->segs[0].size < 8) return false;
+    const uint8_t *d = tg->segs[0].data;
+    return in_ram(dev, dfu_le32(d)) && (dfu_le32(d + 4) & 1u) &&
+           tg->segs[0].address % DFU_VTOR_ALIGN == 0;
+}
+
+/* Where the application starts: the layout's first erasable and writable sector (DfuSe), or
+ * the device's application base (DFU 1.1). */
+static bool app_start(const dfu_layout *layout, const dfu_plan_device *dev, uint32_t *out)
+{
+    if (layout) return dfu_layout_app_start(layout, out);
+    *out = dev->app_base;
+    return dev->has_app_base;
+}
+
+/* The advice for an image whose reset handler, at code, lies outside it (written at lo). Code
+ * in a read-only sector or before the application start was linked to run without the
+ * bootloader: writing it there is impossible, so the only fix is to link it for the start. */
+static void linked_elsewhere_advice(char *buf, size_t cap, uint32_t code, uint64_t lo,
+                                    const dfu_layout *layout, const dfu_plan_device *dev)
+{
+    dfu_sector s;
+    uint32_t start = 0;
+    bool has_start = app_start(layout, dev, &start);
+    bool protected_code =
+        layout && dfu_layout_find(layout, code, &s) && !(s.access & DFU_MEM_WRITABLE);
+    if (protected_code || (has_start && code < start)) {
+        char where[128];
+        if (protected_code)
+            snprintf(where, sizeof(where),
+                     "its code is in the sector 0x%08x-0x%08llx that the device marks %s",
+                     s.address, (unsigned long long)s.address + s.size - 1, access_text(s.access));
+        else
+            snprintf(where, sizeof(where), "its code is before the application start 0x%08x",
+                     start);
+        if (has_start)
+            snprintf(buf, cap,
+                     "It was built to run without the bootloader (%s): rebuild it (link it) for "
+                     "the application start, 0x%08x.",
+                     where, start);
+        else
+            snprintf(buf, cap,
+                     "It was built to run without the bootloader (%s): rebuild it (link it) for "
+                     "the application start.",
+                     where);
+        return;
+    }
+    snprintf(buf, cap,
+             "Rebuild it for 0x%08llx, where it is written, or write it at the address it was "
+             "built for (its reset handler is at 0x%08x).",
+             (unsigned long long)lo, code);
 }
 
 int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at_app_start,
-                           const dfu_plan_device *dev, bool force)
+                           const dfu_layout *layout, const dfu_plan_device *dev, bool force)
 {
     const dfu_target *tg = &img->targets[t];
     if (!tg->count || tg->segs[0].size < 8) return DFU_OK;
@@ -129,7 +184,7 @@ int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at
     uint32_t sp = dfu_le32(first->data), reset = dfu_le32(first->data + 4);
     if (!at_app_start && !in_ram(dev, sp)) return DFU_OK; /* data, not an application */
     uint64_t lo = first->address, hi = dfu_seg_end(&tg->segs[tg->count - 1]);
-    char why[256];
+    char why[256], advice[384] = "";
     if (!in_ram(dev, sp))
         snprintf(why, sizeof(why),
                  "its first word, the initial stack pointer, is 0x%08x, which is "
@@ -138,12 +193,19 @@ int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at
     else if (!(reset & 1u))
         snprintf(why, sizeof(why), "its reset vector 0x%08x is not a Thumb address (bit 0 clear)",
                  reset);
-    else if ((reset & ~1u) < lo || (reset & ~1u) >= hi)
+    else if (lo % DFU_VTOR_ALIGN) {
+        snprintf(why, sizeof(why),
+                 "it starts with a vector table, which a Cortex-M can only use at an address "
+                 "aligned to %u bytes or more, and 0x%08llx is not",
+                 DFU_VTOR_ALIGN, (unsigned long long)lo);
+        snprintf(advice, sizeof(advice), "Write it at the address it was built for.");
+    } else if ((reset & ~1u) < lo || (reset & ~1u) >= hi) {
         snprintf(why, sizeof(why),
                  "its reset handler 0x%08x lies outside the image "
                  "(0x%08llx-0x%08llx): it was linked for another address",
                  reset & ~1u, (unsigned long long)lo, (unsigned long long)hi - 1);
-    else
+        linked_elsewhere_advice(advice, sizeof(advice), reset & ~1u, lo, layout, dev);
+    } else
         return DFU_OK;
     if (force) {
         dfu_warn(ctx,
@@ -154,8 +216,6 @@ int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at
     }
     return dfu_err(ctx, DFU_ERR_REFUSED,
                    "the image at 0x%08llx does not look like an application for that address: "
-                   "%s. A .bin built for 0x08000000 and written at 0x08002000 behind a bootloader "
-                   "is the classic mistake: rebuild it for 0x%08llx or give the address it was "
-                   "built for. Use --force to write it anyway.",
-                   (unsigned long long)lo, why, (unsigned long long)lo);
+                   "%s.%s%s Use --force to write it anyway.",
+                   (unsigned long long)lo, why, *advice ? " " : "", advice);
 }
