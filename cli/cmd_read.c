@@ -36,18 +36,21 @@ int cmd_read(int argc, char **argv)
                        opts);
         return EXIT_OK;
     }
-    if (!output) return cli_usage_error("read", "needs -o FILE");
+    if (!output) return cli_usage_error(&out, "needs -o FILE");
     dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
     so.force = force;
     if (to && dfu_format_from_name(&so.format, to))
-        return cli_usage_error("read", "unknown format '%s'", to);
+        return cli_usage_error(&out, "unknown format '%s'", to);
     if (so.format == DFU_FORMAT_AUTO) so.format = dfu_format_from_path(output);
     if (so.format == DFU_FORMAT_AUTO) so.format = DFU_FORMAT_BIN;
     if (so.format == DFU_FORMAT_ELF) /* before the device is read, not after */
-        return cli_usage_error("read",
+        return cli_usage_error(&out,
                                "cannot write ELF files; use --to bin, hex, srec, dfu or dfuse");
-    if (!force && cli_file_exists(output)) /* checked again, atomically, when writing */
-        return cli_usage_error("read", "%s exists (use --force to overwrite)", output);
+    if (!force && cli_file_exists(output)) { /* checked again, atomically, when writing */
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "%s exists (use --force to overwrite)", output);
+        return cli_usage_report(&out, DFU_ERR_EXISTS, true, msg);
+    }
 
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);

@@ -88,8 +88,8 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     else if (!sel)
         rc = dfu_journal_find(&j, out->ctx, jdir);
     else
-        return cli_usage_error(out->cmd, "--discard picks the journal by -d path=PORT (or alone, "
-                                         "the only one pending)");
+        return cli_usage_error(out, "--discard picks the journal by -d path=PORT (or alone, "
+                                    "the only one pending)");
     if (rc == DFU_ERR_NOT_FOUND && damaged) return EXIT_OK;
     if (rc) return cli_report_error(out, rc, EXIT_OK);
     cli_say(out, "discarded the interrupted update of %s on %s; the device was left as it is\n",

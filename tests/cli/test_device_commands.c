@@ -135,6 +135,70 @@ static void test_usage_and_file_errors(void **state)
     board_free(&b);
 }
 
+/* The one line a failing --json command prints: the README's error object, every field there
+ * (dfu_status and dfu_state null when the device said nothing). */
+static void expect_json_error(const tu_result *r, const char *command, const char *error, int code,
+                              const char *needle)
+{
+    expect_exit(r, code, needle);
+    if (tu_json_line_count(r->out) != 1) fail_msg("stdout: \"%s\"\nstderr: %s", r->out, r->err);
+    tu_json *e = tu_json_parse_line(r->out, 0);
+    assert_non_null(e);
+    assert_string_equal(tu_json_get(e, "type")->string, "error");
+    assert_string_equal(tu_json_get(e, "command")->string, command);
+    assert_string_equal(tu_json_get(e, "error")->string, error);
+    assert_int_equal(tu_json_get(e, "exit_code")->integer, code);
+    assert_non_null(strstr(tu_json_get(e, "message")->string, needle));
+    assert_non_null(tu_json_get(e, "dfu_status"));
+    assert_int_equal(tu_json_get(e, "dfu_status")->type, TU_JSON_NULL);
+    assert_non_null(tu_json_get(e, "dfu_state"));
+    assert_int_equal(tu_json_get(e, "dfu_state")->type, TU_JSON_NULL);
+    tu_json_free(e);
+}
+
+/* A script that asked for --json gets the error object for command-line mistakes too, wherever
+ * --json stands: it used to get an empty stdout for these. */
+static void test_json_usage_errors_print_the_error_object(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_json_usage", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 4096, 0x20020000, 3);
+    char *out = tu_path(b.dir, "out.hex");
+    tu_result r;
+    tu_dfuctl(&r, "flash", "--bogus", "--json", b.fw, NULL);
+    expect_json_error(&r, "flash", "arg", 2, "unknown option '--bogus'");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "read", "--json", NULL);
+    expect_json_error(&r, "read", "arg", 2, "needs -o FILE");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", out, "--size", "lots", "--json", NULL);
+    expect_json_error(&r, "read", "arg", 2, "not a number");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--json", NULL); /* raw binary, no --address */
+    expect_json_error(&r, "flash", "arg", 2, "--address");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", b.fw, "--json", NULL);
+    expect_json_error(&r, "read", "exists", 2, "exists");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "erase", "-d", b.spec, "--json", NULL);
+    expect_json_error(&r, "erase", "arg", 2, "--mass");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", "sim:nosuchprofile", b.fw, "--json", NULL);
+    expect_json_error(&r, "flash", "arg", 2, "nosuchprofile");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "frobnicate", "--json", NULL);
+    expect_json_error(&r, "frobnicate", "arg", 2, "unknown command");
+    tu_result_free(&r);
+    /* Without --json stdout stays empty. */
+    tu_dfuctl(&r, "read", NULL);
+    expect_exit(&r, 2, "needs -o FILE");
+    assert_string_equal(r.out, "");
+    tu_result_free(&r);
+    free(out);
+    board_free(&b);
+}
+
 static void test_dry_run_json_plan_changes_nothing(void **state)
 {
     (void)state;
@@ -230,6 +294,7 @@ static void test_device_error_exit_code_names_the_status(void **state)
     tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
     assert_false(tu_json_get(res, "ok")->boolean);
     assert_string_equal(tu_json_get(res, "dfu_status")->string, "errVENDOR");
+    assert_string_equal(tu_json_get(res, "dfu_state")->string, "dfuERROR");
     assert_int_equal(tu_json_get(res, "exit_code")->integer, 6);
     tu_json_free(res);
     tu_result_free(&r);
@@ -281,6 +346,19 @@ static void test_verify_mismatch_exit_code(void **state)
     tu_write_app(b.fw, 0x08000000, 8192, 0x20020000, 8); /* another image */
     tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
     expect_exit(&r, 7, "verify: 0x080000");
+    tu_result_free(&r);
+    /* The failed result lists every field, the device's status and state null: it said none. */
+    tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", "--json", NULL);
+    expect_exit(&r, 7, NULL);
+    tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
+    assert_string_equal(tu_json_get(res, "type")->string, "result");
+    assert_false(tu_json_get(res, "ok")->boolean);
+    assert_string_equal(tu_json_get(res, "error")->string, "verify");
+    assert_non_null(tu_json_get(res, "dfu_status"));
+    assert_int_equal(tu_json_get(res, "dfu_status")->type, TU_JSON_NULL);
+    assert_non_null(tu_json_get(res, "dfu_state"));
+    assert_int_equal(tu_json_get(res, "dfu_state")->type, TU_JSON_NULL);
+    tu_json_free(res);
     tu_result_free(&r);
     board_free(&b);
 }
@@ -789,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_refusals_happen_before_anything_is_erased),
         cmocka_unit_test(test_dfu11_device_with_known_application_base),
         cmocka_unit_test(test_usage_and_file_errors),
+        cmocka_unit_test(test_json_usage_errors_print_the_error_object),
         cmocka_unit_test(test_dry_run_json_plan_changes_nothing),
         cmocka_unit_test(test_json_lines_progress_then_result),
         cmocka_unit_test(test_device_error_exit_code_names_the_status),
