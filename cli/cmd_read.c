@@ -17,7 +17,8 @@ int cmd_read(int argc, char **argv)
         CLI_DEVICE_OPTIONS(d),
         {"output", 'o', OPT_STRING, &output, NULL, "FILE", "file to write (required)"},
         {"address", 0, OPT_U32, &address, &has_address, "ADDR",
-         "DfuSe: where to start (default: the start of the alternate setting's memory)"},
+         "DfuSe: where to start (default: the start of the alternate setting's memory); DFU 1.1: "
+         "where FILE puts the data (default: the application's base when known, else 0)"},
         {"size", 's', OPT_U32, &size, NULL, "N",
          "bytes to read (default: DfuSe the whole region, DFU 1.1 all the device sends)"},
         {"to", 't', OPT_STRING, &to, NULL, "FMT",
@@ -61,6 +62,10 @@ int cmd_read(int argc, char **argv)
         if (!has_address && dfu_device_is_dfuse(dev)) {
             const dfu_layout *l = dfu_device_layout(dev, dfu_device_alt(dev));
             if (l && l->group_count) address = l->groups[0].address;
+        } else if (!has_address) {
+            /* A DFU 1.1 upload has no addresses; where the device writes the application is
+             * where flash and verify put the data, so a read-back file lines up with both. */
+            dfu_device_app_base(dev, &address);
         }
         cli_progress prog;
         cli_progress_init(&prog, &out);

@@ -99,6 +99,49 @@ static void test_dfu11_device_with_known_application_base(void **state)
     uint8_t got[8];
     tu_sim_peek(b.spec, 0x08002000, got, sizeof(got));
     assert_int_equal(got[4], 0x89); /* reset vector 0x08002189 */
+    /* Read back, the data sits where flash put it and verify reports it: at the base. */
+    char *hex = tu_path(b.dir, "back.hex");
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, NULL);
+    expect_exit(&r, 0, "from 0x08002000");
+    tu_result_free(&r);
+    dfu_image *img;
+    assert_int_equal(dfu_image_load(&img, NULL, hex, NULL), DFU_OK);
+    dfu_segment s;
+    assert_int_equal(dfu_image_segment(img, 0, 0, &s), DFU_OK);
+    assert_int_equal(s.address, 0x08002000);
+    assert_int_equal(s.size, 120 * 1024); /* the whole application area: 128K less 8K */
+    uint8_t *want = tu_app_bytes(0x08002000, 8192, 0x20005000, 2);
+    assert_memory_equal(s.data, want, 8192);
+    free(want);
+    dfu_image_free(img);
+    /* --address says where the file puts it, as before. */
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--address", "0", "--size", "1K",
+              NULL);
+    expect_exit(&r, 0, "read 1024 bytes from 0x00000000");
+    tu_result_free(&r);
+    /* Of unknown length, progress never claims a total it does not know: 0 until the device
+     * ends the upload, then the whole. */
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    size_t n = tu_json_line_count(r.out), events = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        tu_json *ev = tu_json_parse_line(r.out, i);
+        assert_string_equal(tu_json_get(ev, "type")->string, "progress");
+        uint64_t done = tu_json_get(ev, "done")->integer, total = tu_json_get(ev, "total")->integer;
+        if (i + 2 < n) assert_int_equal(total, 0);
+        if (i + 2 == n) assert_int_equal(total, 120 * 1024);
+        if (i + 2 == n) assert_int_equal(done, 120 * 1024);
+        tu_json_free(ev);
+        events++;
+    }
+    assert_true(events >= 3); /* first block, each 64 KiB, the end */
+    tu_json *res = tu_json_parse_line(r.out, n - 1);
+    assert_string_equal(tu_json_get(res, "type")->string, "result");
+    assert_int_equal(tu_json_get(res, "address")->integer, 0x08002000);
+    assert_int_equal(tu_json_get(res, "size")->integer, 120 * 1024);
+    tu_json_free(res);
+    tu_result_free(&r);
+    free(hex);
     board_free(&b);
 }
 
