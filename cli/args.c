@@ -1,10 +1,12 @@
 /* Command-line option parsing (no getopt: it is not on Windows and cannot describe itself). */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "args.h"
+#include "output.h"
 
 bool cli_parse_u32(const char *text, uint32_t *out)
 {
@@ -41,7 +43,30 @@ static const cli_opt *find(const cli_opt *opts, const cli_opt *common, const cha
     return NULL;
 }
 
-static int assign(const char *cmd, const cli_opt *o, const char *value)
+/* With --json anywhere on the command line, a usage error is reported as JSON too: the option
+ * may come after the one that could not be parsed. */
+static bool json_anywhere(int argc, char **argv)
+{
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (strcmp(argv[i], "--json") == 0) return true;
+    return false;
+}
+
+static int fail(const char *cmd, bool json, bool hint, const char *fmt, ...) DFU_PRINTF(4, 5);
+static int fail(const char *cmd, bool json, bool hint, const char *fmt, ...)
+{
+    cli_out out = {{0}, NULL, cmd};
+    out.common.json = json;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    cli_usage_report(&out, DFU_ERR_ARG, hint, msg);
+    return -1;
+}
+
+static int assign(const char *cmd, bool json, const cli_opt *o, const char *value)
 {
     if (o->seen) *o->seen = true;
     switch (o->kind) {
@@ -49,12 +74,10 @@ static int assign(const char *cmd, const cli_opt *o, const char *value)
     case OPT_COUNT: (*(int *)o->value)++; return 0;
     case OPT_STRING: *(const char **)o->value = value; return 0;
     case OPT_U32:
-        if (!cli_parse_u32(value, (uint32_t *)o->value)) {
-            fprintf(stderr,
-                    "dfuctl %s: --%s: '%s' is not a number (examples: 4096, 0x08000000, 64K)\n",
-                    cmd, o->name, value);
-            return -1;
-        }
+        if (!cli_parse_u32(value, (uint32_t *)o->value))
+            return fail(cmd, json, false,
+                        "--%s: '%s' is not a number (examples: 4096, 0x08000000, 64K)", o->name,
+                        value);
         return 0;
     }
     return -1;
@@ -71,16 +94,13 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, co
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
     };
     const char *cmd = argv[0];
+    bool json = json_anywhere(argc, argv);
     bool options_done = false;
     *npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (options_done || a[0] != '-' || a[1] == '\0') {
-            if (*npos >= max_pos) {
-                fprintf(stderr, "dfuctl %s: unexpected argument '%s' (see dfuctl %s --help)\n", cmd,
-                        a, cmd);
-                return -1;
-            }
+            if (*npos >= max_pos) return fail(cmd, json, true, "unexpected argument '%s'", a);
             pos[(*npos)++] = a;
             continue;
         }
@@ -99,35 +119,25 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, co
             o = find(opts, common_opts, NULL, 0, a[1]);
             if (o && a[2]) value = a + 2; /* -ofile */
         }
-        if (!o) {
-            fprintf(stderr, "dfuctl %s: unknown option '%s' (see dfuctl %s --help)\n", cmd, a, cmd);
-            return -1;
-        }
+        if (!o) return fail(cmd, json, true, "unknown option '%s'", a);
         if (o->kind == OPT_FLAG || o->kind == OPT_COUNT) {
-            if (value && a[1] == '-') {
-                fprintf(stderr, "dfuctl %s: --%s takes no value\n", cmd, o->name);
-                return -1;
-            }
+            if (value && a[1] == '-') return fail(cmd, json, false, "--%s takes no value", o->name);
             if (value) { /* bundled short flags: -qv */
                 for (const char *c = a + 1; *c; c++) {
                     const cli_opt *f = find(opts, common_opts, NULL, 0, *c);
-                    if (!f || (f->kind != OPT_FLAG && f->kind != OPT_COUNT)) {
-                        fprintf(stderr, "dfuctl %s: unknown option '-%c' in '%s'\n", cmd, *c, a);
-                        return -1;
-                    }
-                    assign(cmd, f, NULL);
+                    if (!f || (f->kind != OPT_FLAG && f->kind != OPT_COUNT))
+                        return fail(cmd, json, false, "unknown option '-%c' in '%s'", *c, a);
+                    assign(cmd, json, f, NULL);
                 }
                 continue;
             }
         } else if (!value) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "dfuctl %s: --%s needs a value (%s)\n", cmd, o->name,
-                        o->metavar ? o->metavar : "VALUE");
-                return -1;
-            }
+            if (i + 1 >= argc)
+                return fail(cmd, json, false, "--%s needs a value (%s)", o->name,
+                            o->metavar ? o->metavar : "VALUE");
             value = argv[++i];
         }
-        if (assign(cmd, o, value)) return -1;
+        if (assign(cmd, json, o, value)) return -1;
     }
     return 0;
 }

@@ -33,7 +33,8 @@ typedef struct cli_common {
 /*
  * Parses argv[1..] (argv[0] is the command name) against opts (terminated by a {NULL} entry)
  * plus the common options; positional arguments go to pos (at most max_pos). Options and
- * positionals may be mixed; "--" ends options. Returns 0, or prints the problem and returns -1.
+ * positionals may be mixed; "--" ends options. Returns 0, or reports the problem as a usage error
+ * (as JSON too when --json is anywhere on the command line) and returns -1.
  */
 int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, const char **pos,
               int max_pos, int *npos);

@@ -58,8 +58,7 @@ static int pick_target(const cli_out *out, const dfu_image *img, const convert_o
                 return EXIT_OK;
             }
         }
-        return cli_usage_error(out->cmd, "the input has no target with alternate setting %u",
-                               o->alt);
+        return cli_usage_error(out, "the input has no target with alternate setting %u", o->alt);
     }
     *picked = 0;
     for (size_t t = 0; t < n; t++) {
@@ -69,10 +68,11 @@ static int pick_target(const cli_out *out, const dfu_image *img, const convert_o
         }
     }
     if (with_data > 1 && single_target(to)) {
-        fprintf(stderr,
-                "dfuctl convert: the input has %zu targets with data; %s holds one. "
-                "Choose with --alt:\n",
-                with_data, dfu_format_name(to));
+        char msg[256];
+        snprintf(msg, sizeof(msg),
+                 "the input has %zu targets with data; %s holds one. Choose with --alt:", with_data,
+                 dfu_format_name(to));
+        cli_usage_report(out, DFU_ERR_ARG, false, msg);
         for (size_t t = 0; t < n; t++) {
             const char *name = dfu_image_target_name(img, t);
             fprintf(stderr, "  --alt %d  %s\n", dfu_image_target_alt(img, t), name ? name : "");
@@ -112,7 +112,7 @@ static int make_output(dfu_image **one, cli_out *out, const dfu_image *img, cons
     int rc;
     if (to == DFU_FORMAT_DFUSE && !o->has_alt && n > 1) {
         if (o->has_name)
-            return cli_usage_error(out->cmd,
+            return cli_usage_error(out,
                                    "the input has %zu targets: give --alt to say which one "
                                    "--name names",
                                    n);
@@ -135,21 +135,21 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
 {
     dfu_format to = DFU_FORMAT_AUTO;
     if (o->to && dfu_format_from_name(&to, o->to))
-        return cli_usage_error(out->cmd, "unknown output format '%s'", o->to);
+        return cli_usage_error(out, "unknown output format '%s'", o->to);
     if (to == DFU_FORMAT_AUTO) to = dfu_format_from_path(o->output);
     if (to == DFU_FORMAT_AUTO)
-        return cli_usage_error(out->cmd, "cannot tell the output format from '%s'; give --to",
+        return cli_usage_error(out, "cannot tell the output format from '%s'; give --to",
                                o->output);
     if (to == DFU_FORMAT_ELF)
-        return cli_usage_error(out->cmd, "ELF cannot be written; choose bin, hex, srec, dfu or "
-                                         "dfuse");
+        return cli_usage_error(out, "ELF cannot be written; choose bin, hex, srec, dfu or "
+                                    "dfuse");
     if (strcmp(in_path, o->output) == 0 || cli_same_file(in_path, o->output))
-        return cli_usage_error(out->cmd, "refusing to overwrite the input file '%s'", in_path);
+        return cli_usage_error(out, "refusing to overwrite the input file '%s'", in_path);
 
     dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
     lo.base_address = o->address;
     if (o->from && dfu_format_from_name(&lo.format, o->from))
-        return cli_usage_error(out->cmd, "unknown input format '%s'", o->from);
+        return cli_usage_error(out, "unknown input format '%s'", o->from);
     dfu_image *img;
     int rc = dfu_image_load(&img, out->ctx, in_path, &lo);
     if (rc) return cli_report_error(out, rc, EXIT_BAD_FILE);
@@ -158,7 +158,7 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
     int code = EXIT_OK;
     if ((from == DFU_FORMAT_BIN || from == DFU_FORMAT_DFU) && needs_addresses(to) &&
         !o->has_address) {
-        code = cli_usage_error(out->cmd,
+        code = cli_usage_error(out,
                                "%s is a raw binary, which does not say where it goes: give "
                                "--address (for example --address 0x08000000)",
                                in_path);
@@ -230,12 +230,12 @@ int cmd_convert(int argc, char **argv)
                        opts);
         return EXIT_OK;
     }
-    if (npos != 1) return cli_usage_error("convert", "needs one input file");
-    if (!o.output) return cli_usage_error("convert", "needs -o OUT");
+    if (npos != 1) return cli_usage_error(&out, "needs one input file");
+    if (!o.output) return cli_usage_error(&out, "needs -o OUT");
     if ((o.has_vid && o.vid > 0xffff) || (o.has_pid && o.pid > 0xffff) ||
         (o.has_bcd && o.bcd > 0xffff))
-        return cli_usage_error("convert", "--vid, --pid and --bcd are 16-bit values");
-    if (o.has_alt && o.alt > 255) return cli_usage_error("convert", "--alt is 0 to 255");
+        return cli_usage_error(&out, "--vid, --pid and --bcd are 16-bit values");
+    if (o.has_alt && o.alt > 255) return cli_usage_error(&out, "--alt is 0 to 255");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     int code = run(&out, pos[0], &o);

@@ -30,9 +30,9 @@ int cmd_erase(int argc, char **argv)
         return EXIT_OK;
     }
     if (mass == (has_address || has_size))
-        return cli_usage_error("erase", "give either --address and --size, or --mass");
+        return cli_usage_error(&out, "give either --address and --size, or --mass");
     if (!mass && (!has_address || !has_size || size == 0))
-        return cli_usage_error("erase", "--address and a non-zero --size go together");
+        return cli_usage_error(&out, "--address and a non-zero --size go together");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     dfu_device *dev = NULL;

@@ -127,9 +127,9 @@ int cmd_flash(int argc, char **argv)
                        opts);
         return EXIT_OK;
     }
-    if (npos != 1) return cli_usage_error("flash", "needs one FILE");
+    if (npos != 1) return cli_usage_error(&out, "needs one FILE");
     if (o.order && strcmp(o.order, "safe") != 0 && strcmp(o.order, "linear") != 0)
-        return cli_usage_error("flash", "--order is safe or linear");
+        return cli_usage_error(&out, "--order is safe or linear");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     int code = run(&out, pos[0], &o);

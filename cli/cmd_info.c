@@ -132,12 +132,12 @@ int cmd_info(int argc, char **argv)
                        opts);
         return EXIT_OK;
     }
-    if (npos != 1) return cli_usage_error("info", "needs one FILE");
+    if (npos != 1) return cli_usage_error(&out, "needs one FILE");
     dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
     lo.base_address = address;
     lo.accept_bad_crc = true; /* info shows a bad CRC instead of refusing to look */
     if (format_name && dfu_format_from_name(&lo.format, format_name))
-        return cli_usage_error("info", "unknown format '%s'", format_name);
+        return cli_usage_error(&out, "unknown format '%s'", format_name);
 
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);

@@ -17,7 +17,8 @@ int cmd_read(int argc, char **argv)
         CLI_DEVICE_OPTIONS(d),
         {"output", 'o', OPT_STRING, &output, NULL, "FILE", "file to write (required)"},
         {"address", 0, OPT_U32, &address, &has_address, "ADDR",
-         "DfuSe: where to start (default: the start of the alternate setting's memory)"},
+         "DfuSe: where to start (default: the start of the alternate setting's memory); DFU 1.1: "
+         "where FILE puts the data (default: the application's base when known, else 0)"},
         {"size", 's', OPT_U32, &size, NULL, "N",
          "bytes to read (default: DfuSe the whole region, DFU 1.1 all the device sends)"},
         {"to", 't', OPT_STRING, &to, NULL, "FMT",
@@ -36,18 +37,21 @@ int cmd_read(int argc, char **argv)
                        opts);
         return EXIT_OK;
     }
-    if (!output) return cli_usage_error("read", "needs -o FILE");
+    if (!output) return cli_usage_error(&out, "needs -o FILE");
     dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
     so.force = force;
     if (to && dfu_format_from_name(&so.format, to))
-        return cli_usage_error("read", "unknown format '%s'", to);
+        return cli_usage_error(&out, "unknown format '%s'", to);
     if (so.format == DFU_FORMAT_AUTO) so.format = dfu_format_from_path(output);
     if (so.format == DFU_FORMAT_AUTO) so.format = DFU_FORMAT_BIN;
     if (so.format == DFU_FORMAT_ELF) /* before the device is read, not after */
-        return cli_usage_error("read",
+        return cli_usage_error(&out,
                                "cannot write ELF files; use --to bin, hex, srec, dfu or dfuse");
-    if (!force && cli_file_exists(output)) /* checked again, atomically, when writing */
-        return cli_usage_error("read", "%s exists (use --force to overwrite)", output);
+    if (!force && cli_file_exists(output)) { /* checked again, atomically, when writing */
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "%s exists (use --force to overwrite)", output);
+        return cli_usage_report(&out, DFU_ERR_EXISTS, true, msg);
+    }
 
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
@@ -58,6 +62,10 @@ int cmd_read(int argc, char **argv)
         if (!has_address && dfu_device_is_dfuse(dev)) {
             const dfu_layout *l = dfu_device_layout(dev, dfu_device_alt(dev));
             if (l && l->group_count) address = l->groups[0].address;
+        } else if (!has_address) {
+            /* A DFU 1.1 upload has no addresses; where the device writes the application is
+             * where flash and verify put the data, so a read-back file lines up with both. */
+            dfu_device_app_base(dev, &address);
         }
         cli_progress prog;
         cli_progress_init(&prog, &out);

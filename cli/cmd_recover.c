@@ -94,7 +94,7 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
             char recorded[1024];
             snprintf(recorded, sizeof(recorded), "%s", dfu_journal_selector(j));
             dfu_journal_free(j);
-            return cli_usage_error(out->cmd,
+            return cli_usage_error(out,
                                    "the pending update was made with -d '%s'; --discard takes "
                                    "that, or -d path=PORT, or no -d",
                                    recorded);

@@ -25,7 +25,7 @@ int cmd_unprotect(int argc, char **argv)
                        opts);
         return EXIT_OK;
     }
-    if (!confirm) return cli_usage_error("unprotect", "this erases the whole flash: add --confirm");
+    if (!confirm) return cli_usage_error(&out, "this erases the whole flash: add --confirm");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     dfu_device *dev = NULL;

@@ -31,7 +31,7 @@ int cmd_verify(int argc, char **argv)
                        opts);
         return EXIT_OK;
     }
-    if (npos != 1) return cli_usage_error("verify", "needs one FILE");
+    if (npos != 1) return cli_usage_error(&out, "needs one FILE");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     dfu_image *img = NULL;

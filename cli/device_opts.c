@@ -39,11 +39,10 @@ int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
         else
             oo.alt_name = o->alt;
     }
-    if (o->wait_s > 86400u) return cli_usage_error(out->cmd, "--wait is at most 86400 seconds");
+    if (o->wait_s > 86400u) return cli_usage_error(out, "--wait is at most 86400 seconds");
     oo.wait_ms = o->wait_s * 1000u;
     if (o->wait_s) oo.detach_wait_ms = o->wait_s * 1000u;
-    if (o->transfer_size > 0xffff)
-        return cli_usage_error(out->cmd, "--transfer-size is at most 65535");
+    if (o->transfer_size > 0xffff) return cli_usage_error(out, "--transfer-size is at most 65535");
     oo.transfer_size = (uint16_t)o->transfer_size;
     oo.no_builtin_quirks = o->no_quirks;
     oo.no_detach = o->no_detach;
@@ -51,8 +50,9 @@ int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
     if (qfile && *qfile) {
         o->quirks_text = read_text(qfile);
         if (!o->quirks_text) {
-            fprintf(stderr, "dfuctl %s: cannot read quirks file %s\n", out->cmd, qfile);
-            return EXIT_USAGE;
+            char msg[1024];
+            snprintf(msg, sizeof(msg), "cannot read quirks file %s", qfile);
+            return cli_usage_report(out, DFU_ERR_ARG, false, msg);
         }
         oo.quirks = o->quirks_text;
     }

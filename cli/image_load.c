@@ -9,7 +9,7 @@ int cli_load_image(cli_out *out, const char *path, const char *format, uint32_t 
     dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
     lo.base_address = base;
     if (format && dfu_format_from_name(&lo.format, format))
-        return cli_usage_error(out->cmd, "unknown format '%s'", format);
+        return cli_usage_error(out, "unknown format '%s'", format);
     int rc = dfu_image_load(img, out->ctx, path, &lo);
     return rc ? cli_report_error(out, rc, EXIT_BAD_FILE) : EXIT_OK;
 }
@@ -20,7 +20,7 @@ int cli_place_raw(cli_out *out, const char *path, const char *format, bool has_a
     dfu_format f = dfu_image_format(*img);
     if ((f != DFU_FORMAT_BIN && f != DFU_FORMAT_DFU) || has_address) return EXIT_OK;
     if (dfu_device_is_dfuse(dev))
-        return cli_usage_error(out->cmd,
+        return cli_usage_error(out,
                                "%s is a raw binary and a DfuSe device needs an address: give "
                                "--address (for example --address 0x08000000)",
                                path);
@@ -47,7 +47,7 @@ int cli_check_alt_option(cli_out *out, const char *path, const char *alt, const 
     }
     if (!named) return EXIT_OK;
     return cli_usage_error(
-        out->cmd,
+        out,
         "%s names the alternate setting of each of its targets (alt %s): "
         "--alt cannot move them. Drop --alt; dfuctl convert --alt N changes where "
         "a single-target file goes",

@@ -58,39 +58,61 @@ int cli_report_error_text(cli_out *out, int err, int fallback_exit)
     return fallback_exit != EXIT_OK ? fallback_exit : cli_exit_code(err);
 }
 
+/* The error object of README.md's "JSON lines" table. */
+static void json_error(const char *cmd, int err, int code, const char *msg,
+                       const dfu_error_info *said)
+{
+    json_w w;
+    jw_init(&w, stdout);
+    jw_object(&w, NULL);
+    jw_string(&w, "type", "error");
+    jw_string(&w, "command", cmd);
+    jw_string(&w, "error", dfu_error_name(err));
+    jw_int(&w, "exit_code", code);
+    jw_string(&w, "message", msg);
+    cli_json_device_said(&w, said);
+    jw_end(&w);
+    jw_finish(&w);
+}
+
+void cli_json_device_said(json_w *w, const dfu_error_info *e)
+{
+    if (e && e->dfu_status >= 0)
+        jw_string(w, "dfu_status", dfu_status_name(e->dfu_status));
+    else
+        jw_null(w, "dfu_status");
+    if (e && e->dfu_state >= 0)
+        jw_string(w, "dfu_state", dfu_state_name(e->dfu_state));
+    else
+        jw_null(w, "dfu_state");
+}
+
 int cli_report_error(cli_out *out, int err, int fallback_exit)
 {
     const dfu_error_info *e = dfu_ctx_error(out->ctx);
     const char *msg = (e->code == err && e->message[0]) ? e->message : dfu_error_name(err);
     int code = cli_report_error_text(out, err, fallback_exit);
-    if (out->common.json) {
-        json_w w;
-        jw_init(&w, stdout);
-        jw_object(&w, NULL);
-        jw_string(&w, "type", "error");
-        jw_string(&w, "command", out->cmd);
-        jw_string(&w, "error", dfu_error_name(err));
-        jw_int(&w, "exit_code", code);
-        jw_string(&w, "message", msg);
-        if (e->code == err && e->dfu_status >= 0)
-            jw_string(&w, "dfu_status", dfu_status_name(e->dfu_status));
-        if (e->code == err && e->dfu_state >= 0)
-            jw_string(&w, "dfu_state", dfu_state_name(e->dfu_state));
-        jw_end(&w);
-        jw_finish(&w);
-    }
+    if (out->common.json) json_error(out->cmd, err, code, msg, e->code == err ? e : NULL);
     return code;
 }
 
-int cli_usage_error(const char *cmd, const char *fmt, ...)
+int cli_usage_report(const cli_out *out, int err, bool hint, const char *message)
 {
+    fprintf(stderr, "dfuctl %s: %s", out->cmd, message);
+    if (hint) fprintf(stderr, " (see dfuctl %s --help)", out->cmd);
+    fputc('\n', stderr);
+    if (out->common.json) json_error(out->cmd, err, EXIT_USAGE, message, NULL);
+    return EXIT_USAGE;
+}
+
+int cli_usage_error(const cli_out *out, const char *fmt, ...)
+{
+    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "dfuctl %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, " (see dfuctl %s --help)\n", cmd);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    return EXIT_USAGE;
+    return cli_usage_report(out, DFU_ERR_ARG, true, msg);
 }
 
 void cli_say(const cli_out *out, const char *fmt, ...)

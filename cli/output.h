@@ -45,8 +45,12 @@ void cli_install_log(cli_out *out);
 int cli_report_error(cli_out *out, int err, int fallback_exit);
 /* The same on stderr only: for commands whose JSON result line carries the error. */
 int cli_report_error_text(cli_out *out, int err, int fallback_exit);
-/* A usage error: message on stderr, exit code 2. */
-int cli_usage_error(const char *cmd, const char *fmt, ...) DFU_PRINTF(2, 3);
+/* A usage error: message on stderr, followed by a pointer to --help; with --json also the error
+ * object on stdout ("error": "arg"). Returns exit code 2. */
+int cli_usage_error(const cli_out *out, const char *fmt, ...) DFU_PRINTF(2, 3);
+/* The same with the error's name (DFU_ERR_EXISTS for an output file that exists) and without
+ * the pointer to --help when hint is false. */
+int cli_usage_report(const cli_out *out, int err, bool hint, const char *message);
 /* Human output goes through this: nothing with --quiet or --json. */
 void cli_say(const cli_out *out, const char *fmt, ...) DFU_PRINTF(2, 3);
 
@@ -70,6 +74,9 @@ void jw_int(json_w *w, const char *key, int64_t value);
 void jw_double(json_w *w, const char *key, double value);
 void jw_bool(json_w *w, const char *key, bool value);
 void jw_null(json_w *w, const char *key);
+/* "dfu_status" and "dfu_state" of an error the device reported; null when unknown (e NULL, or the
+ * error did not come from the device). */
+void cli_json_device_said(json_w *w, const dfu_error_info *e);
 /* Ends the top-level value with a newline and flushes (one JSON object per line). */
 void jw_finish(json_w *w);
 

@@ -97,8 +97,7 @@ void cli_print_result(const cli_out *out, dfu_device *dev, const char *file,
             const dfu_error_info *e = dfu_ctx_error(out->ctx);
             jw_string(&w, "error", dfu_error_name(err));
             jw_string(&w, "message", e->message);
-            if (e->dfu_status >= 0) jw_string(&w, "dfu_status", dfu_status_name(e->dfu_status));
-            if (e->dfu_state >= 0) jw_string(&w, "dfu_state", dfu_state_name(e->dfu_state));
+            cli_json_device_said(&w, e);
         }
         if (file) jw_string(&w, "file", file);
         if (dev) cli_json_device(&w, "device", dfu_device_get_info(dev));

@@ -52,8 +52,25 @@ static void json_event(const dfu_progress *ev)
     jw_finish(&w);
 }
 
+/* Of unknown size (total 0: a DFU 1.1 read), progress is the bytes so far: a mark each 64 KiB
+ * stands in for the percent. */
+#define UNKNOWN_STEP (64u * 1024u)
+
+static int mark(const dfu_progress *ev)
+{
+    return ev->overall_total ? percent(ev->overall_done, ev->overall_total)
+                             : -2 - (int)(ev->overall_done / UNKNOWN_STEP);
+}
+
 static void bar(cli_progress *p, const dfu_progress *ev)
 {
+    if (!ev->overall_total) {
+        fprintf(stderr, "\r%-7s %llu bytes so far  0x%08x", dfu_phase_name(ev->phase),
+                (unsigned long long)ev->overall_done, ev->address);
+        fflush(stderr);
+        p->bar_open = true;
+        return;
+    }
     int pct = percent(ev->overall_done, ev->overall_total);
     int width = 30, filled = pct * width / 100;
     char b[64];
@@ -73,7 +90,7 @@ int cli_progress_cb(const dfu_progress *ev, void *payload)
     if (p->out->common.json) {
         /* One line per phase change and per percent of the whole: enough for a UI, never a
          * flood. */
-        int pct = percent(ev->overall_done, ev->overall_total);
+        int pct = mark(ev);
         if ((int)ev->phase != p->last_phase || pct != p->last_percent) json_event(ev);
         p->last_percent = pct;
     } else if (!p->out->common.quiet) {
@@ -81,9 +98,12 @@ int cli_progress_cb(const dfu_progress *ev, void *payload)
             bar(p, ev);
         } else {
             /* Plain lines for logs: each phase once, then every quarter of the whole update. */
-            int quarter = percent(ev->overall_done, ev->overall_total) / 25;
+            int quarter = ev->overall_total ? mark(ev) / 25 : mark(ev);
             bool new_phase = (int)ev->phase != p->last_phase;
-            if (new_phase || quarter != p->last_percent)
+            if ((new_phase || quarter != p->last_percent) && !ev->overall_total)
+                fprintf(stderr, "%s: %llu bytes so far\n", dfu_phase_name(ev->phase),
+                        (unsigned long long)ev->overall_done);
+            else if (new_phase || quarter != p->last_percent)
                 fprintf(stderr, "%s: %d%% of the update (%llu of %llu bytes)\n",
                         dfu_phase_name(ev->phase), percent(ev->overall_done, ev->overall_total),
                         (unsigned long long)ev->overall_done,

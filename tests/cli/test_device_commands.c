@@ -105,6 +105,49 @@ static void test_dfu11_device_with_known_application_base(void **state)
     uint8_t got[8];
     tu_sim_peek(b.spec, 0x08002000, got, sizeof(got));
     assert_int_equal(got[4], 0x89); /* reset vector 0x08002189 */
+    /* Read back, the data sits where flash put it and verify reports it: at the base. */
+    char *hex = tu_path(b.dir, "back.hex");
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, NULL);
+    expect_exit(&r, 0, "from 0x08002000");
+    tu_result_free(&r);
+    dfu_image *img;
+    assert_int_equal(dfu_image_load(&img, NULL, hex, NULL), DFU_OK);
+    dfu_segment s;
+    assert_int_equal(dfu_image_segment(img, 0, 0, &s), DFU_OK);
+    assert_int_equal(s.address, 0x08002000);
+    assert_int_equal(s.size, 120 * 1024); /* the whole application area: 128K less 8K */
+    uint8_t *want = tu_app_bytes(0x08002000, 8192, 0x20005000, 2);
+    assert_memory_equal(s.data, want, 8192);
+    free(want);
+    dfu_image_free(img);
+    /* --address says where the file puts it, as before. */
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--address", "0", "--size", "1K",
+              NULL);
+    expect_exit(&r, 0, "read 1024 bytes from 0x00000000");
+    tu_result_free(&r);
+    /* Of unknown length, progress never claims a total it does not know: 0 until the device
+     * ends the upload, then the whole. */
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    size_t n = tu_json_line_count(r.out), events = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        tu_json *ev = tu_json_parse_line(r.out, i);
+        assert_string_equal(tu_json_get(ev, "type")->string, "progress");
+        uint64_t done = tu_json_get(ev, "done")->integer, total = tu_json_get(ev, "total")->integer;
+        if (i + 2 < n) assert_int_equal(total, 0);
+        if (i + 2 == n) assert_int_equal(total, 120 * 1024);
+        if (i + 2 == n) assert_int_equal(done, 120 * 1024);
+        tu_json_free(ev);
+        events++;
+    }
+    assert_true(events >= 3); /* first block, each 64 KiB, the end */
+    tu_json *res = tu_json_parse_line(r.out, n - 1);
+    assert_string_equal(tu_json_get(res, "type")->string, "result");
+    assert_int_equal(tu_json_get(res, "address")->integer, 0x08002000);
+    assert_int_equal(tu_json_get(res, "size")->integer, 120 * 1024);
+    tu_json_free(res);
+    tu_result_free(&r);
+    free(hex);
     board_free(&b);
 }
 
@@ -138,6 +181,70 @@ static void test_usage_and_file_errors(void **state)
     assert_null(strstr(r.err, "%"));
     tu_result_free(&r);
     free(elf);
+    board_free(&b);
+}
+
+/* The one line a failing --json command prints: the README's error object, every field there
+ * (dfu_status and dfu_state null when the device said nothing). */
+static void expect_json_error(const tu_result *r, const char *command, const char *error, int code,
+                              const char *needle)
+{
+    expect_exit(r, code, needle);
+    if (tu_json_line_count(r->out) != 1) fail_msg("stdout: \"%s\"\nstderr: %s", r->out, r->err);
+    tu_json *e = tu_json_parse_line(r->out, 0);
+    assert_non_null(e);
+    assert_string_equal(tu_json_get(e, "type")->string, "error");
+    assert_string_equal(tu_json_get(e, "command")->string, command);
+    assert_string_equal(tu_json_get(e, "error")->string, error);
+    assert_int_equal(tu_json_get(e, "exit_code")->integer, code);
+    assert_non_null(strstr(tu_json_get(e, "message")->string, needle));
+    assert_non_null(tu_json_get(e, "dfu_status"));
+    assert_int_equal(tu_json_get(e, "dfu_status")->type, TU_JSON_NULL);
+    assert_non_null(tu_json_get(e, "dfu_state"));
+    assert_int_equal(tu_json_get(e, "dfu_state")->type, TU_JSON_NULL);
+    tu_json_free(e);
+}
+
+/* A script that asked for --json gets the error object for command-line mistakes too, wherever
+ * --json stands: it used to get an empty stdout for these. */
+static void test_json_usage_errors_print_the_error_object(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_json_usage", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 4096, 0x20020000, 3);
+    char *out = tu_path(b.dir, "out.hex");
+    tu_result r;
+    tu_dfuctl(&r, "flash", "--bogus", "--json", b.fw, NULL);
+    expect_json_error(&r, "flash", "arg", 2, "unknown option '--bogus'");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "read", "--json", NULL);
+    expect_json_error(&r, "read", "arg", 2, "needs -o FILE");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", out, "--size", "lots", "--json", NULL);
+    expect_json_error(&r, "read", "arg", 2, "not a number");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--json", NULL); /* raw binary, no --address */
+    expect_json_error(&r, "flash", "arg", 2, "--address");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", b.fw, "--json", NULL);
+    expect_json_error(&r, "read", "exists", 2, "exists");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "erase", "-d", b.spec, "--json", NULL);
+    expect_json_error(&r, "erase", "arg", 2, "--mass");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", "sim:nosuchprofile", b.fw, "--json", NULL);
+    expect_json_error(&r, "flash", "arg", 2, "nosuchprofile");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "frobnicate", "--json", NULL);
+    expect_json_error(&r, "frobnicate", "arg", 2, "unknown command");
+    tu_result_free(&r);
+    /* Without --json stdout stays empty. */
+    tu_dfuctl(&r, "read", NULL);
+    expect_exit(&r, 2, "needs -o FILE");
+    assert_string_equal(r.out, "");
+    tu_result_free(&r);
+    free(out);
     board_free(&b);
 }
 
@@ -236,6 +343,7 @@ static void test_device_error_exit_code_names_the_status(void **state)
     tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
     assert_false(tu_json_get(res, "ok")->boolean);
     assert_string_equal(tu_json_get(res, "dfu_status")->string, "errVENDOR");
+    assert_string_equal(tu_json_get(res, "dfu_state")->string, "dfuERROR");
     assert_int_equal(tu_json_get(res, "exit_code")->integer, 6);
     tu_json_free(res);
     tu_result_free(&r);
@@ -287,6 +395,19 @@ static void test_verify_mismatch_exit_code(void **state)
     tu_write_app(b.fw, 0x08000000, 8192, 0x20020000, 8); /* another image */
     tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
     expect_exit(&r, 7, "verify: 0x080000");
+    tu_result_free(&r);
+    /* The failed result lists every field, the device's status and state null: it said none. */
+    tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", "--json", NULL);
+    expect_exit(&r, 7, NULL);
+    tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
+    assert_string_equal(tu_json_get(res, "type")->string, "result");
+    assert_false(tu_json_get(res, "ok")->boolean);
+    assert_string_equal(tu_json_get(res, "error")->string, "verify");
+    assert_non_null(tu_json_get(res, "dfu_status"));
+    assert_int_equal(tu_json_get(res, "dfu_status")->type, TU_JSON_NULL);
+    assert_non_null(tu_json_get(res, "dfu_state"));
+    assert_int_equal(tu_json_get(res, "dfu_state")->type, TU_JSON_NULL);
+    tu_json_free(res);
     tu_result_free(&r);
     board_free(&b);
 }
@@ -871,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_refusals_happen_before_anything_is_erased),
         cmocka_unit_test(test_dfu11_device_with_known_application_base),
         cmocka_unit_test(test_usage_and_file_errors),
+        cmocka_unit_test(test_json_usage_errors_print_the_error_object),
         cmocka_unit_test(test_dry_run_json_plan_changes_nothing),
         cmocka_unit_test(test_json_lines_progress_then_result),
         cmocka_unit_test(test_device_error_exit_code_names_the_status),

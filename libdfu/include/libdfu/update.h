@@ -75,7 +75,7 @@ DFU_API const char *dfu_phase_name(dfu_phase phase);
 typedef struct dfu_progress {
     dfu_phase phase;
     uint64_t done;         /* bytes done in this phase */
-    uint64_t total;        /* bytes this phase will handle */
+    uint64_t total;        /* bytes this phase will handle; 0 while unknown (a DFU 1.1 read) */
     uint64_t overall_done; /* bytes done over the whole plan (erase, write, verify counted) */
     uint64_t overall_total;
     size_t step; /* index of the step under way */
@@ -150,8 +150,11 @@ DFU_API int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result);
 /*
  * Reads memory into a new image. DfuSe: len bytes at address (of the selected alternate
  * setting; len 0: to the end of the memory region holding address). DFU 1.1: the firmware from
- * its start (address only labels the image), len bytes or, with len 0, until the device ends the
- * upload. progress may be NULL.
+ * its start, len bytes or, with len 0, until the device ends the upload; the device has no
+ * addresses, so address only says where the image puts the data (callers pass the application's
+ * base when dfu_device_app_base() knows it). Progress of a DFU 1.1 read of unknown length has
+ * total 0 until the device ends the upload; its last report then has total == done. progress may
+ * be NULL.
  */
 DFU_API int dfu_device_read(dfu_image **out, dfu_device *dev, uint32_t address, uint32_t len,
                             dfu_progress_cb progress, void *payload);

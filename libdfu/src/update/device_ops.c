@@ -60,7 +60,8 @@ static int read_dfuse(dfu_device *d, uint8_t *buf, uint32_t address, uint32_t le
     return DFU_OK;
 }
 
-static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t len, dfu_progress_cb cb, void *payload)
+static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t len,
+                      dfu_progress_cb cb, void *payload)
 {
     const dfu_retry no_retries = {0}; /* a device that ignores wBlockNum cannot be asked again */
     uint16_t xfer = d->transfer_size;
@@ -72,9 +73,14 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t len, dfu_progress_cb
         int n = dfu11_read_block(d, block, out->data + out->len, want);
         if (n < 0) return failed(d, &no_retries, n);
         out->len += (size_t)n;
-        int rc = report(d, cb, payload, DFU_PHASE_READ, out->len, len ? len : out->len, 0);
+        /* Of unknown length, the total is 0 (unknown) until the device's short frame ends the
+         * upload: claiming "done of done" would show every block as 100%. */
+        bool ended = n < want;
+        uint64_t total = len ? len : ended ? out->len : 0;
+        int rc =
+            report(d, cb, payload, DFU_PHASE_READ, out->len, total, address + (uint32_t)out->len);
         if (rc) return rc;
-        if (n < want) return DFU_OK; /* a short frame: the device has no more */
+        if (ended) return DFU_OK; /* a short frame: the device has no more */
         /* "Until the device ends the upload" needs an end: a device that never sends a short
          * frame would have the host read and keep gigabytes. */
         if (!len && out->len >= DFU11_READ_ALL_MAX)
@@ -114,7 +120,7 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
         data.len = len;
     } else {
         rc = dfu11_check_block_size(d, d->info.path ? d->info.path : "the device");
-        if (!rc) rc = read_dfu11(d, &data, len, cb, payload);
+        if (!rc) rc = read_dfu11(d, &data, address, len, cb, payload);
     }
     dfu_image *img = NULL;
     if (!rc && dfu_image_new(&img)) rc = dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
