@@ -21,6 +21,7 @@ bad=$(nm -D --defined-only "$so" | awk '$2 != "A" {print $3}' | grep -v '^dfu_' 
 [ -z "$bad" ] || { echo "FAIL: exported symbols without the dfu_ prefix:"; echo "$bad"; exit 1; }
 count=$(nm -D --defined-only "$so" | awk '$2 != "A"' | wc -l)
 echo "libdfu.so.0 exports $count symbols, all dfu_*"
+[ -f "$prefix/share/doc/libdfu/LICENSE" ] || { echo "FAIL: LICENSE not installed"; exit 1; }
 for h in libdfu error context spec image layout device sim update journal; do
   [ -f "$prefix/include/libdfu/$h.h" ] || { echo "FAIL: include/libdfu/$h.h missing"; exit 1; }
 done
@@ -58,8 +59,19 @@ cat > "$scratch/cmake-consumer/CMakeLists.txt" <<'CM'
 cmake_minimum_required(VERSION 3.20)
 project(consumer C)
 find_package(libdfu REQUIRED)
+# The package leaves no pkg-config variables behind, and the shared library brings no
+# dependencies of its own (zlib and libusb are the static one's).
+if(DEFINED LIBUSB_FOUND)
+  message(FATAL_ERROR "find_package(libdfu) left LIBUSB_FOUND in the caller's scope")
+endif()
+get_target_property(deps libdfu::dfu INTERFACE_LINK_LIBRARIES)
+if(deps)
+  message(FATAL_ERROR "libdfu::dfu passes on link dependencies: ${deps}")
+endif()
 add_executable(consumer consumer.c)
 target_link_libraries(consumer PRIVATE libdfu::dfu)
+add_executable(consumer_static consumer.c)
+target_link_libraries(consumer_static PRIVATE libdfu::dfu_static)
 CM
 cmake -S "$scratch/cmake-consumer" -B "$scratch/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" \
   -DCMAKE_C_COMPILER="$cc" >/dev/null
@@ -67,3 +79,6 @@ cmake --build "$scratch/cmake-build" >/dev/null
 out=$(LD_LIBRARY_PATH="$libdir" "$scratch/cmake-build/consumer")
 [ "${out#* }" = "4" ] || { echo "FAIL: find_package consumer printed '$out'"; exit 1; }
 echo "find_package consumer: $out"
+out=$("$scratch/cmake-build/consumer_static")
+[ "${out#* }" = "4" ] || { echo "FAIL: static find_package consumer printed '$out'"; exit 1; }
+echo "find_package static consumer: $out"

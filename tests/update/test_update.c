@@ -464,9 +464,44 @@ static void test_retries_zero_by_options_version(void **state)
     }
 }
 
+/* Options not made with their _INIT macro (zero-filled) or from newer headers are refused,
+ * never read past their end. */
+static void test_unknown_options_versions_are_refused(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_opts_version", "stm32f405", NULL, 0x08000000, 4096, 0x20020000);
+    dfu_update_options zero;
+    memset(&zero, 0, sizeof(zero));
+    dfu_update_options newer = DFU_UPDATE_OPTIONS_INIT;
+    newer.version = DFU_UPDATE_OPTIONS_VERSION + 1;
+    const dfu_update_options *bad[] = {&zero, &newer};
+    for (size_t i = 0; i < 2; i++) {
+        dfu_plan *p = NULL;
+        assert_int_equal(dfu_plan_new(&p, r.ctx, r.dev, r.img, bad[i]), DFU_ERR_ARG);
+        assert_null(p);
+        assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "dfu_update_options version"));
+        dfu_recovery rec;
+        assert_int_equal(dfu_recover(r.ctx, r.dev, NULL, r.img, bad[i], &rec), DFU_ERR_ARG);
+    }
+    dfu_load_options lo;
+    memset(&lo, 0, sizeof(lo));
+    dfu_image *img = NULL;
+    assert_int_equal(
+        dfu_image_parse(&img, r.ctx, (const uint8_t *)":00000001FF\n", 12, "x.hex", &lo),
+        DFU_ERR_ARG);
+    dfu_open_options oo;
+    memset(&oo, 0, sizeof(oo));
+    dfu_device *dev = NULL;
+    assert_int_equal(dfu_device_open(&dev, r.ctx, r.spec, &oo), DFU_ERR_ARG);
+    assert_null(dev);
+    rig_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_unknown_options_versions_are_refused),
         cmocka_unit_test(test_retries_zero_by_options_version),
         cmocka_unit_test(test_mass_erase_waits_only_as_long_as_the_device),
         cmocka_unit_test(test_dfuse_one_download_per_block_plus_what_the_device_asks),

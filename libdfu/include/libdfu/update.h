@@ -97,8 +97,7 @@ typedef struct dfu_update_options {
     dfu_order order;
     bool differential;       /* read first and skip sectors that already hold the image */
     unsigned retries;        /* further attempts per block after a transient failure (0: none;
-                                with a version below 2, as in a zero-filled struct, 0 means
-                                DFU_RETRIES_DEFAULT) */
+                                with version 1 options, 0 means DFU_RETRIES_DEFAULT) */
     int alt;                 /* alternate setting for images without targets (-1: the device's) */
     bool verify_only;        /* only compare the device with the image (dfuctl verify) */
     const char *journal_dir; /* where to keep the recovery journal (NULL: none); journal.h */

@@ -20,6 +20,9 @@ struct dfu_ctx {
 /* Records an error in ctx (which may be NULL) and returns code, so callers write
  * "return dfu_err(ctx, DFU_ERR_FORMAT, "%s:%u:%u: ...", ...);". */
 int dfu_err(dfu_ctx *ctx, int code, const char *fmt, ...) DFU_PRINTF(3, 4);
+/* DFU_ERR_ARG unless an options struct's version is one this library knows (1 to max): 0 is a
+ * struct not made with its _INIT macro, above max one from newer headers (it may be larger). */
+int dfu_check_options(dfu_ctx *ctx, const char *what, unsigned version, unsigned max);
 /* Same, remembering the DFU state and status the device reported (-1 when unknown). */
 int dfu_err_device(dfu_ctx *ctx, int code, int state, int status, const char *fmt, ...)
     DFU_PRINTF(5, 6);

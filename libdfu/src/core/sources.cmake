@@ -3,4 +3,5 @@ target_sources(dfu_objects PRIVATE
   src/core/ctx.c
   src/core/file.c
   src/core/names.c
+  src/core/options.c
   src/core/sha256.c)

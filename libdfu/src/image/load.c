@@ -95,6 +95,8 @@ int dfu_image_parse(dfu_image **out, dfu_ctx *ctx, const uint8_t *buf, size_t le
 {
     dfu_load_options defaults = DFU_LOAD_OPTIONS_INIT;
     if (!opts) opts = &defaults;
+    if (dfu_check_options(ctx, "dfu_load_options", opts->version, DFU_LOAD_OPTIONS_VERSION))
+        return DFU_ERR_ARG;
     if (!out || (!buf && len)) return dfu_err(ctx, DFU_ERR_ARG, "no buffer to parse");
     dfu_input in = {name ? name : "<memory>", buf ? buf : (const uint8_t *)"", len, NULL};
     dfu_format format = opts->format;
@@ -109,6 +111,8 @@ int dfu_image_load(dfu_image **out, dfu_ctx *ctx, const char *path, const dfu_lo
 {
     dfu_load_options defaults = DFU_LOAD_OPTIONS_INIT;
     if (!opts) opts = &defaults;
+    if (dfu_check_options(ctx, "dfu_load_options", opts->version, DFU_LOAD_OPTIONS_VERSION))
+        return DFU_ERR_ARG;
     if (!out || !path) return dfu_err(ctx, DFU_ERR_ARG, "no file name given");
     FILE *fp = fopen(path, "rb");
     if (!fp) return dfu_err_errno(ctx, "cannot open", path);

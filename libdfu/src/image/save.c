@@ -26,6 +26,8 @@ int dfu_image_serialize(uint8_t **out, size_t *out_len, dfu_ctx *ctx, const dfu_
 {
     dfu_save_options defaults = DFU_SAVE_OPTIONS_INIT;
     if (!opts) opts = &defaults;
+    if (dfu_check_options(ctx, "dfu_save_options", opts->version, DFU_SAVE_OPTIONS_VERSION))
+        return DFU_ERR_ARG;
     dfu_sink sink = {NULL, DFU_BUF_INIT, 0};
     int rc = write_to(ctx, img, &sink, opts->format, opts);
     if (!rc && sink.err) rc = dfu_err(ctx, sink.err, "out of memory serialising the image");
@@ -42,6 +44,8 @@ int dfu_image_save(dfu_ctx *ctx, const dfu_image *img, const char *path,
 {
     dfu_save_options defaults = DFU_SAVE_OPTIONS_INIT;
     if (!opts) opts = &defaults;
+    if (dfu_check_options(ctx, "dfu_save_options", opts->version, DFU_SAVE_OPTIONS_VERSION))
+        return DFU_ERR_ARG;
     dfu_format format = opts->format;
     if (format == DFU_FORMAT_AUTO) format = dfu_format_from_extension(path);
     if (format == DFU_FORMAT_AUTO)

@@ -222,6 +222,8 @@ int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
     const dfu_open_options *o = opts ? opts : &defaults;
     if (!out) return dfu_err(ctx, DFU_ERR_ARG, "dfu_device_open: no output pointer");
     *out = NULL;
+    if (dfu_check_options(ctx, "dfu_open_options", o->version, DFU_OPEN_OPTIONS_VERSION))
+        return DFU_ERR_ARG;
     dfu_device *d = calloc(1, sizeof(*d));
     if (!d) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     d->ctx = ctx;

@@ -158,7 +158,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     x.ctx = plan->ctx;
     x.res = result ? result : &scratch;
     memset(x.res, 0, sizeof(*x.res));
-    /* Before version 2, 0 meant the default. */
+    /* In version 1 options, 0 meant the default. */
     x.retry.limit =
         plan->opts.retries || plan->opts.version >= 2 ? plan->opts.retries : DFU_RETRIES_DEFAULT;
     if (!x.dev) return dfu_err(x.ctx, DFU_ERR_ARG, "this plan was made without a device");

@@ -335,6 +335,9 @@ int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, con
                    const dfu_update_options *opts)
 {
     dfu_update_options defaults = DFU_UPDATE_OPTIONS_INIT;
+    if (opts &&
+        dfu_check_options(ctx, "dfu_update_options", opts->version, DFU_UPDATE_OPTIONS_VERSION))
+        return DFU_ERR_ARG;
     dfu_plan *p = calloc(1, sizeof(*p));
     if (!p) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     p->ctx = ctx;

@@ -148,6 +148,9 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
     if (!out) out = &scratch;
     memset(out, 0, sizeof(*out));
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    if (opts &&
+        dfu_check_options(ctx, "dfu_update_options", opts->version, DFU_UPDATE_OPTIONS_VERSION))
+        return DFU_ERR_ARG;
     if (opts) o = *opts;
     dfu_image *image = NULL;
     int rc = j ? check_identity(ctx, j, dev) : DFU_OK;
