@@ -123,9 +123,10 @@ static uint32_t param_len(const run *r)
 static void run_operation(run *r, int flow)
 {
     static const char *const names[] = {
-        "make_idle",        "set_address", "erase_page",     "mass_erase",  "dfuse_write",
-        "dfuse_read",       "dfuse_leave", "read_unprotect", "dfu11_write", "dfu11_manifest",
-        "dfu11_read_block", "device_read", "device_erase",
+        "make_idle",    "set_address",        "erase_page",           "mass_erase",
+        "dfuse_write",  "dfu_dfuse_read",     "dfu_dfuse_leave",      "read_unprotect",
+        "dfu11_write",  "dfu_dfu11_manifest", "dfu_dfu11_read_block", "device_read",
+        "device_erase",
     };
     dfu_device *d = r->d;
     uint32_t address = param_address(r), len = param_len(r);
@@ -160,43 +161,43 @@ static void run_operation(run *r, int flow)
         bound = idle;
         break;
     case FLOW_SET_ADDRESS:
-        rc = dfuse_set_address(d, address);
+        rc = dfu_dfuse_set_address(d, address);
         bound = b_dnload_wait(B_COMMAND, false);
         break;
     case FLOW_ERASE_PAGE:
-        rc = dfuse_erase_page(d, sec.address, sec.size);
+        rc = dfu_dfuse_erase_page(d, sec.address, sec.size);
         bound = b_dnload_wait(e, true);
         break;
     case FLOW_MASS_ERASE:
-        rc = dfuse_mass_erase(d);
+        rc = dfu_dfuse_mass_erase(d);
         bound = b_dnload_wait(B_MASS, true);
         break;
     case FLOW_DFUSE_WRITE:
-        rc = dfuse_write_block(d, (uint16_t)(2 + block % 8), buf, n, address);
+        rc = dfu_dfuse_write_block(d, (uint16_t)(2 + block % 8), buf, n, address);
         bound = b_dnload_wait(B_WRITE, false);
         break;
     case FLOW_DFUSE_READ:
-        rc = dfuse_read(d, address, buf, len > sizeof(buf) ? sizeof(buf) : len);
+        rc = dfu_dfuse_read(d, address, buf, len > sizeof(buf) ? sizeof(buf) : len);
         bound = b_dfuse_read(len > sizeof(buf) ? sizeof(buf) : len, r->xfer, r->per_block);
         break;
     case FLOW_DFUSE_LEAVE:
-        rc = dfuse_leave(d, block & 1 ? &address : NULL);
+        rc = dfu_dfuse_leave(d, block & 1 ? &address : NULL);
         bound = b_dfuse_leave(block & 1);
         break;
     case FLOW_UNPROTECT:
-        rc = dfuse_read_unprotect(d);
+        rc = dfu_dfuse_read_unprotect(d);
         bound = 2 * B_REQUEST;
         break;
     case FLOW_DFU11_WRITE:
-        rc = dfu11_write_block(d, block, buf, n);
+        rc = dfu_dfu11_write_block(d, block, buf, n);
         bound = b_dnload_wait(B_DFU11, false);
         break;
     case FLOW_DFU11_MANIFEST:
-        rc = dfu11_manifest(d, block);
+        rc = dfu_dfu11_manifest(d, block);
         bound = b_manifest();
         break;
     case FLOW_DFU11_READ:
-        rc = dfu11_read_block(d, block, buf, (uint16_t)r->xfer);
+        rc = dfu_dfu11_read_block(d, block, buf, (uint16_t)r->xfer);
         if (rc > (int)r->xfer) abort();
         if (rc > 0) rc = DFU_OK;
         bound = B_REQUEST;

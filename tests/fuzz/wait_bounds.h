@@ -75,22 +75,22 @@ static inline uint64_t b_make_idle(bool dfuse)
            B_STALLS * (B_REQUEST + B_IDLE_STALL);
 }
 
-/* dfuse_read: per run, Set Address and ABORT; one UPLOAD per block; ABORT. A run is 65534 blocks,
- * or one when the device places blocks by another size than the host reads (per_block). */
+/* dfu_dfuse_read: per run, Set Address and ABORT; one UPLOAD per block; ABORT. A run is 65534
+ * blocks, or one when the device places blocks by another size than the host reads (per_block). */
 static inline uint64_t b_dfuse_read(uint64_t len, uint32_t xfer, bool per_block)
 {
     uint64_t blocks = (len + xfer - 1) / xfer, runs = per_block ? blocks : blocks / 65534 + 1;
     return runs * (b_dnload_wait(B_COMMAND, false) + 2 * B_REQUEST) + blocks * B_REQUEST;
 }
 
-/* dfuse_leave: an optional Set Address, the zero-length DNLOAD and one GETSTATUS; after a
+/* dfu_dfuse_leave: an optional Set Address, the zero-length DNLOAD and one GETSTATUS; after a
  * failure, the GETSTATUS that confirm the device has left. */
 static inline uint64_t b_dfuse_leave(bool address)
 {
     return (address ? b_dnload_wait(B_COMMAND, false) : 0) + 2 * B_REQUEST + B_CONFIRM;
 }
 
-/* dfu11_manifest: the zero-length DNLOAD (sent up to 3 times when it is lost), polls until 2 x
+/* dfu_dfu11_manifest: the zero-length DNLOAD (sent up to 3 times when it is lost), polls until 2 x
  * the manifestation time, the GETSTATUS that straddles it. */
 static inline uint64_t b_manifest(void)
 {

@@ -21,6 +21,10 @@ bad=$(nm -D --defined-only "$so" | awk '$2 != "A" {print $3}' | grep -v '^dfu_' 
 [ -z "$bad" ] || { echo "FAIL: exported symbols without the dfu_ prefix:"; echo "$bad"; exit 1; }
 count=$(nm -D --defined-only "$so" | awk '$2 != "A"' | wc -l)
 echo "libdfu.so.0 exports $count symbols, all dfu_*"
+# The static library's global symbols too (its internals are dfu_* so they cannot clash).
+bad=$(nm -g --defined-only "$libdir/libdfu.a" 2>/dev/null | awk '$2 ~ /^[TDBRC]$/ {print $3}' |
+  grep -v '^dfu_' || true)
+[ -z "$bad" ] || { echo "FAIL: libdfu.a defines globals without the dfu_ prefix:"; echo "$bad"; exit 1; }
 [ -f "$prefix/share/doc/libdfu/LICENSE" ] || { echo "FAIL: LICENSE not installed"; exit 1; }
 for h in libdfu error context spec image layout device sim update journal; do
   [ -f "$prefix/include/libdfu/$h.h" ] || { echo "FAIL: include/libdfu/$h.h missing"; exit 1; }

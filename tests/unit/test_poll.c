@@ -122,7 +122,7 @@ static void test_sleeps_exactly_the_poll_timeout_and_not_after_the_last(void **s
     rig r;
     rig_init(&r, script, 3);
     uint8_t block[2048] = {0};
-    assert_int_equal(dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_OK);
+    assert_int_equal(dfu_dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_OK);
     assert_int_equal(r.f.sleep_before_last, 104000); /* exactly what the device asked */
     assert_int_equal(r.f.clock.now, 104000);         /* and nothing after dfuDNLOAD-IDLE */
     assert_int_equal(r.d.stats.slept_us, 104000);
@@ -139,7 +139,8 @@ static void test_lying_poll_timeout_is_bounded(void **state)
     r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 0xFFFFFF, DFU_STATE_DNBUSY);
     r.f.has_repeat = true;
     uint8_t block[2048] = {0};
-    assert_int_equal(dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_ERR_TIMEOUT);
+    assert_int_equal(dfu_dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000),
+                     DFU_ERR_TIMEOUT);
     /* 0xFFFFFF ms is 4.6 hours; the host gives up after the bound (2 x 1 s + 10 s). */
     assert_true(r.f.clock.now <= 13000000u);
     assert_true(r.f.clock.now >= 12000000u);
@@ -161,7 +162,7 @@ static void test_lying_poll_timeout_after_a_lost_answer_is_bounded(void **state)
     rig r;
     rig_init(&r, script, 3);
     uint8_t block[2048] = {0};
-    assert_int_equal(dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_OK);
+    assert_int_equal(dfu_dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_OK);
     /* No longer than writing a block may take (1 s), not what the device asked. */
     assert_true(r.f.clock.now <= 1000000u);
     rig_done(&r);
@@ -176,7 +177,7 @@ static void test_zero_poll_timeout_while_busy_does_not_spin(void **state)
     rig r;
     rig_init(&r, script, 12);
     uint8_t block[1024] = {0};
-    assert_int_equal(dfu11_write_block(&r.d, 0, block, sizeof(block)), DFU_OK);
+    assert_int_equal(dfu_dfu11_write_block(&r.d, 0, block, sizeof(block)), DFU_OK);
     assert_int_equal(r.f.clock.now, 10 * 1000u); /* 1 ms between busy polls, none at the end */
     rig_done(&r);
 }
@@ -194,11 +195,11 @@ static void test_stalls_during_erase_tolerated_only_with_the_quirk(void **state)
     rig r;
     rig_init(&r, script, 5);
     r.d.quirks.poll_stalls = 3;
-    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_OK);
+    assert_int_equal(dfu_dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_OK);
     rig_done(&r);
 
     rig_init(&r, script, 3); /* without the quirk: the first stall is an error */
-    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_ERR_STALL);
+    assert_int_equal(dfu_dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_ERR_STALL);
     assert_non_null(
         strstr(dfu_ctx_error(r.ctx)->message, "erasing the 2048-byte sector at 0x08000000"));
     rig_done(&r);
@@ -218,7 +219,7 @@ static void test_stalls_never_stretch_the_wait(void **state)
     rig_init(&r, lie, 3);
     r.d.quirks.poll_stalls = 3;
     /* The wait ends at its bound (2 x 100 ms + 10 s); a stall past it is final. */
-    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_ERR_STALL);
+    assert_int_equal(dfu_dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_ERR_STALL);
     assert_true(r.f.clock.now <= 10200000u);
     rig_done(&r);
 
@@ -230,7 +231,7 @@ static void test_stalls_never_stretch_the_wait(void **state)
     rig_init(&r, stall_first, 3);
     r.d.quirks.poll_stalls = 3;
     r.d.quirks.erase_poll_ms = 0xFFFFFFFFu;
-    assert_int_equal(dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_OK);
+    assert_int_equal(dfu_dfuse_erase_page(&r.d, 0x08000000, 2048), DFU_OK);
     assert_true(r.f.clock.now <= 10200000u);
     rig_done(&r);
 }
@@ -250,7 +251,7 @@ static void test_stuck_dnbusy_after_erase_needs_the_quirk(void **state)
     rig_init(&r, without, 1);
     r.f.repeat = (answer)GETSTATUS(0, 100, DFU_STATE_DNBUSY); /* H7 rev V: busy for ever */
     r.f.has_repeat = true;
-    assert_int_equal(dfuse_erase_page(&r.d, 0x08020000, 131072), DFU_ERR_TIMEOUT);
+    assert_int_equal(dfu_dfuse_erase_page(&r.d, 0x08020000, 131072), DFU_ERR_TIMEOUT);
     rig_done(&r);
 
     /* With the quirk: once the erase's longest time has passed, CLRSTATUS twice and done. */
@@ -258,7 +259,7 @@ static void test_stuck_dnbusy_after_erase_needs_the_quirk(void **state)
     r.d.quirks.stuck_dnbusy = true;
     r.f.repeat = (answer)GETSTATUS(0, 100, DFU_STATE_DNBUSY);
     r.f.has_repeat = true;
-    assert_int_equal(dfuse_erase_page(&r.d, 0x08020000, 131072), DFU_OK);
+    assert_int_equal(dfu_dfuse_erase_page(&r.d, 0x08020000, 131072), DFU_OK);
     assert_true(r.f.clock.now >= (uint64_t)dfu_erase_expect_ms(131072) * 1000u);
     rig_done(&r);
 }
@@ -345,7 +346,8 @@ static void test_device_error_names_status_and_state(void **state)
     rig r;
     rig_init(&r, script, 2);
     uint8_t block[2048] = {0};
-    assert_int_equal(dfuse_write_block(&r.d, 5, block, sizeof(block), 0x08001800), DFU_ERR_DEVICE);
+    assert_int_equal(dfu_dfuse_write_block(&r.d, 5, block, sizeof(block), 0x08001800),
+                     DFU_ERR_DEVICE);
     const dfu_error_info *e = dfu_ctx_error(r.ctx);
     assert_int_equal(e->dfu_status, DFU_STATUS_ERR_PROG);
     assert_non_null(strstr(e->message, "0x08001800"));
@@ -383,7 +385,7 @@ static void test_manifestation_wait_is_bounded_and_paced(void **state)
     rig r;
     rig_init(&r, lie, 2);
     r.d.dfuse = false;
-    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_TIMEOUT);
+    assert_int_equal(dfu_dfu11_manifest(&r.d, 3), DFU_ERR_TIMEOUT);
     assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "manifestation"));
     assert_true(r.f.clock.now <= 20000000u); /* 2 x the 10 s manifestation may take */
     rig_done(&r);
@@ -393,7 +395,7 @@ static void test_manifestation_wait_is_bounded_and_paced(void **state)
     r.d.dfuse = false;
     r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_MANIFEST_SYNC);
     r.f.has_repeat = true;
-    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_TIMEOUT);
+    assert_int_equal(dfu_dfu11_manifest(&r.d, 3), DFU_ERR_TIMEOUT);
     assert_true(r.f.requests <= 20001); /* at most one GETSTATUS a millisecond */
     rig_done(&r);
 }
@@ -407,7 +409,7 @@ static void test_leave_succeeds_when_the_device_resets_at_once(void **state)
     };
     rig r;
     rig_init(&r, script, 2);
-    assert_int_equal(dfuse_leave(&r.d, NULL), DFU_OK);
+    assert_int_equal(dfu_dfuse_leave(&r.d, NULL), DFU_OK);
     assert_true(r.d.gone);
     assert_int_equal(dfu_ctx_error(r.ctx)->code, DFU_OK);
     rig_done(&r);
@@ -427,7 +429,7 @@ static void test_lost_answer_reported_idle_is_never_sent_twice(void **state)
     rig_init(&r, script, 2);
     r.d.dfuse = false;
     uint8_t block[1024] = {0};
-    assert_int_equal(dfu11_write_block(&r.d, 7, block, sizeof(block)), DFU_ERR_USB);
+    assert_int_equal(dfu_dfu11_write_block(&r.d, 7, block, sizeof(block)), DFU_ERR_USB);
     assert_int_equal(r.d.stats.dnload, 1);
     rig_done(&r);
 }
@@ -442,7 +444,7 @@ static void test_refused_manifestation_is_an_error_not_a_departure(void **state)
     rig r;
     rig_init(&r, script, 2);
     r.d.dfuse = false;
-    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_DEVICE);
+    assert_int_equal(dfu_dfu11_manifest(&r.d, 3), DFU_ERR_DEVICE);
     assert_false(r.d.gone);
     assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "errFIRMWARE"));
     rig_done(&r);
@@ -463,7 +465,7 @@ static void test_lost_end_of_download_is_sent_again(void **state)
     rig r;
     rig_init(&r, script, 5);
     r.d.dfuse = false;
-    if (dfu11_manifest(&r.d, 3)) fail_msg("%s", dfu_ctx_error(r.ctx)->message);
+    if (dfu_dfu11_manifest(&r.d, 3)) fail_msg("%s", dfu_ctx_error(r.ctx)->message);
     assert_int_equal(r.d.stats.dnload, 2);
     rig_done(&r);
 
@@ -475,7 +477,7 @@ static void test_lost_end_of_download_is_sent_again(void **state)
     };
     rig_init(&r, stubborn, 6);
     r.d.dfuse = false;
-    assert_int_equal(dfu11_manifest(&r.d, 3), DFU_ERR_PROTOCOL);
+    assert_int_equal(dfu_dfu11_manifest(&r.d, 3), DFU_ERR_PROTOCOL);
     assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "dfuDNLOAD-IDLE"));
     assert_int_equal(r.d.stats.dnload, 3);
     rig_done(&r);
@@ -491,7 +493,7 @@ static void test_leave_with_a_device_that_stops_answering_is_a_success(void **st
     };
     rig r;
     rig_init(&r, script, 3);
-    assert_int_equal(dfuse_leave(&r.d, NULL), DFU_OK);
+    assert_int_equal(dfu_dfuse_leave(&r.d, NULL), DFU_OK);
     assert_true(r.d.gone);
     rig_done(&r);
 }

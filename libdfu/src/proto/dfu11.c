@@ -9,7 +9,7 @@
 /* Manifestation: devices that check or copy the image take a few seconds. */
 #define DFU11_MANIFEST_EXPECT_MS 10000u
 
-int dfu11_check_block_size(dfu_device *d, const char *what)
+int dfu_dfu11_check_block_size(dfu_device *d, const char *what)
 {
     uint16_t own = d->device_transfer_size;
     if (d->dfuse || d->transfer_size == own || own == 0 || own > DFU_MAX_TRANSFER) return DFU_OK;
@@ -20,7 +20,7 @@ int dfu11_check_block_size(dfu_device *d, const char *what)
                    what, own, d->transfer_size);
 }
 
-int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len)
+int dfu_dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len)
 {
     char what[64];
     snprintf(what, sizeof(what), "writing block %u (%u bytes)", block, len);
@@ -61,7 +61,7 @@ static int send_end(dfu_device *d, uint16_t block, dfu_status_reply *st, bool *h
     return 0;
 }
 
-int dfu11_manifest(dfu_device *d, uint16_t block)
+int dfu_dfu11_manifest(dfu_device *d, uint16_t block)
 {
     dfu_status_reply st;
     bool have_status;
@@ -113,7 +113,7 @@ int dfu11_manifest(dfu_device *d, uint16_t block)
                    2 * DFU11_MANIFEST_EXPECT_MS);
 }
 
-int dfu11_read_block(dfu_device *d, uint16_t block, uint8_t *buf, uint16_t len)
+int dfu_dfu11_read_block(dfu_device *d, uint16_t block, uint8_t *buf, uint16_t len)
 {
     int rc = dfu_req_upload(d, block, buf, len);
     if (rc < 0) return dfu_err_prefix(d->ctx, rc, "reading block %u", block);

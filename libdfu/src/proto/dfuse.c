@@ -31,7 +31,7 @@ static int command(dfu_device *d, const uint8_t *cmd, uint16_t len, const dfu_wa
     return DFU_OK;
 }
 
-int dfuse_set_address(dfu_device *d, uint32_t address)
+int dfu_dfuse_set_address(dfu_device *d, uint32_t address)
 {
     uint8_t cmd[5] = {DFUSE_CMD_SET_ADDRESS};
     dfu_put_le32(cmd + 1, address);
@@ -43,7 +43,7 @@ int dfuse_set_address(dfu_device *d, uint32_t address)
     return command(d, cmd, sizeof(cmd), &w, &st);
 }
 
-int dfuse_erase_page(dfu_device *d, uint32_t address, uint32_t size)
+int dfu_dfuse_erase_page(dfu_device *d, uint32_t address, uint32_t size)
 {
     uint8_t cmd[5] = {DFUSE_CMD_ERASE};
     dfu_put_le32(cmd + 1, address);
@@ -55,7 +55,7 @@ int dfuse_erase_page(dfu_device *d, uint32_t address, uint32_t size)
     return command(d, cmd, sizeof(cmd), &w, &st);
 }
 
-int dfuse_mass_erase(dfu_device *d)
+int dfu_dfuse_mass_erase(dfu_device *d)
 {
     uint8_t cmd[1] = {DFUSE_CMD_ERASE};
     dfu_wait w = {"mass erase", DFUSE_MASS_ERASE_EXPECT_MS, d->quirks.mass_erase_poll_ms, true};
@@ -64,7 +64,7 @@ int dfuse_mass_erase(dfu_device *d)
     return command(d, cmd, sizeof(cmd), &w, &st);
 }
 
-int dfuse_read_unprotect(dfu_device *d)
+int dfu_dfuse_read_unprotect(dfu_device *d)
 {
     /* The device erases everything and resets: it cannot answer the second GETSTATUS. */
     uint8_t cmd[1] = {DFUSE_CMD_READ_UNPROTECT};
@@ -81,10 +81,10 @@ int dfuse_read_unprotect(dfu_device *d)
     return DFU_OK;
 }
 
-int dfuse_leave(dfu_device *d, const uint32_t *address)
+int dfu_dfuse_leave(dfu_device *d, const uint32_t *address)
 {
     if (address) {
-        int rc = dfuse_set_address(d, *address);
+        int rc = dfu_dfuse_set_address(d, *address);
         if (rc) return rc;
     }
     /* A zero-length DNLOAD, then GETSTATUS, which the ROM answers with dfuMANIFEST before it
@@ -107,8 +107,8 @@ int dfuse_leave(dfu_device *d, const uint32_t *address)
     return DFU_OK;
 }
 
-int dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
-                      uint32_t address)
+int dfu_dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
+                          uint32_t address)
 {
     char what[80];
     snprintf(what, sizeof(what), "writing %u bytes at 0x%08x (block %u)", len, address, block);
@@ -127,7 +127,7 @@ int dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16
  * block numbers that do not wrap). */
 static int read_run(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
 {
-    int rc = dfuse_set_address(d, address);
+    int rc = dfu_dfuse_set_address(d, address);
     if (!rc) rc = dfu_req_abort(d); /* from dfuDNLOAD-IDLE to dfuIDLE, where UPLOAD is allowed */
     if (rc) return dfu_err_prefix(d->ctx, rc, "reading 0x%08x", address);
     uint32_t xfer = d->transfer_size;
@@ -148,7 +148,7 @@ static int read_run(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
     return rc ? dfu_err_prefix(d->ctx, rc, "ending the read") : DFU_OK;
 }
 
-int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
+int dfu_dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
 {
     /* Blocks per Set Address: as many as block numbers allow when the device places them by the
      * size we read, else one (it would read block 3 from pointer + its own size). */

@@ -117,35 +117,35 @@ int dfu_confirm_left(dfu_device *d, int rc, const char *what, dfu_status_reply *
 int dfu_make_idle(dfu_device *d);
 
 /* DfuSe commands (AN3156): a DNLOAD with wBlockNum 0, executed on the following GETSTATUS. */
-int dfuse_set_address(dfu_device *d, uint32_t address);
-int dfuse_erase_page(dfu_device *d, uint32_t address, uint32_t size);
-int dfuse_mass_erase(dfu_device *d);
-int dfuse_read_unprotect(dfu_device *d);
+int dfu_dfuse_set_address(dfu_device *d, uint32_t address);
+int dfu_dfuse_erase_page(dfu_device *d, uint32_t address, uint32_t size);
+int dfu_dfuse_mass_erase(dfu_device *d);
+int dfu_dfuse_read_unprotect(dfu_device *d);
 /* Leaves DFU mode and starts the application (at address when given). A device that resets as
  * soon as it accepts the request is a success: that is what leaving means. */
-int dfuse_leave(dfu_device *d, const uint32_t *address);
+int dfu_dfuse_leave(dfu_device *d, const uint32_t *address);
 /* Writes len (<= transfer size) bytes as data block `block` (>= 2) and waits for it. */
-int dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
-                      uint32_t address_for_messages);
+int dfu_dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
+                          uint32_t address_for_messages);
 /* Reads len bytes at address: Set Address, ABORT to dfuIDLE, UPLOAD blocks from 2 (a new Set
  * Address for every block when the device places blocks by another size). */
-int dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len);
+int dfu_dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len);
 
 /* DFU 1.1: one download block and the wait the device asks for afterwards. */
-int dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len);
+int dfu_dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len);
 /* DFU 1.1: the zero-length download that ends a download (sent again, up to 3 times in all, while
  * the device is still in dfuDNLOAD-IDLE: it never arrived), then manifestation: polls while the
  * device manifests, resets it when it waits for a reset (unless it detaches by itself). A device
  * that disconnects to start its new firmware has succeeded. */
-int dfu11_manifest(dfu_device *d, uint16_t block);
+int dfu_dfu11_manifest(dfu_device *d, uint16_t block);
 /* DFU 1.1: one upload block; returns the bytes received (fewer than len ends the upload). */
-int dfu11_read_block(dfu_device *d, uint16_t block, uint8_t *buf, uint16_t len);
+int dfu_dfu11_read_block(dfu_device *d, uint16_t block, uint8_t *buf, uint16_t len);
 
 /* DFU 1.1 has no addresses, and a device may place block N at N x its own wTransferSize
  * (TinyUSB's class does): blocks of another size land in the wrong places and read back the same
  * wrong way. DFU_ERR_REFUSED, before anything is sent, when the host was told to use another
  * size than the device's own (which it could have used); what names the device. */
-int dfu11_check_block_size(dfu_device *d, const char *what);
+int dfu_dfu11_check_block_size(dfu_device *d, const char *what);
 
 /* The longest an erase of `size` bytes may take (datasheet maxima, rounded up). */
 uint32_t dfu_erase_expect_ms(uint32_t size);

@@ -46,33 +46,33 @@ bool dfu_retry_again(dfu_device *d, dfu_retry *r, int *rc, unsigned attempt, con
     return *rc == DFU_OK;
 }
 
-int dfuse_erase_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint32_t size)
+int dfu_dfuse_erase_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint32_t size)
 {
     char what[48];
     snprintf(what, sizeof(what), "erasing 0x%08x", address);
     int rc;
     for (unsigned attempt = 1;; attempt++) {
-        rc = dfuse_erase_page(d, address, size);
+        rc = dfu_dfuse_erase_page(d, address, size);
         if (!dfu_retry_again(d, r, &rc, attempt, what)) return rc;
     }
 }
 
-int dfuse_mass_erase_retrying(dfu_device *d, dfu_retry *r)
+int dfu_dfuse_mass_erase_retrying(dfu_device *d, dfu_retry *r)
 {
     int rc;
     for (unsigned attempt = 1;; attempt++) {
-        rc = dfuse_mass_erase(d);
+        rc = dfu_dfuse_mass_erase(d);
         if (!dfu_retry_again(d, r, &rc, attempt, "mass erase")) return rc;
     }
 }
 
-int dfuse_read_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint8_t *buf, size_t len)
+int dfu_dfuse_read_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint8_t *buf, size_t len)
 {
     char what[48];
     snprintf(what, sizeof(what), "reading 0x%08x", address);
     int rc;
     for (unsigned attempt = 1;; attempt++) {
-        rc = dfuse_read(d, address, buf, len);
+        rc = dfu_dfuse_read(d, address, buf, len);
         if (!dfu_retry_again(d, r, &rc, attempt, what)) return rc;
     }
 }

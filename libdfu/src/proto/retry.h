@@ -42,8 +42,9 @@ void dfu_settle(dfu_device *d, const dfu_retry *r);
 bool dfu_retry_again(dfu_device *d, dfu_retry *r, int *rc, unsigned attempt, const char *what);
 
 /* DfuSe erase of one sector, mass erase and read of a range, retried as above. */
-int dfuse_erase_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint32_t size);
-int dfuse_mass_erase_retrying(dfu_device *d, dfu_retry *r);
-int dfuse_read_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint8_t *buf, size_t len);
+int dfu_dfuse_erase_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint32_t size);
+int dfu_dfuse_mass_erase_retrying(dfu_device *d, dfu_retry *r);
+int dfu_dfuse_read_retrying(dfu_device *d, dfu_retry *r, uint32_t address, uint8_t *buf,
+                            size_t len);
 
 #endif

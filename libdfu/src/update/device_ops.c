@@ -52,7 +52,7 @@ static int read_dfuse(dfu_device *d, uint8_t *buf, uint32_t address, uint32_t le
     dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
     for (uint32_t off = 0; off < len;) {
         uint32_t n = DFU_MIN(DFUSE_READ_CHUNK, len - off);
-        int rc = dfuse_read_retrying(d, &retry, address + off, buf + off, n);
+        int rc = dfu_dfuse_read_retrying(d, &retry, address + off, buf + off, n);
         if (rc) return failed(d, &retry, rc);
         off += n;
         if ((rc = report(d, cb, payload, DFU_PHASE_READ, off, len, address + off))) return rc;
@@ -70,7 +70,7 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t le
         if (want == 0) break;
         if (dfu_buf_reserve(out, want))
             return failed(d, &no_retries, dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory"));
-        int n = dfu11_read_block(d, block, out->data + out->len, want);
+        int n = dfu_dfu11_read_block(d, block, out->data + out->len, want);
         if (n < 0) return failed(d, &no_retries, n);
         out->len += (size_t)n;
         /* Of unknown length, the total is 0 (unknown) until the device's short frame ends the
@@ -119,7 +119,7 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
         rc = read_dfuse(d, data.data, address, len, cb, payload);
         data.len = len;
     } else {
-        rc = dfu11_check_block_size(d, d->info.path ? d->info.path : "the device");
+        rc = dfu_dfu11_check_block_size(d, d->info.path ? d->info.path : "the device");
         if (!rc) rc = read_dfu11(d, &data, address, len, cb, payload);
     }
     dfu_image *img = NULL;
@@ -170,7 +170,7 @@ int dfu_device_erase(dfu_device *d, uint32_t address, uint32_t len, dfu_progress
     for (uint64_t a = address; a < end;) {
         dfu_sector s;
         dfu_layout_find(l, (uint32_t)a, &s);
-        int rc = dfuse_erase_retrying(d, &retry, s.address, s.size);
+        int rc = dfu_dfuse_erase_retrying(d, &retry, s.address, s.size);
         if (rc) return failed(d, &retry, rc);
         a = (uint64_t)s.address + s.size;
         if ((rc = report(d, cb, payload, DFU_PHASE_ERASE, a - first, total, s.address))) return rc;
@@ -185,14 +185,14 @@ int dfu_device_mass_erase(dfu_device *d)
                        "mass erase is a DfuSe command; DFU 1.1 devices erase by themselves while "
                        "they are written");
     dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
-    int rc = dfuse_mass_erase_retrying(d, &retry);
+    int rc = dfu_dfuse_mass_erase_retrying(d, &retry);
     return rc ? failed(d, &retry, rc) : DFU_OK;
 }
 
 int dfu_device_read_unprotect(dfu_device *d)
 {
     if (!d->dfuse) return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "read unprotect is a DfuSe command");
-    int rc = dfuse_read_unprotect(d);
+    int rc = dfu_dfuse_read_unprotect(d);
     if (rc) {
         const dfu_retry no_retries = {0}; /* it erases everything: never sent twice */
         return failed(d, &no_retries, rc);
@@ -218,5 +218,5 @@ int dfu_device_leave(dfu_device *d, const uint32_t *address)
     if (!d->dfuse) return dfu_device_reset(d);
     uint32_t app;
     if (!address && default_leave_address(d, &app)) address = &app;
-    return dfuse_leave(d, address);
+    return dfu_dfuse_leave(d, address);
 }

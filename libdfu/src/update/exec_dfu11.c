@@ -22,7 +22,7 @@ static int download(dfu_exec *x, const dfu_step *s)
     uint16_t block = 0;
     for (uint32_t off = 0; off < s->size; block++) {
         uint16_t n = (uint16_t)DFU_MIN((uint32_t)xfer, s->size - off);
-        int rc = dfu11_write_block(x->dev, block, x->buf + off, n);
+        int rc = dfu_dfu11_write_block(x->dev, block, x->buf + off, n);
         if (rc) return rc;
         off += n;
         x->res->written_bytes += n;
@@ -52,7 +52,7 @@ int dfu_exec_dfu11_write(dfu_exec *x, size_t i)
 static int read_block(dfu_exec *x, uint16_t block, uint8_t *buf, uint16_t n, bool *retried)
 {
     for (unsigned attempt = 1;; attempt++) {
-        int got = dfu11_read_block(x->dev, block, buf, n);
+        int got = dfu_dfu11_read_block(x->dev, block, buf, n);
         if (got >= 0 || attempt > x->retry.limit || !dfu_transient(x->dev, got)) return got;
         x->retry.used++;
         *retried = true;
@@ -120,7 +120,7 @@ int dfu_exec_dfu11_manifest(dfu_exec *x, size_t i)
     uint32_t size = 0;
     for (size_t j = 0; j < i; j++)
         if (x->plan->steps[j].kind == DFU_STEP_WRITE) size = x->plan->steps[j].size;
-    return dfu11_manifest(x->dev, block_after(x, size));
+    return dfu_dfu11_manifest(x->dev, block_after(x, size));
 }
 
 int dfu_exec_dfu11_leave(dfu_exec *x, size_t i)

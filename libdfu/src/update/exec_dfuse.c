@@ -32,7 +32,7 @@ static int inspect_block(dfu_exec *x, uint32_t address, const uint8_t *data, uin
 {
     uint8_t got[4096];
     if (!x->dev->can_upload || n > sizeof(got)) return DFU_ERR_GENERIC;
-    int rc = dfuse_read(x->dev, address, got, n);
+    int rc = dfu_dfuse_read(x->dev, address, got, n);
     if (rc) return rc;
     if (memcmp(got, data, n) == 0) return DFU_OK;
     return all_erased(got, n) ? DFU_ERR_GENERIC : NEED_REERASE;
@@ -44,7 +44,7 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
     for (unsigned attempt = 1;; attempt++) {
         if (!x->pointer_valid || next_address(x) != address) {
             for (unsigned a = 1;; a++) {
-                rc = dfuse_set_address(x->dev, address);
+                rc = dfu_dfuse_set_address(x->dev, address);
                 if (!dfu_retry_again(x->dev, &x->retry, &rc, a, "set address")) break;
             }
             if (rc) return rc;
@@ -52,7 +52,7 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
             x->next_block = DFUSE_FIRST_DATA_BLOCK;
             x->pointer_valid = true;
         }
-        rc = dfuse_write_block(x->dev, (uint16_t)x->next_block, data, n, address);
+        rc = dfu_dfuse_write_block(x->dev, (uint16_t)x->next_block, data, n, address);
         if (!rc) {
             x->next_block++;
             /* A block of another size than the device's breaks pointer + (block - 2) * size
@@ -100,7 +100,7 @@ static int write_range(dfu_exec *x, size_t step, uint32_t address, uint32_t size
 
 static int erase_sector(dfu_exec *x, uint32_t address, uint32_t size)
 {
-    int rc = dfuse_erase_retrying(x->dev, &x->retry, address, size);
+    int rc = dfu_dfuse_erase_retrying(x->dev, &x->retry, address, size);
     x->pointer_valid = false;
     if (!rc) {
         x->res->erased_bytes += size;
@@ -147,7 +147,7 @@ int dfu_exec_dfuse_erase(dfu_exec *x, size_t i)
 int dfu_exec_dfuse_mass_erase(dfu_exec *x, size_t i)
 {
     (void)i;
-    int rc = dfuse_mass_erase_retrying(x->dev, &x->retry);
+    int rc = dfu_dfuse_mass_erase_retrying(x->dev, &x->retry);
     x->pointer_valid = false;
     return rc;
 }
@@ -162,7 +162,7 @@ int dfu_exec_dfuse_write(dfu_exec *x, size_t i)
 /* Reads [address, address + len) into buf, retrying transient failures. */
 static int read_range(dfu_exec *x, uint32_t address, uint8_t *buf, uint32_t len)
 {
-    int rc = dfuse_read_retrying(x->dev, &x->retry, address, buf, len);
+    int rc = dfu_dfuse_read_retrying(x->dev, &x->retry, address, buf, len);
     x->pointer_valid = false;
     return rc;
 }
@@ -191,7 +191,7 @@ int dfu_exec_dfuse_leave(dfu_exec *x, size_t i)
     const dfu_step *s = &x->plan->steps[i];
     /* No application in the image: start the one the device holds, as dfuctl leave does. */
     return s->address == DFU_ADDRESS_NONE ? dfu_device_leave(x->dev, NULL)
-                                          : dfuse_leave(x->dev, &s->address);
+                                          : dfu_dfuse_leave(x->dev, &s->address);
 }
 
 /* Does the device already hold what the writes of this sector would put there? */
