@@ -2,8 +2,11 @@
  * The library context: error details of the last failing call, and the log callback.
  *
  * libdfu keeps no global state. A context is used by one thread at a time; give each thread its
- * own, or serialise access with your own lock. The library never prints and never exits: it
- * reports through the log callback set here and through return codes.
+ * own, or serialise access with your own lock. The same holds for everything made with it
+ * (devices, plans, journals): they report their errors into it, so it must outlive them. The
+ * library never prints and never exits: it reports through the log callback set here and
+ * through return codes. Callbacks run on the calling thread, inside the call that reports, and
+ * must not call libdfu with the objects that call is using.
  */
 #ifndef LIBDFU_CONTEXT_H
 #define LIBDFU_CONTEXT_H
