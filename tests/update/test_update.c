@@ -200,11 +200,13 @@ static void test_permanent_failure_stops_cleanly_and_keeps_the_journal(void **st
 typedef struct canceller {
     uint64_t after;
     bool fired;
+    uint64_t seen; /* overall_done of the last event */
 } canceller;
 
 static int cancel_cb(const dfu_progress *p, void *payload)
 {
     canceller *c = payload;
+    c->seen = p->overall_done;
     if (p->phase == DFU_PHASE_WRITE && p->overall_done >= c->after) c->fired = true;
     return c->fired;
 }
@@ -215,7 +217,7 @@ static void test_cancel_leaves_device_idle_and_recover_finishes(void **state)
     rig r;
     rig_new(&r, "upd_cancel", "stm32f405", NULL, 0x08000000, 40 * 1024, 0x20020000);
     char *jdir = tu_path(r.dir, "journal");
-    canceller c = {3 * 16384 + 16384 + 4096, false}; /* in the second write step */
+    canceller c = {3 * 16384 + 16384 + 4096, false, 0}; /* in the second write step */
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
     o.journal_dir = jdir;
     o.progress = cancel_cb;
@@ -223,6 +225,11 @@ static void test_cancel_leaves_device_idle_and_recover_finishes(void **state)
     dfu_update_result res;
     assert_int_equal(flash(&r, &o, &res), DFU_ERR_CANCELLED);
     assert_true(res.written_bytes >= 4096 && res.written_bytes < 40 * 1024);
+    /* The message counts what the caller was last told. */
+    char after[64];
+    snprintf(after, sizeof(after), "cancelled after %llu of", (unsigned long long)c.seen);
+    if (!strstr(dfu_ctx_error(r.ctx)->message, after))
+        fail_msg("\"%s\" lacks \"%s\"", dfu_ctx_error(r.ctx)->message, after);
     int st, status;
     assert_int_equal(dfu_device_get_status(r.dev, &st, &status), DFU_OK);
     assert_int_equal(st, DFU_STATE_DFU_IDLE);

@@ -205,15 +205,15 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         dfu_exec_progress(&x, phase_of(s->kind), 0, s->size, s->address);
         if (x.cancel) {
             x.in_step = false;
-            x.prog.overall_done = x.step_base;
             rc = cancelled(&x);
             break;
         }
         rc = run_step(&x, i);
         x.in_step = false;
-        x.prog.overall_done = x.step_base;
+        /* After a failure or a cancel it stays where the last event put it: what the caller saw,
+         * and what the cancel message counts. */
         if (!rc) {
-            x.prog.overall_done += weight(s);
+            x.prog.overall_done = x.step_base + weight(s);
             dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address);
             if (s->kind == DFU_STEP_VERIFY) verified_any = true;
             if (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) x.res->left = true;
