@@ -43,9 +43,7 @@ static const cli_opt *find(const cli_opt *opts, const cli_opt *common, const cha
     return NULL;
 }
 
-/* With --json anywhere on the command line, a usage error is reported as JSON too: the option
- * may come after the one that could not be parsed. */
-static bool json_anywhere(int argc, char **argv)
+bool cli_json_anywhere(int argc, char **argv)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
         if (strcmp(argv[i], "--json") == 0) return true;
@@ -57,7 +55,7 @@ static int fail(const char *cmd, bool json, bool hint, const char *fmt, ...)
 {
     cli_out out = {{0}, NULL, cmd};
     out.common.json = json;
-    char msg[1024];
+    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -94,7 +92,7 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, co
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
     };
     const char *cmd = argv[0];
-    bool json = json_anywhere(argc, argv);
+    bool json = cli_json_anywhere(argc, argv);
     bool options_done = false;
     *npos = 0;
     for (int i = 1; i < argc; i++) {

@@ -40,6 +40,9 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, co
               int max_pos, int *npos);
 /* Parses a number like the option parser does ("0x08000000", "64K", "1M"). */
 bool cli_parse_u32(const char *text, uint32_t *out);
+/* Whether --json is on the command line (before any "--"): a usage error is then reported as
+ * JSON too, even one found before the option was reached. argv[0] is the command. */
+bool cli_json_anywhere(int argc, char **argv);
 /* Prints "usage: dfuctl CMD USAGE" and the option table. */
 void cli_print_help(const char *cmd, const char *usage, const char *summary, const cli_opt *opts);
 

@@ -83,21 +83,20 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     if (damaged) cli_say(out, "removed %zu damaged journal%s\n", damaged, damaged == 1 ? "" : "s");
     const char *sel = o->dev.device;
     dfu_journal *j = NULL;
-    char given[1024];
-    cli_recover_selector(sel, given, sizeof(given));
     if (sel && strncmp(sel, "path=", 5) == 0) {
         rc = dfu_journal_open(&j, out->ctx, jdir, sel + 5);
     } else {
         rc = dfu_journal_find(&j, out->ctx, jdir);
         /* Another selector: the one the journal records (what recover told the user to use). */
+        char given[4096];
+        cli_recover_selector(sel, given, sizeof(given));
         if (!rc && sel && strcmp(given, dfu_journal_selector(j)) != 0) {
-            char recorded[1024];
-            snprintf(recorded, sizeof(recorded), "%s", dfu_journal_selector(j));
+            int code = cli_usage_error(out,
+                                       "the journal records -d '%s'; --discard takes that, or "
+                                       "-d path=PORT, or no -d",
+                                       dfu_journal_selector(j));
             dfu_journal_free(j);
-            return cli_usage_error(out,
-                                   "the pending update was made with -d '%s'; --discard takes "
-                                   "that, or -d path=PORT, or no -d",
-                                   recorded);
+            return code;
         }
     }
     if (rc == DFU_ERR_NOT_FOUND && damaged) return EXIT_OK;

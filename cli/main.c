@@ -48,7 +48,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(name, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
     cli_out out = {{0}, NULL, name};
-    for (int i = 2; i < argc; i++) out.common.json |= strcmp(argv[i], "--json") == 0;
+    out.common.json = cli_json_anywhere(argc - 1, argv + 1);
     if (out.common.json) return cli_usage_report(&out, DFU_ERR_ARG, false, "unknown command");
     fprintf(stderr, "dfuctl: unknown command '%s'\n\n", name);
     usage(stderr);

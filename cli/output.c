@@ -107,7 +107,7 @@ int cli_usage_report(const cli_out *out, int err, bool hint, const char *message
 
 int cli_usage_error(const cli_out *out, const char *fmt, ...)
 {
-    char msg[1024];
+    char msg[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);

@@ -17,17 +17,20 @@ void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *sel
              jdir_option ? "'" : "", json ? " --json" : "");
 }
 
-/* Read protection: the device refuses every change, so there is nothing to finish, and recover
- * would only be refused again. Removes the journal when no step was done. */
-static void hint_unprotect(const char *cmd, dfu_ctx *scratch, dfu_journal *j, const char *selector)
+/* errVENDOR from a DfuSe device is the STM32 ROM's read protection: it refuses every change,
+ * so a recover would be refused the same way. The journal stays (a device that reports
+ * errVENDOR for another reason may have been part-way through); --discard forgets it. */
+static void hint_unprotect(const char *cmd, const char *selector, const char *jdir_option,
+                           const dfu_journal *j)
 {
-    bool untouched = dfu_journal_steps_done(j) == 0;
+    const char *sel = selector && *selector ? selector : dfu_journal_selector(j);
     fprintf(stderr,
-            "dfuctl %s: the device is read-protected (errVENDOR)%s. `dfuctl unprotect --confirm "
-            "-d '%s'` removes the protection and erases the whole flash; then flash again\n",
-            cmd, untouched ? " and nothing was changed" : "",
-            selector && *selector ? selector : dfu_journal_selector(j));
-    if (untouched) dfu_journal_discard(scratch, j);
+            "dfuctl %s: the device reports errVENDOR, which on STM32 ROMs is read protection. "
+            "`dfuctl unprotect --confirm -d '%s'` removes it and erases the whole flash; then "
+            "flash again (`dfuctl recover --discard -d '%s'%s%s%s` forgets this update's "
+            "journal)\n",
+            cmd, sel, sel, jdir_option ? " --journal-dir '" : "", jdir_option ? jdir_option : "",
+            jdir_option ? "'" : "");
 }
 
 void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, const char *jdir,
@@ -40,8 +43,8 @@ void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, cons
         dfu_ctx_free(scratch);
         return;
     }
-    if (dfu_ctx_error(out->ctx)->dfu_status == DFU_STATUS_ERR_VENDOR) {
-        hint_unprotect(cmd, scratch, j, selector);
+    if (dfu_ctx_error(out->ctx)->dfu_status == DFU_STATUS_ERR_VENDOR && dfu_device_is_dfuse(dev)) {
+        hint_unprotect(cmd, selector, jdir_option, j);
     } else {
         int st = -1;
         bool gone = err == DFU_ERR_DISCONNECTED || dfu_device_gone(dev) ||

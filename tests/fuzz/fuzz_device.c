@@ -123,10 +123,9 @@ static uint32_t param_len(const run *r)
 static void run_operation(run *r, int flow)
 {
     static const char *const names[] = {
-        "make_idle",    "set_address",        "erase_page",           "mass_erase",
-        "dfuse_write",  "dfu_dfuse_read",     "dfu_dfuse_leave",      "read_unprotect",
-        "dfu11_write",  "dfu_dfu11_manifest", "dfu_dfu11_read_block", "device_read",
-        "device_erase",
+        "make_idle",        "set_address", "erase_page",     "mass_erase",  "dfuse_write",
+        "dfuse_read",       "dfuse_leave", "read_unprotect", "dfu11_write", "dfu11_manifest",
+        "dfu11_read_block", "device_read", "device_erase",
     };
     dfu_device *d = r->d;
     uint32_t address = param_address(r), len = param_len(r);

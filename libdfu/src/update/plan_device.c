@@ -9,6 +9,9 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
                  const dfu_update_options *opts)
 {
     if (!out || !dev || !img) return dfu_err(ctx, DFU_ERR_ARG, "dfu_plan_new: missing argument");
+    if (opts &&
+        dfu_check_options(ctx, "dfu_update_options", opts->version, DFU_UPDATE_OPTIONS_VERSION))
+        return DFU_ERR_ARG;
     if (!dev->can_download && !(opts && opts->verify_only))
         return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
                        "%s: its DFU interface does not accept downloads (bitCanDnload is clear)",
