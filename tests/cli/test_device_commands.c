@@ -105,6 +105,27 @@ static void test_dfu11_device_with_known_application_base(void **state)
     uint8_t got[8];
     tu_sim_peek(b.spec, 0x08002000, got, sizeof(got));
     assert_int_equal(got[4], 0x89); /* reset vector 0x08002189 */
+    /* Blocks of another size than the device's 1024: refused, as a DFU 1.1 device may place them
+     * by number; dapboot stores them one after the other, so --force writes and verifies. */
+    tu_write_app(b.fw, 0x08002000, 6000, 0x20005000, 3);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--transfer-size", "256", "--no-journal",
+              "--no-leave", NULL);
+    expect_exit(&r, 9, "could land in the wrong places");
+    tu_result_free(&r);
+    tu_sim_peek(b.spec, 0x08002000, got, sizeof(got));
+    assert_int_equal(got[4], 0x89); /* untouched */
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--transfer-size", "256", "--force", "--no-journal",
+              "--no-leave", NULL);
+    expect_exit(&r, 0, "the read-back uses its own size");
+    tu_result_free(&r);
+    uint8_t *forced = tu_app_bytes(0x08002000, 6000, 0x20005000, 3), back[6000];
+    tu_sim_peek(b.spec, 0x08002000, back, sizeof(back));
+    assert_memory_equal(back, forced, sizeof(back));
+    free(forced);
+    tu_write_app(b.fw, 0x08002000, 8192, 0x20005000, 2);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--no-journal", "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
     /* Read back, the data sits where flash put it and verify reports it: at the base. */
     char *hex = tu_path(b.dir, "back.hex");
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, NULL);

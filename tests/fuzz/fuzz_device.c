@@ -67,7 +67,8 @@ typedef struct run {
     const profile *prof;
     const uint8_t *h; /* header */
     uint32_t xfer;
-    bool per_block; /* DfuSe: the device places blocks by another size (a Set Address each) */
+    uint32_t up_xfer; /* DFU 1.1 uploads ask for blocks of the device's own size */
+    bool per_block;   /* DfuSe: the device places blocks by another size (a Set Address each) */
 } run;
 
 /* Every failure says what happened. */
@@ -210,7 +211,7 @@ static void run_operation(run *r, int flow)
         dfu_image_free(img);
         uint64_t chunks = (len + 16383) / 16384;
         bound = d->dfuse ? chunks * 4 * (b_dfuse_read(16384, r->xfer, r->per_block) + idle)
-                         : (len / r->xfer + 1) * B_REQUEST + idle;
+                         : (len / r->up_xfer + 1) * B_REQUEST + idle;
         bound += idle;
         break;
     }
@@ -257,8 +258,8 @@ static int make_image(const run *r, dfu_image **out, uint32_t *base, uint32_t *s
  * half-written block erases its sector again (one the size of the layout's largest) and rewrites
  * every write of the plan, once per write step at most. Differential: each write is read first.
  */
-static uint64_t plan_bound(const dfu_plan *p, uint32_t xfer, bool per_block, unsigned retries,
-                           uint64_t erase_e)
+static uint64_t plan_bound(const dfu_plan *p, uint32_t xfer, uint32_t up_xfer, bool per_block,
+                           unsigned retries, uint64_t erase_e)
 {
     /* make_idle before the first step, and after a failure to leave the device in dfuIDLE. */
     uint64_t a = retries + 1, idle = b_make_idle(p->desc.dfuse), total = 2 * idle, writes = 0,
@@ -285,7 +286,7 @@ static uint64_t plan_bound(const dfu_plan *p, uint32_t xfer, bool per_block, uns
             break;
         case DFU_STEP_VERIFY:
             cost = p->desc.dfuse ? chunks * a * (b_dfuse_read(16384, xfer, per_block) + idle)
-                                 : a * (2 * idle + blocks * a * B_REQUEST);
+                                 : a * (2 * idle + (s->size / up_xfer + 1) * a * B_REQUEST);
             break;
         case DFU_STEP_MANIFEST: cost = b_manifest(); break;
         default: cost = p->desc.dfuse ? b_dfuse_leave(true) : 0; break;
@@ -347,7 +348,8 @@ static void run_update(run *r)
         dfu_update_result res;
         rc = dfu_plan_execute(plan, &res);
         check_rc(r, rc, "dfu_plan_execute");
-        check_total(r, rc, start, plan_bound(plan, r->xfer, r->per_block, o.retries, erase_e),
+        check_total(r, rc, start,
+                    plan_bound(plan, r->xfer, r->up_xfer, r->per_block, o.retries, erase_e),
                     "update");
         if (rc == DFU_OK && res.verified && !r->link.forged_upload && !r->link.forged_command)
             check_board(r, base, size, img);
@@ -369,6 +371,7 @@ static void tweak(run *r)
     static const uint16_t sizes[] = {0, 256, 1000, 4096};
     if (sizes[t >> 6]) r->d->transfer_size = sizes[t >> 6];
     r->xfer = r->d->transfer_size;
+    r->up_xfer = dfu_dfu11_upload_size(r->d);
     r->per_block = r->d->transfer_size != r->d->device_transfer_size;
 }
 

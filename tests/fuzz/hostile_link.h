@@ -174,8 +174,12 @@ static void hl_check_request(hostile_link *h, const dfu_usb_setup *s, unsigned t
         hl_fail("a control transfer timeout beyond the bound", timeout_ms, h->timeout_limit_ms);
     if ((s->bmRequestType & 0x60) != 0x20) return;
     if (s->wIndex != d->iface) hl_fail("a request to another interface", s->wIndex, 0);
-    if ((s->bRequest == DFU_DNLOAD || s->bRequest == DFU_UPLOAD) && s->wLength > d->transfer_size)
-        hl_fail("a block longer than wTransferSize", s->wLength, d->transfer_size);
+    /* DFU 1.1 uploads ask for blocks of the device's own size, whatever the host writes with. */
+    unsigned limit = d->transfer_size;
+    if (s->bRequest == DFU_UPLOAD && dfu_dfu11_upload_size(d) > limit)
+        limit = dfu_dfu11_upload_size(d);
+    if ((s->bRequest == DFU_DNLOAD || s->bRequest == DFU_UPLOAD) && s->wLength > limit)
+        hl_fail("a block longer than wTransferSize", s->wLength, limit);
 }
 
 /* The host sat idle between transfers no longer than any single wait may take. */

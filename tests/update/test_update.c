@@ -346,27 +346,89 @@ static void test_dfuse_blocks_land_right_with_any_transfer_size(void **state)
     overridden_transfer_size("stm32l476", 1024, 0x20018000);
 }
 
+static void reopen_with_transfer_size(rig *r, uint16_t xfer)
+{
+    dfu_device_close(r->dev);
+    dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
+    oo.transfer_size = xfer;
+    assert_int_equal(dfu_device_open(&r->dev, r->ctx, r->spec, &oo), DFU_OK);
+    assert_int_equal(dfu_device_transfer_size(r->dev), xfer);
+}
+
 /* Found by fuzz_device: DFU 1.1 has no Set Address, and devices such as TinyUSB's place block N
  * at N x their own wTransferSize: 256-byte blocks to a 512-byte device went to the wrong places
  * and were read back the same wrong way, "verified". Such a transfer size is refused before
- * anything is written or read. */
+ * anything is written unless forced, and reads always use the device's own size. */
 static void test_dfu11_refuses_a_transfer_size_not_the_devices(void **state)
 {
     (void)state;
     rig r;
     rig_new(&r, "upd_dfu11_xfer", "tinyusb", "tolerant=1", 0x08010000, 3000, 0x20020000);
-    dfu_device_close(r.dev);
-    dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
-    oo.transfer_size = 256;
-    assert_int_equal(dfu_device_open(&r.dev, r.ctx, r.spec, &oo), DFU_OK);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    dfu_update_result res;
+    assert_int_equal(flash(&r, &o, &res), DFU_OK); /* the board holds the image */
+    reopen_with_transfer_size(&r, 256);
     dfu_plan *p = NULL;
     assert_int_equal(dfu_plan_new(&p, r.ctx, r.dev, r.img, NULL), DFU_ERR_REFUSED);
     const char *msg = dfu_ctx_error(r.ctx)->message;
-    if (!strstr(msg, "512") || !strstr(msg, "256")) fail_msg("%s", msg);
+    if (!strstr(msg, "512") || !strstr(msg, "256") || !strstr(msg, "--force")) fail_msg("%s", msg);
+    /* A read is harmless and right: it asks for blocks of the device's own size. */
     dfu_image *back = NULL;
-    assert_int_equal(dfu_device_read(&back, r.dev, 0x08010000, 3000, NULL, NULL), DFU_ERR_REFUSED);
-    assert_null(back);
+    assert_int_equal(dfu_device_read(&back, r.dev, 0x08010000, 3000, NULL, NULL), DFU_OK);
+    uint8_t got[3000];
+    dfu_image_read(back, 0, 0x08010000, got, sizeof(got), 0xFF);
+    assert_memory_equal(got, r.bytes, sizeof(got));
+    dfu_image_free(back);
     rig_free(&r);
+}
+
+/* Forced onto a device that places blocks by number, the read-back in the device's own size
+ * finds the misplaced blocks (it used to read them back the same wrong way); flashing again at
+ * the device's own size puts everything right. */
+static void test_dfu11_forced_transfer_size_misplaced_is_caught(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_dfu11_xfer_forced", "tinyusb", "tolerant=1", 0x08010000, 3000, 0x20020000);
+    reopen_with_transfer_size(&r, 256);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    o.force = true;
+    dfu_update_result res;
+    assert_int_equal(flash(&r, &o, &res), DFU_ERR_VERIFY);
+    assert_false(res.verified);
+    const char *msg = dfu_ctx_error(r.ctx)->message;
+    if (!strstr(msg, "0x08010100")) fail_msg("the first misplaced block is at 0x08010100: %s", msg);
+    reopen_with_transfer_size(&r, 512);
+    o.force = false;
+    assert_int_equal(flash(&r, &o, &res), DFU_OK);
+    assert_true(res.verified);
+    expect_image(&r);
+    rig_free(&r);
+}
+
+/* Forced onto a device that stores blocks one after the other (dapboot), any size works. */
+static void test_dfu11_forced_transfer_size_on_a_streaming_device(void **state)
+{
+    (void)state;
+    static const uint16_t sizes[] = {64, 256, 1000};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        char name[64];
+        snprintf(name, sizeof(name), "upd_dfu11_stream_%u", sizes[i]);
+        rig r;
+        rig_new(&r, name, "dapboot-f103", NULL, 0x08002000, 5000, 0x20005000);
+        reopen_with_transfer_size(&r, sizes[i]);
+        dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+        o.no_leave = true;
+        o.force = true;
+        dfu_update_result res;
+        if (flash(&r, &o, &res)) fail_msg("%u: %s", sizes[i], dfu_ctx_error(r.ctx)->message);
+        assert_true(res.verified);
+        assert_int_equal(res.written_bytes, 5000);
+        expect_image(&r);
+        rig_free(&r);
+    }
 }
 
 /* Reading and erasing on their own, over a link that loses 5% of its transfers, retry as an
@@ -521,6 +583,8 @@ int main(void)
         cmocka_unit_test(test_single_operations_retry_over_a_flaky_link),
         cmocka_unit_test(test_single_operation_failure_leaves_device_idle),
         cmocka_unit_test(test_dfu11_refuses_a_transfer_size_not_the_devices),
+        cmocka_unit_test(test_dfu11_forced_transfer_size_misplaced_is_caught),
+        cmocka_unit_test(test_dfu11_forced_transfer_size_on_a_streaming_device),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -91,7 +91,8 @@ typedef int (*dfu_progress_cb)(const dfu_progress *progress, void *payload);
 typedef struct dfu_update_options {
     unsigned version;
     bool no_verify;  /* skip reading back (verification is the default) */
-    bool force;      /* write despite a vector table that does not fit the address */
+    bool force;      /* write despite a vector table that does not fit the address, and to a
+                        DFU 1.1 device in blocks of another size than its own */
     bool mass_erase; /* DfuSe: erase the whole flash instead of the sectors touched */
     bool no_leave;   /* stay in DFU mode afterwards (default: start the application) */
     dfu_order order;

@@ -9,14 +9,34 @@
 /* Manifestation: devices that check or copy the image take a few seconds. */
 #define DFU11_MANIFEST_EXPECT_MS 10000u
 
-int dfu_dfu11_check_block_size(dfu_device *d, const char *what)
+static bool own_size_usable(const dfu_device *d)
+{
+    return d->device_transfer_size != 0 && d->device_transfer_size <= DFU_MAX_TRANSFER;
+}
+
+uint16_t dfu_dfu11_upload_size(const dfu_device *d)
+{
+    return !d->dfuse && own_size_usable(d) ? d->device_transfer_size : d->transfer_size;
+}
+
+int dfu_dfu11_check_block_size(dfu_device *d, const char *what, bool force)
 {
     uint16_t own = d->device_transfer_size;
-    if (d->dfuse || d->transfer_size == own || own == 0 || own > DFU_MAX_TRANSFER) return DFU_OK;
+    if (d->dfuse || d->transfer_size == own || !own_size_usable(d)) return DFU_OK;
+    if (force) {
+        dfu_warn(d->ctx,
+                 "%s: writing %u-byte blocks to a DFU 1.1 device whose own size is %u (forced): "
+                 "a device that places block N at N x %u bytes puts them in the wrong places; %s",
+                 what, d->transfer_size, own, own,
+                 d->can_upload ? "the read-back uses its own size and would show that"
+                               : "it cannot upload, so nothing would show that");
+        return DFU_OK;
+    }
     return dfu_err(d->ctx, DFU_ERR_REFUSED,
                    "%s: a DFU 1.1 device may place block N at N x its own transfer size (%u "
                    "bytes), so %u-byte blocks could land in the wrong places; use the device's "
-                   "transfer size (or a transfer-size quirk if its descriptor is wrong)",
+                   "transfer size, a transfer-size quirk if its descriptor is wrong, or --force "
+                   "if it stores blocks one after the other (the read-back uses its own size)",
                    what, own, d->transfer_size);
 }
 

@@ -142,10 +142,17 @@ int dfu_dfu11_manifest(dfu_device *d, uint16_t block);
 int dfu_dfu11_read_block(dfu_device *d, uint16_t block, uint8_t *buf, uint16_t len);
 
 /* DFU 1.1 has no addresses, and a device may place block N at N x its own wTransferSize
- * (TinyUSB's class does): blocks of another size land in the wrong places and read back the same
- * wrong way. DFU_ERR_REFUSED, before anything is sent, when the host was told to use another
- * size than the device's own (which it could have used); what names the device. */
-int dfu_dfu11_check_block_size(dfu_device *d, const char *what);
+ * (TinyUSB's class does) where another streams blocks one after the other (dapboot does): blocks
+ * of another size land in the wrong places on the first kind. DFU_ERR_REFUSED, before anything
+ * is sent, when the host was told to write blocks of another size than the device's own, unless
+ * force (then a warning); what names the device. */
+int dfu_dfu11_check_block_size(dfu_device *d, const char *what, bool force);
+
+/* The block size for DFU 1.1 uploads: the device's own when it has a usable one, whatever the
+ * host writes with. Block N of the device's own size is N x that size on every device, so a read
+ * back shows blocks that a forced size put in the wrong places instead of reading them back the
+ * same wrong way. */
+uint16_t dfu_dfu11_upload_size(const dfu_device *d);
 
 /* The longest an erase of `size` bytes may take (datasheet maxima, rounded up). */
 uint32_t dfu_erase_expect_ms(uint32_t size);

@@ -64,7 +64,7 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t le
                       dfu_progress_cb cb, void *payload)
 {
     const dfu_retry no_retries = {0}; /* a device that ignores wBlockNum cannot be asked again */
-    uint16_t xfer = d->transfer_size;
+    uint16_t xfer = dfu_dfu11_upload_size(d);
     for (uint16_t block = 0;; block++) {
         uint16_t want = len ? (uint16_t)DFU_MIN((uint32_t)xfer, len - (uint32_t)out->len) : xfer;
         if (want == 0) break;
@@ -119,8 +119,7 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
         rc = read_dfuse(d, data.data, address, len, cb, payload);
         data.len = len;
     } else {
-        rc = dfu_dfu11_check_block_size(d, d->info.path ? d->info.path : "the device");
-        if (!rc) rc = read_dfu11(d, &data, address, len, cb, payload);
+        rc = read_dfu11(d, &data, address, len, cb, payload);
     }
     dfu_image *img = NULL;
     if (!rc && dfu_image_new(&img)) rc = dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");

@@ -69,7 +69,7 @@ static int read_block(dfu_exec *x, uint16_t block, uint8_t *buf, uint16_t n, boo
 static int upload_and_compare(dfu_exec *x, const dfu_step *s, const uint8_t *want, uint8_t *got,
                               bool *doubtful)
 {
-    uint16_t xfer = x->dev->transfer_size;
+    uint16_t xfer = dfu_dfu11_upload_size(x->dev);
     uint32_t have = 0;
     *doubtful = false;
     for (uint16_t block = 0; have < s->size; block++) {

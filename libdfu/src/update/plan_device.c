@@ -16,7 +16,8 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
         return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
                        "%s: its DFU interface does not accept downloads (bitCanDnload is clear)",
                        dev->info.path);
-    int rc = dfu_dfu11_check_block_size(dev, dev->info.path ? dev->info.path : "the device");
+    int rc = dfu_dfu11_check_block_size(dev, dev->info.path ? dev->info.path : "the device",
+                                        opts && opts->force);
     if (rc) return rc;
     size_t n = 0;
     for (size_t i = 0; i < dev->info.alt_count; i++)
