@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib_terms.h"
 #include "commands.h"
 #include "device_opts.h"
 #include "image_load.h"
@@ -64,7 +65,9 @@ static int run(cli_out *out, const char *path, flash_opts *o)
         for (const char *n = dfu_plan_notes(plan), *nl; *n; n = nl + 1) {
             nl = strchr(n, '\n');
             if (!nl) break;
-            fprintf(stderr, "dfuctl flash: note: %.*s\n", (int)(nl - n), n);
+            char line[1024], text[1024];
+            snprintf(line, sizeof(line), "%.*s", (int)(nl - n), n);
+            fprintf(stderr, "dfuctl flash: note: %s\n", cli_lib_terms(line, text, sizeof(text)));
         }
     char desc[256];
     cli_describe_device(dev, desc, sizeof(desc));

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "lib_terms.h"
 #include "commands.h"
 #include "device_opts.h"
 #include "image_load.h"
@@ -111,7 +112,8 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
 /* No interrupted update and no FILE: nothing to finish, which is no failure (exit 0). */
 static int nothing_pending(const cli_out *out)
 {
-    const char *why = dfu_ctx_error(out->ctx)->message;
+    char text[4096];
+    const char *why = cli_lib_terms(dfu_ctx_error(out->ctx)->message, text, sizeof(text));
     if (out->common.json) {
         json_w w;
         jw_init(&w, stdout);

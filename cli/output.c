@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "lib_terms.h"
 #include "output.h"
 
 int cli_exit_code(int err)
@@ -38,7 +39,8 @@ static void log_line(dfu_log_level level, const char *line, void *payload)
 {
     (void)payload;
     static const char *const prefix[] = {"error: ", "warning: ", "", ""};
-    fprintf(stderr, "dfuctl: %s%s\n", prefix[level], line);
+    char text[4096];
+    fprintf(stderr, "dfuctl: %s%s\n", prefix[level], cli_lib_terms(line, text, sizeof(text)));
 }
 
 void cli_install_log(cli_out *out)
@@ -53,7 +55,9 @@ void cli_install_log(cli_out *out)
 int cli_report_error_text(cli_out *out, int err, int fallback_exit)
 {
     const dfu_error_info *e = dfu_ctx_error(out->ctx);
-    const char *msg = (e->code == err && e->message[0]) ? e->message : dfu_error_name(err);
+    char text[4096];
+    const char *msg = cli_lib_terms(
+        (e->code == err && e->message[0]) ? e->message : dfu_error_name(err), text, sizeof(text));
     fprintf(stderr, "dfuctl %s: error: %s\n", out->cmd, msg);
     return fallback_exit != EXIT_OK ? fallback_exit : cli_exit_code(err);
 }
@@ -90,7 +94,9 @@ void cli_json_device_said(json_w *w, const dfu_error_info *e)
 int cli_report_error(cli_out *out, int err, int fallback_exit)
 {
     const dfu_error_info *e = dfu_ctx_error(out->ctx);
-    const char *msg = (e->code == err && e->message[0]) ? e->message : dfu_error_name(err);
+    char text[4096];
+    const char *msg = cli_lib_terms(
+        (e->code == err && e->message[0]) ? e->message : dfu_error_name(err), text, sizeof(text));
     int code = cli_report_error_text(out, err, fallback_exit);
     if (out->common.json) json_error(out->cmd, err, code, msg, e->code == err ? e : NULL);
     return code;

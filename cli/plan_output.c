@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib_terms.h"
 #include "device_opts.h"
 #include "plan_output.h"
 
@@ -45,9 +46,9 @@ static void json_plan(dfu_device *dev, const char *file, const dfu_plan *plan)
     for (const char *p = notes; *p;) {
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
-        char line[512];
+        char line[1024], text[1024];
         snprintf(line, sizeof(line), "%.*s", (int)n, p);
-        jw_string(&w, NULL, line);
+        jw_string(&w, NULL, cli_lib_terms(line, text, sizeof(text)));
         p += n + (nl ? 1 : 0);
     }
     jw_end(&w);
@@ -78,8 +79,11 @@ void cli_print_plan(const cli_out *out, dfu_device *dev, const char *file, const
             "  total: %u erase%s (%llu bytes), %llu bytes written, %llu verified; about %.1f s\n",
             sectors, sectors == 1 ? "" : "s", (unsigned long long)erase, (unsigned long long)write,
             (unsigned long long)verify, (double)dfu_plan_estimate_us(plan) / 1e6);
-    for (const char *n = dfu_plan_notes(plan), *nl; *n && (nl = strchr(n, '\n')); n = nl + 1)
-        cli_say(out, "  note: %.*s\n", (int)(nl - n), n);
+    for (const char *n = dfu_plan_notes(plan), *nl; *n && (nl = strchr(n, '\n')); n = nl + 1) {
+        char line[1024], text[1024];
+        snprintf(line, sizeof(line), "%.*s", (int)(nl - n), n);
+        cli_say(out, "  note: %s\n", cli_lib_terms(line, text, sizeof(text)));
+    }
 }
 
 void cli_print_result(const cli_out *out, dfu_device *dev, const char *file,
@@ -96,7 +100,8 @@ void cli_print_result(const cli_out *out, dfu_device *dev, const char *file,
         if (err) {
             const dfu_error_info *e = dfu_ctx_error(out->ctx);
             jw_string(&w, "error", dfu_error_name(err));
-            jw_string(&w, "message", e->message);
+            char text[4096];
+            jw_string(&w, "message", cli_lib_terms(e->message, text, sizeof(text)));
             cli_json_device_said(&w, e);
         }
         if (file) jw_string(&w, "file", file);

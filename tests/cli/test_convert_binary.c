@@ -214,7 +214,7 @@ static void test_existing_output_needs_force(void **state)
     tu_result r;
     tu_dfuctl(&r, "convert", in, "-o", out, "--address", "0x08000000", NULL);
     assert_int_equal(r.exit_code, 2);
-    assert_non_null(strstr(r.err, "exists"));
+    assert_non_null(strstr(r.err, "exists (the --force option overwrites it)"));
     tu_result_free(&r);
     expect_file(out, "keep me", 7);
     convert_ok((const char *const[]){"convert", in, "-o", out, "--address", "0x08000000", "--force",

@@ -63,7 +63,7 @@ static void expect_damaged(const char *text, const char *where)
                      DFU_ERR_FORMAT);
     assert_null(j);
     const char *msg = dfu_ctx_error(ctx)->message;
-    if (!strstr(msg, where) || !strstr(msg, "recover --discard"))
+    if (!strstr(msg, where) || !strstr(msg, "dfu_journal_discard()"))
         fail_msg("message \"%s\" lacks \"%s\"", msg, where);
     dfu_ctx_free(ctx);
 }

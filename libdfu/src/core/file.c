@@ -135,7 +135,8 @@ int dfu_atomic_open(dfu_atomic_file *af, dfu_ctx *ctx, const char *path, bool fo
     memset(af, 0, sizeof(*af));
     af->force = force;
     if (!force && dfu_file_exists(path))
-        return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (use --force to overwrite)", path);
+        return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (the `force` option overwrites it)",
+                       path);
     size_t n = strlen(path);
     af->path = malloc(n + 1);
     af->tmp_path = malloc(n + 32);
@@ -195,9 +196,11 @@ int dfu_atomic_commit(dfu_atomic_file *af, dfu_ctx *ctx)
         /* link() fails when the target exists: no window in which another file is replaced. */
         unlink(af->tmp_path);
     } else if (errno == EEXIST) {
-        return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (use --force to overwrite)", af->path);
+        return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (the `force` option overwrites it)",
+                       af->path);
     } else if (dfu_file_exists(af->path)) {
-        return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (use --force to overwrite)", af->path);
+        return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (the `force` option overwrites it)",
+                       af->path);
     } else if (rename(af->tmp_path, af->path) != 0) {
         /* File systems without hard links (FAT): plain rename after the check above. */
         return dfu_err_errno(ctx, "cannot rename into place", af->path);

@@ -71,7 +71,7 @@ static int detach(dfu_backend *b, dfu_ctx *ctx, dfu_device_info *info, unsigned 
     if (rc == DFU_ERR_TIMEOUT)
         rc = dfu_err(ctx, DFU_ERR_NO_DEVICE,
                      "the device at %s detached but did not come back in DFU mode within %u ms "
-                     "(give it longer with --wait)",
+                     "(give it longer with `detach_wait_ms`)",
                      path, wait_ms);
     else if (!rc)
         dfu_info(ctx, "back in DFU mode at %s as %04x:%04x", info->path, info->vid, info->pid);
@@ -154,7 +154,7 @@ static void read_capabilities(dfu_device *d, const dfu_open_options *o)
     } else if (size == 0xffff && !o->transfer_size) {
         /* Not a size but "unknown" (fwupd reads it so too): a size most devices take. */
         dfu_warn(d->ctx, "the device reports wTransferSize 0xffff; using 1024 bytes "
-                         "(--transfer-size to choose)");
+                         "(`transfer_size` chooses another)");
         size = 1024;
     }
     if (size > DFU_MAX_TRANSFER) {

@@ -32,12 +32,13 @@ int dfu_dfu11_check_block_size(dfu_device *d, const char *what, bool force)
                                : "it cannot upload, so nothing would show that");
         return DFU_OK;
     }
-    return dfu_err(d->ctx, DFU_ERR_REFUSED,
-                   "%s: a DFU 1.1 device may place block N at N x its own transfer size (%u "
-                   "bytes), so %u-byte blocks could land in the wrong places; use the device's "
-                   "transfer size, a transfer-size quirk if its descriptor is wrong, or --force "
-                   "if it stores blocks one after the other (the read-back uses its own size)",
-                   what, own, d->transfer_size);
+    return dfu_err(
+        d->ctx, DFU_ERR_REFUSED,
+        "%s: a DFU 1.1 device may place block N at N x its own transfer size (%u "
+        "bytes), so %u-byte blocks could land in the wrong places; use the device's "
+        "transfer size, a transfer-size quirk if its descriptor is wrong, or the `force` "
+        "option if it stores blocks one after the other (the read-back uses its own size)",
+        what, own, d->transfer_size);
 }
 
 int dfu_dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len)

@@ -87,7 +87,7 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t le
             return failed(d, &no_retries,
                           dfu_err(d->ctx, DFU_ERR_PROTOCOL,
                                   "the device has sent %u MiB without ending the upload; give the "
-                                  "size to read (--size)",
+                                  "length to read (`len`)",
                                   DFU11_READ_ALL_MAX >> 20));
     }
     return dfu_make_idle(d); /* we stopped before the device did: ABORT the upload */

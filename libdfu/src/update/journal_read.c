@@ -23,7 +23,7 @@ static int bad(dfu_ctx *ctx, const char *file, unsigned line, const char *what)
 {
     return dfu_err(ctx, DFU_ERR_FORMAT,
                    "%s:%u: %s (the journal is damaged; discard it with "
-                   "`dfuctl recover --discard` and flash again)",
+                   "`dfu_journal_discard()` and flash again)",
                    file, line, what);
 }
 

@@ -272,7 +272,7 @@ static int plan_dfu11(dfu_plan *p)
     if (p->desc.has_app_base && lo != p->desc.app_base && !p->opts.force)
         return dfu_err(p->ctx, DFU_ERR_REFUSED,
                        "the device writes its application at 0x%08x, but the image starts at "
-                       "0x%08x (use --force to write it anyway)",
+                       "0x%08x (the `force` option writes it anyway)",
                        p->desc.app_base, lo);
     bool known = p->desc.has_app_base || lo != 0;
     if (!known)
@@ -296,7 +296,7 @@ static int plan_dfu11(dfu_plan *p)
     } else if (!rc) {
         if (p->opts.no_leave)
             dfu_plan_note(p, "the device takes the new firmware only by restarting after the "
-                             "download: it cannot stay in DFU mode (--no-leave)");
+                             "download: it cannot stay in DFU mode (`no_leave`)");
         rc = dfu_plan_add_step(p, DFU_STEP_MANIFEST, alt, lo, 0);
     }
     return rc;

@@ -117,10 +117,11 @@ static int load_image(dfu_ctx *ctx, const dfu_journal *j, const dfu_image *img, 
     if (rc || !img || same) return rc;
     dfu_image_free(*out);
     *out = NULL;
-    return dfu_err(ctx, DFU_ERR_REFUSED,
-                   "the file is not the image of the interrupted update (%s): finish that one "
-                   "first (recover without a file), or discard it (--discard) and flash anew",
-                   j->image_path[0] ? j->image_path : "recorded in the journal");
+    return dfu_err(
+        ctx, DFU_ERR_REFUSED,
+        "the file is not the image of the interrupted update (%s): finish that one "
+        "first (recover without a file), or discard it (`dfu_journal_discard()`) and flash anew",
+        j->image_path[0] ? j->image_path : "recorded in the journal");
 }
 
 /* The journal was recorded for a board; a different one at the same port path (or a device whose
@@ -132,13 +133,13 @@ static int check_identity(dfu_ctx *ctx, const dfu_journal *j, dfu_device *dev)
     if (j->vid == i->vid && j->pid == i->pid && j->dfuse == dfu_device_is_dfuse(dev) &&
         (!serials || strcmp(j->serial, i->serial) == 0))
         return DFU_OK;
-    return dfu_err(ctx, DFU_ERR_REFUSED,
-                   "the interrupted update was for %04x:%04x serial \"%s\" (%s) at %s, but the "
-                   "device there now is %04x:%04x serial \"%s\" (%s): refusing to write another "
-                   "board's image (discard the journal with --discard if that board is gone)",
-                   j->vid, j->pid, j->serial, j->dfuse ? "DfuSe" : "DFU 1.1", j->path, i->vid,
-                   i->pid, i->serial ? i->serial : "",
-                   dfu_device_is_dfuse(dev) ? "DfuSe" : "DFU 1.1");
+    return dfu_err(
+        ctx, DFU_ERR_REFUSED,
+        "the interrupted update was for %04x:%04x serial \"%s\" (%s) at %s, but the "
+        "device there now is %04x:%04x serial \"%s\" (%s): refusing to write another "
+        "board's image (discard the journal with `dfu_journal_discard()` if that board is gone)",
+        j->vid, j->pid, j->serial, j->dfuse ? "DfuSe" : "DFU 1.1", j->path, i->vid, i->pid,
+        i->serial ? i->serial : "", dfu_device_is_dfuse(dev) ? "DfuSe" : "DFU 1.1");
 }
 
 int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_image *img,

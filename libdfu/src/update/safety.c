@@ -209,13 +209,13 @@ int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at
         return DFU_OK;
     if (force) {
         dfu_warn(ctx,
-                 "writing anyway (--force): the image at 0x%08llx does not look like an "
+                 "writing anyway (`force`): the image at 0x%08llx does not look like an "
                  "application for that address: %s",
                  (unsigned long long)lo, why);
         return DFU_OK;
     }
     return dfu_err(ctx, DFU_ERR_REFUSED,
                    "the image at 0x%08llx does not look like an application for that address: "
-                   "%s.%s%s Use --force to write it anyway.",
+                   "%s.%s%s The `force` option writes it anyway.",
                    (unsigned long long)lo, why, *advice ? " " : "", advice);
 }
