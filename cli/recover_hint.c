@@ -43,6 +43,11 @@ void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, cons
         dfu_ctx_free(scratch);
         return;
     }
+    if (!dfu_journal_matches(j, dev)) { /* another board's, which this update did not touch */
+        dfu_journal_free(j);
+        dfu_ctx_free(scratch);
+        return;
+    }
     if (dfu_ctx_error(out->ctx)->dfu_status == DFU_STATUS_ERR_VENDOR && dfu_device_is_dfuse(dev)) {
         hint_unprotect(cmd, selector, jdir_option, j);
     } else {

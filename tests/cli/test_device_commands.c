@@ -1012,6 +1012,61 @@ static void test_another_boards_journal_is_discarded_by_its_selector(void **stat
     board_free(&b);
 }
 
+/* A production line swaps boards on one port: flashing the next board must not throw away the
+ * journal of the one whose update was interrupted there (its recover would then say "nothing to
+ * recover" on a half-written board). The same board's journal is simply superseded. */
+static void test_flash_keeps_another_boards_pending_journal(void **state)
+{
+    (void)state;
+    board a, b;
+    board_new(&a, "cli_keep_journal_a", "stm32f405", "serial=AAA");
+    board_new(&b, "cli_keep_journal_b", "stm32f405", "serial=BBB");
+    char *jdir = tu_path(a.dir, "journal");
+    char faulty[700];
+    snprintf(faulty, sizeof(faulty), "%s,fault=unplug@block:3", a.spec);
+    tu_write_app(a.fw, 0x08000000, 20 * 1024, 0x20020000, 26);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", faulty, a.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              "--no-leave", NULL);
+    expect_exit(&r, 6, NULL);
+    tu_result_free(&r);
+    size_t len;
+    uint8_t *before = tu_sim_snapshot(b.spec, &len);
+    tu_dfuctl(&r, "flash", "-d", b.spec, a.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              "--json", NULL);
+    expect_exit(&r, 9, "an interrupted update of another board is recorded for");
+    expect_exit(&r, 9, "serial \"AAA\"");
+    expect_exit(&r, 9, "discard its journal (`dfuctl recover --discard`)");
+    assert_null(strstr(r.err, "Finish it with")); /* nothing of B's to finish */
+    tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
+    assert_string_equal(tu_json_get(res, "error")->string, "refused");
+    tu_json_free(res);
+    tu_result_free(&r);
+    expect_unchanged(b.spec, before, len); /* refused before B was touched */
+    free(before);
+    /* A's recover still finds its journal and finishes it. */
+    char back[700];
+    snprintf(back, sizeof(back), "%s,replug", a.spec);
+    tu_dfuctl(&r, "recover", "-d", back, "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    /* The same board, interrupted and then flashed again: the new update supersedes. */
+    tu_dfuctl(&r, "flash", "-d", faulty, a.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 6, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", back, a.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "-d", back, "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "nothing to recover");
+    tu_result_free(&r);
+    free(jdir);
+    board_free(&a);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1041,6 +1096,7 @@ int main(void)
         cmocka_unit_test(test_flash_of_data_starts_the_application_it_holds),
         cmocka_unit_test(test_read_protected_board_gets_the_unprotect_advice),
         cmocka_unit_test(test_another_boards_journal_is_discarded_by_its_selector),
+        cmocka_unit_test(test_flash_keeps_another_boards_pending_journal),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

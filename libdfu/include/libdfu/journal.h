@@ -44,6 +44,9 @@ DFU_API size_t dfu_journal_step_count(const dfu_journal *j);
 DFU_API size_t dfu_journal_steps_done(const dfu_journal *j);
 /* Unix time the update began. */
 DFU_API int64_t dfu_journal_started(const dfu_journal *j);
+/* Whether j could be dev's: the same VID:PID and dialect, and the same serial when both have one
+ * (STM32 ROM serials collide, so true is no proof; false is proof of another board). */
+DFU_API bool dfu_journal_matches(const dfu_journal *j, dfu_device *dev);
 /* The copy of the image kept beside the journal. */
 DFU_API int dfu_journal_image(dfu_image **out, dfu_ctx *ctx, const dfu_journal *j);
 /* Deletes the journal and its image copy (the update will not be recovered). */

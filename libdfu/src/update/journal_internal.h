@@ -28,6 +28,10 @@ struct dfu_journal {
  * copy beside it. DFU_ERR_FORMAT naming file:line for a damaged journal. */
 int dfu_journal_parse(dfu_journal **out, dfu_ctx *ctx, const char *file, const char *text,
                       size_t len);
+/* Whether j was recorded for the board described by info (a DfuSe one when dfuse): same
+ * VID:PID and dialect, and the same serial when both have one (STM32 ROM serials collide, so a
+ * match is no proof, but a difference is proof of another board). */
+bool dfu_journal_same_board(const dfu_journal *j, const dfu_device_info *info, bool dfuse);
 /* Appends the text of j's file, as it is written after every step. */
 int dfu_journal_format(dfu_buf *out, const dfu_journal *j);
 

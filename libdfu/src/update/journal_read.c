@@ -258,6 +258,19 @@ static int match_path(dfu_journal *j, void *arg)
     return 1;
 }
 
+bool dfu_journal_same_board(const dfu_journal *j, const dfu_device_info *info, bool dfuse)
+{
+    bool serials = j->serial[0] && info->serial && info->serial[0];
+    return j->vid == info->vid && j->pid == info->pid && j->dfuse == dfuse &&
+           (!serials || strcmp(j->serial, info->serial) == 0);
+}
+
+bool dfu_journal_matches(const dfu_journal *j, dfu_device *dev)
+{
+    return j && dev &&
+           dfu_journal_same_board(j, dfu_device_get_info(dev), dfu_device_is_dfuse(dev));
+}
+
 int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir, const char *device_path)
 {
     by_path b = {device_path, NULL};
@@ -274,15 +287,17 @@ int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir, const cha
 typedef struct only_one {
     dfu_journal *first;
     size_t count;
-    char list[1024];
+    char list[4096];
 } only_one;
 
 static int collect(dfu_journal *j, void *arg)
 {
     only_one *o = arg;
     size_t used = strlen(o->list);
-    snprintf(o->list + used, sizeof(o->list) - used, "\n  %s: %s (%zu of %zu steps done)", j->path,
-             j->image_path[0] ? j->image_path : "(image)", dfu_journal_steps_done(j), j->count);
+    snprintf(o->list + used, sizeof(o->list) - used,
+             "\n  %s: %s (%zu of %zu steps done), selector '%s'", j->path,
+             j->image_path[0] ? j->image_path : "(image)", dfu_journal_steps_done(j), j->count,
+             j->selector);
     o->count++;
     if (!o->first)
         o->first = j;
@@ -302,8 +317,8 @@ int dfu_journal_find(dfu_journal **out, dfu_ctx *ctx, const char *dir)
     if (o.count > 1) {
         dfu_journal_free(o.first);
         return dfu_err(ctx, DFU_ERR_AMBIGUOUS,
-                       "%zu interrupted updates are recorded in %s; pick the device with -d "
-                       "path=...:%s",
+                       "%zu interrupted updates are recorded in %s; pick the device (by its "
+                       "port path, or the selector its update recorded):%s",
                        o.count, dir, o.list);
     }
     *out = o.first;

@@ -129,10 +129,7 @@ static int load_image(dfu_ctx *ctx, const dfu_journal *j, const dfu_image *img, 
 static int check_identity(dfu_ctx *ctx, const dfu_journal *j, dfu_device *dev)
 {
     const dfu_device_info *i = dfu_device_get_info(dev);
-    bool serials = j->serial[0] && i->serial && i->serial[0];
-    if (j->vid == i->vid && j->pid == i->pid && j->dfuse == dfu_device_is_dfuse(dev) &&
-        (!serials || strcmp(j->serial, i->serial) == 0))
-        return DFU_OK;
+    if (dfu_journal_same_board(j, i, dfu_device_is_dfuse(dev))) return DFU_OK;
     return dfu_err(
         ctx, DFU_ERR_REFUSED,
         "the interrupted update was for %04x:%04x serial \"%s\" (%s) at %s, but the "
