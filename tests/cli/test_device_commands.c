@@ -538,6 +538,24 @@ static void test_gd32_layout_quirk_is_needed(void **state)
     flash_with_quirks(&r, &b, "28e9:0189 none utf8-serial gd32-layout\n", "0x08000000");
     expect_exit(&r, 0, NULL);
     tu_result_free(&r);
+    /* RISC-V firmware starts with an instruction (j 0x8c), not a Cortex-M vector table: with
+     * the built-in not-cortex-m entry it is written as it is; without, it takes --force. */
+    uint8_t rv[6000];
+    for (size_t i = 0; i < sizeof(rv); i++) rv[i] = (uint8_t)(i * 13 + 5);
+    memcpy(rv, "\x6f\x00\xc0\x08", 4);
+    FILE *fp = fopen(b.fw, "wb");
+    assert_non_null(fp);
+    assert_int_equal(fwrite(rv, 1, sizeof(rv), fp), sizeof(rv));
+    fclose(fp);
+    flash_with_quirks(&r, &b, "28e9:0189 none utf8-serial gd32-layout\n", "0x08000000");
+    expect_exit(&r, 9, "the initial stack pointer, is 0x08c0006f");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    uint8_t got[sizeof(rv)];
+    tu_sim_peek(b.spec, 0x08000000, got, sizeof(got));
+    assert_memory_equal(got, rv, sizeof(rv));
     board_free(&b);
 }
 

@@ -202,6 +202,13 @@ static void test_refuses_image_linked_for_another_address(void **state)
     expect_refusal(&f, img, NULL,
                    "Rebuild it for 0x08020000, where it is written, or write it at the address it "
                    "was built for (its reset handler is at 0x08008188).");
+    /* Written anyway, its table is not started (its reset handler is not in it): the device
+     * starts the application start, as a reset would. */
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    const dfu_step *last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
+    assert_int_equal(last->kind, DFU_STEP_LEAVE);
+    assert_int_equal(last->address, 0x08008000);
+    dfu_plan_free(p);
     dfu_image_free(img);
     /* Built for the right address: accepted. */
     img = app_image(0x08008000, 16 * 1024, 0x08008000);
@@ -226,7 +233,7 @@ static void test_refuses_application_at_an_address_vtor_cannot_hold(void **state
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
     const dfu_step *last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
     assert_int_equal(last->kind, DFU_STEP_LEAVE);
-    assert_int_equal(last->address, DFU_ADDRESS_NONE);
+    assert_int_equal(last->address, 0x08008000); /* the application start, after the bootloader */
     dfu_plan_free(p);
     dfu_image_free(img);
     /* 128-byte aligned, though not at a sector start: an application VTOR can hold. */
@@ -251,6 +258,33 @@ static void test_refuses_application_start_without_vector_table(void **state)
     memset(text, 'A', sizeof(text)); /* 0x41414141 is no stack pointer */
     dfu_image_add_data(NULL, img, 0, 0x08000000, text, sizeof(text));
     expect_refusal(&f, img, NULL, "initial stack pointer, is 0x41414141, which is not in RAM");
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
+/* A RISC-V part (GD32VF103) starts with an instruction, not a vector table: with the
+ * not-cortex-m quirk its image is not checked, and a note says so. */
+static void test_not_cortex_m_is_not_checked_for_a_vector_table(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, F4_FLASH, NULL);
+    dfu_image *img;
+    dfu_image_new(&img);
+    dfu_image_add_target(img, -1, NULL, NULL);
+    uint8_t code[4096];
+    memset(code, 0x13, sizeof(code));    /* RISC-V nops */
+    memcpy(code, "\x6f\x00\xc0\x08", 4); /* j 0x8c */
+    dfu_image_add_data(NULL, img, 0, 0x08000000, code, sizeof(code));
+    expect_refusal(&f, img, NULL, "initial stack pointer, is 0x08c0006f, which is not in RAM");
+    f.dev.not_cortex_m = true;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
+    if (!strstr(dfu_plan_notes(p), "not a Cortex-M")) fail_msg("%s", dfu_plan_notes(p));
+    const dfu_step *last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
+    assert_int_equal(last->kind, DFU_STEP_LEAVE);
+    assert_int_equal(last->address, 0x08000000);
+    dfu_plan_free(p);
     dfu_image_free(img);
     teardown_dev(&f);
 }
@@ -393,7 +427,8 @@ static void test_leave_names_an_address_only_for_an_application(void **state)
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
     const dfu_step *last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
     assert_int_equal(last->kind, DFU_STEP_LEAVE);
-    assert_int_equal(last->address, DFU_ADDRESS_NONE); /* the ROM must not jump into data */
+    /* The ROM must not jump into data: it starts the application at the start of flash. */
+    assert_int_equal(last->address, 0x08000000);
     dfu_plan_free(p);
     /* A first word that could be a stack pointer is not enough: the reset vector is no Thumb
      * address, so the block, written with --force, is no vector table to start either. */
@@ -407,7 +442,7 @@ static void test_leave_names_an_address_only_for_an_application(void **state)
     o.force = true;
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
     last = dfu_plan_step(p, dfu_plan_step_count(p) - 1);
-    assert_int_equal(last->address, DFU_ADDRESS_NONE);
+    assert_int_equal(last->address, 0x08000000);
     dfu_plan_free(p);
     dfu_image_free(img);
     img = app_image(0x08000000, 4096, 0x08000000);
@@ -430,6 +465,7 @@ int main(void)
         cmocka_unit_test(test_refuses_image_linked_for_another_address),
         cmocka_unit_test(test_refuses_application_at_an_address_vtor_cannot_hold),
         cmocka_unit_test(test_refuses_application_start_without_vector_table),
+        cmocka_unit_test(test_not_cortex_m_is_not_checked_for_a_vector_table),
         cmocka_unit_test(test_mass_erase_replaces_sector_erases),
         cmocka_unit_test(test_option_bytes_go_last_and_skip_leave),
         cmocka_unit_test(test_cannot_upload_means_no_verify_and_a_note),

@@ -59,6 +59,7 @@ static bool *flag_field(dfu_quirks *q, const char *key, size_t klen)
         {"utf8-serial", &q->utf8_serial},
         {"no-upload", &q->no_upload},
         {"verify-before-manifest", &q->verify_before_manifest},
+        {"not-cortex-m", &q->not_cortex_m},
     };
     for (size_t i = 0; i < DFU_ARRAY_SIZE(flags); i++)
         if (klen == strlen(flags[i].name) && strncmp(key, flags[i].name, klen) == 0)

@@ -21,6 +21,7 @@ typedef struct dfu_quirks {
     bool utf8_serial;
     bool no_upload;
     bool verify_before_manifest; /* DFU 1.1: blocks are programmed as they arrive */
+    bool not_cortex_m;           /* no vector table to check (RISC-V) */
     bool has_app_base;
     uint32_t app_base;
     uint32_t ram_start, ram_end; /* end exclusive; both 0: the generic Cortex-M ranges */

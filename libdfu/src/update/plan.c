@@ -234,14 +234,17 @@ static int plan_dfuse(dfu_plan *p)
     const dfuse_target_plan *app = NULL;
     for (size_t i = 0; i < n; i++)
         if (tps[i].flash && !app) app = &tps[i];
-    /* Leave with the application's address only when there is one: the ROM loads the stack
-     * pointer and reset vector from it, and a data image there would crash it. */
-    if (!rc && !p->opts.no_leave && !option_bytes && app)
-        rc = dfu_plan_add_step(p, DFU_STEP_LEAVE, app->alt,
-                               dfu_starts_with_vector_table(p->image, app->t, &p->desc)
-                                   ? p->image->targets[app->t].segs[0].address
-                                   : DFU_ADDRESS_NONE,
-                               0);
+    /* Leave with the image's address only when it starts with a usable vector table: the ROM
+     * loads the stack pointer and reset vector from it, and a data image there would crash it.
+     * Otherwise the application's start, where a reset would boot it. */
+    if (!rc && !p->opts.no_leave && !option_bytes && app) {
+        uint32_t at = DFU_ADDRESS_NONE;
+        if (dfu_starts_with_vector_table(p->image, app->t, &p->desc))
+            at = p->image->targets[app->t].segs[0].address;
+        else if (!dfu_layout_app_start(app->layout, &at))
+            at = DFU_ADDRESS_NONE;
+        rc = dfu_plan_add_step(p, DFU_STEP_LEAVE, app->alt, at, 0);
+    }
     for (size_t i = 0; i < n; i++) free(tps[i].sectors);
     return rc;
 }
@@ -350,6 +353,9 @@ int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, con
         rc = p->opts.verify_only ? plan_verify_only(p)
              : p->desc.dfuse     ? plan_dfuse(p)
                                  : plan_dfu11(p);
+    if (!rc && dev->not_cortex_m && !p->opts.verify_only)
+        dfu_plan_note(p, "the device is not a Cortex-M (quirk not-cortex-m): the image's start is "
+                         "not checked for a vector table");
     if (!rc && !p->opts.no_verify && !dev->can_upload)
         dfu_plan_note(p, "the device cannot upload: verification is not possible");
     else if (!rc && !p->opts.no_verify && !p->desc.dfuse && !dev->manifestation_tolerant &&

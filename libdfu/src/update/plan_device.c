@@ -42,6 +42,7 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
         .app_base = dev->quirks.app_base,
         .ram_start = dev->quirks.ram_start,
         .ram_end = dev->quirks.ram_end,
+        .not_cortex_m = dev->quirks.not_cortex_m,
     };
     rc = dfu_plan_build(out, ctx, &d, img, opts);
     if (!rc) {

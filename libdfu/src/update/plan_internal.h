@@ -20,6 +20,7 @@ typedef struct dfu_plan_device {
     bool has_app_base;                /* DFU 1.1: where the device puts the application */
     uint32_t app_base;
     uint32_t ram_start, ram_end; /* both 0: generic Cortex-M RAM ranges */
+    bool not_cortex_m;           /* no vector table: the image's start is not checked */
 } dfu_plan_device;
 
 struct dfu_plan {

@@ -122,10 +122,14 @@ static bool in_ram(const dfu_plan_device *dev, uint32_t sp)
 bool dfu_starts_with_vector_table(const dfu_image *img, size_t t, const dfu_plan_device *dev)
 {
     const dfu_target *tg = &img->targets[t];
-    if (!tg->count || tg->segs[0].size < 8) return false;
+    if (dev->not_cortex_m || !tg->count || tg->segs[0].size < 8) return false;
     const uint8_t *d = tg->segs[0].data;
+    uint32_t reset = dfu_le32(d + 4) & ~1u;
+    /* A table whose reset handler lies outside the image (one written with `force`) cannot be
+     * started: it would jump into whatever is there. */
     return in_ram(dev, dfu_le32(d)) && (dfu_le32(d + 4) & 1u) &&
-           tg->segs[0].address % DFU_VTOR_ALIGN == 0;
+           tg->segs[0].address % DFU_VTOR_ALIGN == 0 && reset >= tg->segs[0].address &&
+           reset < dfu_seg_end(&tg->segs[tg->count - 1]);
 }
 
 /* Where the application starts: the layout's first erasable and writable sector (DfuSe), or
@@ -179,7 +183,7 @@ int dfu_check_vector_table(dfu_ctx *ctx, const dfu_image *img, size_t t, bool at
                            const dfu_layout *layout, const dfu_plan_device *dev, bool force)
 {
     const dfu_target *tg = &img->targets[t];
-    if (!tg->count || tg->segs[0].size < 8) return DFU_OK;
+    if (dev->not_cortex_m || !tg->count || tg->segs[0].size < 8) return DFU_OK;
     const dfu_seg *first = &tg->segs[0];
     uint32_t sp = dfu_le32(first->data), reset = dfu_le32(first->data + 4);
     if (!at_app_start && !in_ram(dev, sp)) return DFU_OK; /* data, not an application */
