@@ -1085,6 +1085,60 @@ static void test_flash_keeps_another_boards_pending_journal(void **state)
     board_free(&b);
 }
 
+/* A DFU suffix names the product a file is for: another product's firmware is refused unless
+ * forced; 0xffff matches any, and a device detached from its application matches by its
+ * run-time ids too. */
+static void test_flash_checks_the_files_dfu_suffix_ids(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_suffix_ids", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 8192, 0x20020000, 27);
+    char *dfu = tu_path(b.dir, "fw.dfu");
+    tu_result r;
+    tu_dfuctl(&r, "convert", b.fw, "-o", dfu, "--to", "dfuse", "--address", "0x08000000", "--vid",
+              "0x1234", "--pid", "0x5678", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    size_t len;
+    uint8_t *before = tu_sim_snapshot(b.spec, &len);
+    tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", NULL);
+    expect_exit(&r, 9,
+                "the file's DFU suffix says it is for 1234:5678, but the device is 0483:df11");
+    tu_result_free(&r);
+    expect_unchanged(b.spec, before, len);
+    free(before);
+    tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", "--no-leave", "--force", NULL);
+    expect_exit(&r, 0, "writing anyway (--force): the file's DFU suffix is for 1234:5678");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "convert", b.fw, "-o", dfu, "--force", "--to", "dfuse", "--address", "0x08000000",
+              "--vid", "0x0483", "--pid", "0xffff", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    board_free(&b);
+    /* A run-time device: the file carries the application's ids, not the bootloader's. */
+    board_new(&b, "cli_suffix_ids_rt", "dfu11", "runtime");
+    tu_write_app(b.fw, 0x08008000, 8192, 0x20020000, 28);
+    tu_dfuctl(&r, "convert", b.fw, "-o", dfu, "--force", "--to", "dfu", "--vid", "0x1209", "--pid",
+              "0x0001", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", NULL);
+    expect_exit(&r, 9, "is for 1209:0001, but the device is 1209:0002"); /* blank: bootloader */
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--no-journal", NULL); /* now it runs the app */
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    free(dfu);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1115,6 +1169,7 @@ int main(void)
         cmocka_unit_test(test_read_protected_board_gets_the_unprotect_advice),
         cmocka_unit_test(test_another_boards_journal_is_discarded_by_its_selector),
         cmocka_unit_test(test_flash_keeps_another_boards_pending_journal),
+        cmocka_unit_test(test_flash_checks_the_files_dfu_suffix_ids),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -136,6 +136,11 @@ DFU_API unsigned dfu_device_transfer_size(const dfu_device *dev);
 DFU_API const struct dfu_layout *dfu_device_layout(const dfu_device *dev, int alt);
 /* DFU 1.1 devices: where the device writes its application, when known (quirk table). */
 DFU_API bool dfu_device_app_base(const dfu_device *dev, uint32_t *out);
+/* True when dfu_device_open found the device running its application and detached it into
+ * DFU mode; its run-time VID:PID then (either pointer may be NULL). A caller that ends up
+ * changing nothing can return it to its application with dfu_device_leave. */
+DFU_API bool dfu_device_detached(const dfu_device *dev, uint16_t *runtime_vid,
+                                 uint16_t *runtime_pid);
 /* The quirks applied to this device, as text ("" when none). */
 DFU_API const char *dfu_device_quirks(const dfu_device *dev);
 /* The simulated device behind the handle, or NULL for a real one. */

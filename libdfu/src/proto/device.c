@@ -231,9 +231,13 @@ int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
     int rc = dfu_selector_parse(&sel, ctx, selector);
     if (!rc) rc = dfu_backend_for_selector(&d->backend, ctx, sel);
     if (!rc) rc = find(d->backend, ctx, sel, o->wait_ms, &d->info);
-    if (!rc && d->info.mode == DFU_MODE_RUNTIME && !o->no_detach)
+    if (!rc && d->info.mode == DFU_MODE_RUNTIME && !o->no_detach) {
+        d->detached = true;
+        d->runtime_vid = d->info.vid;
+        d->runtime_pid = d->info.pid;
         rc = detach(d->backend, ctx, &d->info,
                     o->detach_wait_ms ? o->detach_wait_ms : DFU_DETACH_WAIT_MS);
+    }
     if (!rc) rc = open_found(d, o);
     dfu_selector_free(sel);
     if (rc) {

@@ -31,6 +31,13 @@ unsigned dfu_device_transfer_size(const dfu_device *dev)
     return dev->transfer_size;
 }
 
+bool dfu_device_detached(const dfu_device *dev, uint16_t *runtime_vid, uint16_t *runtime_pid)
+{
+    if (dev->detached && runtime_vid) *runtime_vid = dev->runtime_vid;
+    if (dev->detached && runtime_pid) *runtime_pid = dev->runtime_pid;
+    return dev->detached;
+}
+
 const char *dfu_device_quirks(const dfu_device *dev)
 {
     return dev->quirks.names;

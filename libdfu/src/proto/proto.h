@@ -62,7 +62,9 @@ struct dfu_device {
     bool can_download;
     dfu_layout **layouts; /* per entry of info.alts; NULL where the name is not a layout */
     dfu_proto_stats stats;
-    bool gone; /* the device disconnected (expected after leave/reset) */
+    bool gone;                         /* the device disconnected (expected after leave/reset) */
+    bool detached;                     /* open found it running its application and detached it */
+    uint16_t runtime_vid, runtime_pid; /* its ids in run-time mode, when detached */
 };
 
 /* Whether a layout's name holds word, in any case ("Internal Flash" has "flash"). */

@@ -1,9 +1,43 @@
 /* Planning for an open device: describe it (layouts, capabilities, quirks) and plan. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "../core/internal.h"
 #include "../proto/proto.h"
 #include "plan_internal.h"
+
+static bool ids_match(const dfu_identity *id, uint16_t vid, uint16_t pid)
+{
+    return (id->vid == 0xffff || id->vid == vid) && (id->pid == 0xffff || id->pid == pid);
+}
+
+/* A DFU suffix names the device the file is for (0xffff: any). Firmware for another product is
+ * refused unless forced, as dfu-util does; a device detached from its application matches by
+ * its run-time ids too, which such files usually carry. */
+static int check_file_identity(dfu_ctx *ctx, dfu_device *dev, const dfu_image *img, bool force)
+{
+    dfu_identity id;
+    if (!dfu_image_identity(img, &id) || ids_match(&id, dev->info.vid, dev->info.pid) ||
+        (dev->detached && ids_match(&id, dev->runtime_vid, dev->runtime_pid)))
+        return DFU_OK;
+    char ids[64];
+    if (dev->detached)
+        snprintf(ids, sizeof(ids), "%04x:%04x (run-time %04x:%04x)", dev->info.vid, dev->info.pid,
+                 dev->runtime_vid, dev->runtime_pid);
+    else
+        snprintf(ids, sizeof(ids), "%04x:%04x", dev->info.vid, dev->info.pid);
+    if (force) {
+        dfu_warn(ctx,
+                 "writing anyway (`force`): the file's DFU suffix is for %04x:%04x, the device "
+                 "is %s",
+                 id.vid, id.pid, ids);
+        return DFU_OK;
+    }
+    return dfu_err(ctx, DFU_ERR_REFUSED,
+                   "the file's DFU suffix says it is for %04x:%04x, but the device is %s: it may "
+                   "be another product's firmware (the `force` option writes it anyway)",
+                   id.vid, id.pid, ids);
+}
 
 int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
                  const dfu_update_options *opts)
@@ -18,6 +52,8 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
                        dev->info.path);
     int rc = dfu_dfu11_check_block_size(dev, dev->info.path ? dev->info.path : "the device",
                                         opts && opts->force);
+    if (!rc && !(opts && opts->verify_only))
+        rc = check_file_identity(ctx, dev, img, opts && opts->force);
     if (rc) return rc;
     size_t n = 0;
     for (size_t i = 0; i < dev->info.alt_count; i++)
