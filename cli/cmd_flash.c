@@ -25,6 +25,7 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     dfu_image *img = NULL;
     dfu_device *dev = NULL;
     dfu_plan *plan = NULL;
+    bool executed = false;
     int code = cli_load_image(out, path, o->format, o->address, &img);
     if (!code) code = cli_check_alt_option(out, path, o->dev.alt, img);
     if (!code) code = cli_open_device(out, &o->dev, &dev);
@@ -77,6 +78,7 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     else
         cli_signals_install_recover(dev, selector, o->journal_dir, out->common.json);
     dfu_update_result result;
+    executed = true;
     rc = dfu_plan_execute(plan, &result);
     cli_progress_end(&prog);
     code = rc ? cli_report_error_text(out, rc, EXIT_OK) : EXIT_OK;
@@ -84,6 +86,7 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     if (rc && !o->no_journal)
         cli_hint_recover(out, "flash", dev, jdir, o->journal_dir, selector, rc);
 done:
+    if (!executed) cli_return_detached(out, dev);
     dfu_plan_free(plan);
     dfu_device_close(dev);
     dfu_image_free(img);

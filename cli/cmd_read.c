@@ -89,6 +89,7 @@ int cmd_read(int argc, char **argv)
         }
     }
     dfu_image_free(img);
+    cli_return_detached(&out, dev);
     dfu_device_close(dev);
     cli_device_opts_free(&d);
     dfu_ctx_free(out.ctx);

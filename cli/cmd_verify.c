@@ -61,6 +61,7 @@ int cmd_verify(int argc, char **argv)
                     (unsigned long long)r.verified_bytes);
     }
     dfu_plan_free(plan);
+    cli_return_detached(&out, dev);
     dfu_device_close(dev);
     dfu_image_free(img);
     cli_device_opts_free(&d);

@@ -28,6 +28,18 @@ static char *read_text(const char *path)
     return text;
 }
 
+void cli_return_detached(const cli_out *out, dfu_device *dev)
+{
+    if (!dev || !dfu_device_detached(dev, NULL, NULL) || dfu_device_gone(dev)) return;
+    int rc = dfu_device_leave(dev, NULL);
+    if (rc)
+        fprintf(stderr, "dfuctl %s: warning: the device stays in DFU mode: %s\n", out->cmd,
+                dfu_ctx_error(out->ctx)->message);
+    else if (!out->common.quiet && !out->common.json)
+        fprintf(stderr, "dfuctl %s: the device was running its application: started it again\n",
+                out->cmd);
+}
+
 int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
 {
     dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;

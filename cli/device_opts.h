@@ -61,6 +61,10 @@ typedef struct cli_device_opts {
  * (EXIT_OK on success). */
 int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev);
 void cli_device_opts_free(cli_device_opts *o);
+/* A command that found the device running its application, detached it and then changed
+ * nothing (a dry run, a refusal, a read or verify) starts the application again: the board is
+ * left as it was found. */
+void cli_return_detached(const cli_out *out, dfu_device *dev);
 /* "dfu" or "runtime", as JSON and text output name a device's mode. */
 const char *cli_mode_name(dfu_mode mode);
 /* Opens a successful command's JSON result line: type, command, ok, exit_code and device. The

@@ -1139,6 +1139,40 @@ static void test_flash_checks_the_files_dfu_suffix_ids(void **state)
     board_free(&b);
 }
 
+/* A command that detaches a board from its application and then changes nothing (a dry run, a
+ * refusal, a verify) starts the application again: the board is left as it was found. */
+static void test_unchanged_boards_are_returned_to_their_application(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_return_to_app", "dfu11", "runtime");
+    tu_write_app(b.fw, 0x08008000, 8192, 0x20020000, 29);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--no-journal", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    const char *const runs[][6] = {
+        {"flash", "--dry-run", NULL},
+        {"flash", "--transfer-size", "256", NULL}, /* refused: exit 9 */
+        {"verify", NULL},
+    };
+    const int codes[] = {0, 9, 0};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        const char *argv[12] = {runs[i][0], "-d", b.spec, b.fw, "--no-journal"};
+        size_t n = 5;
+        if (strcmp(runs[i][0], "verify") == 0) n = 4;
+        for (size_t k = 1; runs[i][k]; k++) argv[n++] = runs[i][k];
+        argv[n] = NULL;
+        tu_dfuctl_argv(&r, argv);
+        expect_exit(&r, codes[i], "was running its application: started it again");
+        tu_result_free(&r);
+        tu_dfuctl(&r, "list", "-d", b.spec, NULL);
+        expect_exit(&r, 0, "run-time mode");
+        tu_result_free(&r);
+    }
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1170,6 +1204,7 @@ int main(void)
         cmocka_unit_test(test_another_boards_journal_is_discarded_by_its_selector),
         cmocka_unit_test(test_flash_keeps_another_boards_pending_journal),
         cmocka_unit_test(test_flash_checks_the_files_dfu_suffix_ids),
+        cmocka_unit_test(test_unchanged_boards_are_returned_to_their_application),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
