@@ -1,10 +1,10 @@
 #!/bin/sh
 # Installs the build into a scratch prefix and checks what a vendor gets: the shared library with
 # its SONAME exporting only dfu_* symbols, the headers, and consumers built both with pkg-config
-# and with find_package(libdfu).
-# usage: check_install.sh BUILD_DIR SCRATCH_DIR C_COMPILER
+# and with find_package(libdfu), which accepts only an ABI-compatible version.
+# usage: check_install.sh BUILD_DIR SCRATCH_DIR C_COMPILER VERSION
 set -eu
-build=$1 scratch=$2 cc=$3
+build=$1 scratch=$2 cc=$3 version=$4
 rm -rf "$scratch"
 mkdir -p "$scratch"
 prefix="$scratch/prefix"
@@ -86,3 +86,37 @@ echo "find_package consumer: $out"
 out=$("$scratch/cmake-build/consumer_static")
 [ "${out#* }" = "4" ] || { echo "FAIL: static find_package consumer printed '$out'"; exit 1; }
 echo "find_package static consumer: $out"
+
+# find_package(libdfu X.Y): until 1.0 the ABI may change with the minor version, so only the
+# same minor version is accepted; from 1.0 on, the same major version.
+mkdir -p "$scratch/version-consumer"
+cat > "$scratch/version-consumer/CMakeLists.txt" <<'CM'
+cmake_minimum_required(VERSION 3.20)
+project(version_consumer C)
+find_package(libdfu ${WANT})
+if(NOT libdfu_FOUND)
+  message(FATAL_ERROR "libdfu ${WANT} not found")
+endif()
+CM
+finds() {
+  rm -rf "$scratch/version-build"
+  cmake -S "$scratch/version-consumer" -B "$scratch/version-build" -DWANT="$1" \
+    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_C_COMPILER="$cc" >"$scratch/version.log" 2>&1
+}
+major=${version%%.*} rest=${version#*.}
+minor=${rest%%.*}
+finds "$major.$minor" || { echo "FAIL: find_package(libdfu $major.$minor) failed:"; cat "$scratch/version.log"; exit 1; }
+finds "$version" || { echo "FAIL: find_package(libdfu $version) failed:"; cat "$scratch/version.log"; exit 1; }
+if [ "$major" -eq 0 ]; then
+  refused="$major.$((minor + 1)) $((major + 1)).$minor"
+  [ "$minor" -gt 0 ] && refused="$refused $major.$((minor - 1))"
+else
+  refused="$((major + 1)).0 $((major - 1)).$minor"
+  # Within a major version an older minor is compatible.
+  [ "$minor" -gt 0 ] && { finds "$major.$((minor - 1))" || { echo "FAIL: $major.$((minor - 1)) refused"; exit 1; }; }
+fi
+for want in $refused; do
+  if finds "$want"; then echo "FAIL: find_package(libdfu $want) accepted $version"; exit 1; fi
+  grep -q 'not found' "$scratch/version.log" || { echo "FAIL: find_package(libdfu $want):"; cat "$scratch/version.log"; exit 1; }
+done
+echo "find_package(libdfu): $major.$minor and $version accepted, $refused refused"
