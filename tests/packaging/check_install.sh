@@ -1,10 +1,14 @@
 #!/bin/sh
 # Installs the build into a scratch prefix and checks what a vendor gets: the shared library with
 # its SONAME exporting only dfu_* symbols, the headers, and consumers built both with pkg-config
-# and with find_package(libdfu), which accepts only an ABI-compatible version.
-# usage: check_install.sh BUILD_DIR SCRATCH_DIR C_COMPILER VERSION
+# and with find_package(libdfu), which accepts only an ABI-compatible version; and dfuctl run from
+# the prefix with a clean environment, finding the library through its RUNPATH.
+# usage: check_install.sh BUILD_DIR SCRATCH_DIR C_COMPILER VERSION RUNPATH
+# RUNPATH: yes when dfuctl was configured to carry one (a prefix outside the system's library
+# directories), else no.
 set -eu
-build=$1 scratch=$2 cc=$3 version=$4
+build=$1 scratch=$2 cc=$3 version=$4 runpath=$5
+data=$(cd "$(dirname "$0")/../data" && pwd)
 rm -rf "$scratch"
 mkdir -p "$scratch"
 prefix="$scratch/prefix"
@@ -29,6 +33,26 @@ bad=$(nm -g --defined-only "$libdir/libdfu.a" 2>/dev/null | awk '$2 ~ /^[TDBRC]$
 for h in libdfu error context spec image layout device sim update journal; do
   [ -f "$prefix/include/libdfu/$h.h" ] || { echo "FAIL: include/libdfu/$h.h missing"; exit 1; }
 done
+
+# dfuctl from a prefix the loader does not search (and which is not the one configured: the
+# RUNPATH is relative to the program), with no LD_LIBRARY_PATH or anything else inherited.
+dfuctl="$prefix/bin/dfuctl"
+if [ -x "$dfuctl" ]; then
+  rp=$(readelf -d "$dfuctl" | sed -n 's/.*(RUNPATH).*\[\(.*\)\]/\1/p')
+  if [ "$runpath" = yes ]; then
+    # shellcheck disable=SC2016 # $ORIGIN is literal
+    [ "$rp" = '$ORIGIN/../'"${libdir#"$prefix"/}" ] || { echo "FAIL: dfuctl's RUNPATH is '$rp'"; exit 1; }
+    run() { env -i "$@"; }
+  else
+    [ -z "$rp" ] || { echo "FAIL: dfuctl for a system prefix has RUNPATH '$rp'"; exit 1; }
+    run() { env -i LD_LIBRARY_PATH="$libdir" "$@"; }
+  fi
+  out=$(run "$dfuctl" --version 2>&1) || { echo "FAIL: installed dfuctl --version: $out"; exit 1; }
+  [ "$out" = "dfuctl $version (libdfu $version)" ] || { echo "FAIL: dfuctl --version printed '$out'"; exit 1; }
+  out=$(run "$dfuctl" info "$data/sample.hex" 2>&1) || { echo "FAIL: installed dfuctl info: $out"; exit 1; }
+  case "$out" in *12588*) ;; *) echo "FAIL: installed dfuctl info printed: $out"; exit 1;; esac
+  echo "installed dfuctl (RUNPATH '$rp'): $(run "$dfuctl" --version)"
+fi
 
 cat > "$scratch/consumer.c" <<'C'
 #include <libdfu/libdfu.h>
