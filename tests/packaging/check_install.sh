@@ -81,6 +81,20 @@ out=$(LD_LIBRARY_PATH="$libdir" "$scratch/consumer")
 [ "${out#* }" = "4" ] || { echo "FAIL: pkg-config consumer printed '$out'"; exit 1; }
 echo "pkg-config consumer: $out"
 
+# libdfu-static.pc: the archive itself (-ldfu would take libdfu.so), and DFU_STATIC defined.
+flags=$(PKG_CONFIG_PATH=$(dirname "$pc") pkg-config --cflags --libs libdfu-static)
+case " $flags " in *" -DDFU_STATIC "*) ;; *) echo "FAIL: libdfu-static flags lack -DDFU_STATIC: $flags"; exit 1;; esac
+# shellcheck disable=SC2086 # flags are words
+$cc -o "$scratch/consumer_static_pc" "$scratch/consumer.c" $flags
+if readelf -d "$scratch/consumer_static_pc" | grep -q 'NEEDED.*libdfu'; then
+  echo "FAIL: the libdfu-static consumer needs the shared library:"
+  readelf -d "$scratch/consumer_static_pc" | grep NEEDED
+  exit 1
+fi
+out=$(env -i "$scratch/consumer_static_pc")
+[ "${out#* }" = "4" ] || { echo "FAIL: libdfu-static consumer printed '$out'"; exit 1; }
+echo "pkg-config libdfu-static consumer: $out"
+
 mkdir -p "$scratch/cmake-consumer"
 cp "$scratch/consumer.c" "$scratch/cmake-consumer/"
 cat > "$scratch/cmake-consumer/CMakeLists.txt" <<'CM'
