@@ -271,6 +271,70 @@ static void test_json_usage_errors_print_the_error_object(void **state)
     board_free(&b);
 }
 
+/* --json, -q and -v before the command name apply as if given after it (people write
+ * `dfuctl --json flash FW` out of habit; it used to be "unknown command '--json'"); any other
+ * option there is still a usage error, with the error object when --json is anywhere. */
+static void test_common_options_may_come_before_the_command(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_leading_options", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 4096, 0x20020000, 3);
+    tu_result r;
+    tu_dfuctl(&r, "--json", "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
+              "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    size_t n = tu_json_line_count(r.out);
+    assert_true(n >= 2);
+    tu_json *res = tu_json_parse_line(r.out, n - 1);
+    assert_non_null(res);
+    assert_string_equal(tu_json_get(res, "type")->string, "result");
+    assert_string_equal(tu_json_get(res, "command")->string, "flash");
+    assert_true(tu_json_get(res, "ok")->boolean);
+    tu_json_free(res);
+    tu_result_free(&r);
+    /* -q as well (nothing at all on success), and before a "--" that ends the options. */
+    tu_dfuctl(&r, "-q", "flash", "-d", b.spec, "--address", "0x08000000", "--no-journal",
+              "--no-leave", "--", b.fw, NULL);
+    expect_exit(&r, 0, NULL);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, "");
+    tu_result_free(&r);
+    char *hex = tu_data_path("sample.hex");
+    tu_dfuctl(&r, "-v", "--json", "info", "--", hex, NULL);
+    expect_exit(&r, 0, NULL);
+    tu_json *info = tu_json_parse_line(r.out, 0);
+    assert_non_null(info);
+    assert_string_equal(tu_json_get(info, "type")->string, "info");
+    tu_json_free(info);
+    tu_result_free(&r);
+    free(hex);
+
+    tu_dfuctl(&r, "-v", "--json", "--bogus", "flash", b.fw, NULL);
+    expect_json_error(&r, "flash", "arg", 2, "unknown option '--bogus' before the command");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "--bogus", "flash", b.fw, NULL);
+    expect_exit(&r, 2, "unknown option '--bogus' before the command");
+    assert_string_equal(r.out, "");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "--json", "frobnicate", NULL);
+    expect_json_error(&r, "frobnicate", "arg", 2, "unknown command");
+    tu_result_free(&r);
+    /* No command at all: the error object has a null command. */
+    tu_dfuctl(&r, "--json", NULL);
+    expect_exit(&r, 2, "no command given");
+    assert_int_equal(tu_json_line_count(r.out), 1);
+    tu_json *e = tu_json_parse_line(r.out, 0);
+    assert_non_null(e);
+    assert_string_equal(tu_json_get(e, "type")->string, "error");
+    assert_int_equal(tu_json_get(e, "command")->type, TU_JSON_NULL);
+    assert_string_equal(tu_json_get(e, "error")->string, "arg");
+    assert_int_equal(tu_json_get(e, "exit_code")->integer, 2);
+    tu_json_free(e);
+    tu_result_free(&r);
+    board_free(&b);
+}
+
 static void test_dry_run_json_plan_changes_nothing(void **state)
 {
     (void)state;
@@ -1019,6 +1083,7 @@ int main(void)
         cmocka_unit_test(test_dfu11_device_with_known_application_base),
         cmocka_unit_test(test_usage_and_file_errors),
         cmocka_unit_test(test_json_usage_errors_print_the_error_object),
+        cmocka_unit_test(test_common_options_may_come_before_the_command),
         cmocka_unit_test(test_dry_run_json_plan_changes_nothing),
         cmocka_unit_test(test_json_lines_progress_then_result),
         cmocka_unit_test(test_device_error_exit_code_names_the_status),
