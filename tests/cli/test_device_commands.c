@@ -1076,6 +1076,38 @@ static void test_another_boards_journal_is_discarded_by_its_selector(void **stat
     board_free(&b);
 }
 
+/* --discard with nothing pending is no failure, like plain recover with nothing pending: it
+ * used to exit 4 with a not-found error. With --json it prints the same recovery object. */
+static void test_discard_with_nothing_pending_is_no_failure(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("cli_discard_nothing");
+    char *jdir = tu_path(dir, "journal");
+    tu_result r, plain;
+    tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "nothing to discard");
+    assert_string_equal(r.err, "");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "--discard", "-d", "path=1-9", "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "nothing to discard");
+    tu_result_free(&r);
+    tu_dfuctl(&plain, "recover", "--journal-dir", jdir, "--json", NULL);
+    expect_exit(&plain, 0, NULL);
+    tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    assert_int_equal(tu_json_line_count(r.out), 1);
+    tu_json *rec = tu_json_parse_line(r.out, 0);
+    assert_non_null(rec);
+    assert_string_equal(tu_json_get(rec, "type")->string, "recovery");
+    assert_false(tu_json_get(rec, "journal_found")->boolean);
+    tu_json_free(rec);
+    assert_string_equal(r.out, plain.out);
+    tu_result_free(&r);
+    tu_result_free(&plain);
+    free(jdir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1106,6 +1138,7 @@ int main(void)
         cmocka_unit_test(test_flash_of_data_starts_the_application_it_holds),
         cmocka_unit_test(test_read_protected_board_gets_the_unprotect_advice),
         cmocka_unit_test(test_another_boards_journal_is_discarded_by_its_selector),
+        cmocka_unit_test(test_discard_with_nothing_pending_is_no_failure),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
