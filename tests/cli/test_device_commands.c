@@ -335,6 +335,64 @@ static void test_common_options_may_come_before_the_command(void **state)
     board_free(&b);
 }
 
+/* A number that does not fit says so and gives the range; only what is no number at all is
+ * "not a number" (--address 0x5000000000 used to be that). */
+static void test_numbers_that_do_not_fit_are_out_of_range(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_number_range", "stm32f405", NULL);
+    char *hex = tu_data_path("sample.hex"), *out = tu_path(b.dir, "out.dfu");
+    static const struct {
+        const char *option, *value, *message;
+    } cases[] = {
+        {"--address", "0x5000000000",
+         "--address: '0x5000000000' is out of range: it takes 0 to 4294967295 (0xffffffff)"},
+        {"--address", "0x100000000", "'0x100000000' is out of range"},
+        {"--address", "4096M", "'4096M' is out of range: it takes 0 to 4294967295"},
+        {"--address", "99999999999999999999999", "is out of range: it takes 0 to 4294967295"},
+        {"--address", "-1", "'-1' is out of range"},
+        {"--address", "12Q", "--address: '12Q' is not a number"},
+        {"--address", "0x", "'0x' is not a number"},
+        {"--transfer-size", "70000",
+         "--transfer-size: '70000' is out of range: it takes 0 to 65535 (0xffff)"},
+        {"--wait", "100000", "--wait: '100000' is out of range: it takes 0 to 86400"},
+        {"--wait", "99999999999", "it takes 0 to 86400"},
+        {"--alt", "300", "--alt: '300' is out of range: it takes 0 to 255 (0xff)"},
+        {"--alt", "-1", "--alt: '-1' is out of range"},
+    };
+    tu_result r;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tu_dfuctl(&r, "flash", "--dry-run", "-d", b.spec, hex, cases[i].option, cases[i].value,
+                  NULL);
+        expect_exit(&r, 2, cases[i].message);
+        assert_string_equal(r.out, "");
+        tu_result_free(&r);
+    }
+    tu_dfuctl(&r, "convert", hex, "-o", out, "--vid", "0x10000", NULL);
+    expect_exit(&r, 2, "--vid: '0x10000' is out of range: it takes 0 to 65535 (0xffff)");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "convert", hex, "-o", out, "--alt", "256", "--json", NULL);
+    expect_json_error(&r, "convert", "arg", 2, "--alt: '256' is out of range: it takes 0 to 255");
+    tu_result_free(&r);
+    /* The ends of each range are taken. */
+    tu_dfuctl(&r, "info", hex, "--address", "0xffffffff", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "info", hex, "--address", "4095M", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "--dry-run", "-d", b.spec, hex, "--wait", "86400", "--alt", "255", NULL);
+    expect_exit(&r, 2, "no alternate setting 255"); /* a number in range: looked up */
+    tu_result_free(&r);
+    tu_dfuctl(&r, "convert", hex, "-o", out, "--vid", "0xffff", "--alt", "255", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    free(out);
+    free(hex);
+    board_free(&b);
+}
+
 static void test_dry_run_json_plan_changes_nothing(void **state)
 {
     (void)state;
@@ -1116,6 +1174,7 @@ int main(void)
         cmocka_unit_test(test_usage_and_file_errors),
         cmocka_unit_test(test_json_usage_errors_print_the_error_object),
         cmocka_unit_test(test_common_options_may_come_before_the_command),
+        cmocka_unit_test(test_numbers_that_do_not_fit_are_out_of_range),
         cmocka_unit_test(test_dry_run_json_plan_changes_nothing),
         cmocka_unit_test(test_json_lines_progress_then_result),
         cmocka_unit_test(test_device_error_exit_code_names_the_status),
