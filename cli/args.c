@@ -8,13 +8,19 @@
 #include "args.h"
 #include "output.h"
 
-bool cli_parse_u32(const char *text, uint32_t *out)
+cli_number cli_parse_number(const char *text, uint32_t max, uint32_t *out)
 {
-    if (!text || !*text || *text == '-') return false;
+    if (!text) return CLI_NUMBER_INVALID;
+    /* "-1" is a number, below the range; strtoull would take it as 2^64 - 1. */
+    bool negative = *text == '-';
+    const char *digits = text + (negative || *text == '+');
+    /* strtoull would skip spaces and take a second sign. */
+    if (*digits < '0' || *digits > '9') return CLI_NUMBER_INVALID;
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(text, &end, 0);
-    if (errno || end == text) return false;
+    unsigned long long v = strtoull(digits, &end, 0);
+    bool too_big = errno == ERANGE;
+    if ((errno && !too_big) || end == digits) return CLI_NUMBER_INVALID;
     static const struct {
         const char *suffix;
         unsigned long long mult;
@@ -23,10 +29,34 @@ bool cli_parse_u32(const char *text, uint32_t *out)
     unsigned long long mult = 0;
     for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
         if (strcmp(end, units[i].suffix) == 0) mult = units[i].mult;
-    if (!mult) return false;
-    if (v > UINT32_MAX / mult) return false;
+    if (!mult) return CLI_NUMBER_INVALID;
+    if (too_big || (negative && v) || v > max / mult) return CLI_NUMBER_RANGE;
     *out = (uint32_t)(v * mult);
-    return true;
+    return CLI_NUMBER_OK;
+}
+
+void cli_number_message(cli_number result, const char *name, const char *text, uint32_t max,
+                        char *buf, size_t cap)
+{
+    /* 0xffff is easier to recognise than 65535; 86400 reads better in decimal. */
+    char hex[16] = "";
+    if ((max & (max + 1u)) == 0) snprintf(hex, sizeof(hex), " (0x%lx)", (unsigned long)max);
+    if (result == CLI_NUMBER_RANGE)
+        snprintf(buf, cap, "--%s: '%s' is out of range: it takes 0 to %lu%s", name, text,
+                 (unsigned long)max, hex);
+    else
+        snprintf(buf, cap, "--%s: '%s' is not a number (examples: 4096, 0x08000000, 64K)", name,
+                 text);
+}
+
+static uint32_t kind_max(opt_kind kind)
+{
+    switch (kind) {
+    case OPT_U8: return 0xffu;
+    case OPT_U16: return 0xffffu;
+    case OPT_SECONDS: return 86400u;
+    default: return UINT32_MAX;
+    }
 }
 
 static const cli_opt *find(const cli_opt *opts, const cli_opt *common, const char *name, size_t len,
@@ -72,11 +102,15 @@ static int assign(const char *cmd, bool json, const cli_opt *o, const char *valu
     case OPT_COUNT: (*(int *)o->value)++; return 0;
     case OPT_STRING: *(const char **)o->value = value; return 0;
     case OPT_U32:
-        if (!cli_parse_u32(value, (uint32_t *)o->value))
-            return fail(cmd, json, false,
-                        "--%s: '%s' is not a number (examples: 4096, 0x08000000, 64K)", o->name,
-                        value);
-        return 0;
+    case OPT_U16:
+    case OPT_U8:
+    case OPT_SECONDS: {
+        cli_number r = cli_parse_number(value, kind_max(o->kind), (uint32_t *)o->value);
+        if (r == CLI_NUMBER_OK) return 0;
+        char msg[512];
+        cli_number_message(r, o->name, value, kind_max(o->kind), msg, sizeof(msg));
+        return fail(cmd, json, false, "%s", msg);
+    }
     }
     return -1;
 }

@@ -3,13 +3,17 @@
 #define DFUCTL_ARGS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum opt_kind {
-    OPT_FLAG,   /* bool, no value */
-    OPT_STRING, /* const char * */
-    OPT_U32,    /* uint32_t: decimal, 0x hex, optional K/M suffix (KiB, MiB) */
-    OPT_COUNT,  /* int incremented each time (-v -v) */
+    OPT_FLAG,    /* bool, no value */
+    OPT_STRING,  /* const char * */
+    OPT_U32,     /* uint32_t: decimal, 0x hex, optional K/M suffix (KiB, MiB) */
+    OPT_U16,     /* the same, 0 to 65535 (a uint32_t too) */
+    OPT_U8,      /* the same, 0 to 255 (a uint32_t too) */
+    OPT_SECONDS, /* the same, 0 to a day (86400; a uint32_t too) */
+    OPT_COUNT,   /* int incremented each time (-v -v) */
 } opt_kind;
 
 typedef struct cli_opt {
@@ -38,8 +42,18 @@ typedef struct cli_common {
  */
 int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, const char **pos,
               int max_pos, int *npos);
-/* Parses a number like the option parser does ("0x08000000", "64K", "1M"). */
-bool cli_parse_u32(const char *text, uint32_t *out);
+typedef enum cli_number {
+    CLI_NUMBER_OK,
+    CLI_NUMBER_INVALID, /* not a number */
+    CLI_NUMBER_RANGE,   /* a number, but below 0 or above max */
+} cli_number;
+
+/* Parses a number like the option parser does ("0x08000000", "64K", "1M"), from 0 to max. */
+cli_number cli_parse_number(const char *text, uint32_t max, uint32_t *out);
+/* The usage error for a number that failed: "--NAME: 'TEXT' is not a number (examples: ...)",
+ * or "--NAME: 'TEXT' is out of range: it takes 0 to MAX". */
+void cli_number_message(cli_number result, const char *name, const char *text, uint32_t max,
+                        char *buf, size_t cap);
 /* Whether --json is on the command line (before any "--"): a usage error is then reported as
  * JSON too, even one found before the option was reached. argv[0] is the command. */
 bool cli_json_anywhere(int argc, char **argv);

@@ -210,10 +210,10 @@ int cmd_convert(int argc, char **argv)
         {"from", 'f', OPT_STRING, &o.from, NULL, "FMT", "read IN as this format (default: detect)"},
         {"address", 'a', OPT_U32, &o.address, &o.has_address, "ADDR",
          "where a raw binary input goes"},
-        {"vid", 0, OPT_U32, &o.vid, &o.has_vid, "VID", "DFU suffix vendor id (0xffff: any)"},
-        {"pid", 0, OPT_U32, &o.pid, &o.has_pid, "PID", "DFU suffix product id (0xffff: any)"},
-        {"bcd", 0, OPT_U32, &o.bcd, &o.has_bcd, "BCD", "DFU suffix bcdDevice (0xffff: any)"},
-        {"alt", 0, OPT_U32, &o.alt, &o.has_alt, "N",
+        {"vid", 0, OPT_U16, &o.vid, &o.has_vid, "VID", "DFU suffix vendor id (0xffff: any)"},
+        {"pid", 0, OPT_U16, &o.pid, &o.has_pid, "PID", "DFU suffix product id (0xffff: any)"},
+        {"bcd", 0, OPT_U16, &o.bcd, &o.has_bcd, "BCD", "DFU suffix bcdDevice (0xffff: any)"},
+        {"alt", 0, OPT_U8, &o.alt, &o.has_alt, "N",
          "DfuSe target alternate setting; with several input targets, the one to convert"},
         {"name", 0, OPT_STRING, &o.name, &o.has_name, "NAME", "DfuSe target name"},
         {"force", 0, OPT_FLAG, &o.force, NULL, NULL, "overwrite OUT if it exists"},
@@ -232,10 +232,6 @@ int cmd_convert(int argc, char **argv)
     }
     if (npos != 1) return cli_usage_error(&out, "needs one input file");
     if (!o.output) return cli_usage_error(&out, "needs -o OUT");
-    if ((o.has_vid && o.vid > 0xffff) || (o.has_pid && o.pid > 0xffff) ||
-        (o.has_bcd && o.bcd > 0xffff))
-        return cli_usage_error(&out, "--vid, --pid and --bcd are 16-bit values");
-    if (o.has_alt && o.alt > 255) return cli_usage_error(&out, "--alt is 0 to 255");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     int code = run(&out, pos[0], &o);

@@ -74,6 +74,27 @@ static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, co
             r->result.left ? "; the device is starting its firmware" : "");
 }
 
+/* No interrupted update (and no FILE): nothing to finish, or to discard, which is no failure
+ * (exit 0). The text ends in what ("nothing to recover"); the JSON object is the same. */
+static int nothing_pending(const cli_out *out, const char *what)
+{
+    char text[4096];
+    const char *why = cli_lib_terms(dfu_ctx_error(out->ctx)->message, text, sizeof(text));
+    if (out->common.json) {
+        json_w w;
+        jw_init(&w, stdout);
+        jw_object(&w, NULL);
+        jw_string(&w, "type", "recovery");
+        jw_bool(&w, "journal_found", false);
+        jw_string(&w, "message", why);
+        jw_end(&w);
+        jw_finish(&w);
+    } else {
+        cli_say(out, "%s: %s\n", why, what);
+    }
+    return EXIT_OK;
+}
+
 /* --discard: forget the interrupted update, without needing the device (it may be gone for
  * good): the only one pending, or the one of -d path=..., and any damaged journal. */
 static int discard(cli_out *out, const char *jdir, const recover_opts *o)
@@ -100,33 +121,14 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
             return code;
         }
     }
-    if (rc == DFU_ERR_NOT_FOUND && damaged) return EXIT_OK;
+    if (rc == DFU_ERR_NOT_FOUND)
+        return nothing_pending(out, damaged ? "nothing else to discard" : "nothing to discard");
     if (rc) return cli_report_error(out, rc, EXIT_OK);
     cli_say(out, "discarded the interrupted update of %s on %s; the device was left as it is\n",
             dfu_journal_image_path(j), dfu_journal_device_path(j));
     rc = dfu_journal_discard(out->ctx, j);
     dfu_journal_free(j);
     return rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
-}
-
-/* No interrupted update and no FILE: nothing to finish, which is no failure (exit 0). */
-static int nothing_pending(const cli_out *out)
-{
-    char text[4096];
-    const char *why = cli_lib_terms(dfu_ctx_error(out->ctx)->message, text, sizeof(text));
-    if (out->common.json) {
-        json_w w;
-        jw_init(&w, stdout);
-        jw_object(&w, NULL);
-        jw_string(&w, "type", "recovery");
-        jw_bool(&w, "journal_found", false);
-        jw_string(&w, "message", why);
-        jw_end(&w);
-        jw_finish(&w);
-    } else {
-        cli_say(out, "%s: nothing to recover\n", why);
-    }
-    return EXIT_OK;
 }
 
 /* Whether an interrupted update is recorded in jdir. */
@@ -156,7 +158,7 @@ static int run(cli_out *out, const char *file, recover_opts *o)
         if (rc == DFU_ERR_NOT_FOUND && file)
             rc = DFU_OK; /* no journal: a differential flash of FILE on the only device */
         else if (rc == DFU_ERR_NOT_FOUND)
-            return nothing_pending(out);
+            return nothing_pending(out, "nothing to recover");
         else if (rc)
             return cli_report_error(out, rc, EXIT_OK);
         if (j) o->dev.device = dfu_journal_selector(j);
@@ -182,7 +184,7 @@ static int run(cli_out *out, const char *file, recover_opts *o)
             goto done;
         }
         if (rc && !file) {
-            code = nothing_pending(out);
+            code = nothing_pending(out, "nothing to recover");
             goto done;
         }
     }

@@ -43,19 +43,24 @@ void cli_return_detached(const cli_out *out, dfu_device *dev)
 int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
 {
     dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
+    char why[512];
     if (o->alt) {
-        char *end;
-        long n = strtol(o->alt, &end, 0);
-        if (*end == '\0' && n >= 0 && n <= 255)
+        /* A number is an alternate setting (one past 255 is a mistake, not a name); anything
+         * else a name. */
+        uint32_t n;
+        cli_number r = cli_parse_number(o->alt, 255, &n);
+        if (r == CLI_NUMBER_OK) {
             oo.alt = (int)n;
-        else
+        } else if (r == CLI_NUMBER_RANGE) {
+            cli_number_message(r, "alt", o->alt, 255, why, sizeof(why));
+            return cli_usage_report(out, DFU_ERR_ARG, false, why);
+        } else {
             oo.alt_name = o->alt;
+        }
     }
-    if (o->wait_s > 86400u) return cli_usage_error(out, "--wait is at most 86400 seconds");
-    oo.wait_ms = o->wait_s * 1000u;
+    oo.wait_ms = o->wait_s * 1000u; /* OPT_SECONDS: at most a day */
     if (o->wait_s) oo.detach_wait_ms = o->wait_s * 1000u;
-    if (o->transfer_size > 0xffff) return cli_usage_error(out, "--transfer-size is at most 65535");
-    oo.transfer_size = (uint16_t)o->transfer_size;
+    oo.transfer_size = (uint16_t)o->transfer_size; /* OPT_U16: at most 65535 */
     oo.no_builtin_quirks = o->no_quirks;
     oo.no_detach = o->no_detach;
     const char *qfile = o->quirks_file ? o->quirks_file : getenv("DFU_QUIRKS");

@@ -33,14 +33,14 @@ typedef struct cli_device_opts {
          "alternate setting (default: the first)"},                                                \
         {"wait",                                                                                   \
          'w',                                                                                      \
-         OPT_U32,                                                                                  \
+         OPT_SECONDS,                                                                              \
          &(o).wait_s,                                                                              \
          NULL,                                                                                     \
          "SECONDS",                                                                                \
          "wait this long for the device to appear"},                                               \
         {"transfer-size",                                                                          \
          0,                                                                                        \
-         OPT_U32,                                                                                  \
+         OPT_U16,                                                                                  \
          &(o).transfer_size,                                                                       \
          NULL,                                                                                     \
          "N",                                                                                      \

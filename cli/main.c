@@ -30,13 +30,48 @@ static void usage(FILE *fp)
                 "Exit codes are listed in README.md.\n");
 }
 
+static const cli_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(name, commands[i].name) == 0) return &commands[i];
+    return NULL;
+}
+
+/* The options every command takes that may also come before its name, as people write them
+ * out of habit (`dfuctl --json flash FW`): --json, -q/--quiet, -v/--verbose, and bundles of the
+ * short ones (-qv). */
+static bool is_leading_option(const char *a)
+{
+    if (!strcmp(a, "--json") || !strcmp(a, "--quiet") || !strcmp(a, "--verbose")) return true;
+    if (a[0] != '-' || a[1] == '\0' || a[1] == '-') return false;
+    for (const char *c = a + 1; *c; c++)
+        if (*c != 'q' && *c != 'v') return false;
+    return true;
+}
+
+/* A usage error before a command was found. out.cmd is the command when the line names one. */
+static int early_usage_error(int argc, char **argv, int at, const char *message)
+{
+    cli_out out = {{0}, NULL, NULL};
+    out.common.json = cli_json_anywhere(argc, argv);
+    for (int i = at; i < argc && !out.cmd && strcmp(argv[i], "--") != 0; i++)
+        if (find_command(argv[i])) out.cmd = argv[i];
+    if (out.common.json || out.cmd) return cli_usage_report(&out, DFU_ERR_ARG, true, message);
+    fprintf(stderr, "dfuctl: %s\n\n", message);
+    usage(stderr);
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    const char *name = argv[1];
+    int at = 1;
+    while (at < argc && is_leading_option(argv[at])) at++;
+    if (at == argc) return early_usage_error(argc, argv, at, "no command given");
+    const char *name = argv[at];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         usage(stdout);
         return EXIT_OK;
@@ -45,10 +80,24 @@ int main(int argc, char **argv)
         printf("dfuctl %s (libdfu %s)\n", dfu_version(), dfu_version());
         return EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        if (strcmp(name, commands[i].name) == 0) return commands[i].run(argc - 1, argv + 1);
+    if (name[0] == '-') {
+        char msg[512];
+        snprintf(msg, sizeof(msg),
+                 "unknown option '%.200s' before the command: only --json, -q/--quiet and "
+                 "-v/--verbose may come before it",
+                 name);
+        return early_usage_error(argc, argv, at, msg);
+    }
+    const cli_command *c = find_command(name);
+    if (c) {
+        /* The leading options go right after the name, as if given there (before any "--"). */
+        char *arg = argv[at];
+        for (int i = at; i > 1; i--) argv[i] = argv[i - 1];
+        argv[1] = arg;
+        return c->run(argc - 1, argv + 1);
+    }
     cli_out out = {{0}, NULL, name};
-    out.common.json = cli_json_anywhere(argc - 1, argv + 1);
+    out.common.json = cli_json_anywhere(argc, argv);
     if (out.common.json) return cli_usage_report(&out, DFU_ERR_ARG, false, "unknown command");
     fprintf(stderr, "dfuctl: unknown command '%s'\n\n", name);
     usage(stderr);

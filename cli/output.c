@@ -104,8 +104,9 @@ int cli_report_error(cli_out *out, int err, int fallback_exit)
 
 int cli_usage_report(const cli_out *out, int err, bool hint, const char *message)
 {
-    fprintf(stderr, "dfuctl %s: %s", out->cmd, message);
-    if (hint) fprintf(stderr, " (see dfuctl %s --help)", out->cmd);
+    const char *cmd = out->cmd ? out->cmd : "";
+    fprintf(stderr, "dfuctl%s%s: %s", out->cmd ? " " : "", cmd, message);
+    if (hint) fprintf(stderr, " (see dfuctl%s%s --help)", out->cmd ? " " : "", cmd);
     fputc('\n', stderr);
     if (out->common.json) json_error(out->cmd, err, EXIT_USAGE, message, NULL);
     return EXIT_USAGE;

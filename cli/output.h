@@ -49,7 +49,8 @@ int cli_report_error_text(cli_out *out, int err, int fallback_exit);
  * object on stdout ("error": "arg"). Returns exit code 2. */
 int cli_usage_error(const cli_out *out, const char *fmt, ...) DFU_PRINTF(2, 3);
 /* The same with the error's name (DFU_ERR_EXISTS for an output file that exists) and without
- * the pointer to --help when hint is false. */
+ * the pointer to --help when hint is false. out->cmd NULL: no command was found ("command" is
+ * null in the JSON object). */
 int cli_usage_report(const cli_out *out, int err, bool hint, const char *message);
 /* Human output goes through this: nothing with --quiet or --json. */
 void cli_say(const cli_out *out, const char *fmt, ...) DFU_PRINTF(2, 3);

@@ -271,6 +271,128 @@ static void test_json_usage_errors_print_the_error_object(void **state)
     board_free(&b);
 }
 
+/* --json, -q and -v before the command name apply as if given after it (people write
+ * `dfuctl --json flash FW` out of habit; it used to be "unknown command '--json'"); any other
+ * option there is still a usage error, with the error object when --json is anywhere. */
+static void test_common_options_may_come_before_the_command(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_leading_options", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 4096, 0x20020000, 3);
+    tu_result r;
+    tu_dfuctl(&r, "--json", "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
+              "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    size_t n = tu_json_line_count(r.out);
+    assert_true(n >= 2);
+    tu_json *res = tu_json_parse_line(r.out, n - 1);
+    assert_non_null(res);
+    assert_string_equal(tu_json_get(res, "type")->string, "result");
+    assert_string_equal(tu_json_get(res, "command")->string, "flash");
+    assert_true(tu_json_get(res, "ok")->boolean);
+    tu_json_free(res);
+    tu_result_free(&r);
+    /* -q as well (nothing at all on success), and before a "--" that ends the options. */
+    tu_dfuctl(&r, "-q", "flash", "-d", b.spec, "--address", "0x08000000", "--no-journal",
+              "--no-leave", "--", b.fw, NULL);
+    expect_exit(&r, 0, NULL);
+    assert_string_equal(r.out, "");
+    assert_string_equal(r.err, "");
+    tu_result_free(&r);
+    char *hex = tu_data_path("sample.hex");
+    tu_dfuctl(&r, "-v", "--json", "info", "--", hex, NULL);
+    expect_exit(&r, 0, NULL);
+    tu_json *info = tu_json_parse_line(r.out, 0);
+    assert_non_null(info);
+    assert_string_equal(tu_json_get(info, "type")->string, "info");
+    tu_json_free(info);
+    tu_result_free(&r);
+    free(hex);
+
+    tu_dfuctl(&r, "-v", "--json", "--bogus", "flash", b.fw, NULL);
+    expect_json_error(&r, "flash", "arg", 2, "unknown option '--bogus' before the command");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "--bogus", "flash", b.fw, NULL);
+    expect_exit(&r, 2, "unknown option '--bogus' before the command");
+    assert_string_equal(r.out, "");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "--json", "frobnicate", NULL);
+    expect_json_error(&r, "frobnicate", "arg", 2, "unknown command");
+    tu_result_free(&r);
+    /* No command at all: the error object has a null command. */
+    tu_dfuctl(&r, "--json", NULL);
+    expect_exit(&r, 2, "no command given");
+    assert_int_equal(tu_json_line_count(r.out), 1);
+    tu_json *e = tu_json_parse_line(r.out, 0);
+    assert_non_null(e);
+    assert_string_equal(tu_json_get(e, "type")->string, "error");
+    assert_int_equal(tu_json_get(e, "command")->type, TU_JSON_NULL);
+    assert_string_equal(tu_json_get(e, "error")->string, "arg");
+    assert_int_equal(tu_json_get(e, "exit_code")->integer, 2);
+    tu_json_free(e);
+    tu_result_free(&r);
+    board_free(&b);
+}
+
+/* A number that does not fit says so and gives the range; only what is no number at all is
+ * "not a number" (--address 0x5000000000 used to be that). */
+static void test_numbers_that_do_not_fit_are_out_of_range(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_number_range", "stm32f405", NULL);
+    char *hex = tu_data_path("sample.hex"), *out = tu_path(b.dir, "out.dfu");
+    static const struct {
+        const char *option, *value, *message;
+    } cases[] = {
+        {"--address", "0x5000000000",
+         "--address: '0x5000000000' is out of range: it takes 0 to 4294967295 (0xffffffff)"},
+        {"--address", "0x100000000", "'0x100000000' is out of range"},
+        {"--address", "4096M", "'4096M' is out of range: it takes 0 to 4294967295"},
+        {"--address", "99999999999999999999999", "is out of range: it takes 0 to 4294967295"},
+        {"--address", "-1", "'-1' is out of range"},
+        {"--address", "12Q", "--address: '12Q' is not a number"},
+        {"--address", "0x", "'0x' is not a number"},
+        {"--transfer-size", "70000",
+         "--transfer-size: '70000' is out of range: it takes 0 to 65535 (0xffff)"},
+        {"--wait", "100000", "--wait: '100000' is out of range: it takes 0 to 86400"},
+        {"--wait", "99999999999", "it takes 0 to 86400"},
+        {"--alt", "300", "--alt: '300' is out of range: it takes 0 to 255 (0xff)"},
+        {"--alt", "-1", "--alt: '-1' is out of range"},
+    };
+    tu_result r;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        tu_dfuctl(&r, "flash", "--dry-run", "-d", b.spec, hex, cases[i].option, cases[i].value,
+                  NULL);
+        expect_exit(&r, 2, cases[i].message);
+        assert_string_equal(r.out, "");
+        tu_result_free(&r);
+    }
+    tu_dfuctl(&r, "convert", hex, "-o", out, "--vid", "0x10000", NULL);
+    expect_exit(&r, 2, "--vid: '0x10000' is out of range: it takes 0 to 65535 (0xffff)");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "convert", hex, "-o", out, "--alt", "256", "--json", NULL);
+    expect_json_error(&r, "convert", "arg", 2, "--alt: '256' is out of range: it takes 0 to 255");
+    tu_result_free(&r);
+    /* The ends of each range are taken. */
+    tu_dfuctl(&r, "info", hex, "--address", "0xffffffff", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "info", hex, "--address", "4095M", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "flash", "--dry-run", "-d", b.spec, hex, "--wait", "86400", "--alt", "255", NULL);
+    expect_exit(&r, 2, "no alternate setting 255"); /* a number in range: looked up */
+    tu_result_free(&r);
+    tu_dfuctl(&r, "convert", hex, "-o", out, "--vid", "0xffff", "--alt", "255", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    free(out);
+    free(hex);
+    board_free(&b);
+}
+
 static void test_dry_run_json_plan_changes_nothing(void **state)
 {
     (void)state;
@@ -1173,6 +1295,38 @@ static void test_unchanged_boards_are_returned_to_their_application(void **state
     board_free(&b);
 }
 
+/* --discard with nothing pending is no failure, like plain recover with nothing pending: it
+ * used to exit 4 with a not-found error. With --json it prints the same recovery object. */
+static void test_discard_with_nothing_pending_is_no_failure(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("cli_discard_nothing");
+    char *jdir = tu_path(dir, "journal");
+    tu_result r, plain;
+    tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "nothing to discard");
+    assert_string_equal(r.err, "");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "--discard", "-d", "path=1-9", "--journal-dir", jdir, NULL);
+    expect_exit(&r, 0, "nothing to discard");
+    tu_result_free(&r);
+    tu_dfuctl(&plain, "recover", "--journal-dir", jdir, "--json", NULL);
+    expect_exit(&plain, 0, NULL);
+    tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    assert_int_equal(tu_json_line_count(r.out), 1);
+    tu_json *rec = tu_json_parse_line(r.out, 0);
+    assert_non_null(rec);
+    assert_string_equal(tu_json_get(rec, "type")->string, "recovery");
+    assert_false(tu_json_get(rec, "journal_found")->boolean);
+    tu_json_free(rec);
+    assert_string_equal(r.out, plain.out);
+    tu_result_free(&r);
+    tu_result_free(&plain);
+    free(jdir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1180,6 +1334,8 @@ int main(void)
         cmocka_unit_test(test_dfu11_device_with_known_application_base),
         cmocka_unit_test(test_usage_and_file_errors),
         cmocka_unit_test(test_json_usage_errors_print_the_error_object),
+        cmocka_unit_test(test_common_options_may_come_before_the_command),
+        cmocka_unit_test(test_numbers_that_do_not_fit_are_out_of_range),
         cmocka_unit_test(test_dry_run_json_plan_changes_nothing),
         cmocka_unit_test(test_json_lines_progress_then_result),
         cmocka_unit_test(test_device_error_exit_code_names_the_status),
@@ -1205,6 +1361,7 @@ int main(void)
         cmocka_unit_test(test_flash_keeps_another_boards_pending_journal),
         cmocka_unit_test(test_flash_checks_the_files_dfu_suffix_ids),
         cmocka_unit_test(test_unchanged_boards_are_returned_to_their_application),
+        cmocka_unit_test(test_discard_with_nothing_pending_is_no_failure),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -39,6 +39,7 @@ typedef struct dfu_error_info {
     int dfu_state;       /* DFU bState the device reported, or -1 */
 } dfu_error_info;
 
+/* *out is NULL on failure (out of memory), as for every out pointer (error.h). */
 DFU_API int dfu_ctx_new(dfu_ctx **out);
 DFU_API void dfu_ctx_free(dfu_ctx *ctx);
 

@@ -75,6 +75,7 @@ DFU_API int dfu_device_info_copy(dfu_device_info *dst, const dfu_device_info *sr
  */
 typedef struct dfu_selector dfu_selector;
 
+/* On failure *out is NULL, here and in dfu_device_list (also *count 0) and dfu_device_open. */
 DFU_API int dfu_selector_parse(dfu_selector **out, dfu_ctx *ctx, const char *text);
 DFU_API void dfu_selector_free(dfu_selector *sel);
 DFU_API bool dfu_selector_match(const dfu_selector *sel, const dfu_device_info *info);

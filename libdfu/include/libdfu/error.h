@@ -2,6 +2,15 @@
  * Error codes. Every fallible libdfu call returns 0 on success or one of these negative codes; the
  * human-readable specifics (file:line:column, address, block, device status) are kept in the
  * dfu_ctx the call was given (see dfu_ctx_error()). Codes are stable: bindings map them.
+ *
+ * A call that hands back an object or buffer through an out pointer (`dfu_image **out`) sets
+ * *out to NULL before anything else (when out is not NULL), so after a failure it is NULL, never
+ * what the caller left there, and every _free() takes NULL:
+ *     dfu_image *img;
+ *     if (dfu_image_load(&img, ctx, path, NULL)) goto out;
+ *     ...
+ *   out:
+ *     dfu_image_free(img);
  */
 #ifndef LIBDFU_ERROR_H
 #define LIBDFU_ERROR_H

@@ -88,7 +88,8 @@ typedef struct dfu_save_options {
         DFU_SAVE_OPTIONS_VERSION, DFU_FORMAT_AUTO, false, 0, 0                                     \
     }
 
-/* An empty image with no targets. */
+/* An empty image with no targets. Here, as everywhere, a failing call leaves *out NULL
+ * (error.h). */
 DFU_API int dfu_image_new(dfu_image **out);
 DFU_API void dfu_image_free(dfu_image *img);
 
@@ -103,7 +104,8 @@ DFU_API int dfu_image_parse(dfu_image **out, dfu_ctx *ctx, const uint8_t *buf, s
  * opts->force. ELF cannot be written. */
 DFU_API int dfu_image_save(dfu_ctx *ctx, const dfu_image *img, const char *path,
                            const dfu_save_options *opts);
-/* Serialises into a malloc'ed buffer that the caller frees with dfu_free(). */
+/* Serialises into a malloc'ed buffer that the caller frees with dfu_free(); on failure *out is
+ * NULL and *out_len 0. */
 DFU_API int dfu_image_serialize(uint8_t **out, size_t *out_len, dfu_ctx *ctx, const dfu_image *img,
                                 const dfu_save_options *opts);
 

@@ -26,7 +26,8 @@ extern "C" {
 
 typedef struct dfu_journal dfu_journal;
 
-/* The journal of the device at port path `device_path`; DFU_ERR_NOT_FOUND when there is none. */
+/* The journal of the device at port path `device_path`; DFU_ERR_NOT_FOUND when there is none.
+ * On failure *out is NULL, here, in dfu_journal_find and in dfu_journal_image (error.h). */
 DFU_API int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir,
                              const char *device_path);
 /* The only journal in dir: DFU_ERR_NOT_FOUND when none, DFU_ERR_AMBIGUOUS (listing them) when

@@ -44,7 +44,8 @@ typedef struct dfu_sector {
     uint8_t access;
 } dfu_sector;
 
-/* DFU_ERR_FORMAT with the column of the offending character when the string is not a layout. */
+/* DFU_ERR_FORMAT with the column of the offending character when the string is not a layout;
+ * *out is then NULL (error.h). */
 DFU_API int dfu_layout_parse(dfu_layout **out, dfu_ctx *ctx, const char *text);
 DFU_API void dfu_layout_free(dfu_layout *layout);
 /* The sector holding address; false when no group covers it. */

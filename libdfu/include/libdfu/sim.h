@@ -142,7 +142,8 @@ DFU_API size_t dfu_sim_profile_count(void);
 DFU_API const dfu_sim_profile_info *dfu_sim_profile_at(size_t index);
 
 /* A device as the spec string says, plugged in and enumerated at time 0 (or as its state file
- * left it). DFU_ERR_ARG for a bad spec, DFU_ERR_IO/FORMAT/ARG for a bad state file. */
+ * left it). DFU_ERR_ARG for a bad spec, DFU_ERR_IO/FORMAT/ARG for a bad state file; *out is
+ * then NULL. */
 DFU_API int dfu_sim_new(dfu_sim **out, dfu_ctx *ctx, const char *spec);
 /* Writes the state file, if any, and frees. NULL is fine. */
 DFU_API void dfu_sim_free(dfu_sim *sim);

@@ -118,7 +118,8 @@ typedef struct dfu_update_options {
 
 typedef struct dfu_plan dfu_plan;
 
-/* Plans the update of dev with img. Refusals (DFU_ERR_REFUSED) say which addresses and why. */
+/* Plans the update of dev with img. Refusals (DFU_ERR_REFUSED) say which addresses and why.
+ * On failure *out is NULL (error.h). */
 DFU_API int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
                          const dfu_update_options *opts);
 DFU_API void dfu_plan_free(dfu_plan *plan);
@@ -154,7 +155,7 @@ DFU_API int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result);
  * addresses, so address only says where the image puts the data (callers pass the application's
  * base when dfu_device_app_base() knows it). Progress of a DFU 1.1 read of unknown length has
  * total 0 until the device ends the upload; its last report then has total == done. progress may
- * be NULL.
+ * be NULL. On failure, a cancel included, *out is NULL.
  */
 DFU_API int dfu_device_read(dfu_image **out, dfu_device *dev, uint32_t address, uint32_t len,
                             dfu_progress_cb progress, void *payload);

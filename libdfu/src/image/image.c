@@ -208,6 +208,8 @@ void dfu_image_read(const dfu_image *img, size_t target, uint32_t address, uint8
 
 int dfu_image_clone(dfu_image **out, const dfu_image *img)
 {
+    if (!out) return DFU_ERR_ARG;
+    *out = NULL;
     dfu_image *c;
     int rc = dfu_image_new(&c);
     if (rc) return rc;

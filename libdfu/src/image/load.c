@@ -93,6 +93,7 @@ static int parse_with(dfu_image **out, dfu_ctx *ctx, const dfu_input *in, dfu_fo
 int dfu_image_parse(dfu_image **out, dfu_ctx *ctx, const uint8_t *buf, size_t len, const char *name,
                     const dfu_load_options *opts)
 {
+    if (out) *out = NULL;
     dfu_load_options defaults = DFU_LOAD_OPTIONS_INIT;
     if (!opts) opts = &defaults;
     if (dfu_check_options(ctx, "dfu_load_options", opts->version, DFU_LOAD_OPTIONS_VERSION))
@@ -109,6 +110,7 @@ int dfu_image_parse(dfu_image **out, dfu_ctx *ctx, const uint8_t *buf, size_t le
 
 int dfu_image_load(dfu_image **out, dfu_ctx *ctx, const char *path, const dfu_load_options *opts)
 {
+    if (out) *out = NULL;
     dfu_load_options defaults = DFU_LOAD_OPTIONS_INIT;
     if (!opts) opts = &defaults;
     if (dfu_check_options(ctx, "dfu_load_options", opts->version, DFU_LOAD_OPTIONS_VERSION))

@@ -24,6 +24,9 @@ static int write_to(dfu_ctx *ctx, const dfu_image *img, dfu_sink *sink, dfu_form
 int dfu_image_serialize(uint8_t **out, size_t *out_len, dfu_ctx *ctx, const dfu_image *img,
                         const dfu_save_options *opts)
 {
+    if (out_len) *out_len = 0;
+    if (!out) return dfu_err(ctx, DFU_ERR_ARG, "dfu_image_serialize: no output pointer");
+    *out = NULL;
     dfu_save_options defaults = DFU_SAVE_OPTIONS_INIT;
     if (!opts) opts = &defaults;
     if (dfu_check_options(ctx, "dfu_save_options", opts->version, DFU_SAVE_OPTIONS_VERSION))

@@ -143,6 +143,7 @@ static int parse(cursor *c, dfu_layout *l)
 
 int dfu_layout_parse(dfu_layout **out, dfu_ctx *ctx, const char *text)
 {
+    if (out) *out = NULL;
     if (!out || !text) return dfu_err(ctx, DFU_ERR_ARG, "no memory layout given");
     dfu_layout *l = calloc(1, sizeof(*l));
     if (!l) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");

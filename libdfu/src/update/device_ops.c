@@ -96,6 +96,8 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t le
 int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t len,
                     dfu_progress_cb cb, void *payload)
 {
+    if (!out) return dfu_err(d->ctx, DFU_ERR_ARG, "dfu_device_read: no output pointer");
+    *out = NULL;
     if (!d->can_upload)
         return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED,
                        "%s cannot be read back: it does not support DFU upload (its descriptor "

@@ -223,6 +223,8 @@ int64_t dfu_journal_started(const dfu_journal *j)
 
 int dfu_journal_image(dfu_image **out, dfu_ctx *ctx, const dfu_journal *j)
 {
+    if (!out) return dfu_err(ctx, DFU_ERR_ARG, "dfu_journal_image: no output pointer");
+    *out = NULL;
     dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
     lo.format = DFU_FORMAT_DFUSE;
     int rc = dfu_image_load(out, ctx, j->image_file, &lo);

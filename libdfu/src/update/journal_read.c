@@ -273,6 +273,8 @@ bool dfu_journal_matches(const dfu_journal *j, dfu_device *dev)
 
 int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir, const char *device_path)
 {
+    if (!out) return dfu_err(ctx, DFU_ERR_ARG, "dfu_journal_open: no output pointer");
+    *out = NULL;
     by_path b = {device_path, NULL};
     int rc = each_journal(ctx, dir, match_path, &b, NULL);
     if (rc) return rc;
@@ -308,6 +310,8 @@ static int collect(dfu_journal *j, void *arg)
 
 int dfu_journal_find(dfu_journal **out, dfu_ctx *ctx, const char *dir)
 {
+    if (!out) return dfu_err(ctx, DFU_ERR_ARG, "dfu_journal_find: no output pointer");
+    *out = NULL;
     only_one o;
     memset(&o, 0, sizeof(o));
     int rc = each_journal(ctx, dir, collect, &o, NULL);

@@ -42,6 +42,7 @@ static int check_file_identity(dfu_ctx *ctx, dfu_device *dev, const dfu_image *i
 int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
                  const dfu_update_options *opts)
 {
+    if (out) *out = NULL;
     if (!out || !dev || !img) return dfu_err(ctx, DFU_ERR_ARG, "dfu_plan_new: missing argument");
     if (opts &&
         dfu_check_options(ctx, "dfu_update_options", opts->version, DFU_UPDATE_OPTIONS_VERSION))
