@@ -14,17 +14,17 @@ mkdir -p "$scratch"
 prefix="$scratch/prefix"
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
-so=$(find "$prefix" -name 'libdfu.so.0' | head -n 1)
-[ -n "$so" ] || { echo "FAIL: libdfu.so.0 not installed"; exit 1; }
+so=$(find "$prefix" -name 'libdfu.so.0.1' | head -n 1)
+[ -n "$so" ] || { echo "FAIL: libdfu.so.0.1 not installed"; exit 1; }
 libdir=$(dirname "$so")
 [ -f "$libdir/libdfu.a" ] || { echo "FAIL: static library not installed"; exit 1; }
 soname=$(readelf -d "$so" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')
-[ "$soname" = "libdfu.so.0" ] || { echo "FAIL: SONAME is '$soname'"; exit 1; }
+[ "$soname" = "libdfu.so.0.1" ] || { echo "FAIL: SONAME is '$soname'"; exit 1; }
 # Type A is the version node (LIBDFU_0) of the version script, not a symbol of ours.
 bad=$(nm -D --defined-only "$so" | awk '$2 != "A" {print $3}' | grep -v '^dfu_' || true)
 [ -z "$bad" ] || { echo "FAIL: exported symbols without the dfu_ prefix:"; echo "$bad"; exit 1; }
 count=$(nm -D --defined-only "$so" | awk '$2 != "A"' | wc -l)
-echo "libdfu.so.0 exports $count symbols, all dfu_*"
+echo "libdfu.so.0.1 exports $count symbols, all dfu_*"
 # The static library's global symbols too (its internals are dfu_* so they cannot clash).
 bad=$(nm -g --defined-only "$libdir/libdfu.a" 2>/dev/null | awk '$2 ~ /^[TDBRC]$/ {print $3}' |
   grep -v '^dfu_' || true)
