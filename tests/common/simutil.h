@@ -22,6 +22,8 @@ void tu_sim_enter_bootloader(const char *spec);
 void tu_sim_fill_used(const char *spec, uint32_t address, uint64_t seed);
 /* Copies of every region of the board's memory, concatenated, and their total size. */
 uint8_t *tu_sim_snapshot(const char *spec, size_t *len);
+/* The same from an instance the test holds. */
+uint8_t *tu_sim_memory(const dfu_sim *sim, size_t *len);
 /* Fails unless every byte of the board outside [lo, hi), rounded out to erase units of unit
  * bytes, is as in before (a tu_sim_snapshot() of len bytes). */
 void tu_sim_expect_untouched_outside(const char *spec, const uint8_t *before, size_t len,
