@@ -58,8 +58,8 @@ static int flash(rig *r, dfu_update_options *o, dfu_update_result *res)
     return rc;
 }
 
-/* The board holds exactly the image. It is r->dev's: read through that instance, not a second
- * one on its state file behind its back. */
+/* The board holds exactly the image. It is r->dev's: read through that instance, which holds
+ * the state file (a second one would be refused, busy). */
 static void expect_image(const rig *r)
 {
     uint8_t *got = malloc(r->size);
