@@ -393,6 +393,43 @@ static void test_numbers_that_do_not_fit_are_out_of_range(void **state)
     board_free(&b);
 }
 
+/* While something holds a simulated board (here this test, as a program serving it would),
+ * dfuctl is refused as by a USB device another program has claimed: exit 6, "busy", naming the
+ * state file, and nothing written. Once the holder lets go, the same command works. */
+static void test_a_board_held_elsewhere_is_busy(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_busy", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 4096, 0x20020000, 5);
+    char *state_file = tu_path(b.dir, "board.img");
+    dfu_ctx *ctx;
+    dfu_sim *sim;
+    dfu_ctx_new(&ctx);
+    assert_int_equal(dfu_sim_new(&sim, ctx, b.spec), DFU_OK);
+    size_t len;
+    uint8_t *before = tu_sim_memory(sim, &len);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
+    expect_exit(&r, 6, "another process has this simulated board open");
+    assert_non_null(strstr(r.err, state_file));
+    tu_result_free(&r);
+    tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", "--json", NULL);
+    expect_json_error(&r, "verify", "busy", 6, state_file);
+    tu_result_free(&r);
+    uint8_t *now = tu_sim_memory(sim, &len);
+    assert_memory_equal(now, before, len);
+    free(now);
+    free(before);
+    dfu_sim_free(sim);
+    dfu_ctx_free(ctx);
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    free(state_file);
+    board_free(&b);
+}
+
 static void test_dry_run_json_plan_changes_nothing(void **state)
 {
     (void)state;
@@ -1362,6 +1399,7 @@ int main(void)
         cmocka_unit_test(test_flash_checks_the_files_dfu_suffix_ids),
         cmocka_unit_test(test_unchanged_boards_are_returned_to_their_application),
         cmocka_unit_test(test_discard_with_nothing_pending_is_no_failure),
+        cmocka_unit_test(test_a_board_held_elsewhere_is_busy),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

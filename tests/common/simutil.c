@@ -89,10 +89,8 @@ void tu_sim_fill_used(const char *spec, uint32_t address, uint64_t seed)
     dfu_ctx_free(ctx);
 }
 
-uint8_t *tu_sim_snapshot(const char *spec, size_t *len)
+uint8_t *tu_sim_memory(const dfu_sim *sim, size_t *len)
 {
-    dfu_ctx *ctx;
-    dfu_sim *sim = open_board(spec, &ctx);
     size_t total = 0;
     for (size_t i = 0; i < dfu_sim_region_count(sim); i++) {
         dfu_sim_region r;
@@ -106,9 +104,17 @@ uint8_t *tu_sim_snapshot(const char *spec, size_t *len)
         assert_int_equal(dfu_sim_peek(sim, r.address, p, r.size), DFU_OK);
         p += r.size;
     }
+    *len = total;
+    return all;
+}
+
+uint8_t *tu_sim_snapshot(const char *spec, size_t *len)
+{
+    dfu_ctx *ctx;
+    dfu_sim *sim = open_board(spec, &ctx);
+    uint8_t *all = tu_sim_memory(sim, len);
     dfu_sim_free(sim);
     dfu_ctx_free(ctx);
-    *len = total;
     return all;
 }
 

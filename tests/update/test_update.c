@@ -58,17 +58,12 @@ static int flash(rig *r, dfu_update_options *o, dfu_update_result *res)
     return rc;
 }
 
-/* The board (its state file, without any fault) holds exactly the image. */
+/* The board holds exactly the image. It is r->dev's: read through that instance, which holds
+ * the state file (a second one would be refused, busy). */
 static void expect_image(const rig *r)
 {
-    char clean[600];
-    char *state = strstr(r->spec, "state=");
-    const char *profile = r->spec + 4;
-    size_t plen = (size_t)(strchr(profile, ',') - profile);
-    snprintf(clean, sizeof(clean), "sim:%.*s,%.*s", (int)plen, profile, (int)strcspn(state, ","),
-             state);
     uint8_t *got = malloc(r->size);
-    tu_sim_peek(clean, r->base, got, r->size);
+    assert_int_equal(dfu_sim_peek(dfu_device_sim(r->dev), r->base, got, r->size), DFU_OK);
     if (memcmp(got, r->bytes, r->size) != 0) fail_msg("%s does not hold the image", r->spec);
     free(got);
 }
@@ -100,16 +95,10 @@ static void test_dfuse_one_download_per_block_plus_what_the_device_asks(void **s
     rig_free(&r);
 }
 
-/* The board's whole memory, from its state file (without the faults of r's selector). */
+/* The board's whole memory, through r->dev's instance (see expect_image). */
 static uint8_t *snapshot(const rig *r, size_t *len)
 {
-    char clean[600];
-    char *state = strstr(r->spec, "state=");
-    const char *profile = r->spec + 4;
-    size_t plen = (size_t)(strchr(profile, ',') - profile);
-    snprintf(clean, sizeof(clean), "sim:%.*s,%.*s", (int)plen, profile, (int)strcspn(state, ","),
-             state);
-    return tu_sim_snapshot(clean, len);
+    return tu_sim_memory(dfu_device_sim(r->dev), len);
 }
 
 /* Progress never goes backwards nor past the total, retries included. */

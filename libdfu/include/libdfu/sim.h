@@ -108,7 +108,10 @@
  * profile: a file of another profile is DFU_ERR_ARG, anything else unreadable DFU_ERR_FORMAT.
  * Files are created whole (temporary file, renamed) and every change goes through two
  * alternating checksummed slots with a redo record, so a process killed at any moment leaves a
- * file that loads, with memory and state that agree. One live instance per file at a time.
+ * file that loads, with memory and state that agree. One instance at a time has a file: it
+ * holds an exclusive lock on it (flock; LockFileEx on Windows) from dfu_sim_new() to
+ * dfu_sim_free(), dropped by the system if the process dies, and a second dfu_sim_new() on the
+ * same file meanwhile, in another process or this one, is DFU_ERR_BUSY naming the file.
  *
  * This header is all a USB bridge needs (the umockdev one uses nothing else): descriptors for
  * sysfs, control transfers with their completion times, SET_INTERFACE, resets, and bus status
@@ -142,8 +145,9 @@ DFU_API size_t dfu_sim_profile_count(void);
 DFU_API const dfu_sim_profile_info *dfu_sim_profile_at(size_t index);
 
 /* A device as the spec string says, plugged in and enumerated at time 0 (or as its state file
- * left it). DFU_ERR_ARG for a bad spec, DFU_ERR_IO/FORMAT/ARG for a bad state file; *out is
- * then NULL. */
+ * left it). DFU_ERR_ARG for a bad spec, DFU_ERR_IO/FORMAT/ARG for a bad state file,
+ * DFU_ERR_BUSY when another instance (any process) has the state file open; *out is then
+ * NULL. */
 DFU_API int dfu_sim_new(dfu_sim **out, dfu_ctx *ctx, const char *spec);
 /* Writes the state file, if any, and frees. NULL is fine. */
 DFU_API void dfu_sim_free(dfu_sim *sim);

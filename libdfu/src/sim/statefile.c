@@ -9,7 +9,12 @@
  * Slots alternate, so a write cut half-way leaves the previous slot intact. A memory change
  * first writes a slot whose redo record holds the new bytes, then the bytes themselves; on
  * loading, the newest valid slot's redo is applied again, which is harmless when the bytes
- * already made it. Concurrent use of one file by two live instances is not supported.
+ * already made it.
+ *
+ * One instance at a time: the file stays open, exclusively locked (core/file_lock.h), from
+ * dfu_sim_new() to dfu_sim_free(), and a second instance on it, in this process or another, is
+ * DFU_ERR_BUSY, as a real board claimed by another program is. Two writers would each overwrite
+ * the other's slots and memory, and each report a board the file no longer holds.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -18,6 +23,7 @@
 
 #include "../core/bytes.h"
 #include "../core/file.h"
+#include "../core/file_lock.h"
 #include "sim_internal.h"
 
 #define HEADER_SIZE 512
@@ -289,13 +295,25 @@ static void put_header(const dfu_sim *s, uint8_t *h)
     }
 }
 
-/* A new file appears whole or not at all (written aside, then renamed into place), so a
- * process killed while creating it leaves nothing half-made behind. */
+/* Why dfu_file_open_locked() failed (errno), as the error of opening the board. */
+static int open_error(dfu_ctx *ctx, const char *path)
+{
+    if (errno == EAGAIN)
+        return dfu_err(ctx, DFU_ERR_BUSY,
+                       "%s: another process has this simulated board open (or another instance "
+                       "in this process does): a state file is one board, used by one at a time",
+                       path);
+    return dfu_err_errno(ctx, "cannot open the simulator state file", path);
+}
+
+/* A new file appears whole or not at all (written aside, then put in place), so a process
+ * killed while creating it leaves nothing half-made behind. It never replaces a file that
+ * appeared meanwhile (DFU_ERR_EXISTS: another instance made it, and may hold it now). */
 static int create(dfu_sim *s, dfu_ctx *ctx, sim_statefile *f)
 {
     uint8_t h[HEADER_SIZE];
     dfu_atomic_file af;
-    int rc = dfu_atomic_open(&af, ctx, f->path, true);
+    int rc = dfu_atomic_open(&af, ctx, f->path, false);
     if (rc) return rc;
     put_header(s, h);
     bool ok = write_at(af.fp, 0, h, sizeof(h));
@@ -317,9 +335,11 @@ static int create(dfu_sim *s, dfu_ctx *ctx, sim_statefile *f)
         return dfu_err_errno(ctx, "cannot write the simulator state file", f->path);
     }
     rc = dfu_atomic_commit(&af, ctx);
+    dfu_atomic_abort(&af); /* the temporary file, when the commit failed */
     if (rc) return rc;
-    f->fp = fopen(f->path, "r+b");
-    if (!f->fp) return dfu_err_errno(ctx, "cannot open the simulator state file", f->path);
+    /* Someone may open it between its appearing and this: then it is theirs (busy). */
+    f->fp = dfu_file_open_locked(f->path);
+    if (!f->fp) return open_error(ctx, f->path);
     memcpy(f->last, f->slot + 16, n);
     f->last_len = n;
     s->file = f;
@@ -397,17 +417,20 @@ int dfu_simi_file_open(dfu_sim *s, dfu_ctx *ctx, const char *path)
     }
     memcpy(f->path, path, n);
     f->memory_offset = HEADER_SIZE + 2 * (long)SLOT_SIZE;
-    f->fp = fopen(path, "r+b");
-    int rc;
-    if (f->fp)
-        rc = load(s, ctx, f);
-    else if (errno == ENOENT)
-        rc = create(s, ctx, f);
-    else
-        rc = dfu_err_errno(ctx, "cannot open the simulator state file", path);
+    int rc = DFU_ERR_EXISTS;
+    /* Made by another instance between our looking and our creating it: load that one. */
+    for (int attempt = 0; rc == DFU_ERR_EXISTS && attempt < 2; attempt++) {
+        f->fp = dfu_file_open_locked(path);
+        if (f->fp)
+            rc = load(s, ctx, f);
+        else if (errno == ENOENT)
+            rc = create(s, ctx, f);
+        else
+            rc = open_error(ctx, path);
+    }
     if (rc) {
         s->file = NULL;
-        if (f->fp) fclose(f->fp);
+        dfu_file_close_locked(f->fp);
         free(f->path);
         free(f);
     }
@@ -419,7 +442,7 @@ void dfu_simi_file_close(dfu_sim *s)
     sim_statefile *f = s->file;
     if (!f) return;
     dfu_simi_file_sync(s);
-    fclose(f->fp);
+    dfu_file_close_locked(f->fp);
     free(f->path);
     free(f);
     s->file = NULL;
