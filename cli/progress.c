@@ -104,7 +104,7 @@ int cli_progress_cb(const dfu_progress *ev, void *payload)
                 fprintf(stderr, "%s: %llu bytes so far\n", dfu_phase_name(ev->phase),
                         (unsigned long long)ev->overall_done);
             else if (new_phase || quarter != p->last_percent)
-                fprintf(stderr, "%s: %d%% of the update (%llu of %llu bytes)\n",
+                fprintf(stderr, "%s: %d%% of the whole (%llu of %llu bytes)\n",
                         dfu_phase_name(ev->phase), percent(ev->overall_done, ev->overall_total),
                         (unsigned long long)ev->overall_done,
                         (unsigned long long)ev->overall_total);

@@ -146,19 +146,19 @@ static void test_a_bar_redrawn_in_place_on_a_terminal(void **state)
     assert_non_null(strstr(r.err, "\rwrite   [###############...............]  50%  196608/"));
     assert_non_null(strstr(r.err, "\rverify  [##############################] 100%  393216/393216 "
                                   "bytes"));
-    assert_null(strstr(r.err, "of the update"));          /* not the plain lines */
+    assert_null(strstr(r.err, "of the whole"));          /* not the plain lines */
     assert_non_null(strstr(r.out, "wrote 131072 bytes")); /* the summary, on stdout */
     tu_result_free(&r);
     board_free(&b);
 }
 
-/* "phase: N% of the update (A of B bytes)", nothing else. */
+/* "phase: N% of the whole (A of B bytes)", nothing else. */
 static void expect_plain_line(const char *line, int *last_percent)
 {
     char phase[16];
     int pct, end = 0;
     unsigned long long done, total;
-    if (sscanf(line, "%15[a-z]: %d%% of the update (%llu of %llu bytes)%n", phase, &pct, &done,
+    if (sscanf(line, "%15[a-z]: %d%% of the whole (%llu of %llu bytes)%n", phase, &pct, &done,
                &total, &end) != 4 ||
         line[end] != '\0')
         fail_msg("not a progress line: \"%s\"", line);
@@ -168,7 +168,7 @@ static void expect_plain_line(const char *line, int *last_percent)
     *last_percent = pct;
 }
 
-/* In a log (stderr a file): a line per phase and per quarter of the update, no bar. */
+/* In a log (stderr a file): a line per phase and per quarter of the whole, no bar. */
 static void test_plain_lines_when_stderr_is_not_a_terminal(void **state)
 {
     (void)state;
@@ -188,9 +188,9 @@ static void test_plain_lines_when_stderr_is_not_a_terminal(void **state)
     free(copy);
     /* 4 phases and 4 quarters, not a line per block (64 blocks written). */
     if (lines < 5 || lines > 10) fail_msg("%zu lines:\n%s", lines, r.err);
-    assert_non_null(strstr(r.err, "erase: 0% of the update (0 of 393216 bytes)\n"));
-    assert_non_null(strstr(r.err, "write: 50% of the update (196608 of 393216 bytes)\n"));
-    assert_non_null(strstr(r.err, "done: 100% of the update (393216 of 393216 bytes)\n"));
+    assert_non_null(strstr(r.err, "erase: 0% of the whole (0 of 393216 bytes)\n"));
+    assert_non_null(strstr(r.err, "write: 50% of the whole (196608 of 393216 bytes)\n"));
+    assert_non_null(strstr(r.err, "done: 100% of the whole (393216 of 393216 bytes)\n"));
     tu_result_free(&r);
     board_free(&b);
 }
@@ -231,7 +231,7 @@ static void test_json_progress_one_line_per_phase_and_percent(void **state)
     dfuctl_on_terminal(&r, args);
     expect_ok(&r);
     assert_null(strchr(r.err, '\r'));
-    assert_null(strstr(r.err, "of the update"));
+    assert_null(strstr(r.err, "of the whole"));
     size_t n = tu_json_line_count(r.out);
     char last_phase[16] = "";
     int last_pct = -1;

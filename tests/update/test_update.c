@@ -186,18 +186,78 @@ static void test_permanent_failure_stops_cleanly_and_keeps_the_journal(void **st
     rig_free(&r);
 }
 
+/* Byte counts are per phase, as update.h says: a phase's total is all its steps together, its
+ * count never goes backwards and ends at the total; events move within steps, at addresses
+ * that never jump back to a step's start. */
+typedef struct phase_log {
+    uint64_t done[DFU_PHASE_DONE + 1], total[DFU_PHASE_DONE + 1];
+    unsigned events[DFU_PHASE_DONE + 1];
+    uint32_t last_address;
+    size_t last_step;
+    dfu_phase last_phase;
+} phase_log;
+
+static int phase_cb(const dfu_progress *p, void *payload)
+{
+    phase_log *l = payload;
+    if (l->events[p->phase] && p->total != l->total[p->phase])
+        fail_msg("%s total changed from %llu to %llu", dfu_phase_name(p->phase),
+                 (unsigned long long)l->total[p->phase], (unsigned long long)p->total);
+    if (p->done < l->done[p->phase] || p->done > p->total)
+        fail_msg("%s went from %llu to %llu of %llu", dfu_phase_name(p->phase),
+                 (unsigned long long)l->done[p->phase], (unsigned long long)p->done,
+                 (unsigned long long)p->total);
+    if (p->step == l->last_step && p->phase == l->last_phase && p->address < l->last_address)
+        fail_msg("step %zu: the address went back from 0x%08x to 0x%08x", p->step, l->last_address,
+                 p->address);
+    l->done[p->phase] = p->done;
+    l->total[p->phase] = p->total;
+    l->events[p->phase]++;
+    l->last_address = p->address;
+    l->last_step = p->step;
+    l->last_phase = p->phase;
+    return 0;
+}
+
 typedef struct canceller {
     uint64_t after;
     bool fired;
-    uint64_t seen; /* overall_done of the last event */
+    uint64_t seen;         /* overall_done of the last event */
+    unsigned after_cancel; /* events after the callback asked to stop */
 } canceller;
 
 static int cancel_cb(const dfu_progress *p, void *payload)
 {
     canceller *c = payload;
+    if (c->fired) c->after_cancel++;
     c->seen = p->overall_done;
     if (p->phase == DFU_PHASE_WRITE && p->overall_done >= c->after) c->fired = true;
     return c->fired;
+}
+
+static void test_progress_counts_bytes_per_phase(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_phase_progress", "stm32f405", NULL, 0x08000000, 100 * 1024, 0x20020000);
+    phase_log l;
+    memset(&l, 0, sizeof(l));
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    o.progress = phase_cb;
+    o.payload = &l;
+    dfu_update_result res;
+    assert_int_equal(flash(&r, &o, &res), DFU_OK);
+    /* Sectors 0-3 (16 KiB) and 4 (64 KiB): 128 KiB erased, 100 KiB written and verified. */
+    assert_int_equal(l.total[DFU_PHASE_ERASE], 128 * 1024);
+    assert_int_equal(l.done[DFU_PHASE_ERASE], 128 * 1024);
+    assert_int_equal(l.total[DFU_PHASE_WRITE], 100 * 1024);
+    assert_int_equal(l.done[DFU_PHASE_WRITE], 100 * 1024);
+    assert_int_equal(l.total[DFU_PHASE_VERIFY], 100 * 1024);
+    assert_int_equal(l.done[DFU_PHASE_VERIFY], 100 * 1024);
+    assert_true(l.events[DFU_PHASE_WRITE] >= 100 * 1024 / 2048); /* every block */
+    expect_image(&r);
+    rig_free(&r);
 }
 
 static void test_cancel_leaves_device_idle_and_recover_finishes(void **state)
@@ -206,7 +266,7 @@ static void test_cancel_leaves_device_idle_and_recover_finishes(void **state)
     rig r;
     rig_new(&r, "upd_cancel", "stm32f405", NULL, 0x08000000, 40 * 1024, 0x20020000);
     char *jdir = tu_path(r.dir, "journal");
-    canceller c = {3 * 16384 + 16384 + 4096, false, 0}; /* in the second write step */
+    canceller c = {3 * 16384 + 16384 + 4096, false, 0, 0}; /* in the second write step */
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
     o.journal_dir = jdir;
     o.progress = cancel_cb;
@@ -214,6 +274,7 @@ static void test_cancel_leaves_device_idle_and_recover_finishes(void **state)
     dfu_update_result res;
     assert_int_equal(flash(&r, &o, &res), DFU_ERR_CANCELLED);
     assert_true(res.written_bytes >= 4096 && res.written_bytes < 40 * 1024);
+    assert_int_equal(c.after_cancel, 0); /* asked to stop, the caller hears no more */
     /* The message counts what the caller was last told. */
     char after[64];
     snprintf(after, sizeof(after), "cancelled after %llu of", (unsigned long long)c.seen);
@@ -230,8 +291,16 @@ static void test_cancel_leaves_device_idle_and_recover_finishes(void **state)
     assert_int_equal(dfu_journal_find(&j, r.ctx, jdir), DFU_OK);
     dfu_update_options ro = DFU_UPDATE_OPTIONS_INIT;
     ro.journal_dir = jdir;
+    phase_log l;
+    memset(&l, 0, sizeof(l));
+    ro.progress = phase_cb;
+    ro.payload = &l;
     dfu_recovery rec;
     assert_int_equal(dfu_recover(r.ctx, r.dev, j, NULL, &ro, &rec), DFU_OK);
+    /* It read every sector of the plan back first, and said so as it went. */
+    assert_int_equal(l.total[DFU_PHASE_READ], 3 * 16384); /* 40 KiB: sectors 0-2 */
+    assert_int_equal(l.done[DFU_PHASE_READ], l.total[DFU_PHASE_READ]);
+    assert_true(l.events[DFU_PHASE_READ] >= 6);
     assert_true(rec.had_journal && rec.read_back);
     assert_true(rec.result.verified);
     assert_true(rec.sectors_intact >= 1); /* what was finished before the cancel stayed */
@@ -567,6 +636,7 @@ int main(void)
         cmocka_unit_test(test_flaky_links_succeed_with_identical_results),
         cmocka_unit_test(test_permanent_failure_stops_cleanly_and_keeps_the_journal),
         cmocka_unit_test(test_cancel_leaves_device_idle_and_recover_finishes),
+        cmocka_unit_test(test_progress_counts_bytes_per_phase),
         cmocka_unit_test(test_differential_flash_skips_what_is_there),
         cmocka_unit_test(test_recover_without_upload_trusts_only_confirmed_sectors),
         cmocka_unit_test(test_dfuse_blocks_land_right_with_any_transfer_size),

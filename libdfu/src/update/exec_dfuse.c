@@ -253,14 +253,21 @@ int dfu_exec_dfuse_diff(dfu_exec *x)
         dfu_warn(x->ctx, "the device cannot upload: writing every sector (no differential)");
         return DFU_OK;
     }
+    /* The read phase counts every sector compared, so a recover's progress moves as it reads. */
+    uint64_t total = 0, done = 0;
+    for (size_t i = 0; i < x->plan->count; i++)
+        if (x->plan->steps[i].kind == DFU_STEP_ERASE) total += x->plan->steps[i].size;
     for (size_t i = 0; i < x->plan->count; i++) {
         const dfu_step *e = &x->plan->steps[i];
         if (e->kind != DFU_STEP_ERASE) continue;
-        dfu_exec_progress(x, DFU_PHASE_READ, 0, e->size, e->address);
+        dfu_exec_progress(x, DFU_PHASE_READ, done, total, e->address);
         bool same;
         int rc = dfu_device_set_alt(x->dev, e->alt);
         if (!rc) rc = sector_matches(x, e, &same);
         if (rc) return rc;
+        done += e->size;
+        dfu_exec_progress(x, DFU_PHASE_READ, done, total, e->address + e->size);
+        if (x->cancel) return DFU_ERR_CANCELLED;
         if (!same) continue;
         x->skip[i] = true;
         for (size_t j = 0; j < x->plan->count; j++) {

@@ -15,10 +15,14 @@ typedef struct dfu_exec {
     bool in_step;         /* a step is running: its events move prog.overall_done */
     uint64_t step_base;   /* prog.overall_done when the step began */
     uint64_t step_weight; /* what the step adds to it */
-    dfu_retry retry;      /* per block; counts into res->retries */
-    bool cancel;          /* the progress callback asked to stop */
-    bool journal_stale;   /* writing the journal failed: it lags behind (safe), no more marks */
-    bool *skip;           /* per step: nothing to do (differential) */
+    /* Per phase (dfu_phase): bytes of the plan's steps, bytes of the steps finished (or
+     * skipped), and the most reported so far (events never go backwards). */
+    uint64_t phase_total[DFU_PHASE_DONE + 1], phase_base[DFU_PHASE_DONE + 1],
+        phase_told[DFU_PHASE_DONE + 1];
+    dfu_retry retry;    /* per block; counts into res->retries */
+    bool cancel;        /* the progress callback asked to stop */
+    bool journal_stale; /* writing the journal failed: it lags behind (safe), no more marks */
+    bool *skip;         /* per step: nothing to do (differential) */
     /* DfuSe: where the device will put the next data block, so contiguous runs reuse one
      * Set Address. */
     bool pointer_valid;

@@ -24,16 +24,22 @@ void dfu_exec_data(const dfu_exec *x, int alt, uint32_t address, uint8_t *out, s
 void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t total,
                        uint32_t address)
 {
+    if (x->cancel) return; /* the caller asked to stop: it hears no more */
     dfu_progress *p = &x->prog;
     p->phase = phase;
     p->done = done;
     p->total = total;
     p->address = address;
-    /* Overall progress moves within a step too, so a bar does not sit still through a long
-     * write. */
-    /* Never backwards: a retried DFU 1.1 download starts its byte count again. */
-    if (x->in_step)
-        p->overall_done = DFU_MAX(p->overall_done, x->step_base + DFU_MIN(done, x->step_weight));
+    if (x->in_step && (unsigned)phase <= DFU_PHASE_DONE) {
+        uint64_t in_step = DFU_MIN(done, x->step_weight);
+        /* A step's own count becomes the phase's (all its steps together) and the whole
+         * plan's, both moving within a step too, so a bar does not sit still through a long
+         * write, and never backwards (a retried DFU 1.1 download starts its count again). */
+        p->done = DFU_MAX(x->phase_told[phase], x->phase_base[phase] + in_step);
+        p->total = x->phase_total[phase];
+        x->phase_told[phase] = p->done;
+        p->overall_done = DFU_MAX(p->overall_done, x->step_base + in_step);
+    }
     if (x->plan->opts.progress && x->plan->opts.progress(p, x->plan->opts.payload) != 0)
         x->cancel = true;
 }
@@ -201,11 +207,15 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     uint64_t start = dfu_clock_now(x.dev->clock);
     x.prog.steps = plan->count;
     x.prog.device = x.dev->info.path;
-    for (size_t i = 0; i < plan->count; i++) x.prog.overall_total += weight(&plan->steps[i]);
+    for (size_t i = 0; i < plan->count; i++) {
+        x.prog.overall_total += weight(&plan->steps[i]);
+        x.phase_total[phase_of(plan->steps[i].kind)] += weight(&plan->steps[i]);
+    }
 
     int rc = check_pending_journal(&x);
     if (!rc) rc = dfu_make_idle(x.dev);
     if (!rc && plan->opts.differential && plan->desc.dfuse) rc = dfu_exec_dfuse_diff(&x);
+    if (rc == DFU_ERR_CANCELLED) rc = cancelled(&x);
     /* Before the first erase: what is being done, in case it is interrupted. */
     if (!rc && plan->opts.journal_dir && !plan->opts.verify_only) journal_begin(&x, &journal);
     bool verified_any = false, verify_planned = false;
@@ -227,6 +237,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
             if (s->kind == DFU_STEP_WRITE) x.res->skipped_bytes += s->size;
             if (s->kind == DFU_STEP_ERASE) x.res->sectors_skipped++;
             x.prog.overall_done += weight(s);
+            x.phase_base[phase_of(s->kind)] += weight(s);
             journal_mark(&x, &journal, i);
             continue;
         }
@@ -240,12 +251,12 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
             break;
         }
         rc = run_step(&x, i);
-        x.in_step = false;
         /* After a failure or a cancel it stays where the last event put it: what the caller saw,
-         * and what the cancel message counts. */
+         * and what the cancel message counts (a cancelled caller hears no more events). */
+        if (!rc) dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address + s->size);
+        x.in_step = false;
         if (!rc) {
-            x.prog.overall_done = x.step_base + weight(s);
-            dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address);
+            x.phase_base[phase_of(s->kind)] += weight(s);
             if (s->kind == DFU_STEP_VERIFY) verified_any = true;
             if (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) x.res->left = true;
             journal_mark(&x, &journal, i);
@@ -263,7 +274,9 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         dfu_warn(x.ctx, "%s", dfu_ctx_error(x.ctx)->message);
     dfu_journal_free(journal);
     x.res->elapsed_us = dfu_clock_now(x.dev->clock) - start;
-    if (!rc) dfu_exec_progress(&x, DFU_PHASE_DONE, x.prog.overall_total, x.prog.overall_total, 0);
+    if (!rc)
+        dfu_exec_progress(&x, DFU_PHASE_DONE, x.prog.overall_total, x.prog.overall_total,
+                          x.prog.address);
     free(x.skip);
     free(x.buf);
     return rc;
