@@ -64,6 +64,9 @@ static int early_usage_error(int argc, char **argv, int at, const char *message)
 
 int main(int argc, char **argv)
 {
+    /* Whole lines reach a log or a pipe as they are printed: a process stopped at once (a
+     * second Ctrl-C) leaves no JSON line or message half-written in a buffer. */
+    setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

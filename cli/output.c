@@ -4,6 +4,7 @@
 
 #include "lib_terms.h"
 #include "output.h"
+#include "signals.h"
 
 int cli_exit_code(int err)
 {
@@ -50,6 +51,7 @@ void cli_install_log(cli_out *out)
     if (out->common.verbose == 1) max = DFU_LOG_INFO;
     if (out->common.verbose >= 2) max = DFU_LOG_DEBUG;
     dfu_ctx_set_log(out->ctx, log_line, max, NULL);
+    if (out->common.json) cli_signals_json(out->cmd);
 }
 
 int cli_report_error_text(cli_out *out, int err, int fallback_exit)

@@ -16,6 +16,11 @@ static volatile sig_atomic_t interrupts;
 static char stop_msg[2600] = "\ndfuctl: stopped at once\n";
 static size_t stop_len = sizeof("\ndfuctl: stopped at once\n") - 1;
 
+/* With --json, the error object a second interrupt ends stdout with. */
+static char json_cmd[32];
+static char stop_json[3200];
+static size_t stop_json_len;
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -28,6 +33,7 @@ static void on_signal(int sig)
         (void)n;
     } else {
         ssize_t n = write(2, stop_msg, stop_len);
+        if (stop_json_len) n = write(1, stop_json, stop_json_len);
         (void)n;
         _exit(EXIT_INTERRUPTED);
     }
@@ -37,8 +43,53 @@ static void on_signal(int sig)
 #endif
 }
 
+void cli_signals_json(const char *cmd)
+{
+    snprintf(json_cmd, sizeof(json_cmd), "%s", cmd ? cmd : "");
+}
+
+/* s as a JSON string's contents (quotes, backslashes and control characters escaped). */
+static size_t json_escape(char *out, size_t cap, const char *s)
+{
+    size_t o = 0;
+    for (; *s && o + 7 < cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            out[o++] = '\\';
+            out[o++] = (char)c;
+        } else if (c < 0x20) {
+            o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+        } else {
+            out[o++] = (char)c;
+        }
+    }
+    out[o] = '\0';
+    return o;
+}
+
+static void format_stop_json(const char *recover_command)
+{
+    char msg[2800], esc[sizeof(stop_json) - 256];
+    if (recover_command)
+        snprintf(msg, sizeof(msg),
+                 "stopped at once by a second interrupt; the journal is kept. Finish the "
+                 "update with: %s",
+                 recover_command);
+    else
+        snprintf(msg, sizeof(msg), "stopped at once by a second interrupt");
+    json_escape(esc, sizeof(esc), msg);
+    int n = snprintf(stop_json, sizeof(stop_json),
+                     "{\"type\":\"error\",\"command\":\"%s\",\"error\":\"%s\",\"exit_code\":%d,"
+                     "\"message\":\"%s\",\"dfu_status\":null,\"dfu_state\":null}\n",
+                     json_cmd, dfu_error_name(DFU_ERR_CANCELLED), EXIT_INTERRUPTED, esc);
+    stop_json_len = n < 0                           ? 0
+                    : (size_t)n < sizeof(stop_json) ? (size_t)n
+                                                    : 0; /* never half an object */
+}
+
 void cli_signals_install(const char *recover_command)
 {
+    if (json_cmd[0]) format_stop_json(recover_command);
     if (recover_command) {
         int n = snprintf(stop_msg, sizeof(stop_msg),
                          "\ndfuctl: stopped at once; the journal is kept. Finish the update "

@@ -7,6 +7,9 @@
 
 /* recover_command: what a second interrupt tells the user to run (NULL: nothing to finish). */
 void cli_signals_install(const char *recover_command);
+/* With --json: a second interrupt also ends stdout with the error object of README's "JSON
+ * lines" table for command cmd (call before cli_signals_install). */
+void cli_signals_json(const char *cmd);
 bool cli_interrupted(void);
 
 #endif

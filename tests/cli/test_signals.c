@@ -16,29 +16,32 @@
 
 typedef struct running {
     pid_t pid;
-    char *err_path;
+    char *err_path, *out_path;
+    bool json;
 } running;
 
 static void start_flash(running *r, const char *dir, const char *spec, const char *fw,
                         const char *address, const char *journal)
 {
     r->err_path = tu_path(dir, "stderr.txt");
+    r->out_path = tu_path(dir, "stdout.txt");
     fflush(stdout);
     r->pid = fork();
     assert_true(r->pid >= 0);
     if (r->pid == 0) {
-        if (!freopen(r->err_path, "w", stderr) || !freopen("/dev/null", "w", stdout)) _exit(126);
+        if (!freopen(r->err_path, "w", stderr) || !freopen(r->out_path, "w", stdout)) _exit(126);
         execl(DFUCTL_PATH, DFUCTL_PATH, "flash", "-d", spec, fw, "--address", address,
-              "--journal-dir", journal, (char *)NULL);
+              "--journal-dir", journal, r->json ? "--json" : (char *)NULL, (char *)NULL);
         _exit(127);
     }
 }
 
-/* Waits (up to 20 s) until dfuctl has written what to stderr. */
+/* Waits (up to 20 s) until dfuctl has written what to stderr (or, with --json, to stdout, where
+ * its progress goes). */
 static void wait_for_output(const running *r, const char *what)
 {
     for (int i = 0; i < 2000; i++) {
-        uint8_t *text = tu_read_file(r->err_path, NULL);
+        uint8_t *text = tu_read_file(r->json && what[0] == '"' ? r->out_path : r->err_path, NULL);
         bool seen = text && strstr((const char *)text, what);
         free(text);
         if (seen) return;
@@ -70,7 +73,7 @@ static const char settled_msg[] = "the device is back in dfuIDLE";
 /* times 1: interrupted while writing. times 2: the second signal comes in the middle of the
  * erase of a 128 KiB sector (2 s on this board), after the first has been handled (two signals
  * sent together would arrive as one). */
-static void interrupted_then_recovered(const char *name, int sig, int times)
+static void interrupted_then_recovered(const char *name, int sig, int times, bool json)
 {
     char *dir = tu_tmpdir(name);
     char *fw = tu_path(dir, "fw.bin"), *journal = tu_path(dir, "journal");
@@ -83,9 +86,12 @@ static void interrupted_then_recovered(const char *name, int sig, int times)
     tu_sim_spec(spec, sizeof(spec), "stm32f405", dir, "realtime");
     tu_sim_spec(clean, sizeof(clean), "stm32f405", dir, NULL);
     tu_write_app(fw, base, 40 * 1024, 0x20020000, 11);
-    running r;
+    running r = {0, NULL, NULL, json};
     start_flash(&r, dir, spec, fw, address, journal);
-    wait_for_output(&r, times == 1 ? "write:" : "erase:");
+    if (json)
+        wait_for_output(&r, times == 1 ? "\"phase\":\"write\"" : "\"phase\":\"erase\"");
+    else
+        wait_for_output(&r, times == 1 ? "write:" : "erase:");
     assert_int_equal(kill(r.pid, sig), 0);
     uint64_t second_at = 0;
     if (times == 2) {
@@ -116,6 +122,31 @@ static void interrupted_then_recovered(const char *name, int sig, int times)
             fail_msg("exited %llu ms after the second signal", (unsigned long long)took_ms);
     }
     free(err);
+    if (json) {
+        /* Every line is a JSON object, and the last says how it ended, even when stopped at
+         * once (README: with --json every failure ends with a result or error object). */
+        char *out = (char *)tu_read_file(r.out_path, NULL);
+        assert_non_null(out);
+        size_t n = tu_json_line_count(out);
+        assert_true(n >= 2);
+        for (size_t i = 0; i < n; i++) {
+            tu_json *line = tu_json_parse_line(out, i);
+            if (!line) fail_msg("line %zu is not JSON:\n%s", i, out);
+            tu_json_free(line);
+        }
+        tu_json *last = tu_json_parse_line(out, n - 1);
+        const char *type = tu_json_get(last, "type")->string;
+        assert_string_equal(type, times == 2 ? "error" : "result");
+        assert_int_equal(tu_json_get(last, "exit_code")->integer, 8);
+        if (times == 2) {
+            assert_string_equal(tu_json_get(last, "error")->string, "cancelled");
+            assert_string_equal(tu_json_get(last, "command")->string, "flash");
+            if (!strstr(tu_json_get(last, "message")->string, "dfuctl recover -d '"))
+                fail_msg("%s", tu_json_get(last, "message")->string);
+        }
+        tu_json_free(last);
+        free(out);
+    }
     /* The journal was kept and is usable. */
     dfu_ctx *ctx;
     dfu_ctx_new(&ctx);
@@ -143,6 +174,7 @@ static void interrupted_then_recovered(const char *name, int sig, int times)
     free(want);
     free(got);
     free(r.err_path);
+    free(r.out_path);
     free(fw);
     free(journal);
     free(dir);
@@ -151,19 +183,26 @@ static void interrupted_then_recovered(const char *name, int sig, int times)
 static void test_ctrl_c_stops_cleanly(void **state)
 {
     (void)state;
-    interrupted_then_recovered("sig_int", SIGINT, 1);
+    interrupted_then_recovered("sig_int", SIGINT, 1, false);
 }
 
 static void test_sigterm_stops_cleanly(void **state)
 {
     (void)state;
-    interrupted_then_recovered("sig_term", SIGTERM, 1);
+    interrupted_then_recovered("sig_term", SIGTERM, 1, false);
 }
 
 static void test_second_ctrl_c_stops_at_once(void **state)
 {
     (void)state;
-    interrupted_then_recovered("sig_int_twice", SIGINT, 2);
+    interrupted_then_recovered("sig_int_twice", SIGINT, 2, false);
+}
+
+static void test_json_lines_end_with_an_object_however_stopped(void **state)
+{
+    (void)state;
+    interrupted_then_recovered("sig_int_json", SIGINT, 1, true);
+    interrupted_then_recovered("sig_int_twice_json", SIGINT, 2, true);
 }
 
 int main(void)
@@ -172,6 +211,7 @@ int main(void)
         cmocka_unit_test(test_ctrl_c_stops_cleanly),
         cmocka_unit_test(test_sigterm_stops_cleanly),
         cmocka_unit_test(test_second_ctrl_c_stops_at_once),
+        cmocka_unit_test(test_json_lines_end_with_an_object_however_stopped),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
