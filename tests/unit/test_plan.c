@@ -299,7 +299,8 @@ static void test_mass_erase_replaces_sector_erases(void **state)
     o.mass_erase = true;
     dfu_plan *p;
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
-    expect_step(p, 0, DFU_STEP_MASS_ERASE, 0, 0);
+    /* It names what it blanks: the whole flash (4 x 16 K, 64 K, 7 x 128 K). */
+    expect_step(p, 0, DFU_STEP_MASS_ERASE, 0x08000000, 1024 * 1024);
     for (size_t i = 1; i < dfu_plan_step_count(p); i++)
         assert_int_not_equal(dfu_plan_step(p, i)->kind, DFU_STEP_ERASE);
     /* The mass erase blanked the vector table too: safe order still writes its sector last and
@@ -314,6 +315,24 @@ static void test_mass_erase_replaces_sector_erases(void **state)
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
     expect_step(p, 1, DFU_STEP_WRITE, 0x08000000, 16384);
     dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+    /* mboot keeps its bootloader: what it blanks is the rest. */
+    setup_dev(&f, MBOOT, NULL);
+    img = app_image(0x08008000, 4096, 0x08008000);
+    o.order = DFU_ORDER_SAFE;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    expect_step(p, 0, DFU_STEP_MASS_ERASE, 0x08008000, 1024 * 1024 - 32 * 1024);
+    dfu_plan_free(p);
+    dfu_image_free(img);
+    teardown_dev(&f);
+    /* A DFU 1.1 device has none: refused, not silently ignored. */
+    setup_dev(&f, F4_FLASH, NULL);
+    f.dev.dfuse = false;
+    f.dev.layouts = NULL;
+    f.dev.alt_count = 1;
+    img = app_image(0x08000000, 4096, 0x08000000);
+    expect_refusal(&f, img, &o, "a DFU 1.1 device has no mass erase");
     dfu_image_free(img);
     teardown_dev(&f);
 }

@@ -200,6 +200,21 @@ bool dfu_layout_named(const dfu_layout *layout, const char *word)
     return false;
 }
 
+bool dfu_layout_erasable(const dfu_layout *layout, uint32_t *first, uint64_t *bytes,
+                         unsigned *sectors)
+{
+    *bytes = 0;
+    *sectors = 0;
+    for (size_t i = 0; layout && i < layout->group_count; i++) {
+        const dfu_sector_group *g = &layout->groups[i];
+        if (!(g->access & DFU_MEM_ERASABLE)) continue;
+        if (!*sectors) *first = g->address;
+        *bytes += (uint64_t)g->count * g->size;
+        *sectors += g->count;
+    }
+    return *sectors != 0;
+}
+
 bool dfu_layout_app_start(const dfu_layout *layout, uint32_t *out)
 {
     for (size_t i = 0; i < layout->group_count; i++) {

@@ -72,6 +72,10 @@ bool dfu_layout_named(const dfu_layout *layout, const char *word);
 /* The first sector a bootloader leaves to the application (writable and erasable): where the
  * application's vector table must be. */
 bool dfu_layout_app_start(const dfu_layout *layout, uint32_t *out);
+/* What a mass erase of the layout's memory blanks: its erasable sectors (count, bytes) and the
+ * first one's address. False when none is erasable. */
+bool dfu_layout_erasable(const dfu_layout *layout, uint32_t *first, uint64_t *bytes,
+                         unsigned *sectors);
 
 /* What a wait is for: names it in messages and sizes its timeouts. */
 typedef struct dfu_wait {

@@ -146,9 +146,16 @@ int dfu_exec_dfuse_erase(dfu_exec *x, size_t i)
 
 int dfu_exec_dfuse_mass_erase(dfu_exec *x, size_t i)
 {
-    (void)i;
     int rc = dfu_dfuse_mass_erase_retrying(x->dev, &x->retry);
     x->pointer_valid = false;
+    uint32_t first;
+    uint64_t bytes;
+    unsigned sectors;
+    if (!rc && dfu_layout_erasable(dfu_device_layout(x->dev, x->plan->steps[i].alt), &first, &bytes,
+                                   &sectors)) {
+        x->res->erased_bytes += bytes;
+        x->res->sectors_erased += sectors;
+    }
     return rc;
 }
 

@@ -44,7 +44,8 @@ typedef struct reader {
     bool *seen;
 } reader;
 
-/* Erases, writes and verifies act on bytes; mass erase, manifest and leave on none. */
+/* Erases, writes and verifies act on bytes; manifest and leave on none; a mass erase names the
+ * bytes it blanks (0 in journals of libdfu before 0.1.0's release). */
 static bool sized(dfu_step_kind kind)
 {
     return kind == DFU_STEP_ERASE || kind == DFU_STEP_WRITE || kind == DFU_STEP_VERIFY;
@@ -61,7 +62,8 @@ static int parse_step(reader *r, const char *v)
     dfu_step_kind k;
     if (sscanf(v, "%zu %15s %d %x %u %d", &i, kind, &alt, &address, &size, &done) != 6) return -1;
     if (i >= j->count || r->seen[i] || (done != 0 && done != 1) || alt < 0 || alt > 255) return -1;
-    if (kind_of(kind, &k) || sized(k) != (size > 0) || (uint64_t)address + size > 0x100000000ull)
+    if (kind_of(kind, &k) || (k != DFU_STEP_MASS_ERASE && sized(k) != (size > 0)) ||
+        (uint64_t)address + size > 0x100000000ull)
         return -1;
     j->steps[i].kind = k;
     j->steps[i].alt = alt;

@@ -172,7 +172,14 @@ static int emit_dfuse_target(dfu_plan *p, const dfuse_target_plan *tp, bool *mas
                 (mass || (tp->sectors[0].access & DFU_MEM_ERASABLE));
     int rc = DFU_OK;
     if (mass) {
-        if (!*mass_erased) rc = dfu_plan_add_step(p, DFU_STEP_MASS_ERASE, tp->alt, 0, 0);
+        /* The step names what it blanks: every erasable sector of the layout. */
+        uint32_t first = 0;
+        uint64_t bytes = 0;
+        unsigned sectors = 0;
+        dfu_layout_erasable(tp->layout, &first, &bytes, &sectors);
+        if (!*mass_erased)
+            rc = dfu_plan_add_step(p, DFU_STEP_MASS_ERASE, tp->alt, first,
+                                   (uint32_t)DFU_MIN(bytes, UINT32_MAX));
         *mass_erased = true;
     } else {
         /* Erase: the vector table's sector first in safe order, then the others by address. */
@@ -251,6 +258,10 @@ static int plan_dfuse(dfu_plan *p)
 
 static int plan_dfu11(dfu_plan *p)
 {
+    if (p->opts.mass_erase)
+        return dfu_err(p->ctx, DFU_ERR_REFUSED,
+                       "a DFU 1.1 device has no mass erase (it erases what it writes, as it "
+                       "writes): flash without it");
     size_t t = SIZE_MAX, targets = 0;
     int alt = 0;
     for (size_t a = 0; a < p->alt_count; a++) {
