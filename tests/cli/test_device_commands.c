@@ -116,6 +116,13 @@ static void test_dfu11_device_with_known_application_base(void **state)
     tu_result_free(&r);
     tu_sim_peek(b.spec, 0x08002000, got, sizeof(got));
     assert_int_equal(got[4], 0x89); /* untouched */
+    /* Longer blocks than the device's buffer would be stalled every time: a usage error. */
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--transfer-size", "2048", "--force", "--no-journal",
+              NULL);
+    expect_exit(&r, 2,
+                "blocks of 2048 bytes are more than the device takes (its wTransferSize "
+                "is 1024)");
+    tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--transfer-size", "256", "--force", "--no-journal",
               "--no-leave", NULL);
     expect_exit(&r, 0, "the read-back uses its own size");

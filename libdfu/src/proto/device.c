@@ -203,6 +203,14 @@ static int open_found(dfu_device *d, const dfu_open_options *o)
     if ((rc = resolve_quirks(d, o))) return rc;
     if ((rc = read_layouts(d))) return rc;
     read_capabilities(d, o);
+    /* The device's buffer holds wTransferSize bytes: a longer block is stalled, every time,
+     * which retries only repeat. */
+    uint16_t own = d->device_transfer_size;
+    if (o->transfer_size && own && own != 0xffff && o->transfer_size > own)
+        return dfu_err(d->ctx, DFU_ERR_ARG,
+                       "%s: blocks of %u bytes are more than the device takes (its wTransferSize "
+                       "is %u); if its descriptor is wrong, correct it with a transfer-size quirk",
+                       d->info.path, (unsigned)o->transfer_size, (unsigned)own);
     const dfu_alt_info *alt = NULL;
     if ((rc = pick_alt(d, o, &alt))) return rc;
     d->iface = alt->iface;
