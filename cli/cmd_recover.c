@@ -23,8 +23,8 @@ typedef struct recover_opts {
     bool discard, has_address;
 } recover_opts;
 
-static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, const dfu_recovery *r,
-                   int rc, int code)
+static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, const char *file,
+                   const dfu_recovery *r, int rc, int code)
 {
     if (out->common.json) {
         json_w w;
@@ -32,11 +32,14 @@ static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, co
         jw_object(&w, NULL);
         jw_string(&w, "type", "recovery");
         jw_bool(&w, "journal_found", r->had_journal || j);
-        if (j) {
-            jw_string(&w, "image", dfu_journal_image_path(j));
-            jw_uint(&w, "steps", r->steps);
-            jw_uint(&w, "steps_confirmed", r->steps_confirmed);
-        }
+        /* The image: the journal's, or FILE's when there is none (a differential flash). */
+        const char *image = j ? dfu_journal_image_path(j) : file;
+        if (image)
+            jw_string(&w, "image", image);
+        else
+            jw_null(&w, "image");
+        jw_uint(&w, "steps", j ? dfu_journal_step_count(j) : 0);
+        jw_uint(&w, "steps_confirmed", j ? dfu_journal_steps_done(j) : 0);
         jw_bool(&w, "read_back", r->read_back);
         jw_uint(&w, "sectors_intact", r->sectors_intact);
         jw_uint(&w, "sectors_redone", r->sectors_redone);
@@ -217,7 +220,7 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     rc = dfu_recover(out->ctx, dev, j, img, &uo, &r);
     cli_progress_end(&prog);
     code = rc ? cli_report_error_text(out, rc, EXIT_OK) : EXIT_OK;
-    report(out, dev, j, &r, rc, code);
+    report(out, dev, j, file, &r, rc, code);
     /* Not after a refusal (another board's journal): the same command would be refused again. */
     if (rc && rc != DFU_ERR_REFUSED)
         cli_hint_recover(out, "recover", dev, jdir, o->journal_dir, selector, rc);

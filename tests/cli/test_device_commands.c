@@ -1173,6 +1173,12 @@ static void test_another_boards_journal_is_discarded_by_its_selector(void **stat
     tu_json *rec = tu_json_parse_line(r.out, 0);
     assert_string_equal(tu_json_get(rec, "type")->string, "recovery");
     assert_true(tu_json_get(rec, "journal_found")->boolean);
+    /* What the refused journal holds, as the text says it ("N of M steps confirmed"). */
+    assert_true(tu_json_get(rec, "steps")->integer > 0);
+    assert_true(tu_json_get(rec, "steps_confirmed")->integer > 0);
+    assert_true(tu_json_get(rec, "steps_confirmed")->integer < tu_json_get(rec, "steps")->integer);
+    if (!strstr(tu_json_get(rec, "image")->string, "fw.bin"))
+        fail_msg("%s", tu_json_get(rec, "image")->string);
     tu_json_free(rec);
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "--discard", "-d", other.spec, "--journal-dir", jdir, NULL);
@@ -1185,6 +1191,23 @@ static void test_another_boards_journal_is_discarded_by_its_selector(void **stat
     expect_exit(&r, 0, NULL);
     rec = tu_json_parse_line(r.out, 0);
     assert_false(tu_json_get(rec, "journal_found")->boolean);
+    tu_json_free(rec);
+    tu_result_free(&r);
+    /* With FILE and no journal: a differential flash of FILE, and the line names it. */
+    tu_dfuctl(&r, "recover", "-d", b.spec, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    size_t at; /* after the progress lines, before the result */
+    for (at = 0; at < tu_json_line_count(r.out); at++) {
+        rec = tu_json_parse_line(r.out, at);
+        if (!strcmp(tu_json_get(rec, "type")->string, "recovery")) break;
+        tu_json_free(rec);
+    }
+    assert_true(at < tu_json_line_count(r.out));
+    assert_false(tu_json_get(rec, "journal_found")->boolean);
+    assert_string_equal(tu_json_get(rec, "image")->string, b.fw);
+    assert_int_equal(tu_json_get(rec, "steps")->integer, 0);
+    assert_int_equal(tu_json_get(rec, "steps_confirmed")->integer, 0);
     tu_json_free(rec);
     tu_result_free(&r);
     /* reset takes no address (it used to, and ignored it). */
