@@ -47,6 +47,9 @@ int cmd_read(int argc, char **argv)
     if (so.format == DFU_FORMAT_ELF) /* before the device is read, not after */
         return cli_usage_error(&out,
                                "cannot write ELF files; use --to bin, hex, srec, dfu or dfuse");
+    char why[4200];
+    if (cli_cannot_write(output, why, sizeof(why))) /* before the device is read, not after */
+        return cli_usage_report(&out, DFU_ERR_ARG, false, why);
     if (!force && cli_file_exists(output)) { /* checked again, atomically, when writing */
         char msg[1024];
         snprintf(msg, sizeof(msg), "%s exists (use --force to overwrite)", output);

@@ -1,4 +1,6 @@
 /* File-system questions the commands ask before touching a user's files. */
+#include <stdio.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #ifdef _WIN32
@@ -11,6 +13,32 @@ bool cli_file_exists(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+bool cli_cannot_write(const char *path, char *why, size_t cap)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(why, cap, "%s is a directory", path);
+        return true;
+    }
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+#ifdef _WIN32
+    char *back = strrchr(dir, '\\');
+    if (!slash || (back && back > slash)) slash = back;
+#endif
+    if (!slash) return false; /* the current directory */
+    if (slash == dir)
+        slash[1] = '\0'; /* "/x": the root */
+    else
+        *slash = '\0';
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(why, cap, "%s: the directory %s does not exist", path, dir);
+        return true;
+    }
+    return false;
 }
 
 #ifdef _WIN32

@@ -792,6 +792,20 @@ static void test_read_erase_detach_leave(void **state)
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal", NULL);
     expect_exit(&r, 0, NULL);
     tu_result_free(&r);
+    /* An output that cannot be written is refused before the device is read (and detached),
+     * naming the file the user gave, not a temporary one. */
+    char *nowhere = tu_path(b.dir, "no/such/dir/back.bin");
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", nowhere, NULL);
+    expect_exit(&r, 2, "does not exist");
+    assert_null(strstr(r.err, ".tmp"));
+    tu_result_free(&r);
+    free(nowhere);
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", b.dir, "--force", NULL);
+    expect_exit(&r, 2, "is a directory");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "list", "-d", b.spec, NULL);
+    expect_exit(&r, 0, "run-time mode"); /* never detached */
+    tu_result_free(&r);
     tu_dfuctl(&r, "detach", "-d", b.spec, "--json", NULL);
     expect_exit(&r, 0, NULL);
     tu_json *res = tu_json_parse_line(r.out, 0);

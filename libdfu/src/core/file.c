@@ -160,7 +160,8 @@ int dfu_atomic_open(dfu_atomic_file *af, dfu_ctx *ctx, const char *path, bool fo
         if (!af->fp) close(fd);
     }
     if (!af->fp) {
-        int rc = dfu_err_errno(ctx, "cannot create temporary file", af->tmp_path);
+        /* Named after the file the user asked for; the temporary one beside it is detail. */
+        int rc = dfu_err_errno(ctx, "cannot create", af->path);
         free(af->tmp_path); /* nothing was created: nothing to unlink */
         af->tmp_path = NULL;
         dfu_atomic_abort(af);
