@@ -76,8 +76,14 @@ int cmd_read(int argc, char **argv)
         int rc = dfu_device_read(&img, dev, address, size, cli_progress_cb, &prog);
         cli_progress_end(&prog);
         int fallback = cli_device_fallback(rc); /* the device's, not the output format's */
+        bool protected_rom = rc && dfu_device_is_dfuse(dev) &&
+                             dfu_ctx_error(out.ctx)->dfu_status == DFU_STATUS_ERR_VENDOR;
         if (!rc) rc = dfu_image_save(out.ctx, img, output, &so);
         code = rc ? cli_report_error(&out, rc, fallback) : EXIT_OK;
+        if (protected_rom)
+            fprintf(stderr,
+                    "dfuctl read: errVENDOR is an STM32 ROM's read protection: nothing can be read "
+                    "back; `dfuctl unprotect --confirm` removes it and erases the whole flash\n");
         if (!rc && out.common.json) {
             json_w w;
             cli_json_ok_result(&w, &out, dev);

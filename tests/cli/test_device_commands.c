@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "simutil.h"
 
@@ -1160,6 +1161,15 @@ static void test_read_protected_board_gets_the_unprotect_advice(void **state)
     tu_dfuctl(&r, "recover", "--journal-dir", jdir, NULL);
     expect_exit(&r, 0, "nothing to recover");
     tu_result_free(&r);
+    /* Reading it: the refusal's reason at once, not three stalls retried. */
+    char *out = tu_path(b.dir, "back.bin");
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", out, "--size", "4096", NULL);
+    expect_exit(&r, 6, "errVENDOR");
+    expect_exit(&r, 6, "dfuctl unprotect --confirm");
+    assert_null(strstr(r.err, "retrying"));
+    assert_int_equal(access(out, F_OK), -1);
+    tu_result_free(&r);
+    free(out);
     free(jdir);
     board_free(&b);
 }

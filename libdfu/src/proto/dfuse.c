@@ -137,6 +137,22 @@ static int read_run(dfu_device *d, uint32_t address, uint8_t *buf, size_t len)
         /* The device places block B at pointer + (B - 2) * wTransferSize whatever the length
          * asked, so the last, shorter read lands right too. */
         rc = dfu_req_upload(d, block, buf + done, (uint16_t)n);
+        if (rc == DFU_ERR_STALL) {
+            /* A refusal has its reason in the status: errVENDOR is the ST ROM's read
+             * protection, errTARGET/errADDRESS memory it will not read, none of them worth
+             * asking again; a lost packet (errSTALLEDPKT) is. */
+            char what[48];
+            snprintf(what, sizeof(what), "reading 0x%08x", address + (uint32_t)done);
+            dfu_status_reply st;
+            if (dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS) == DFU_OK &&
+                st.state == DFU_STATE_ERROR && st.status != DFU_STATUS_OK)
+                return dfu_err_status(d, &st, what);
+            dfu_ctx_clear_error(d->ctx);
+            return dfu_err(d->ctx, DFU_ERR_STALL,
+                           "%s: DFU_UPLOAD (block %u): the device stalled "
+                           "the request",
+                           what, block);
+        }
         if (rc < 0) return dfu_err_prefix(d->ctx, rc, "reading 0x%08x", address + (uint32_t)done);
         if ((size_t)rc < n)
             return dfu_err(d->ctx, DFU_ERR_PROTOCOL,
