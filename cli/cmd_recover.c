@@ -20,7 +20,7 @@ typedef struct recover_opts {
     cli_device_opts dev;
     const char *journal_dir, *format;
     uint32_t address;
-    bool discard, has_address;
+    bool discard, has_address, force;
 } recover_opts;
 
 static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, const char *file,
@@ -111,10 +111,11 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     if (sel && strncmp(sel, "path=", 5) == 0) {
         rc = dfu_journal_open(&j, out->ctx, jdir, sel + 5);
     } else {
-        rc = dfu_journal_find(&j, out->ctx, jdir);
-        /* Another selector: the one the journal records (what recover told the user to use). */
+        /* Another selector: the one a journal records (what recover told the user to use). */
         char given[4096];
         cli_recover_selector(sel, given, sizeof(given));
+        rc = sel ? dfu_journal_find_selector(&j, out->ctx, jdir, given) : DFU_ERR_NOT_FOUND;
+        if (rc == DFU_ERR_NOT_FOUND) rc = dfu_journal_find(&j, out->ctx, jdir);
         if (!rc && sel && strcmp(given, dfu_journal_selector(j)) != 0) {
             int code = cli_usage_error(out,
                                        "the journal records -d '%s'; --discard takes that, or "
@@ -165,6 +166,13 @@ static int run(cli_out *out, const char *file, recover_opts *o)
         else if (rc)
             return cli_report_error(out, rc, EXIT_OK);
         if (j) o->dev.device = dfu_journal_selector(j);
+    } else if (strncmp(o->dev.device, "path=", 5) != 0) {
+        /* The selector a journal recorded names its board even where boards share a port path
+         * name (simulated ones do). */
+        char given[4096];
+        cli_recover_selector(o->dev.device, given, sizeof(given));
+        if (dfu_journal_find_selector(&j, out->ctx, jdir, given) != DFU_OK)
+            dfu_ctx_clear_error(out->ctx);
     }
     if (file && (code = cli_load_image(out, file, o->format, o->address, &img))) {
         dfu_journal_free(j);
@@ -188,6 +196,7 @@ static int run(cli_out *out, const char *file, recover_opts *o)
         }
         if (rc && !file) {
             code = nothing_pending(out, "nothing to recover");
+            cli_return_detached(out, dev);
             goto done;
         }
     }
@@ -209,6 +218,7 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     cli_progress_init(&prog, out);
     dfu_update_options uo = DFU_UPDATE_OPTIONS_INIT;
     uo.journal_dir = jdir;
+    uo.force = o->force;
     uo.progress = cli_progress_cb;
     uo.payload = &prog;
     char full[4096];
@@ -221,9 +231,11 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     cli_progress_end(&prog);
     code = rc ? cli_report_error_text(out, rc, EXIT_OK) : EXIT_OK;
     report(out, dev, j, file, &r, rc, code);
-    /* Not after a refusal (another board's journal): the same command would be refused again. */
+    /* Not after a refusal (another board's journal): the same command would be refused again;
+     * and a board refused untouched goes back to what it was running. */
     if (rc && rc != DFU_ERR_REFUSED)
         cli_hint_recover(out, "recover", dev, jdir, o->journal_dir, selector, rc);
+    if (rc == DFU_ERR_REFUSED) cli_return_detached(out, dev);
 done:
     dfu_image_free(img);
     dfu_device_close(dev);
@@ -243,6 +255,9 @@ int cmd_recover(int argc, char **argv)
          "where FILE goes when it is a raw binary"},
         {"discard", 0, OPT_FLAG, &o.discard, NULL, NULL,
          "forget the interrupted update instead of finishing it"},
+        {"force", 0, OPT_FLAG, &o.force, NULL, NULL,
+         "with FILE and no journal: write despite a vector table or DFU suffix that does not "
+         "fit, as flash --force"},
         {NULL, 0, OPT_FLAG, NULL, NULL, NULL, NULL},
     };
     cli_out out = {{0}, NULL, "recover"};

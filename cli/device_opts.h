@@ -44,7 +44,7 @@ typedef struct cli_device_opts {
          &(o).transfer_size,                                                                       \
          NULL,                                                                                     \
          "N",                                                                                      \
-         "override the device's wTransferSize"},                                                   \
+         "smaller blocks than the device's wTransferSize (raise it with a quirk)"},                \
         {"quirks",                                                                                 \
          0,                                                                                        \
          OPT_STRING,                                                                               \

@@ -1,4 +1,5 @@
 /* File-system questions the commands ask before touching a user's files. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -34,8 +35,12 @@ bool cli_cannot_write(const char *path, char *why, size_t cap)
         slash[1] = '\0'; /* "/x": the root */
     else
         *slash = '\0';
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        snprintf(why, cap, "%s: the directory %s does not exist", path, dir);
+    if (stat(dir, &st) != 0) {
+        snprintf(why, cap, "%s: the directory %s: %s", path, dir, strerror(errno));
+        return true;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(why, cap, "%s: %s is not a directory", path, dir);
         return true;
     }
     return false;

@@ -66,7 +66,11 @@ int main(int argc, char **argv)
 {
     /* Whole lines reach a log or a pipe as they are printed: a process stopped at once (a
      * second Ctrl-C) leaves no JSON line or message half-written in a buffer. */
+#ifndef _WIN32
     setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
+#else
+    setvbuf(stdout, NULL, _IONBF, 0); /* Windows' C runtime takes line buffering as full */
+#endif
     if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;

@@ -14,7 +14,7 @@ static void plan_totals(const dfu_plan *plan, uint64_t *erase, unsigned *sectors
     for (size_t i = 0; i < dfu_plan_step_count(plan); i++) {
         const dfu_step *s = dfu_plan_step(plan, i);
         if (s->kind == DFU_STEP_ERASE) *erase += s->size, (*sectors)++;
-        if (s->kind == DFU_STEP_MASS_ERASE) (*sectors)++;
+        if (s->kind == DFU_STEP_MASS_ERASE) *erase += s->size, (*sectors)++;
         if (s->kind == DFU_STEP_WRITE) *write += s->size;
         if (s->kind == DFU_STEP_VERIFY) *verify += s->size;
     }

@@ -84,14 +84,22 @@ static void bar(cli_progress *p, const dfu_progress *ev)
     p->bar_open = true;
 }
 
-int cli_progress_cb(const dfu_progress *ev, void *payload)
+int cli_progress_cb(const dfu_progress *event, void *payload)
 {
     cli_progress *p = payload;
+    /* A read before the plan's steps (a recover comparing what the board holds) moves its phase
+     * only: shown by its own count, so it does not sit at 0% of the whole. */
+    dfu_progress shown = *event;
+    if (event->phase == DFU_PHASE_READ) {
+        shown.overall_done = event->done;
+        shown.overall_total = event->total;
+    }
+    const dfu_progress *ev = &shown;
     if (p->out->common.json) {
         /* One line per phase change and per percent of the whole: enough for a UI, never a
          * flood. */
         int pct = mark(ev);
-        if ((int)ev->phase != p->last_phase || pct != p->last_percent) json_event(ev);
+        if ((int)ev->phase != p->last_phase || pct != p->last_percent) json_event(event);
         p->last_percent = pct;
     } else if (!p->out->common.quiet) {
         if (p->tty) {

@@ -6,6 +6,8 @@
 
 #ifndef _WIN32
 #include <unistd.h>
+#else
+#include <io.h>
 #endif
 
 #include "output.h"
@@ -38,7 +40,12 @@ static void on_signal(int sig)
         _exit(EXIT_INTERRUPTED);
     }
 #else
-    if (interrupts > 1) _exit(EXIT_INTERRUPTED);
+    /* Windows runs the handler on a thread of its own, where the C runtime's _write is safe. */
+    if (interrupts > 1) {
+        _write(2, stop_msg, (unsigned)stop_len);
+        if (stop_json_len) _write(1, stop_json, (unsigned)stop_json_len);
+        _exit(EXIT_INTERRUPTED);
+    }
     signal(sig, on_signal);
 #endif
 }

@@ -797,7 +797,7 @@ static void test_read_erase_detach_leave(void **state)
      * naming the file the user gave, not a temporary one. */
     char *nowhere = tu_path(b.dir, "no/such/dir/back.bin");
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", nowhere, NULL);
-    expect_exit(&r, 2, "does not exist");
+    expect_exit(&r, 2, "No such file or directory");
     assert_null(strstr(r.err, ".tmp"));
     tu_result_free(&r);
     free(nowhere);

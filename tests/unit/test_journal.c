@@ -94,6 +94,47 @@ static void test_names_a_line_the_file_has(void **state)
     expect_damaged("libdfu-journal 1\nselector x\npath sim-1\n", ":3: no steps line");
 }
 
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+/* Boards named by the selector their update recorded: the one that matches, none, or several. */
+static void test_finds_a_journal_by_its_selector(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("journal_by_selector");
+    char *a = tu_path(dir, "sim-1.journal"), *b = tu_path(dir, "1-2.journal");
+    write_text(a, journal);
+    char other[sizeof(journal) + 64];
+    const char *rest = strstr(journal, "serial ");
+    snprintf(other, sizeof(other), "libdfu-journal 1\nselector path=1-2\npath 1-2\n%s", rest);
+    write_text(b, other);
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_journal *j = (dfu_journal *)0x1;
+    assert_int_equal(dfu_journal_find_selector(&j, ctx, dir, "sim:stm32f405"), DFU_OK);
+    assert_string_equal(dfu_journal_device_path(j), "sim-1");
+    dfu_journal_free(j);
+    assert_int_equal(dfu_journal_find_selector(&j, ctx, dir, "sim:stm32h743"), DFU_ERR_NOT_FOUND);
+    assert_null(j);
+    /* dfu_journal_find cannot choose between them. */
+    assert_int_equal(dfu_journal_find(&j, ctx, dir), DFU_ERR_AMBIGUOUS);
+    if (!strstr(dfu_ctx_error(ctx)->message, "selector 'sim:stm32f405'"))
+        fail_msg("%s", dfu_ctx_error(ctx)->message);
+    /* Two that recorded the same selector: ambiguous. */
+    write_text(b, journal);
+    assert_int_equal(dfu_journal_find_selector(&j, ctx, dir, "sim:stm32f405"), DFU_ERR_AMBIGUOUS);
+    assert_null(j);
+    dfu_ctx_free(ctx);
+    free(a);
+    free(b);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -101,6 +142,7 @@ int main(void)
         cmocka_unit_test(test_reads_only_len_bytes),
         cmocka_unit_test(test_refuses_steps_no_writer_wrote),
         cmocka_unit_test(test_names_a_line_the_file_has),
+        cmocka_unit_test(test_finds_a_journal_by_its_selector),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

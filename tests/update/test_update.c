@@ -467,6 +467,36 @@ static void test_dfu11_forced_transfer_size_misplaced_is_caught(void **state)
     rig_free(&r);
 }
 
+/* Recovery from a journal trusts the checks made when the update was planned (its vector
+ * table), not a transfer size given only now: that is refused as in a flash. */
+static void test_dfu11_recover_refuses_a_transfer_size_not_the_devices(void **state)
+{
+    (void)state;
+    rig r;
+    rig_new(&r, "upd_dfu11_xfer_recover", "tinyusb", "tolerant=1,fault=unplug@block:3", 0x08010000,
+            3000, 0x20020000);
+    char *jdir = tu_path(r.dir, "journal");
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.journal_dir = jdir;
+    assert_int_not_equal(flash(&r, &o, NULL), DFU_OK);
+    char *fault = strstr(r.spec, ",fault=");
+    *fault = '\0'; /* the board comes back without the fault */
+    reopen_with_transfer_size(&r, 256);
+    dfu_journal *j;
+    assert_int_equal(dfu_journal_find(&j, r.ctx, jdir), DFU_OK);
+    dfu_update_options ro = DFU_UPDATE_OPTIONS_INIT;
+    ro.journal_dir = jdir;
+    assert_int_equal(dfu_recover(r.ctx, r.dev, j, NULL, &ro, NULL), DFU_ERR_REFUSED);
+    if (!strstr(dfu_ctx_error(r.ctx)->message, "could land in the wrong places"))
+        fail_msg("%s", dfu_ctx_error(r.ctx)->message);
+    reopen_with_transfer_size(&r, 512);
+    assert_int_equal(dfu_recover(r.ctx, r.dev, j, NULL, &ro, NULL), DFU_OK);
+    dfu_journal_free(j);
+    expect_image(&r);
+    free(jdir);
+    rig_free(&r);
+}
+
 /* Forced onto a device that stores blocks one after the other (dapboot), any size works. */
 static void test_dfu11_forced_transfer_size_on_a_streaming_device(void **state)
 {
@@ -645,6 +675,7 @@ int main(void)
         cmocka_unit_test(test_dfu11_refuses_a_transfer_size_not_the_devices),
         cmocka_unit_test(test_dfu11_forced_transfer_size_misplaced_is_caught),
         cmocka_unit_test(test_dfu11_forced_transfer_size_on_a_streaming_device),
+        cmocka_unit_test(test_dfu11_recover_refuses_a_transfer_size_not_the_devices),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -100,7 +100,9 @@ typedef struct dfu_open_options {
     bool no_detach;          /* leave a run-time device alone instead of detaching it into DFU
                                 mode (then only run-time requests are possible) */
     unsigned detach_wait_ms; /* how long a detached device may take to come back (0: 10 s) */
-    uint16_t transfer_size;  /* override wTransferSize (0: the device's, quirk-corrected) */
+    uint16_t transfer_size;  /* blocks of this size (0: the device's wTransferSize, quirk-
+                                corrected); never more than that (DFU_ERR_ARG): raise a wrong
+                                descriptor's size with a transfer-size quirk */
     bool no_builtin_quirks;  /* ignore libdfu's quirk table (to see a device as it really is) */
     const char *quirks;      /* extra quirk lines, applied after the table (see
                                 packaging/quirks/libdfu.quirks for the syntax); may be NULL */

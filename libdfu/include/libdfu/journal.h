@@ -33,6 +33,11 @@ DFU_API int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir,
 /* The only journal in dir: DFU_ERR_NOT_FOUND when none, DFU_ERR_AMBIGUOUS (listing them) when
  * several updates are pending. */
 DFU_API int dfu_journal_find(dfu_journal **out, dfu_ctx *ctx, const char *dir);
+/* The only journal in dir that recorded `selector` (dfu_update_options.selector, what the
+ * update was told to open): DFU_ERR_NOT_FOUND when none, DFU_ERR_AMBIGUOUS when several. Picks
+ * between boards that share a port path name (simulated ones all do). *out is NULL on failure. */
+DFU_API int dfu_journal_find_selector(dfu_journal **out, dfu_ctx *ctx, const char *dir,
+                                      const char *selector);
 DFU_API void dfu_journal_free(dfu_journal *j);
 
 /* How to reach the device again (a selector), its port path and serial. */

@@ -141,36 +141,6 @@ static void journal_begin(dfu_exec *x, dfu_journal **j)
     dfu_ctx_clear_error(x->ctx);
 }
 
-/* The journal of another board's interrupted update at this port path would be replaced by
- * this update's, and that board could no longer be recovered from it: refused before the device
- * is touched. The same board's earlier journal is superseded: this update rewrites it all. */
-static int check_pending_journal(dfu_exec *x)
-{
-    const dfu_plan *p = x->plan;
-    if (!p->opts.journal_dir || p->opts.verify_only) return DFU_OK;
-    dfu_journal *j = NULL;
-    if (dfu_journal_open(&j, x->ctx, p->opts.journal_dir, x->dev->info.path) != DFU_OK) {
-        dfu_ctx_clear_error(x->ctx); /* none, or unreadable: nothing to keep */
-        return DFU_OK;
-    }
-    int rc = DFU_OK;
-    if (dfu_journal_same_board(j, &x->dev->info, x->dev->dfuse))
-        dfu_info(x->ctx,
-                 "an earlier interrupted update of this board (%zu of %zu steps done) is "
-                 "superseded by this one",
-                 dfu_journal_steps_done(j), j->count);
-    else
-        rc = dfu_err(x->ctx, DFU_ERR_REFUSED,
-                     "an interrupted update of another board is recorded for %s: %04x:%04x "
-                     "serial \"%s\", %s, %zu of %zu steps done; this update would replace its "
-                     "journal: finish that board first, or discard its journal "
-                     "(`dfu_journal_discard()`) if it is not coming back",
-                     j->path, j->vid, j->pid, j->serial, j->image_path[0] ? j->image_path : "image",
-                     dfu_journal_steps_done(j), j->count);
-    dfu_journal_free(j);
-    return rc;
-}
-
 static void journal_mark(dfu_exec *x, dfu_journal **j, size_t step)
 {
     if (!*j || x->journal_stale || dfu_journal_mark(*j, x->ctx, step) == DFU_OK) return;
@@ -212,8 +182,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         x.phase_total[phase_of(plan->steps[i].kind)] += weight(&plan->steps[i]);
     }
 
-    int rc = check_pending_journal(&x);
-    if (!rc) rc = dfu_make_idle(x.dev);
+    int rc = dfu_make_idle(x.dev);
     if (!rc && plan->opts.differential && plan->desc.dfuse) rc = dfu_exec_dfuse_diff(&x);
     if (rc == DFU_ERR_CANCELLED) rc = cancelled(&x);
     /* Before the first erase: what is being done, in case it is interrupted. */

@@ -331,6 +331,46 @@ int dfu_journal_find(dfu_journal **out, dfu_ctx *ctx, const char *dir)
     return DFU_OK;
 }
 
+typedef struct by_selector {
+    const char *selector;
+    dfu_journal *found;
+    size_t count;
+} by_selector;
+
+static int match_selector(dfu_journal *j, void *arg)
+{
+    by_selector *b = arg;
+    if (strcmp(j->selector, b->selector) != 0 || b->count++) {
+        dfu_journal_free(j);
+        return 0;
+    }
+    b->found = j;
+    return 0;
+}
+
+int dfu_journal_find_selector(dfu_journal **out, dfu_ctx *ctx, const char *dir,
+                              const char *selector)
+{
+    if (out) *out = NULL;
+    if (!out || !dir || !selector)
+        return dfu_err(ctx, DFU_ERR_ARG, "dfu_journal_find_selector: missing argument");
+    by_selector b = {selector, NULL, 0};
+    int rc = each_journal(ctx, dir, match_selector, &b, NULL);
+    if (!rc && !b.count)
+        rc = dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded for %s (in %s)",
+                     selector, dir);
+    else if (!rc && b.count > 1)
+        rc = dfu_err(ctx, DFU_ERR_AMBIGUOUS,
+                     "%zu interrupted updates in %s recorded %s; pick one by its port path",
+                     b.count, dir, selector);
+    if (rc) {
+        dfu_journal_free(b.found);
+        return rc;
+    }
+    *out = b.found;
+    return DFU_OK;
+}
+
 int dfu_journal_discard_damaged(dfu_ctx *ctx, const char *dir, size_t *removed)
 {
     *removed = 0;

@@ -4,6 +4,7 @@
 
 #include "../core/internal.h"
 #include "../proto/proto.h"
+#include "journal_internal.h"
 #include "plan_internal.h"
 
 static bool ids_match(const dfu_identity *id, uint16_t vid, uint16_t pid)
@@ -39,8 +40,43 @@ static int check_file_identity(dfu_ctx *ctx, dfu_device *dev, const dfu_image *i
                    id.vid, id.pid, ids);
 }
 
+/* The journal of another board's interrupted update at this port path would be replaced by
+ * this update's, and that board could no longer be recovered from it: refused before the device
+ * is touched. The same board's earlier journal is superseded: this update rewrites it all. */
+static int check_pending_journal(dfu_ctx *ctx, dfu_device *dev, const dfu_update_options *o)
+{
+    if (!o || !o->journal_dir || o->verify_only) return DFU_OK;
+    dfu_journal *j = NULL;
+    if (dfu_journal_open(&j, ctx, o->journal_dir, dev->info.path) != DFU_OK) {
+        dfu_ctx_clear_error(ctx); /* none, or unreadable: nothing to keep */
+        return DFU_OK;
+    }
+    int rc = DFU_OK;
+    if (dfu_journal_same_board(j, &dev->info, dev->dfuse))
+        dfu_info(ctx,
+                 "an earlier interrupted update of this board (%zu of %zu steps done) is "
+                 "superseded by this one",
+                 dfu_journal_steps_done(j), j->count);
+    else
+        rc = dfu_err(ctx, DFU_ERR_REFUSED,
+                     "an interrupted update of another board is recorded for %s: %04x:%04x "
+                     "serial \"%s\", %s, %zu of %zu steps done; this update would replace its "
+                     "journal: finish that board first, or discard its journal "
+                     "(`dfu_journal_discard()`) if it is not coming back",
+                     j->path, j->vid, j->pid, j->serial, j->image_path[0] ? j->image_path : "image",
+                     dfu_journal_steps_done(j), j->count);
+    dfu_journal_free(j);
+    return rc;
+}
+
 int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
                  const dfu_update_options *opts)
+{
+    return dfu_plan_new_for(out, ctx, dev, img, opts, false);
+}
+
+int dfu_plan_new_for(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
+                     const dfu_update_options *opts, bool planned_before)
 {
     if (out) *out = NULL;
     if (!out || !dev || !img) return dfu_err(ctx, DFU_ERR_ARG, "dfu_plan_new: missing argument");
@@ -53,9 +89,17 @@ int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image 
                        dev->info.path);
     int rc = dfu_dfu11_check_block_size(dev, dev->info.path ? dev->info.path : "the device",
                                         opts && opts->force);
-    if (!rc && !(opts && opts->verify_only))
+    if (!rc && !planned_before && !(opts && opts->verify_only))
         rc = check_file_identity(ctx, dev, img, opts && opts->force);
+    if (!rc && !planned_before) rc = check_pending_journal(ctx, dev, opts);
     if (rc) return rc;
+    /* Recovering from a journal: its vector table was checked when the update was planned. */
+    dfu_update_options checked;
+    if (opts && planned_before) {
+        checked = *opts;
+        checked.force = true;
+        opts = &checked;
+    }
     size_t n = 0;
     for (size_t i = 0; i < dev->info.alt_count; i++)
         if ((size_t)dev->info.alts[i].alt + 1 > n) n = (size_t)dev->info.alts[i].alt + 1;

@@ -68,4 +68,9 @@ uint64_t dfu_estimate_mass_erase_us(void);
 uint64_t dfu_estimate_write_us(uint32_t size, uint16_t transfer_size);
 uint64_t dfu_estimate_verify_us(uint32_t size, uint16_t transfer_size);
 
+/* dfu_plan_new, for recovery when planned_before: the update was planned (and its image
+ * checked: vector table, DFU suffix) when it began, and its own journal is the one pending. */
+int dfu_plan_new_for(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
+                     const dfu_update_options *opts, bool planned_before);
+
 #endif

@@ -67,8 +67,8 @@ static bool *confirmed_steps(const dfu_plan *p, const dfu_journal *j)
 }
 
 /* DFU 1.1 devices that can upload: if the device already holds the image, only start it. */
-static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *img, bool *same,
-                               uint64_t *compared)
+static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
+                               const dfu_update_options *o, bool *same, uint64_t *compared)
 {
     *same = false;
     *compared = 0;
@@ -79,7 +79,8 @@ static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *i
     uint32_t lo = tg->segs[0].address;
     uint64_t size = dfu_seg_end(&tg->segs[tg->count - 1]) - lo;
     dfu_image *got = NULL;
-    int rc = dfu_device_read(&got, dev, lo, (uint32_t)size, NULL, NULL);
+    /* Reported as the read phase, and cancellable at every block like the rest. */
+    int rc = dfu_device_read(&got, dev, lo, (uint32_t)size, o->progress, o->payload);
     if (rc) return rc;
     uint8_t *want = malloc(size ? size : 1), *have = malloc(size ? size : 1);
     if (want && have) {
@@ -160,7 +161,6 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
         out->steps_confirmed = dfu_journal_steps_done(j);
         o.order = j->order;
         o.no_leave = j->no_leave;
-        o.force = true; /* its vector table was checked when the update was planned */
         if (!o.image_path) o.image_path = j->image_path;
         if (!o.selector) o.selector = j->selector;
     }
@@ -171,7 +171,7 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
     if (!dfu_device_is_dfuse(dev) && out->read_back) {
         bool same;
         uint64_t compared;
-        rc = dfu11_already_there(ctx, dev, image, &same, &compared);
+        rc = dfu11_already_there(ctx, dev, image, &o, &same, &compared);
         if (!rc && same) {
             dfu_info(ctx, "the device already holds the whole image; starting it");
             out->result.verified = true;
@@ -190,7 +190,7 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
     }
     o.differential = dfu_device_is_dfuse(dev) && out->read_back;
     dfu_plan *plan = NULL;
-    rc = dfu_plan_new(&plan, ctx, dev, image, &o);
+    rc = dfu_plan_new_for(&plan, ctx, dev, image, &o, j != NULL);
     bool *skip = NULL;
     if (!rc && !o.differential) {
         skip = confirmed_steps(plan, j);
