@@ -21,10 +21,11 @@ static void check_step(const dfu_step *s, bool done)
     if ((unsigned)s->kind > DFU_STEP_LEAVE) abort();
     if (s->alt < 0 || s->alt > 255) abort();
     if ((uint64_t)s->address + s->size > 0x100000000ull) abort();
-    /* Erases, writes and verifies act on bytes; the others on none. */
+    /* Erases, writes and verifies act on bytes; manifest and leave on none; a mass erase names
+     * what it blanks, or nothing (journals of earlier versions). */
     bool sized =
         s->kind == DFU_STEP_ERASE || s->kind == DFU_STEP_WRITE || s->kind == DFU_STEP_VERIFY;
-    if (sized != (s->size > 0)) abort();
+    if (s->kind != DFU_STEP_MASS_ERASE && sized != (s->size > 0)) abort();
     (void)done;
 }
 
