@@ -146,7 +146,7 @@ static void test_a_bar_redrawn_in_place_on_a_terminal(void **state)
     assert_non_null(strstr(r.err, "\rwrite   [###############...............]  50%  196608/"));
     assert_non_null(strstr(r.err, "\rverify  [##############################] 100%  393216/393216 "
                                   "bytes"));
-    assert_null(strstr(r.err, "of the whole"));          /* not the plain lines */
+    assert_null(strstr(r.err, "of the whole"));           /* not the plain lines */
     assert_non_null(strstr(r.out, "wrote 131072 bytes")); /* the summary, on stdout */
     tu_result_free(&r);
     board_free(&b);
