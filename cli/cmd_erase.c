@@ -45,6 +45,9 @@ int cmd_erase(int argc, char **argv)
                       : dfu_device_erase(dev, address, size, cli_progress_cb, &prog);
         cli_progress_end(&prog);
         code = rc ? cli_report_error(&out, rc, cli_device_fallback(rc)) : EXIT_OK;
+        /* Refused before anything was erased: the board goes back to what it was running. */
+        if (rc == DFU_ERR_REFUSED || rc == DFU_ERR_UNSUPPORTED || rc == DFU_ERR_ARG)
+            cli_return_detached(&out, dev);
         if (!rc && out.common.json) {
             json_w w;
             cli_json_ok_result(&w, &out, dev);

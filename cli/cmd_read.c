@@ -5,6 +5,7 @@
 #include "device_opts.h"
 #include "files.h"
 #include "progress.h"
+#include "recover_hint.h"
 #include "signals.h"
 
 int cmd_read(int argc, char **argv)
@@ -80,10 +81,7 @@ int cmd_read(int argc, char **argv)
                              dfu_ctx_error(out.ctx)->dfu_status == DFU_STATUS_ERR_VENDOR;
         if (!rc) rc = dfu_image_save(out.ctx, img, output, &so);
         code = rc ? cli_report_error(&out, rc, fallback) : EXIT_OK;
-        if (protected_rom)
-            fprintf(stderr,
-                    "dfuctl read: errVENDOR is an STM32 ROM's read protection: nothing can be read "
-                    "back; `dfuctl unprotect --confirm` removes it and erases the whole flash\n");
+        if (protected_rom) cli_hint_read_protected(&out, d.device);
         if (!rc && out.common.json) {
             json_w w;
             cli_json_ok_result(&w, &out, dev);

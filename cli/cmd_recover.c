@@ -128,6 +128,29 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     if (rc == DFU_ERR_NOT_FOUND)
         return nothing_pending(out, damaged ? "nothing else to discard" : "nothing to discard");
     if (rc) return cli_report_error(out, rc, EXIT_OK);
+    if (out->common.json) {
+        /* What was forgotten, in the recovery line's shape, then the result. */
+        json_w w;
+        jw_init(&w, stdout);
+        jw_object(&w, NULL);
+        jw_string(&w, "type", "recovery");
+        jw_bool(&w, "journal_found", true);
+        jw_string(&w, "image", dfu_journal_image_path(j));
+        jw_uint(&w, "steps", dfu_journal_step_count(j));
+        jw_uint(&w, "steps_confirmed", dfu_journal_steps_done(j));
+        jw_bool(&w, "discarded", true);
+        jw_end(&w);
+        jw_finish(&w);
+        jw_init(&w, stdout);
+        jw_object(&w, NULL);
+        jw_string(&w, "type", "result");
+        jw_string(&w, "command", out->cmd);
+        jw_bool(&w, "ok", true);
+        jw_int(&w, "exit_code", 0);
+        jw_string(&w, "device_path", dfu_journal_device_path(j));
+        jw_end(&w);
+        jw_finish(&w);
+    }
     cli_say(out, "discarded the interrupted update of %s on %s; the device was left as it is\n",
             dfu_journal_image_path(j), dfu_journal_device_path(j));
     rc = dfu_journal_discard(out->ctx, j);

@@ -32,7 +32,8 @@ int cmd_unprotect(int argc, char **argv)
     int code = cli_open_device(&out, &d, &dev);
     if (!code) {
         int rc = dfu_device_read_unprotect(dev);
-        code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
+        code = rc ? cli_report_error(&out, rc, cli_device_fallback(rc)) : EXIT_OK;
+        if (rc == DFU_ERR_UNSUPPORTED) cli_return_detached(&out, dev);
         if (!rc && out.common.json) {
             json_w w;
             cli_json_ok_result(&w, &out, dev);

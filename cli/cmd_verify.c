@@ -6,6 +6,7 @@
 #include "image_load.h"
 #include "plan_output.h"
 #include "progress.h"
+#include "recover_hint.h"
 #include "signals.h"
 
 int cmd_verify(int argc, char **argv)
@@ -54,6 +55,9 @@ int cmd_verify(int argc, char **argv)
         if (!rc) rc = dfu_plan_execute(plan, &r);
         cli_progress_end(&prog);
         code = rc ? cli_report_error_text(&out, rc, cli_device_fallback(rc)) : EXIT_OK;
+        if (rc && dfu_device_is_dfuse(dev) &&
+            dfu_ctx_error(out.ctx)->dfu_status == DFU_STATUS_ERR_VENDOR)
+            cli_hint_read_protected(&out, d.device);
         if (out.common.json)
             cli_print_result(&out, dev, pos[0], &r, rc, code);
         else if (!rc)

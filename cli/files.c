@@ -13,7 +13,11 @@
 bool cli_file_exists(const char *path)
 {
     struct stat st;
+#ifndef _WIN32
+    return lstat(path, &st) == 0; /* a dangling symbolic link is there too */
+#else
     return stat(path, &st) == 0;
+#endif
 }
 
 bool cli_cannot_write(const char *path, char *why, size_t cap)

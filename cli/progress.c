@@ -20,6 +20,7 @@ void cli_progress_init(cli_progress *p, const cli_out *out)
     p->tty = isatty(fileno(stderr)) != 0;
     p->last_phase = -1;
     p->last_percent = -1;
+    p->completed_phase = -1;
 }
 
 void cli_progress_end(cli_progress *p)
@@ -99,7 +100,13 @@ int cli_progress_cb(const dfu_progress *event, void *payload)
         /* One line per phase change and per percent of the whole: enough for a UI, never a
          * flood. */
         int pct = mark(ev);
-        if ((int)ev->phase != p->last_phase || pct != p->last_percent) json_event(event);
+        /* A phase's completion is always shown, once, even within a percent of the whole. */
+        bool completes =
+            event->total && event->done == event->total && p->completed_phase != (int)event->phase;
+        if ((int)ev->phase != p->last_phase || pct != p->last_percent || completes) {
+            json_event(event);
+            if (event->total && event->done == event->total) p->completed_phase = (int)event->phase;
+        }
         p->last_percent = pct;
     } else if (!p->out->common.quiet) {
         if (p->tty) {

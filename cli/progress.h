@@ -10,6 +10,7 @@ typedef struct cli_progress {
     bool tty;
     int last_phase;
     int last_percent;
+    int completed_phase; /* the last phase whose completion (done == total) was printed */
     bool bar_open;
 } cli_progress;
 

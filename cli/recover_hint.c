@@ -33,6 +33,14 @@ static void hint_unprotect(const char *cmd, const char *selector, const char *jd
             jdir_option ? "'" : "");
 }
 
+void cli_hint_read_protected(const cli_out *out, const char *selector)
+{
+    fprintf(stderr,
+            "dfuctl %s: errVENDOR is an STM32 ROM's read protection: nothing can be read back; "
+            "`dfuctl unprotect --confirm%s%s%s` removes it and erases the whole flash\n",
+            out->cmd, selector ? " -d '" : "", selector ? selector : "", selector ? "'" : "");
+}
+
 void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, const char *jdir,
                       const char *jdir_option, const char *selector, int err)
 {

@@ -18,6 +18,9 @@ void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *sel
  * error alone does not tell) and the command that finishes the update. */
 void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, const char *jdir,
                       const char *jdir_option, const char *selector, int err);
+/* After errVENDOR from a DfuSe device while reading: the STM32 ROM's read protection, and the
+ * command that removes it (selector as given, or none). */
+void cli_hint_read_protected(const cli_out *out, const char *selector);
 /* Arms the second Ctrl-C's message with that command. */
 void cli_signals_install_recover(dfu_device *dev, const char *selector, const char *jdir_option,
                                  bool json);

@@ -804,6 +804,13 @@ static void test_read_erase_detach_leave(void **state)
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", b.dir, "--force", NULL);
     expect_exit(&r, 2, "is a directory");
     tu_result_free(&r);
+    char *dangling = tu_path(b.dir, "dangling.bin"), *target = tu_path(b.dir, "not-there.bin");
+    assert_int_equal(symlink(target, dangling), 0);
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", dangling, NULL); /* a link is a file to keep */
+    expect_exit(&r, 2, "exists (use --force to overwrite)");
+    tu_result_free(&r);
+    free(dangling);
+    free(target);
     tu_dfuctl(&r, "list", "-d", b.spec, NULL);
     expect_exit(&r, 0, "run-time mode"); /* never detached */
     tu_result_free(&r);
@@ -1155,8 +1162,18 @@ static void test_read_protected_board_gets_the_unprotect_advice(void **state)
     expect_exit(&r, 6, "dfuctl unprotect --confirm");
     assert_null(strstr(r.err, "Finish it with"));
     tu_result_free(&r);
-    tu_dfuctl(&r, "recover", "--discard", "-d", b.spec, "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "discarded the interrupted update");
+    tu_dfuctl(&r, "recover", "--discard", "-d", b.spec, "--journal-dir", jdir, "--json", NULL);
+    expect_exit(&r, 0, NULL);
+    assert_int_equal(tu_json_line_count(r.out), 2); /* what was forgotten, then the result */
+    tu_json *line = tu_json_parse_line(r.out, 0);
+    assert_string_equal(tu_json_get(line, "type")->string, "recovery");
+    assert_true(tu_json_get(line, "discarded")->boolean);
+    assert_true(tu_json_get(line, "steps")->integer > 0);
+    tu_json_free(line);
+    line = tu_json_parse_line(r.out, 1);
+    assert_string_equal(tu_json_get(line, "type")->string, "result");
+    assert_true(tu_json_get(line, "ok")->boolean);
+    tu_json_free(line);
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "--journal-dir", jdir, NULL);
     expect_exit(&r, 0, "nothing to recover");
@@ -1165,7 +1182,7 @@ static void test_read_protected_board_gets_the_unprotect_advice(void **state)
     char *out = tu_path(b.dir, "back.bin");
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", out, "--size", "4096", NULL);
     expect_exit(&r, 6, "errVENDOR");
-    expect_exit(&r, 6, "dfuctl unprotect --confirm");
+    expect_exit(&r, 6, "dfuctl unprotect --confirm -d '");
     assert_null(strstr(r.err, "retrying"));
     assert_int_equal(access(out, F_OK), -1);
     tu_result_free(&r);
@@ -1368,16 +1385,20 @@ static void test_unchanged_boards_are_returned_to_their_application(void **state
         {"flash", "--dry-run", NULL},
         {"flash", "--transfer-size", "256", NULL}, /* refused: exit 9 */
         {"verify", NULL},
+        {"verify", "--transfer-size", "256", NULL}, /* reads in the device's own size */
+        {"flash", "--alt", "9", NULL},              /* no such alternate setting: exit 2 */
+        {"unprotect", "--confirm", NULL},           /* DfuSe only: exit 9 */
     };
-    const int codes[] = {0, 9, 0};
+    const int codes[] = {0, 9, 0, 0, 2, 9};
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         const char *argv[12] = {runs[i][0], "-d", b.spec, b.fw, "--no-journal"};
         size_t n = 5;
         if (strcmp(runs[i][0], "verify") == 0) n = 4;
+        if (strcmp(runs[i][0], "unprotect") == 0) n = 3;
         for (size_t k = 1; runs[i][k]; k++) argv[n++] = runs[i][k];
         argv[n] = NULL;
         tu_dfuctl_argv(&r, argv);
-        expect_exit(&r, codes[i], "was running its application: started it again");
+        expect_exit(&r, codes[i], codes[i] == 2 ? NULL : "was running its application");
         tu_result_free(&r);
         tu_dfuctl(&r, "list", "-d", b.spec, NULL);
         expect_exit(&r, 0, "run-time mode");

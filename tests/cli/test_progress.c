@@ -235,6 +235,7 @@ static void test_json_progress_one_line_per_phase_and_percent(void **state)
     size_t n = tu_json_line_count(r.out);
     char last_phase[16] = "";
     int last_pct = -1;
+    bool completed = false;
     size_t phases = 0, percents = 0;
     for (size_t i = 0; i + 1 < n; i++) {
         tu_json *ev = tu_json_parse_line(r.out, i);
@@ -245,8 +246,12 @@ static void test_json_progress_one_line_per_phase_and_percent(void **state)
         assert_int_equal(tu_json_get(ev, "overall_total")->integer, OVERALL);
         int pct = (int)(done * 100 / OVERALL);
         bool new_phase = strcmp(phase, last_phase) != 0;
-        if (!new_phase && pct == last_pct)
+        /* A phase's completion (done == total) is shown even within the same percent, once. */
+        bool completes = tu_json_get(ev, "done")->integer == tu_json_get(ev, "total")->integer;
+        if (!new_phase && pct == last_pct && (!completes || completed))
             fail_msg("line %zu repeats phase %s at %d%%:\n%s", i, phase, pct, r.out);
+        if (new_phase) completed = false;
+        if (completes) completed = true;
         assert_true(pct >= last_pct);
         phases += new_phase;
         percents += pct != last_pct;
@@ -257,6 +262,9 @@ static void test_json_progress_one_line_per_phase_and_percent(void **state)
     assert_string_equal(last_phase, "done");
     assert_int_equal(last_pct, 100);
     assert_int_equal(phases, 4); /* erase, write, verify, done */
+    /* Each phase shows its end, even where it ends within a percent of the whole. */
+    if (!strstr(r.out, "\"phase\":\"write\",\"done\":131072,\"total\":131072"))
+        fail_msg("no write line at its total:\n%s", r.out);
     /* The write alone moves a percent at a time: 34 of them, from 33% to 66%. */
     if (percents < 40) fail_msg("only %zu percent steps:\n%s", percents, r.out);
     tu_json *res = tu_json_parse_line(r.out, n - 1);

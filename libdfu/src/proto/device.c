@@ -246,8 +246,15 @@ int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
         rc = detach(d->backend, ctx, &d->info,
                     o->detach_wait_ms ? o->detach_wait_ms : DFU_DETACH_WAIT_MS);
     }
+    bool found = !rc;
     if (!rc) rc = open_found(d, o);
     dfu_selector_free(sel);
+    if (rc && found && d->detached && d->t) {
+        /* Detached from its application, then refused (no such alternate setting, a transfer
+         * size it cannot take): a USB reset starts the application again, as found. */
+        if (d->t->ops->reset(d->t) == DFU_OK || !d->gone)
+            dfu_info(ctx, "the device was running its application: reset it to start it again");
+    }
     if (rc) {
         dfu_device_close(d);
         return rc;

@@ -87,8 +87,11 @@ int dfu_plan_new_for(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_im
         return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
                        "%s: its DFU interface does not accept downloads (bitCanDnload is clear)",
                        dev->info.path);
-    int rc = dfu_dfu11_check_block_size(dev, dev->info.path ? dev->info.path : "the device",
-                                        opts && opts->force);
+    /* Only writes need it: reads (a verify) ask for blocks of the device's own size. */
+    int rc = opts && opts->verify_only
+                 ? DFU_OK
+                 : dfu_dfu11_check_block_size(dev, dev->info.path ? dev->info.path : "the device",
+                                              opts && opts->force);
     if (!rc && !planned_before && !(opts && opts->verify_only))
         rc = check_file_identity(ctx, dev, img, opts && opts->force);
     if (!rc && !planned_before) rc = check_pending_journal(ctx, dev, opts);
