@@ -840,6 +840,14 @@ static void test_read_erase_detach_leave(void **state)
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--address", "0x08000000", "--size", "1K", NULL);
     expect_exit(&r, 2, "exists");
     tu_result_free(&r);
+    /* An address the device's memory map does not have is refused as erase and flash refuse it. */
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--address", "0x30000000", "--size",
+              "16", NULL);
+    expect_exit(&r, 9, "0x30000000 is outside every memory region of alt 0 \"Internal Flash\"");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "erase", "-d", b.spec, "--address", "0x30000000", "--size", "16", NULL);
+    expect_exit(&r, 9, "0x30000000 is outside every memory region");
+    tu_result_free(&r);
     /* Erase touches whole sectors. */
     tu_dfuctl(&r, "erase", "-d", b.spec, "--address", "0x08004000", "--size", "1", NULL);
     expect_exit(&r, 0, NULL);

@@ -109,9 +109,9 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
     if (d->dfuse) {
         dfu_sector s;
         if (!l || !dfu_layout_find(l, address, &s)) {
-            return dfu_err(d->ctx, DFU_ERR_ARG,
-                           "0x%08x is not in any memory region of alternate setting %u", address,
-                           d->alt);
+            return dfu_err(d->ctx, DFU_ERR_REFUSED,
+                           "0x%08x is outside every memory region of alt %u \"%s\"", address,
+                           d->alt, l ? l->name : "");
         }
         if (len == 0) len = (uint32_t)(region_end(l, address) - address);
         if (region_end(l, address) < (uint64_t)address + len)
