@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "device_opts.h"
+#include "signals.h"
 
 static char *read_text(const char *path)
 {
@@ -40,6 +41,12 @@ void cli_return_detached(const cli_out *out, dfu_device *dev)
                 out->cmd);
 }
 
+static int cancel_on_interrupt(void *payload)
+{
+    (void)payload;
+    return cli_interrupted();
+}
+
 int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
 {
     dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
@@ -73,7 +80,20 @@ int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
         }
         oo.quirks = o->quirks_text;
     }
+    /* Ctrl-C while waiting for the board (--wait, or its return after a detach) ends the wait:
+     * nothing has been written yet. */
+    cli_signals_install_waiting();
+    dfu_ctx_set_cancel(out->ctx, cancel_on_interrupt, NULL);
     int rc = dfu_device_open(dev, out->ctx, o->device, &oo);
+    dfu_ctx_set_cancel(out->ctx, NULL, NULL);
+    if (!rc && cli_interrupted()) {
+        /* Found as the interrupt came: stop before doing anything to it. */
+        cli_return_detached(out, *dev);
+        dfu_device_close(*dev);
+        *dev = NULL;
+        return cli_report_message(out, DFU_ERR_CANCELLED,
+                                  "interrupted as the device was found; nothing was done to it");
+    }
     return rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
 }
 

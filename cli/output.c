@@ -104,6 +104,14 @@ int cli_report_error(cli_out *out, int err, int fallback_exit)
     return code;
 }
 
+int cli_report_message(const cli_out *out, int err, const char *message)
+{
+    int code = cli_exit_code(err);
+    fprintf(stderr, "dfuctl %s: error: %s\n", out->cmd, message);
+    if (out->common.json) json_error(out->cmd, err, code, message, NULL);
+    return code;
+}
+
 int cli_usage_report(const cli_out *out, int err, bool hint, const char *message)
 {
     const char *cmd = out->cmd ? out->cmd : "";

@@ -43,6 +43,8 @@ void cli_install_log(cli_out *out);
 /* Reports the context's last error (text on stderr; with --json also a JSON line on stdout) and
  * returns the exit code. fallback_exit overrides the mapping when not EXIT_OK. */
 int cli_report_error(cli_out *out, int err, int fallback_exit);
+/* An error dfuctl itself finds, with the code of libdfu error err: the same two outputs. */
+int cli_report_message(const cli_out *out, int err, const char *message);
 /* The same on stderr only: for commands whose JSON result line carries the error. */
 int cli_report_error_text(cli_out *out, int err, int fallback_exit);
 /* A usage error: message on stderr, followed by a pointer to --help; with --json also the error

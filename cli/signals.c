@@ -14,6 +14,12 @@
 #include "signals.h"
 
 static volatile sig_atomic_t interrupts;
+/* What the first interrupt prints: it depends on what is being stopped. */
+static const char finishing_msg[] =
+    "\ndfuctl: interrupted: finishing the current block (interrupt again to stop now)\n";
+static const char waiting_msg[] = "\ndfuctl: interrupted: no longer waiting for the device\n";
+static const char *volatile first_msg = finishing_msg;
+static volatile size_t first_len = sizeof(finishing_msg) - 1;
 /* What a second interrupt prints: formatted before, since a handler may not format. */
 static char stop_msg[2600] = "\ndfuctl: stopped at once\n";
 static size_t stop_len = sizeof("\ndfuctl: stopped at once\n") - 1;
@@ -29,9 +35,7 @@ static void on_signal(int sig)
     interrupts++;
 #ifndef _WIN32
     if (interrupts == 1) {
-        static const char msg[] =
-            "\ndfuctl: interrupted: finishing the current block (interrupt again to stop now)\n";
-        ssize_t n = write(2, msg, sizeof(msg) - 1);
+        ssize_t n = write(2, first_msg, first_len);
         (void)n;
     } else {
         ssize_t n = write(2, stop_msg, stop_len);
@@ -94,16 +98,8 @@ static void format_stop_json(const char *recover_command)
                                                     : 0; /* never half an object */
 }
 
-void cli_signals_install(const char *recover_command)
+static void install_handlers(void)
 {
-    if (json_cmd[0]) format_stop_json(recover_command);
-    if (recover_command) {
-        int n = snprintf(stop_msg, sizeof(stop_msg),
-                         "\ndfuctl: stopped at once; the journal is kept. Finish the update "
-                         "with:\n  %s\n",
-                         recover_command);
-        stop_len = n < 0 ? 0 : (size_t)n < sizeof(stop_msg) ? (size_t)n : sizeof(stop_msg) - 1;
-    }
 #ifndef _WIN32
     struct sigaction sa;
     memset(&sa, 0, sizeof(sa));
@@ -115,6 +111,29 @@ void cli_signals_install(const char *recover_command)
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 #endif
+}
+
+void cli_signals_install_waiting(void)
+{
+    if (json_cmd[0]) format_stop_json(NULL);
+    first_msg = waiting_msg;
+    first_len = sizeof(waiting_msg) - 1;
+    install_handlers();
+}
+
+void cli_signals_install(const char *recover_command)
+{
+    first_msg = finishing_msg;
+    first_len = sizeof(finishing_msg) - 1;
+    if (json_cmd[0]) format_stop_json(recover_command);
+    if (recover_command) {
+        int n = snprintf(stop_msg, sizeof(stop_msg),
+                         "\ndfuctl: stopped at once; the journal is kept. Finish the update "
+                         "with:\n  %s\n",
+                         recover_command);
+        stop_len = n < 0 ? 0 : (size_t)n < sizeof(stop_msg) ? (size_t)n : sizeof(stop_msg) - 1;
+    }
+    install_handlers();
 }
 
 bool cli_interrupted(void)

@@ -10,6 +10,9 @@ void cli_signals_install(const char *recover_command);
 /* With --json: a second interrupt also ends stdout with the error object of README's "JSON
  * lines" table for command cmd (call before cli_signals_install). */
 void cli_signals_json(const char *cmd);
+/* While a device is opened (found, waited for, detached): the first interrupt ends the wait
+ * (the library asks cli_interrupted through dfu_ctx_set_cancel). */
+void cli_signals_install_waiting(void);
 bool cli_interrupted(void);
 
 #endif

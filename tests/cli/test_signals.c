@@ -180,6 +180,63 @@ static void interrupted_then_recovered(const char *name, int sig, int times, boo
     free(dir);
 }
 
+/* Ctrl-C while dfuctl waits for a board (--wait) ends the wait at once: exit 8, and with --json
+ * the error object, though nothing had started. */
+static void interrupted_while_waiting(const char *name, bool json)
+{
+    char *dir = tu_tmpdir(name);
+    char *fw = tu_path(dir, "fw.bin");
+    tu_write_app(fw, 0x08000000, 1024, 0x20020000, 3);
+    running r = {0, tu_path(dir, "stderr.txt"), tu_path(dir, "stdout.txt"), json};
+    fflush(stdout);
+    r.pid = fork();
+    assert_true(r.pid >= 0);
+    if (r.pid == 0) {
+        if (!freopen(r.err_path, "w", stderr) || !freopen(r.out_path, "w", stdout)) _exit(126);
+        /* BOOT0 low, flash blank: the board runs nothing and never enumerates. */
+        execl(DFUCTL_PATH, DFUCTL_PATH, "flash", "-v", "-d", "sim:stm32f405,boot0=0,realtime",
+              "--wait", "600", fw, json ? "--json" : (char *)NULL, (char *)NULL);
+        _exit(127);
+    }
+    bool was_json = r.json;
+    r.json = false; /* the log line is on stderr */
+    wait_for_output(&r, "waiting up to 600000 ms");
+    r.json = was_json;
+    uint64_t at = now_ms();
+    assert_int_equal(kill(r.pid, SIGINT), 0);
+    int code = wait_exit(&r);
+    uint64_t took_ms = now_ms() - at;
+    uint8_t *err = tu_read_file(r.err_path, NULL);
+    if (code != 8) fail_msg("exit %d, expected 8 (interrupted)\n%s", code, err);
+    if (took_ms > 1500) fail_msg("exited %llu ms after Ctrl-C", (unsigned long long)took_ms);
+    assert_non_null(strstr((const char *)err, "interrupted: no longer waiting for the device"));
+    assert_non_null(strstr((const char *)err, "cancelled while waiting for a device matching"));
+    assert_null(strstr((const char *)err, "dfuctl recover")); /* nothing to recover */
+    if (json) {
+        char *out = (char *)tu_read_file(r.out_path, NULL);
+        assert_non_null(out);
+        tu_json *last = tu_json_parse_line(out, tu_json_line_count(out) - 1);
+        if (!last) fail_msg("not JSON:\n%s", out);
+        assert_string_equal(tu_json_get(last, "type")->string, "error");
+        assert_string_equal(tu_json_get(last, "error")->string, "cancelled");
+        assert_int_equal(tu_json_get(last, "exit_code")->integer, 8);
+        tu_json_free(last);
+        free(out);
+    }
+    free(err);
+    free(r.err_path);
+    free(r.out_path);
+    free(fw);
+    free(dir);
+}
+
+static void test_ctrl_c_ends_a_wait_for_the_device(void **state)
+{
+    (void)state;
+    interrupted_while_waiting("sig_wait", false);
+    interrupted_while_waiting("sig_wait_json", true);
+}
+
 static void test_ctrl_c_stops_cleanly(void **state)
 {
     (void)state;
@@ -212,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_sigterm_stops_cleanly),
         cmocka_unit_test(test_second_ctrl_c_stops_at_once),
         cmocka_unit_test(test_json_lines_end_with_an_object_however_stopped),
+        cmocka_unit_test(test_ctrl_c_ends_a_wait_for_the_device),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

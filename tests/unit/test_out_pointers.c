@@ -109,7 +109,7 @@ static void test_devices_and_plans(void **state)
                      DFU_ERR_CANCELLED);
     assert_null(img);
     img = GARBAGE;
-    assert_int_equal(dfu_device_read(&img, dev, 0x60000000, 16, NULL, NULL), DFU_ERR_ARG);
+    assert_int_equal(dfu_device_read(&img, dev, 0x60000000, 16, NULL, NULL), DFU_ERR_REFUSED);
     assert_null(img);
 
     /* Data outside every memory region is refused while planning. */

@@ -312,6 +312,36 @@ static void test_wait_times_out(void **state)
 #endif
 }
 
+#ifdef DFU_HAVE_UMOCKDEV
+/* dfu_ctx_set_cancel's callback: yes once the wall clock passes the time in payload. */
+static int cancel_after(void *payload)
+{
+    return sim_usb_wall_us() >= *(const uint64_t *)payload;
+}
+#endif
+
+/* A wait of a minute that the caller cancels after 300 ms ends then, with DFU_ERR_CANCELLED. */
+static void test_wait_is_cancelled(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+#ifdef DFU_HAVE_UMOCKDEV
+    const char *specs[] = {SPEC_DFU};
+    fixture *f = start(specs, 1);
+    dfu_device_info info;
+    char path[] = "1-7";
+    uint64_t t0 = sim_usb_wall_us(), at = t0 + 300 * 1000;
+    dfu_ctx_set_cancel(f->ctx, cancel_after, &at);
+    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 60000, &info),
+                     DFU_ERR_CANCELLED);
+    uint64_t ms = (sim_usb_wall_us() - t0) / 1000;
+    if (ms < 300 || ms > 3000) fail_msg("the cancelled wait took %llu ms", (unsigned long long)ms);
+    assert_non_null(strstr(dfu_ctx_error(f->ctx)->message, "cancelled while waiting"));
+    dfu_ctx_set_cancel(f->ctx, NULL, NULL);
+    stop(f);
+#endif
+}
+
 /* The link drops when a block arrives: that transfer and every later one on the handle say
  * disconnected (not a timeout, not a stall). */
 static void test_unplug_mid_transfer_is_disconnected(void **state)
@@ -381,6 +411,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_selectors_pick_by_path_not_serial),
         cmocka_unit_test(test_raw_requests_round_trip),
         cmocka_unit_test(test_reenumeration_followed_by_port_path),
+        cmocka_unit_test(test_wait_is_cancelled),
         cmocka_unit_test(test_wait_times_out),
         cmocka_unit_test(test_unplug_mid_transfer_is_disconnected),
         cmocka_unit_test(test_held_transfer_times_out),

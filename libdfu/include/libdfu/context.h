@@ -46,6 +46,16 @@ DFU_API void dfu_ctx_free(dfu_ctx *ctx);
 /* Lines at or below max_level go to cb; cb NULL disables logging (the default). */
 DFU_API void dfu_ctx_set_log(dfu_ctx *ctx, dfu_log_cb cb, dfu_log_level max_level, void *payload);
 
+/*
+ * Asked while libdfu waits for a device to appear: dfu_open_options.wait_ms, and the return in
+ * DFU mode after a detach. Non-zero ends the wait with DFU_ERR_CANCELLED (asked at least every
+ * 100 ms of waiting; a "Cancel" button while "waiting for the board"). Work on an open device is
+ * cancelled through its progress callback instead, which lets the current block finish. cb NULL
+ * (the default) waits until the device comes or the wait times out.
+ */
+typedef int (*dfu_cancel_cb)(void *payload);
+DFU_API void dfu_ctx_set_cancel(dfu_ctx *ctx, dfu_cancel_cb cb, void *payload);
+
 /* The last error recorded by a call that returned non-zero; valid until the next call. */
 DFU_API const dfu_error_info *dfu_ctx_error(const dfu_ctx *ctx);
 DFU_API void dfu_ctx_clear_error(dfu_ctx *ctx);

@@ -29,6 +29,18 @@ void dfu_ctx_set_log(dfu_ctx *ctx, dfu_log_cb cb, dfu_log_level max_level, void 
     ctx->log_payload = payload;
 }
 
+void dfu_ctx_set_cancel(dfu_ctx *ctx, dfu_cancel_cb cb, void *payload)
+{
+    if (!ctx) return;
+    ctx->cancel_cb = cb;
+    ctx->cancel_payload = payload;
+}
+
+bool dfu_ctx_cancelled(dfu_ctx *ctx)
+{
+    return ctx && ctx->cancel_cb && ctx->cancel_cb(ctx->cancel_payload) != 0;
+}
+
 const dfu_error_info *dfu_ctx_error(const dfu_ctx *ctx)
 {
     static const dfu_error_info none = {DFU_OK, "", -1, -1};

@@ -3,6 +3,7 @@
 #define DFU_CORE_INTERNAL_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include "libdfu/context.h"
 #include "libdfu/error.h"
@@ -13,10 +14,14 @@ struct dfu_ctx {
     dfu_log_cb log_cb;
     void *log_payload;
     dfu_log_level log_max;
+    dfu_cancel_cb cancel_cb;
+    void *cancel_payload;
     dfu_error_info err; /* err.message points at err_message */
     char err_message[DFU_ERROR_MESSAGE_MAX];
 };
 
+/* Whether the caller asked to stop waiting (dfu_ctx_set_cancel). */
+bool dfu_ctx_cancelled(dfu_ctx *ctx);
 /* Records an error in ctx (which may be NULL) and returns code, so callers write
  * "return dfu_err(ctx, DFU_ERR_FORMAT, "%s:%u:%u: ...", ...);". */
 int dfu_err(dfu_ctx *ctx, int code, const char *fmt, ...) DFU_PRINTF(3, 4);

@@ -27,6 +27,9 @@ static int find(dfu_backend *b, dfu_ctx *ctx, const dfu_selector *sel, unsigned 
         return dfu_err(ctx, DFU_ERR_NO_DEVICE,
                        "no DFU device matching \"%s\" appeared within %u ms",
                        dfu_selector_text(sel), wait_ms);
+    if (rc == DFU_ERR_CANCELLED)
+        return dfu_err(ctx, rc, "cancelled while waiting for a device matching \"%s\"",
+                       dfu_selector_text(sel));
     if (rc) return rc;
     dfu_device_info_clear(&first);
     return dfu_select_one(b, ctx, sel, out); /* several may have arrived: say so */
@@ -73,6 +76,12 @@ static int detach(dfu_backend *b, dfu_ctx *ctx, dfu_device_info *info, unsigned 
                      "the device at %s detached but did not come back in DFU mode within %u ms "
                      "(give it longer with `detach_wait_ms`)",
                      path, wait_ms);
+    else if (rc == DFU_ERR_CANCELLED)
+        rc = dfu_err(ctx, rc,
+                     "cancelled while waiting for the device at %s to come back in DFU mode; it "
+                     "was detached from its application and may now be in its bootloader (a USB "
+                     "reset or power cycle starts the application again)",
+                     path);
     else if (!rc)
         dfu_info(ctx, "back in DFU mode at %s as %04x:%04x", info->path, info->vid, info->pid);
     free(path);

@@ -12,6 +12,7 @@
 
 #define POLL_STEP_MS      100  /* re-enumeration period without hotplug */
 #define HOTPLUG_RESCAN_MS 1000 /* with hotplug: rescan anyway, for a device that failed to open */
+#define CANCEL_STEP_MS    100  /* how often a wait asks dfu_ctx_set_cancel's callback */
 
 typedef struct usb_backend {
     dfu_backend base;
@@ -106,18 +107,21 @@ static int LIBUSB_CALL on_arrival(libusb_context *c, libusb_device *d, libusb_ho
     return 0; /* stay registered */
 }
 
-/* Lets up to ms pass: until a hotplug arrival (when registered) or the time is up. */
-static void wait_step(usb_backend *u, bool hotplug, uint64_t ms)
+/* Lets up to ms pass: until a hotplug arrival (when registered), the time is up, or the caller
+ * cancels (asked every CANCEL_STEP_MS). */
+static void wait_step(usb_backend *u, dfu_ctx *ctx, bool hotplug, uint64_t ms)
 {
     dfu_clock *clock = dfu_clock_wall();
-    if (!hotplug) {
-        dfu_clock_sleep(clock, ms * 1000);
-        return;
-    }
     uint64_t end = dfu_clock_now(clock) + ms * 1000;
     for (uint64_t now = dfu_clock_now(clock); !u->arrived && now < end;
          now = dfu_clock_now(clock)) {
-        struct timeval tv = {(time_t)((end - now) / 1000000), (long)((end - now) % 1000000)};
+        if (dfu_ctx_cancelled(ctx)) return;
+        uint64_t us = DFU_MIN(end - now, (uint64_t)CANCEL_STEP_MS * 1000);
+        if (!hotplug) {
+            dfu_clock_sleep(clock, us);
+            continue;
+        }
+        struct timeval tv = {(time_t)(us / 1000000), (long)(us % 1000000)};
         libusb_handle_events_timeout_completed(u->usb, &tv, NULL);
     }
 }
@@ -139,6 +143,10 @@ static int usb_wait(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg,
         u->arrived = false;
         rc = find_match(b, ctx, match, arg, out);
         if (rc) break;
+        if (dfu_ctx_cancelled(ctx)) {
+            rc = dfu_err(ctx, DFU_ERR_CANCELLED, "cancelled while waiting for the device");
+            break;
+        }
         uint64_t now = dfu_clock_now(clock);
         if (now >= deadline) {
             rc = dfu_err(ctx, DFU_ERR_TIMEOUT, "no matching USB device appeared within %u ms",
@@ -146,7 +154,7 @@ static int usb_wait(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg,
             break;
         }
         uint64_t left_ms = (deadline - now + 999) / 1000;
-        wait_step(u, hotplug, DFU_MIN(left_ms, hotplug ? HOTPLUG_RESCAN_MS : POLL_STEP_MS));
+        wait_step(u, ctx, hotplug, DFU_MIN(left_ms, hotplug ? HOTPLUG_RESCAN_MS : POLL_STEP_MS));
     }
     if (hotplug) libusb_hotplug_deregister_callback(u->usb, cb);
     return rc > 0 ? DFU_OK : rc;

@@ -7,6 +7,8 @@
 #include "../proto/descriptor.h"
 #include "usb_sim.h"
 
+#define CANCEL_STEP_MS 100 /* how often a wait asks dfu_ctx_set_cancel's callback */
+
 typedef struct sim_backend {
     dfu_backend base;
     dfu_virtual_clock vclock;
@@ -262,12 +264,18 @@ static int b_wait(dfu_backend *base, dfu_ctx *ctx, dfu_match_fn match, void *arg
         int rc = try_match(b, ctx, match, arg, out, &next);
         if (rc != DFU_ERR_NO_DEVICE) return rc;
         uint64_t now = dev_now(b);
-        if (next == UINT64_MAX || next > deadline) {
-            wait_until(b, deadline);
+        if (dfu_ctx_cancelled(ctx))
+            return dfu_err(ctx, DFU_ERR_CANCELLED, "cancelled while waiting for the device");
+        uint64_t until = next == UINT64_MAX || next > deadline ? deadline
+                         : next > now                          ? next
+                                                               : now + 1;
+        if (until <= now) /* the deadline: nothing more will arrive before it */
             return dfu_err(ctx, DFU_ERR_TIMEOUT, "no matching simulated device within %u ms",
                            timeout_ms);
-        }
-        wait_until(b, next > now ? next : now + 1);
+        /* With a cancel callback, in steps of CANCEL_STEP_MS so that it is asked (on a virtual
+         * clock the steps take no time). */
+        if (ctx && ctx->cancel_cb) until = DFU_MIN(until, now + (uint64_t)CANCEL_STEP_MS * 1000);
+        wait_until(b, until);
     }
 }
 
