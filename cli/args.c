@@ -73,6 +73,14 @@ static const cli_opt *find(const cli_opt *opts, const cli_opt *common, const cha
     return NULL;
 }
 
+/* Where o is in opts (-1 when it is not there, or too far down to be tracked). */
+static int index_of(const cli_opt *opts, const cli_opt *o)
+{
+    for (int i = 0; i < CLI_MAX_OPTS && opts && opts[i].name; i++)
+        if (&opts[i] == o) return i;
+    return -1;
+}
+
 bool cli_json_anywhere(int argc, char **argv)
 {
     for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
@@ -128,6 +136,9 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, co
     const char *cmd = argv[0];
     bool json = cli_json_anywhere(argc, argv);
     bool options_done = false;
+    /* The value each option with a value was given, to refuse a second one: "-d A -d B" must
+     * not quietly act on B (or an --address, --size or -o other than the one meant). */
+    const char *given[CLI_MAX_OPTS] = {0};
     *npos = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -168,6 +179,14 @@ int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, co
                 return fail(cmd, json, false, "--%s needs a value (%s)", o->name,
                             o->metavar ? o->metavar : "VALUE");
             value = argv[++i];
+        }
+        int idx = index_of(opts, o);
+        if (o->kind != OPT_FLAG && o->kind != OPT_COUNT && idx >= 0) {
+            const char **prev = &given[idx];
+            if (*prev)
+                return fail(cmd, json, false, "--%s given twice ('%s' and '%s'); give it once",
+                            o->name, *prev, value);
+            *prev = value;
         }
         if (assign(cmd, json, o, value)) return -1;
     }

@@ -26,6 +26,9 @@ typedef struct cli_opt {
     const char *help;
 } cli_opt;
 
+/* The most options a command's table may have (an option given twice is refused). */
+#define CLI_MAX_OPTS 64
+
 /* Options every command takes. */
 typedef struct cli_common {
     bool json;
@@ -37,7 +40,8 @@ typedef struct cli_common {
 /*
  * Parses argv[1..] (argv[0] is the command name) against opts (terminated by a {NULL} entry)
  * plus the common options; positional arguments go to pos (at most max_pos). Options and
- * positionals may be mixed; "--" ends options. Returns 0, or reports the problem as a usage error
+ * positionals may be mixed; "--" ends options. An option that takes a value may be given only
+ * once. Returns 0, or reports the problem as a usage error
  * (as JSON too when --json is anywhere on the command line) and returns -1.
  */
 int cli_parse(int argc, char **argv, const cli_opt *opts, cli_common *common, const char **pos,

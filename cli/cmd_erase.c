@@ -6,6 +6,26 @@
 #include "progress.h"
 #include "signals.h"
 
+/* The whole sectors that [address, address + size) touches, as the library erases them. */
+typedef struct erased {
+    uint32_t first, sectors;
+    uint64_t bytes;
+} erased;
+
+static erased sectors_touched(dfu_device *dev, uint32_t address, uint32_t size)
+{
+    erased e = {0, 0, 0};
+    const dfu_layout *l = dfu_device_layout(dev, dfu_device_alt(dev));
+    dfu_sector s;
+    for (uint64_t a = address;
+         l && a < (uint64_t)address + size && dfu_layout_find(l, (uint32_t)a, &s);
+         a = (uint64_t)s.address + s.size) {
+        if (!e.sectors++) e.first = s.address;
+        e.bytes += s.size;
+    }
+    return e;
+}
+
 int cmd_erase(int argc, char **argv)
 {
     cli_device_opts d = {0};
@@ -48,20 +68,32 @@ int cmd_erase(int argc, char **argv)
         /* Refused before anything was erased: the board goes back to what it was running. */
         if (rc == DFU_ERR_REFUSED || rc == DFU_ERR_UNSUPPORTED || rc == DFU_ERR_ARG)
             cli_return_detached(&out, dev);
+        erased e = mass ? (erased){0, 0, 0} : sectors_touched(dev, address, size);
         if (!rc && out.common.json) {
             json_w w;
             cli_json_ok_result(&w, &out, dev);
             jw_bool(&w, "mass", mass);
             jw_uint(&w, "address", address);
             jw_uint(&w, "size", size);
+            /* A mass erase is the device's to scope: what it blanked is not known here. */
+            if (mass) {
+                jw_null(&w, "erased_address");
+                jw_null(&w, "erased_bytes");
+                jw_null(&w, "sectors_erased");
+            } else {
+                jw_uint(&w, "erased_address", e.first);
+                jw_uint(&w, "erased_bytes", e.bytes);
+                jw_uint(&w, "sectors_erased", e.sectors);
+            }
             jw_end(&w);
             jw_finish(&w);
         } else if (!rc) {
             if (mass)
                 cli_say(&out, "erased the whole flash\n");
             else
-                cli_say(&out, "erased the sectors holding 0x%08x-0x%08llx\n", address,
-                        (unsigned long long)address + size - 1);
+                cli_say(&out, "erased %u sector%s (%llu bytes) at 0x%08x-0x%08llx\n", e.sectors,
+                        e.sectors == 1 ? "" : "s", (unsigned long long)e.bytes, e.first,
+                        (unsigned long long)e.first + e.bytes - 1);
         }
     }
     dfu_device_close(dev);

@@ -13,14 +13,14 @@ int cmd_read(int argc, char **argv)
     cli_device_opts d = {0};
     const char *output = NULL, *to = NULL;
     uint32_t address = 0, size = 0;
-    bool has_address = false, force = false;
+    bool has_address = false, has_size = false, force = false;
     const cli_opt opts[] = {
         CLI_DEVICE_OPTIONS(d),
         {"output", 'o', OPT_STRING, &output, NULL, "FILE", "file to write (required)"},
         {"address", 0, OPT_U32, &address, &has_address, "ADDR",
          "DfuSe: where to start (default: the start of the alternate setting's memory); DFU 1.1: "
          "where FILE puts the data (default: the application's base when known, else 0)"},
-        {"size", 's', OPT_U32, &size, NULL, "N",
+        {"size", 's', OPT_U32, &size, &has_size, "N",
          "bytes to read (default: DfuSe the whole region, DFU 1.1 all the device sends)"},
         {"to", 't', OPT_STRING, &to, NULL, "FMT",
          "bin, hex, srec, dfu, dfuse (default: from FILE)"},
@@ -39,6 +39,11 @@ int cmd_read(int argc, char **argv)
         return EXIT_OK;
     }
     if (!output) return cli_usage_error(&out, "needs -o FILE");
+    /* 0 is the library's "to the end": given, it would read a whole region (as erase refuses
+     * it, a computed size of 0 is a mistake, not a request for everything). */
+    if (has_size && size == 0)
+        return cli_usage_error(&out, "--size 0 reads nothing; leave --size out to read the "
+                                     "whole region (DfuSe) or all the device sends (DFU 1.1)");
     dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
     so.force = force;
     if (to && dfu_format_from_name(&so.format, to))

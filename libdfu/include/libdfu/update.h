@@ -150,12 +150,13 @@ DFU_API int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result);
 
 /*
  * Reads memory into a new image. DfuSe: len bytes at address (of the selected alternate
- * setting; len 0: to the end of the memory region holding address). DFU 1.1: the firmware from
- * its start, len bytes or, with len 0, until the device ends the upload; the device has no
- * addresses, so address only says where the image puts the data (callers pass the application's
- * base when dfu_device_app_base() knows it). Progress of a DFU 1.1 read of unknown length has
- * total 0 until the device ends the upload; its last report then has total == done. progress may
- * be NULL. On failure, a cancel included, *out is NULL.
+ * setting; len 0: to the end of the memory region holding address; an address outside every
+ * region, or a range running past the end of its region, is DFU_ERR_REFUSED). DFU 1.1: the
+ * firmware from its start, len bytes or, with len 0, until the device ends the upload; the device
+ * has no addresses, so address only says where the image puts the data (callers pass the
+ * application's base when dfu_device_app_base() knows it). Progress of a DFU 1.1 read of unknown
+ * length has total 0 until the device ends the upload; its last report then has total == done.
+ * progress may be NULL. On failure, a cancel included, *out is NULL.
  */
 DFU_API int dfu_device_read(dfu_image **out, dfu_device *dev, uint32_t address, uint32_t len,
                             dfu_progress_cb progress, void *payload);

@@ -113,10 +113,16 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
                            "0x%08x is outside every memory region of alt %u \"%s\"", address,
                            d->alt, l ? l->name : "");
         }
-        if (len == 0) len = (uint32_t)(region_end(l, address) - address);
-        if (region_end(l, address) < (uint64_t)address + len)
-            dfu_warn(d->ctx, "reading past the end of the region at 0x%08llx",
-                     (unsigned long long)region_end(l, address));
+        uint64_t end = region_end(l, address);
+        if (len == 0) len = (uint32_t)(end - address);
+        /* Refused before the first request, as a start outside is: the device would fail at
+         * the end of the region, after reading everything before it. */
+        if (end < (uint64_t)address + len)
+            return dfu_err(d->ctx, DFU_ERR_REFUSED,
+                           "0x%08x-0x%08llx runs past the end of alt %u \"%s\" at 0x%08llx "
+                           "(%llu bytes from 0x%08x are there)",
+                           address, (unsigned long long)address + len - 1, d->alt, l->name,
+                           (unsigned long long)end, (unsigned long long)(end - address), address);
         if (dfu_buf_reserve(&data, len)) return dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
         rc = read_dfuse(d, data.data, address, len, cb, payload);
         data.len = len;
