@@ -61,6 +61,10 @@ int cmd_erase(int argc, char **argv)
         cli_progress prog;
         cli_progress_init(&prog, &out);
         cli_signals_install(NULL);
+        /* One command the device takes its time over, with nothing to count meanwhile. */
+        if (mass)
+            cli_say(&out, "mass erase: the device erases its whole flash (an STM32F4 takes up to "
+                          "32 s)...\n");
         int rc = mass ? dfu_device_mass_erase(dev)
                       : dfu_device_erase(dev, address, size, cli_progress_cb, &prog);
         cli_progress_end(&prog);

@@ -139,6 +139,7 @@ void cli_say(const cli_out *out, const char *fmt, ...)
     va_start(ap, fmt);
     vprintf(fmt, ap);
     va_end(ap);
+    fflush(stdout); /* a log shows it when it happens, not at exit */
 }
 
 void jw_init(json_w *w, FILE *fp)

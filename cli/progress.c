@@ -89,14 +89,16 @@ int cli_progress_cb(const dfu_progress *event, void *payload)
 {
     cli_progress *p = payload;
     /* A read before the plan's steps (a recover comparing what the board holds) moves its phase
-     * only: shown by its own count, so it does not sit at 0% of the whole. */
+     * only: shown by its own count, so it does not sit at 0% of the update. */
     dfu_progress shown = *event;
     if (event->phase == DFU_PHASE_READ) {
         shown.overall_done = event->done;
         shown.overall_total = event->total;
     }
     const dfu_progress *ev = &shown;
-    if (p->out->common.json) {
+    if (p->out->common.json && p->out->common.quiet) {
+        /* --json -q: the plan, result and error objects only. */
+    } else if (p->out->common.json) {
         /* One line per phase change and per percent of the whole: enough for a UI, never a
          * flood. */
         int pct = mark(ev);
@@ -119,8 +121,8 @@ int cli_progress_cb(const dfu_progress *event, void *payload)
                 fprintf(stderr, "%s: %llu bytes so far\n", dfu_phase_name(ev->phase),
                         (unsigned long long)ev->overall_done);
             else if (new_phase || quarter != p->last_percent)
-                fprintf(stderr, "%s: %d%% of the whole (%llu of %llu bytes)\n",
-                        dfu_phase_name(ev->phase), percent(ev->overall_done, ev->overall_total),
+                fprintf(stderr, "%s: %d%% done (%llu of %llu bytes)\n", dfu_phase_name(ev->phase),
+                        percent(ev->overall_done, ev->overall_total),
                         (unsigned long long)ev->overall_done,
                         (unsigned long long)ev->overall_total);
             p->last_percent = quarter;

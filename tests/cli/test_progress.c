@@ -146,20 +146,20 @@ static void test_a_bar_redrawn_in_place_on_a_terminal(void **state)
     assert_non_null(strstr(r.err, "\rwrite   [###############...............]  50%  196608/"));
     assert_non_null(strstr(r.err, "\rverify  [##############################] 100%  393216/393216 "
                                   "bytes"));
-    assert_null(strstr(r.err, "of the whole"));           /* not the plain lines */
+    assert_null(strstr(r.err, "% done ("));               /* not the plain lines */
     assert_non_null(strstr(r.out, "wrote 131072 bytes")); /* the summary, on stdout */
     tu_result_free(&r);
     board_free(&b);
 }
 
-/* "phase: N% of the whole (A of B bytes)", nothing else. */
+/* "phase: N% done (A of B bytes)", nothing else. */
 static void expect_plain_line(const char *line, int *last_percent)
 {
     char phase[16];
     int pct, end = 0;
     unsigned long long done, total;
-    if (sscanf(line, "%15[a-z]: %d%% of the whole (%llu of %llu bytes)%n", phase, &pct, &done,
-               &total, &end) != 4 ||
+    if (sscanf(line, "%15[a-z]: %d%% done (%llu of %llu bytes)%n", phase, &pct, &done, &total,
+               &end) != 4 ||
         line[end] != '\0')
         fail_msg("not a progress line: \"%s\"", line);
     assert_int_equal(total, OVERALL);
@@ -188,9 +188,9 @@ static void test_plain_lines_when_stderr_is_not_a_terminal(void **state)
     free(copy);
     /* 4 phases and 4 quarters, not a line per block (64 blocks written). */
     if (lines < 5 || lines > 10) fail_msg("%zu lines:\n%s", lines, r.err);
-    assert_non_null(strstr(r.err, "erase: 0% of the whole (0 of 393216 bytes)\n"));
-    assert_non_null(strstr(r.err, "write: 50% of the whole (196608 of 393216 bytes)\n"));
-    assert_non_null(strstr(r.err, "done: 100% of the whole (393216 of 393216 bytes)\n"));
+    assert_non_null(strstr(r.err, "erase: 0% done (0 of 393216 bytes)\n"));
+    assert_non_null(strstr(r.err, "write: 50% done (196608 of 393216 bytes)\n"));
+    assert_non_null(strstr(r.err, "done: 100% done (393216 of 393216 bytes)\n"));
     tu_result_free(&r);
     board_free(&b);
 }
@@ -231,7 +231,7 @@ static void test_json_progress_one_line_per_phase_and_percent(void **state)
     dfuctl_on_terminal(&r, args);
     expect_ok(&r);
     assert_null(strchr(r.err, '\r'));
-    assert_null(strstr(r.err, "of the whole"));
+    assert_null(strstr(r.err, "% done ("));
     size_t n = tu_json_line_count(r.out);
     char last_phase[16] = "";
     int last_pct = -1;
@@ -275,6 +275,26 @@ static void test_json_progress_one_line_per_phase_and_percent(void **state)
     board_free(&b);
 }
 
+/* --json -q: what a script that wants only the outcome asks for: the result object alone. */
+static void test_json_quiet_is_the_result_alone(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_progress_json_quiet");
+    tu_result r;
+    const char *args[] = {"flash",        "-d",         b.spec,   b.fw, "--address", "0x08000000",
+                          "--no-journal", "--no-leave", "--json", "-q", NULL};
+    dfuctl_on_terminal(&r, args);
+    expect_ok(&r);
+    if (tu_json_line_count(r.out) != 1) fail_msg("more than the result:\n%s", r.out);
+    tu_json *res = tu_json_parse_line(r.out, 0);
+    assert_string_equal(tu_json_get(res, "type")->string, "result");
+    assert_true(tu_json_get(res, "ok")->boolean);
+    tu_json_free(res);
+    tu_result_free(&r);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -282,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_plain_lines_when_stderr_is_not_a_terminal),
         cmocka_unit_test(test_quiet_prints_nothing),
         cmocka_unit_test(test_json_progress_one_line_per_phase_and_percent),
+        cmocka_unit_test(test_json_quiet_is_the_result_alone),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
