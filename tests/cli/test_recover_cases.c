@@ -75,10 +75,43 @@ static void test_a_damaged_journal_is_an_error_not_nothing_to_recover(void **sta
     free(dir);
 }
 
+/* The journal directory is absolute whatever the environment: with HOME unset (cron, systemd
+ * units) it was ./.local/state/libdfu, and a relative XDG_STATE_HOME was used as it was, so a
+ * journal written from one directory was never found by a recover run from another. */
+static void test_the_journal_directory_never_depends_on_the_working_directory(void **state)
+{
+    (void)state;
+    char *home = tu_tmpdir("cli_recover_home");
+    tu_result r;
+    setenv("HOME", home, 1);
+    setenv("XDG_STATE_HOME", "relative/state", 1);
+    unsetenv("DFU_JOURNAL_DIR");
+    tu_dfuctl(&r, "recover", "--json", NULL);
+    expect_exit(&r, 0, "\"journal_found\":false");
+    char want[4200];
+    snprintf(want, sizeof(want), "recorded in %s/.local/state/libdfu\"", home);
+    expect_exit(&r, 0, want);
+    tu_result_free(&r);
+
+    /* No HOME at all: the account's home directory, never ".". Only checked when nothing is
+     * pending there (this runs against the real one). */
+    unsetenv("HOME");
+    unsetenv("XDG_STATE_HOME");
+    tu_dfuctl(&r, "recover", "--json", NULL);
+    const char *msg = strstr(r.out, "recorded in ");
+    if (r.exit_code == 0 && msg)
+        assert_int_equal(msg[strlen("recorded in ")], '/');
+    else
+        tu_note_skip("an update is pending in this account's journal directory");
+    tu_result_free(&r);
+    free(home);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_damaged_journal_is_an_error_not_nothing_to_recover),
+        cmocka_unit_test(test_the_journal_directory_never_depends_on_the_working_directory),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
