@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "simutil.h"
 
@@ -107,11 +108,50 @@ static void test_the_journal_directory_never_depends_on_the_working_directory(vo
     free(home);
 }
 
+/* The recover command dfuctl prints is run as printed: a state file and a journal directory
+ * whose names hold a space and a quote used to come out as 'it's here', which no shell runs. */
+static void test_the_printed_recover_command_runs_as_printed(void **state)
+{
+    (void)state;
+    char *top = tu_tmpdir("cli_recover_quoting"), *dir = tu_path(top, "it's here");
+    char *jdir = tu_path(dir, "journal dir"), *fw = tu_path(top, "fw.bin");
+    assert_int_equal(mkdir(dir, 0700), 0);
+    char spec[600], faulty[700];
+    tu_sim_spec(spec, sizeof(spec), "stm32f405", dir, NULL);
+    snprintf(faulty, sizeof(faulty), "%s,fault=powerloss@block:5", spec);
+    tu_write_app(fw, 0x08000000, 40 * 1024, 0x20020000, 9);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", faulty, fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 6, "dfuctl recover -d ");
+    const char *cmd = strstr(r.err, "dfuctl recover -d ");
+    char line[4096];
+    snprintf(line, sizeof(line), "%.*s", (int)strcspn(cmd, "\n"), cmd);
+    tu_result_free(&r);
+
+    /* The printed line, with dfuctl found where the tests run it, through sh. */
+    char script[4400];
+    snprintf(script, sizeof(script), "dfuctl() { \"$DFUCTL\" \"$@\"; }; %s", line);
+    setenv("DFUCTL", DFUCTL_PATH, 1);
+    const char *argv[] = {"sh", "-c", script, NULL};
+    tu_run(&r, false, argv);
+    expect_exit(&r, 0, "found an interrupted update");
+    tu_result_free(&r);
+    char *journal = tu_path(jdir, "sim-1.journal");
+    assert_null(tu_read_file(journal, NULL)); /* finished, so removed */
+    free(journal);
+    free(fw);
+    free(jdir);
+    free(dir);
+    free(top);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_damaged_journal_is_an_error_not_nothing_to_recover),
         cmocka_unit_test(test_the_journal_directory_never_depends_on_the_working_directory),
+        cmocka_unit_test(test_the_printed_recover_command_runs_as_printed),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
