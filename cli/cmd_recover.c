@@ -158,6 +158,29 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     return rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
 }
 
+/* A damaged journal (DFU_ERR_FORMAT) is no journal when FILE is given: FILE is flashed
+ * differentially over whatever the device holds, and its own journal replaces the damaged one.
+ * Without FILE it is the error, with both ways out. */
+static bool damaged_but_file(const cli_out *out, int rc, const char *file)
+{
+    if (rc != DFU_ERR_FORMAT) return false;
+    char text[4096];
+    const char *why = cli_lib_terms(dfu_ctx_error(out->ctx)->message, text, sizeof(text));
+    if (!file) return false;
+    fprintf(stderr, "dfuctl recover: warning: %s; flashing %s differentially instead\n", why, file);
+    dfu_ctx_clear_error(out->ctx);
+    return true;
+}
+
+static int report_damaged(cli_out *out, int rc)
+{
+    int code = cli_report_error(out, rc, EXIT_OK);
+    if (rc == DFU_ERR_FORMAT)
+        fprintf(stderr, "dfuctl recover: note: `dfuctl recover FILE` flashes FILE (the image of "
+                        "the interrupted update) differentially instead\n");
+    return code;
+}
+
 /* Whether an interrupted update is recorded in jdir. */
 static bool pending(const char *jdir)
 {
@@ -182,12 +205,12 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     /* Without -d: the only pending update says which device. */
     if (!o->dev.device) {
         rc = dfu_journal_find(&j, out->ctx, jdir);
-        if (rc == DFU_ERR_NOT_FOUND && file)
+        if ((rc == DFU_ERR_NOT_FOUND && file) || damaged_but_file(out, rc, file))
             rc = DFU_OK; /* no journal: a differential flash of FILE on the only device */
         else if (rc == DFU_ERR_NOT_FOUND)
             return nothing_pending(out, "nothing to recover");
         else if (rc)
-            return cli_report_error(out, rc, EXIT_OK);
+            return report_damaged(out, rc);
         if (j) o->dev.device = dfu_journal_selector(j);
     } else if (strncmp(o->dev.device, "path=", 5) != 0) {
         /* The selector a journal recorded names its board even where boards share a port path
@@ -213,8 +236,9 @@ static int run(cli_out *out, const char *file, recover_opts *o)
     const char *path = dfu_device_get_info(dev)->path;
     if (!j) {
         rc = dfu_journal_open(&j, out->ctx, jdir, path);
+        if (damaged_but_file(out, rc, file)) rc = DFU_ERR_NOT_FOUND;
         if (rc && rc != DFU_ERR_NOT_FOUND) {
-            code = cli_report_error(out, rc, EXIT_OK);
+            code = report_damaged(out, rc);
             goto done;
         }
         if (rc && !file) {

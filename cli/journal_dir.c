@@ -4,10 +4,23 @@
 #include <string.h>
 
 #ifndef _WIN32
+#include <pwd.h>
 #include <unistd.h>
 #endif
 
 #include "journal_dir.h"
+
+#if !defined(_WIN32)
+/* $HOME, else the account's home directory (cron, systemd units and sudo -i may run without
+ * HOME), else "." as a last resort. */
+static const char *home_dir(void)
+{
+    const char *home = getenv("HOME");
+    if (home && *home) return home;
+    const struct passwd *pw = getpwuid(getuid());
+    return pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : ".";
+}
+#endif
 
 void cli_journal_dir(const char *option, char *buf, size_t cap)
 {
@@ -21,14 +34,15 @@ void cli_journal_dir(const char *option, char *buf, size_t cap)
         const char *base = getenv("LOCALAPPDATA");
         snprintf(buf, cap, "%s\\libdfu", base ? base : ".");
 #elif defined(__APPLE__)
-        const char *home = getenv("HOME");
-        snprintf(buf, cap, "%s/Library/Application Support/libdfu", home ? home : ".");
+        snprintf(buf, cap, "%s/Library/Application Support/libdfu", home_dir());
 #else
-        const char *state = getenv("XDG_STATE_HOME"), *home = getenv("HOME");
-        if (state && *state)
+        /* Relative XDG paths are invalid (the XDG spec says to ignore them), and a relative
+         * directory would hold journals that a recover run from elsewhere never finds. */
+        const char *state = getenv("XDG_STATE_HOME");
+        if (state && state[0] == '/')
             snprintf(buf, cap, "%s/libdfu", state);
         else
-            snprintf(buf, cap, "%s/.local/state/libdfu", home ? home : ".");
+            snprintf(buf, cap, "%s/.local/state/libdfu", home_dir());
 #endif
     }
 }

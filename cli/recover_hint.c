@@ -1,20 +1,43 @@
 /* The recover command dfuctl prints when an update stops before it is done. */
 #include <stdio.h>
+#include <string.h>
 
 #include <libdfu/journal.h>
 
 #include "recover_hint.h"
 #include "signals.h"
 
+const char *cli_shell_quote(char *buf, size_t cap, const char *s)
+{
+    size_t o = 0;
+    if (cap < 3) return cap ? (buf[0] = '\0', buf) : buf;
+    for (const char *p = "'"; *p && o + 1 < cap;) buf[o++] = *p++;
+    for (; *s; s++) {
+        /* A quote ends the quoted string, adds an escaped one, and starts another. */
+        const char *piece = *s == '\'' ? "'\\''" : NULL;
+        size_t len = piece ? 4 : 1;
+        if (o + len + 2 > cap) break;
+        if (piece)
+            memcpy(buf + o, piece, len);
+        else
+            buf[o] = *s;
+        o += len;
+    }
+    buf[o++] = '\'';
+    buf[o] = '\0';
+    return buf;
+}
+
 void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *selector,
                          const char *jdir_option, bool json)
 {
-    char path[128] = "";
+    char path[128] = "", sel[1100], dir[1100] = "";
     if (!selector || !*selector)
         snprintf(path, sizeof(path), "path=%s", dfu_device_get_info(dev)->path);
-    snprintf(buf, cap, "dfuctl recover -d '%s'%s%s%s%s", *path ? path : selector,
-             jdir_option ? " --journal-dir '" : "", jdir_option ? jdir_option : "",
-             jdir_option ? "'" : "", json ? " --json" : "");
+    cli_shell_quote(sel, sizeof(sel), *path ? path : selector);
+    if (jdir_option) cli_shell_quote(dir, sizeof(dir), jdir_option);
+    snprintf(buf, cap, "dfuctl recover -d %s%s%s%s", sel, jdir_option ? " --journal-dir " : "", dir,
+             json ? " --json" : "");
 }
 
 /* errVENDOR from a DfuSe device is the STM32 ROM's read protection: it refuses every change,
@@ -23,22 +46,25 @@ void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *sel
 static void hint_unprotect(const char *cmd, const char *selector, const char *jdir_option,
                            const dfu_journal *j)
 {
-    const char *sel = selector && *selector ? selector : dfu_journal_selector(j);
+    char sel[1100], dir[1100] = "";
+    cli_shell_quote(sel, sizeof(sel), selector && *selector ? selector : dfu_journal_selector(j));
+    if (jdir_option) cli_shell_quote(dir, sizeof(dir), jdir_option);
     fprintf(stderr,
             "dfuctl %s: the device reports errVENDOR, which on STM32 ROMs is read protection. "
-            "`dfuctl unprotect --confirm -d '%s'` removes it and erases the whole flash; then "
-            "flash again (`dfuctl recover --discard -d '%s'%s%s%s` forgets this update's "
+            "`dfuctl unprotect --confirm -d %s` removes it and erases the whole flash; then "
+            "flash again (`dfuctl recover --discard -d %s%s%s` forgets this update's "
             "journal)\n",
-            cmd, sel, sel, jdir_option ? " --journal-dir '" : "", jdir_option ? jdir_option : "",
-            jdir_option ? "'" : "");
+            cmd, sel, sel, jdir_option ? " --journal-dir " : "", dir);
 }
 
 void cli_hint_read_protected(const cli_out *out, const char *selector)
 {
+    char sel[1100] = "";
+    if (selector) cli_shell_quote(sel, sizeof(sel), selector);
     fprintf(stderr,
             "dfuctl %s: errVENDOR is an STM32 ROM's read protection: nothing can be read back; "
-            "`dfuctl unprotect --confirm%s%s%s` removes it and erases the whole flash\n",
-            out->cmd, selector ? " -d '" : "", selector ? selector : "", selector ? "'" : "");
+            "`dfuctl unprotect --confirm%s%s` removes it and erases the whole flash\n",
+            out->cmd, selector ? " -d " : "", sel);
 }
 
 void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, const char *jdir,

@@ -10,6 +10,9 @@
 
 #include "output.h"
 
+/* s as one POSIX shell word: in single quotes, each ' as '\'' (paths with spaces or quotes
+ * stay copy-paste runnable). Truncated to fit cap. Returns buf. */
+const char *cli_shell_quote(char *buf, size_t cap, const char *s);
 /* "dfuctl recover -d 'SELECTOR' [--journal-dir 'DIR'] [--json]". An empty selector names the
  * device by its port path. */
 void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *selector,

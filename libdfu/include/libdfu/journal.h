@@ -26,12 +26,14 @@ extern "C" {
 
 typedef struct dfu_journal dfu_journal;
 
-/* The journal of the device at port path `device_path`; DFU_ERR_NOT_FOUND when there is none.
+/* The journal of the device at port path `device_path`; DFU_ERR_NOT_FOUND when there is none,
+ * DFU_ERR_FORMAT (naming the file and line) when its journal is there but damaged.
  * On failure *out is NULL, here, in dfu_journal_find and in dfu_journal_image (error.h). */
 DFU_API int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir,
                              const char *device_path);
 /* The only journal in dir: DFU_ERR_NOT_FOUND when none, DFU_ERR_AMBIGUOUS (listing them) when
- * several updates are pending. */
+ * several updates are pending, DFU_ERR_FORMAT (naming the file) when none loads but some are
+ * damaged. Damaged journals beside one that loads are skipped with a warning. */
 DFU_API int dfu_journal_find(dfu_journal **out, dfu_ctx *ctx, const char *dir);
 /* The only journal in dir that recorded `selector` (dfu_update_options.selector, what the
  * update was told to open): DFU_ERR_NOT_FOUND when none, DFU_ERR_AMBIGUOUS when several. Picks

@@ -33,7 +33,7 @@ static char *dup(const char *s)
 }
 
 /* <dir>/<port path with anything odd replaced>.<ext> */
-static char *name_for(const char *dir, const char *path, const char *ext)
+char *dfu_journal_file_name(const char *dir, const char *path, const char *ext)
 {
     size_t n = strlen(dir) + strlen(path) + strlen(ext) + 3;
     char *out = malloc(n);
@@ -119,8 +119,8 @@ int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
     if (!j) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     char selector[512];
     snprintf(selector, sizeof(selector), "path=%s", info->path);
-    j->file = name_for(dir, info->path, "journal");
-    j->image_file = name_for(dir, info->path, "image.dfu");
+    j->file = dfu_journal_file_name(dir, info->path, "journal");
+    j->image_file = dfu_journal_file_name(dir, info->path, "image.dfu");
     j->selector = dup(p->opts.selector ? p->opts.selector : selector);
     j->path = dup(info->path);
     j->serial = dup(info->serial);

@@ -23,6 +23,9 @@ struct dfu_journal {
     bool *done;
 };
 
+/* <dir>/<port path with anything odd replaced>.<ext>, malloc'd (NULL when out of memory): where
+ * the journal ("journal") and the image copy ("image.dfu") of the device at path live. */
+char *dfu_journal_file_name(const char *dir, const char *path, const char *ext);
 /* A journal from the text of its file (len bytes, NUL-terminated or not), as
  * dfu_journal_open and dfu_journal_find read it; file names it in errors and locates the image
  * copy beside it. DFU_ERR_FORMAT naming file:line for a damaged journal. */

@@ -210,15 +210,42 @@ static bool is_journal(const char *name)
     return n > e && strcmp(name + n - e, ".journal") == 0;
 }
 
+/* The journals in a directory that did not load: the caller decides whether they are worth a
+ * warning (others were found) or are the error (nothing else was). */
+typedef struct damage {
+    const char *want; /* the file whose damage matters most (the device's own), or NULL */
+    size_t count;
+    bool want_damaged;
+    char first[1024]; /* why the first damaged file (want, if damaged) did not load */
+} damage;
+
+/* Each damaged journal as a warning naming it: one bad file must not stop the recovery of other
+ * devices. */
+static void warn_damaged(dfu_ctx *ctx, const damage *d, const char *dir)
+{
+    if (!d->count) return;
+    dfu_warn(ctx, "%s (skipped)", d->first);
+    if (d->count > 1) dfu_warn(ctx, "%zu more damaged journals in %s (skipped)", d->count - 1, dir);
+}
+
+/* Nothing loaded but a damaged journal: that is the answer, not "nothing pending" (an update
+ * was interrupted, and its journal needs the user). */
+static int damaged_error(dfu_ctx *ctx, const damage *d, const char *dir)
+{
+    if (d->count > 1)
+        return dfu_err(ctx, DFU_ERR_FORMAT, "%s (and %zu more damaged journals in %s)", d->first,
+                       d->count - 1, dir);
+    return dfu_err(ctx, DFU_ERR_FORMAT, "%s", d->first);
+}
+
 /*
- * Calls visit for every journal in dir that loads (it takes ownership). A damaged journal is
- * skipped with a warning naming it: one bad file must not stop the recovery of other devices.
- * Stops early when visit returns non-zero. damaged counts the skipped files (may be NULL).
+ * Calls visit for every journal in dir that loads (it takes ownership); the others are counted
+ * in dmg, the reason of the first (or of dmg->want) kept. Stops early when visit returns
+ * non-zero.
  */
 typedef int (*journal_visit)(dfu_journal *j, void *arg);
 
-static int each_journal(dfu_ctx *ctx, const char *dir, journal_visit visit, void *arg,
-                        size_t *damaged)
+static int each_journal(dfu_ctx *ctx, const char *dir, journal_visit visit, void *arg, damage *dmg)
 {
     DIR *d = opendir(dir);
     if (!d) {
@@ -233,9 +260,11 @@ static int each_journal(dfu_ctx *ctx, const char *dir, journal_visit visit, void
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
         dfu_journal *j;
         if (load(&j, ctx, path) != DFU_OK) {
-            dfu_warn(ctx, "%s (skipped)", dfu_ctx_error(ctx)->message);
+            bool want = dmg->want && strcmp(dmg->want, path) == 0;
+            if (!dmg->count++ || want)
+                snprintf(dmg->first, sizeof(dmg->first), "%s", dfu_ctx_error(ctx)->message);
+            dmg->want_damaged |= want;
             dfu_ctx_clear_error(ctx);
-            if (damaged) (*damaged)++;
             continue;
         }
         stop = visit(j, arg);
@@ -278,8 +307,14 @@ int dfu_journal_open(dfu_journal **out, dfu_ctx *ctx, const char *dir, const cha
     if (!out) return dfu_err(ctx, DFU_ERR_ARG, "dfu_journal_open: no output pointer");
     *out = NULL;
     by_path b = {device_path, NULL};
-    int rc = each_journal(ctx, dir, match_path, &b, NULL);
+    char *mine = dfu_journal_file_name(dir, device_path, "journal");
+    if (!mine) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    damage dmg = {mine, 0, false, ""};
+    int rc = each_journal(ctx, dir, match_path, &b, &dmg);
+    free(mine);
     if (rc) return rc;
+    if (!b.found && dmg.want_damaged) return dfu_err(ctx, DFU_ERR_FORMAT, "%s", dmg.first);
+    warn_damaged(ctx, &dmg, dir);
     if (!b.found)
         return dfu_err(ctx, DFU_ERR_NOT_FOUND,
                        "no interrupted update recorded for the device at %s (in %s)", device_path,
@@ -316,10 +351,13 @@ int dfu_journal_find(dfu_journal **out, dfu_ctx *ctx, const char *dir)
     *out = NULL;
     only_one o;
     memset(&o, 0, sizeof(o));
-    int rc = each_journal(ctx, dir, collect, &o, NULL);
+    damage dmg = {NULL, 0, false, ""};
+    int rc = each_journal(ctx, dir, collect, &o, &dmg);
     if (rc) return rc;
+    if (o.count == 0 && dmg.count) return damaged_error(ctx, &dmg, dir);
     if (o.count == 0)
         return dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded in %s", dir);
+    warn_damaged(ctx, &dmg, dir);
     if (o.count > 1) {
         dfu_journal_free(o.first);
         return dfu_err(ctx, DFU_ERR_AMBIGUOUS,
@@ -355,7 +393,9 @@ int dfu_journal_find_selector(dfu_journal **out, dfu_ctx *ctx, const char *dir,
     if (!out || !dir || !selector)
         return dfu_err(ctx, DFU_ERR_ARG, "dfu_journal_find_selector: missing argument");
     by_selector b = {selector, NULL, 0};
-    int rc = each_journal(ctx, dir, match_selector, &b, NULL);
+    damage dmg = {NULL, 0, false, ""};
+    int rc = each_journal(ctx, dir, match_selector, &b, &dmg);
+    if (!rc && b.count) warn_damaged(ctx, &dmg, dir); /* else the caller looks further */
     if (!rc && !b.count)
         rc = dfu_err(ctx, DFU_ERR_NOT_FOUND, "no interrupted update recorded for %s (in %s)",
                      selector, dir);
