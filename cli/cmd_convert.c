@@ -145,6 +145,9 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
                                     "dfuse");
     if (strcmp(in_path, o->output) == 0 || cli_same_file(in_path, o->output))
         return cli_usage_error(out, "refusing to overwrite the input file '%s'", in_path);
+    char why[4200];
+    if (cli_cannot_write(o->output, why, sizeof(why))) /* not "exists: use --force" for a dir */
+        return cli_usage_report(out, DFU_ERR_ARG, false, why);
 
     dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
     lo.base_address = o->address;
