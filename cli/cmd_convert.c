@@ -176,7 +176,9 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
     so.force = o->force;
     rc = dfu_image_save(out->ctx, one, o->output, &so);
     if (rc) {
-        code = cli_report_error(out, rc, EXIT_OK);
+        /* DFU_ERR_UNSUPPORTED: OUT's format cannot hold this image (a gap too wide to fill in a
+         * bin or dfu): a choice of the command line to change, like several targets for hex. */
+        code = cli_report_error(out, rc, rc == DFU_ERR_UNSUPPORTED ? EXIT_USAGE : EXIT_OK);
     } else if (out->common.json) {
         json_w w;
         jw_init(&w, stdout);
