@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "files.h"
 #include "output.h"
+#include "printable.h"
 
 typedef struct convert_opts {
     const char *output, *to, *from, *name;
@@ -75,7 +76,9 @@ static int pick_target(const cli_out *out, const dfu_image *img, const convert_o
         cli_usage_report(out, DFU_ERR_ARG, false, msg);
         for (size_t t = 0; t < n; t++) {
             const char *name = dfu_image_target_name(img, t);
-            fprintf(stderr, "  --alt %d  %s\n", dfu_image_target_alt(img, t), name ? name : "");
+            char shown[1024];
+            fprintf(stderr, "  --alt %d  %s\n", dfu_image_target_alt(img, t),
+                    cli_printable(name ? name : "", shown, sizeof(shown)));
         }
         return EXIT_USAGE;
     }
