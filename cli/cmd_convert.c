@@ -134,6 +134,25 @@ static int make_output(dfu_image **one, cli_out *out, const dfu_image *img, cons
     return EXIT_OK;
 }
 
+/* Options that do nothing for this input and output: said, not silently dropped (a user who
+ * gives --address with a HEX file may think it moves the data). */
+static void warn_ignored(const cli_out *out, const char *in_path, const dfu_image *img,
+                         const convert_opts *o, dfu_format from, dfu_format to)
+{
+    if (out->common.quiet) return;
+    const char *pre = "dfuctl convert: warning:", *name = dfu_format_name(to);
+    if (o->has_address && from != DFU_FORMAT_BIN && from != DFU_FORMAT_DFU)
+        fprintf(stderr, "%s --address is ignored: %s (%s) says where its data goes\n", pre, in_path,
+                dfu_format_name(from));
+    if ((o->has_vid || o->has_pid || o->has_bcd) && to != DFU_FORMAT_DFU && to != DFU_FORMAT_DFUSE)
+        fprintf(stderr, "%s --vid/--pid/--bcd are ignored: a %s file has no DFU suffix\n", pre,
+                name);
+    if (to == DFU_FORMAT_DFUSE) return;
+    if (o->has_name) fprintf(stderr, "%s --name is ignored: a %s file has no targets\n", pre, name);
+    if (o->has_alt && dfu_image_target_count(img) <= 1)
+        fprintf(stderr, "%s --alt is ignored: a %s file has no targets\n", pre, name);
+}
+
 static int run(cli_out *out, const char *in_path, convert_opts *o)
 {
     dfu_format to = DFU_FORMAT_AUTO;
@@ -170,6 +189,7 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
                                in_path);
         goto done;
     }
+    warn_ignored(out, in_path, img, o, from, to);
     dfu_image *one;
     code = make_output(&one, out, img, o, to);
     if (code) goto done;
