@@ -259,7 +259,7 @@ int cmd_convert(int argc, char **argv)
         return EXIT_OK;
     }
     if (npos != 1) return cli_usage_error(&out, "needs one input file");
-    if (!o.output) return cli_usage_error(&out, "needs -o OUT");
+    if (!o.output || !o.output[0]) return cli_usage_error(&out, "needs -o OUT");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     int code = run(&out, pos[0], &o);

@@ -56,11 +56,27 @@ static void test_output_directory_missing(void **state)
     free(dir);
 }
 
+/* -o "" (an unset shell variable) names no file: not a failed rename after the work. */
+static void test_output_empty(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("cli_convert_output_empty");
+    char *in = tu_path(dir, "fw.hex");
+    tu_write_file(in, ":0400000001020304F2\n:00000001FF\n", 32);
+    tu_result r;
+    tu_dfuctl(&r, "convert", in, "-o", "", "--to", "bin", NULL);
+    expect_refused(&r, "needs -o OUT");
+    tu_result_free(&r);
+    free(in);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_output_is_a_directory),
         cmocka_unit_test(test_output_directory_missing),
+        cmocka_unit_test(test_output_empty),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
