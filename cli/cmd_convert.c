@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "files.h"
 #include "output.h"
+#include "printable.h"
 
 typedef struct convert_opts {
     const char *output, *to, *from, *name;
@@ -75,7 +76,9 @@ static int pick_target(const cli_out *out, const dfu_image *img, const convert_o
         cli_usage_report(out, DFU_ERR_ARG, false, msg);
         for (size_t t = 0; t < n; t++) {
             const char *name = dfu_image_target_name(img, t);
-            fprintf(stderr, "  --alt %d  %s\n", dfu_image_target_alt(img, t), name ? name : "");
+            char shown[1024];
+            fprintf(stderr, "  --alt %d  %s\n", dfu_image_target_alt(img, t),
+                    cli_printable(name ? name : "", shown, sizeof(shown)));
         }
         return EXIT_USAGE;
     }
@@ -131,6 +134,25 @@ static int make_output(dfu_image **one, cli_out *out, const dfu_image *img, cons
     return EXIT_OK;
 }
 
+/* Options that do nothing for this input and output: said, not silently dropped (a user who
+ * gives --address with a HEX file may think it moves the data). */
+static void warn_ignored(const cli_out *out, const char *in_path, const dfu_image *img,
+                         const convert_opts *o, dfu_format from, dfu_format to)
+{
+    if (out->common.quiet) return;
+    const char *pre = "dfuctl convert: warning:", *name = dfu_format_name(to);
+    if (o->has_address && from != DFU_FORMAT_BIN && from != DFU_FORMAT_DFU)
+        fprintf(stderr, "%s --address is ignored: %s (%s) says where its data goes\n", pre, in_path,
+                dfu_format_name(from));
+    if ((o->has_vid || o->has_pid || o->has_bcd) && to != DFU_FORMAT_DFU && to != DFU_FORMAT_DFUSE)
+        fprintf(stderr, "%s --vid/--pid/--bcd are ignored: a %s file has no DFU suffix\n", pre,
+                name);
+    if (to == DFU_FORMAT_DFUSE) return;
+    if (o->has_name) fprintf(stderr, "%s --name is ignored: a %s file has no targets\n", pre, name);
+    if (o->has_alt && dfu_image_target_count(img) <= 1)
+        fprintf(stderr, "%s --alt is ignored: a %s file has no targets\n", pre, name);
+}
+
 static int run(cli_out *out, const char *in_path, convert_opts *o)
 {
     dfu_format to = DFU_FORMAT_AUTO;
@@ -145,6 +167,9 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
                                     "dfuse");
     if (strcmp(in_path, o->output) == 0 || cli_same_file(in_path, o->output))
         return cli_usage_error(out, "refusing to overwrite the input file '%s'", in_path);
+    char why[4200];
+    if (cli_cannot_write(o->output, why, sizeof(why))) /* not "exists: use --force" for a dir */
+        return cli_usage_report(out, DFU_ERR_ARG, false, why);
 
     dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
     lo.base_address = o->address;
@@ -164,6 +189,7 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
                                in_path);
         goto done;
     }
+    warn_ignored(out, in_path, img, o, from, to);
     dfu_image *one;
     code = make_output(&one, out, img, o, to);
     if (code) goto done;
@@ -173,7 +199,9 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
     so.force = o->force;
     rc = dfu_image_save(out->ctx, one, o->output, &so);
     if (rc) {
-        code = cli_report_error(out, rc, EXIT_OK);
+        /* DFU_ERR_UNSUPPORTED: OUT's format cannot hold this image (a gap too wide to fill in a
+         * bin or dfu): a choice of the command line to change, like several targets for hex. */
+        code = cli_report_error(out, rc, rc == DFU_ERR_UNSUPPORTED ? EXIT_USAGE : EXIT_OK);
     } else if (out->common.json) {
         json_w w;
         jw_init(&w, stdout);
@@ -231,7 +259,7 @@ int cmd_convert(int argc, char **argv)
         return EXIT_OK;
     }
     if (npos != 1) return cli_usage_error(&out, "needs one input file");
-    if (!o.output) return cli_usage_error(&out, "needs -o OUT");
+    if (!o.output || !o.output[0]) return cli_usage_error(&out, "needs -o OUT");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     int code = run(&out, pos[0], &o);

@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "output.h"
+#include "printable.h"
 
 static uint32_t crc_of(const dfu_segment *s)
 {
@@ -100,7 +101,8 @@ static void print_text(const cli_out *out, const char *path, const dfu_image *im
         const char *name = dfu_image_target_name(img, t);
         cli_say(out, "  target %zu:", t);
         if (alt >= 0) cli_say(out, " alt %d", alt);
-        if (name) cli_say(out, " \"%s\"", name);
+        char shown[1024];
+        if (name) cli_say(out, " \"%s\"", cli_printable(name, shown, sizeof(shown)));
         cli_say(out, " %llu bytes\n", (unsigned long long)dfu_image_data_size(img, t));
         for (size_t i = 0; i < dfu_image_segment_count(img, t); i++) {
             dfu_segment s;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 
 #include "image_load.h"
+#include "printable.h"
 
 int cli_load_image(cli_out *out, const char *path, const char *format, uint32_t base,
                    dfu_image **img)
@@ -40,8 +41,10 @@ int cli_check_alt_option(cli_out *out, const char *path, const char *alt, const 
         int a = dfu_image_target_alt(img, t);
         if (a < 0) continue;
         const char *name = dfu_image_target_name(img, t);
+        char shown[1024];
         int n = snprintf(names + len, sizeof(names) - len, "%s%d%s%s%s", named++ ? ", " : "", a,
-                         name ? " \"" : "", name ? name : "", name ? "\"" : "");
+                         name ? " \"" : "", cli_printable(name ? name : "", shown, sizeof(shown)),
+                         name ? "\"" : "");
         if (n < 0 || (size_t)n >= sizeof(names) - len) break;
         len += (size_t)n;
     }

@@ -88,6 +88,13 @@ int dfu_file_read_all(dfu_ctx *ctx, const char *path, uint8_t **out, size_t *len
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) return dfu_err_errno(ctx, "cannot open", path);
+    int rc = dfu_file_read_stream(ctx, fp, path, out, len);
+    fclose(fp);
+    return rc;
+}
+
+int dfu_file_read_stream(dfu_ctx *ctx, FILE *fp, const char *path, uint8_t **out, size_t *len)
+{
     dfu_buf b = DFU_BUF_INIT;
     int rc = DFU_OK;
     for (;;) {
@@ -103,7 +110,6 @@ int dfu_file_read_all(dfu_ctx *ctx, const char *path, uint8_t **out, size_t *len
             break;
         }
     }
-    fclose(fp);
     if (rc) {
         dfu_buf_free(&b);
         return rc;

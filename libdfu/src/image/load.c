@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../core/internal.h"
 #include "formats.h"
@@ -108,6 +109,21 @@ int dfu_image_parse(dfu_image **out, dfu_ctx *ctx, const uint8_t *buf, size_t le
     return parse_with(out, ctx, &in, format, opts);
 }
 
+/* A pipe, FIFO or device (`<(...)`, /dev/stdin) can be read only once, from its start: detecting
+ * the format and then reading would lose the bytes detection took. Read it whole, parse it in
+ * memory. */
+static int load_unseekable(dfu_image **out, dfu_ctx *ctx, FILE *fp, const char *path,
+                           const dfu_load_options *opts)
+{
+    uint8_t *data;
+    size_t len;
+    int rc = dfu_file_read_stream(ctx, fp, path, &data, &len);
+    if (rc) return rc;
+    rc = dfu_image_parse(out, ctx, data, len, path, opts);
+    free(data);
+    return rc;
+}
+
 int dfu_image_load(dfu_image **out, dfu_ctx *ctx, const char *path, const dfu_load_options *opts)
 {
     if (out) *out = NULL;
@@ -118,6 +134,13 @@ int dfu_image_load(dfu_image **out, dfu_ctx *ctx, const char *path, const dfu_lo
     if (!out || !path) return dfu_err(ctx, DFU_ERR_ARG, "no file name given");
     FILE *fp = fopen(path, "rb");
     if (!fp) return dfu_err_errno(ctx, "cannot open", path);
+    struct stat st;
+    if (fstat(fileno(fp), &st) == 0 && !S_ISREG(st.st_mode)) {
+        int rc = S_ISDIR(st.st_mode) ? dfu_err(ctx, DFU_ERR_IO, "%s: is a directory", path)
+                                     : load_unseekable(out, ctx, fp, path, opts);
+        fclose(fp);
+        return rc;
+    }
 
     /* Text formats are streamed (a 32 MiB HEX file need not sit in memory beside its data);
      * the rest is read whole. Detection needs only the first bytes and the last 16. */

@@ -1,0 +1,30 @@
+/* Escaping text from files for the terminal. */
+#include <stdio.h>
+#include <string.h>
+
+#include "printable.h"
+
+const char *cli_printable(const char *s, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (; *s && cap; s++) {
+        unsigned char c = (unsigned char)*s;
+        char esc[5];
+        if (c == '"' || c == '\\')
+            snprintf(esc, sizeof(esc), "\\%c", c);
+        else if (c == '\n')
+            snprintf(esc, sizeof(esc), "\\n");
+        else if (c == '\t')
+            snprintf(esc, sizeof(esc), "\\t");
+        else if (c < 0x20 || c == 0x7f)
+            snprintf(esc, sizeof(esc), "\\x%02x", c);
+        else
+            snprintf(esc, sizeof(esc), "%c", c);
+        size_t len = strlen(esc);
+        if (n + len >= cap) break;
+        memcpy(buf + n, esc, len);
+        n += len;
+    }
+    if (cap) buf[n] = '\0';
+    return buf;
+}
