@@ -84,9 +84,10 @@ static void print_json(const char *path, const dfu_image *img)
 static void print_text(const cli_out *out, const char *path, const dfu_image *img)
 {
     size_t nt = dfu_image_target_count(img), ns = total_segments(img);
-    cli_say(out, "%s: %s, %zu target%s, %zu segment%s, %llu bytes\n", path,
+    unsigned long long total = dfu_image_data_size(img, (size_t)-1);
+    cli_say(out, "%s: %s, %zu target%s, %zu segment%s, %llu byte%s\n", path,
             dfu_format_name(dfu_image_format(img)), nt, nt == 1 ? "" : "s", ns, ns == 1 ? "" : "s",
-            (unsigned long long)dfu_image_data_size(img, (size_t)-1));
+            total, total == 1 ? "" : "s");
     dfu_identity id;
     if (dfu_image_identity(img, &id))
         cli_say(out,
@@ -103,7 +104,8 @@ static void print_text(const cli_out *out, const char *path, const dfu_image *im
         if (alt >= 0) cli_say(out, " alt %d", alt);
         char shown[1024];
         if (name) cli_say(out, " \"%s\"", cli_printable(name, shown, sizeof(shown)));
-        cli_say(out, " %llu bytes\n", (unsigned long long)dfu_image_data_size(img, t));
+        unsigned long long size = dfu_image_data_size(img, t);
+        cli_say(out, " %llu byte%s\n", size, size == 1 ? "" : "s");
         for (size_t i = 0; i < dfu_image_segment_count(img, t); i++) {
             dfu_segment s;
             dfu_image_segment(img, t, i, &s);

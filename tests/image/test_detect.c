@@ -67,6 +67,9 @@ static void test_extension_when_content_says_nothing(void **state)
     assert_int_equal(detect(f, sizeof(f), "fw.bin"), DFU_FORMAT_BIN);
     assert_int_equal(detect(f, sizeof(f), "fw"), DFU_FORMAT_BIN);
     assert_int_equal(detect(f, sizeof(f), "dir.hex/fw"), DFU_FORMAT_BIN);
+    /* Windows paths: a backslash separates components too. */
+    assert_int_equal(detect(f, sizeof(f), "C:\\build\\fw.hex"), DFU_FORMAT_IHEX);
+    assert_int_equal(detect(f, sizeof(f), "C:\\out.hex\\fw"), DFU_FORMAT_BIN);
     assert_int_equal(detect(f, 0, "fw.unknown"), DFU_FORMAT_BIN);
 }
 

@@ -105,12 +105,29 @@ static void test_directory_is_named(void **state)
     free(dir);
 }
 
+/* A stream that never ends (/dev/zero) is refused after far more than any firmware, not read
+ * until memory runs out. */
+static void test_endless_stream_is_refused(void **state)
+{
+    (void)state;
+#ifndef _WIN32
+    dfu_ctx *ctx;
+    assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
+    dfu_image *img = (dfu_image *)&img;
+    assert_int_equal(dfu_image_load(&img, ctx, "/dev/zero", NULL), DFU_ERR_FORMAT);
+    assert_null(img);
+    assert_non_null(strstr(dfu_ctx_error(ctx)->message, "/dev/zero: more than 256 MiB"));
+    dfu_ctx_free(ctx);
+#endif
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_raw_binary_through_a_pipe),
         cmocka_unit_test(test_text_formats_through_a_pipe),
         cmocka_unit_test(test_directory_is_named),
+        cmocka_unit_test(test_endless_stream_is_refused),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -88,16 +88,24 @@ int dfu_file_read_all(dfu_ctx *ctx, const char *path, uint8_t **out, size_t *len
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) return dfu_err_errno(ctx, "cannot open", path);
-    int rc = dfu_file_read_stream(ctx, fp, path, out, len);
+    int rc = dfu_file_read_stream(ctx, fp, path, SIZE_MAX, out, len);
     fclose(fp);
     return rc;
 }
 
-int dfu_file_read_stream(dfu_ctx *ctx, FILE *fp, const char *path, uint8_t **out, size_t *len)
+int dfu_file_read_stream(dfu_ctx *ctx, FILE *fp, const char *path, size_t max, uint8_t **out,
+                         size_t *len)
 {
     dfu_buf b = DFU_BUF_INIT;
     int rc = DFU_OK;
     for (;;) {
+        if (b.len > max) {
+            rc = dfu_err(ctx, DFU_ERR_FORMAT,
+                         "%s: more than %zu MiB from a pipe or device; no firmware image is that "
+                         "large (save it to a file if it really is)",
+                         path, max >> 20);
+            break;
+        }
         if (dfu_buf_reserve(&b, 1 << 16)) {
             rc = dfu_err(ctx, DFU_ERR_NOMEM, "%s: out of memory reading the file", path);
             break;

@@ -12,8 +12,10 @@
 /* Reads all of path into a malloc'ed buffer (NUL-terminated, not counted in *len). */
 int dfu_file_read_all(dfu_ctx *ctx, const char *path, uint8_t **out, size_t *len);
 /* The same from an open stream, from where it stands to its end (a pipe works); path names it in
- * errors. Does not close fp. */
-int dfu_file_read_stream(dfu_ctx *ctx, FILE *fp, const char *path, uint8_t **out, size_t *len);
+ * errors. More than max bytes is DFU_ERR_FORMAT (a stream may never end: /dev/zero). Does not
+ * close fp. */
+int dfu_file_read_stream(dfu_ctx *ctx, FILE *fp, const char *path, size_t max, uint8_t **out,
+                         size_t *len);
 
 /*
  * Atomic replacement: data goes to a temporary file in the same directory, which is flushed,

@@ -66,8 +66,11 @@ dfu_format dfu_format_from_extension(const char *name)
         {"dfuse", DFU_FORMAT_DFUSE},
     };
     if (!name) return DFU_FORMAT_AUTO;
-    const char *slash = strrchr(name, '/');
-    const char *dot = strrchr(slash ? slash : name, '.');
+    /* The extension of the last path component; '\\' separates them too (Windows). */
+    const char *base = name;
+    for (const char *c = name; *c; c++)
+        if (*c == '/' || *c == '\\') base = c + 1;
+    const char *dot = strrchr(base, '.');
     if (!dot) return DFU_FORMAT_AUTO;
     for (size_t i = 0; i < DFU_ARRAY_SIZE(exts); i++)
         if (ieq(dot + 1, exts[i].ext)) return exts[i].format;

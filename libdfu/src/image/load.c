@@ -109,6 +109,9 @@ int dfu_image_parse(dfu_image **out, dfu_ctx *ctx, const uint8_t *buf, size_t le
     return parse_with(out, ctx, &in, format, opts);
 }
 
+/* Far more than any firmware image, in any format. */
+#define DFU_STREAM_MAX ((size_t)256 << 20)
+
 /* A pipe, FIFO or device (`<(...)`, /dev/stdin) can be read only once, from its start: detecting
  * the format and then reading would lose the bytes detection took. Read it whole, parse it in
  * memory. */
@@ -117,7 +120,7 @@ static int load_unseekable(dfu_image **out, dfu_ctx *ctx, FILE *fp, const char *
 {
     uint8_t *data;
     size_t len;
-    int rc = dfu_file_read_stream(ctx, fp, path, &data, &len);
+    int rc = dfu_file_read_stream(ctx, fp, path, DFU_STREAM_MAX, &data, &len);
     if (rc) return rc;
     rc = dfu_image_parse(out, ctx, data, len, path, opts);
     free(data);
