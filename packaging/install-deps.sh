@@ -26,7 +26,7 @@ missing=""
 for p in build-essential cmake ninja-build pkg-config clang-format "libclang-rt-${clang_major}-dev" \
   zlib1g-dev libusb-1.0-0-dev libcmocka-dev umockdev libumockdev-dev \
   dfu-util srecord binutils binutils-arm-none-eabi valgrind python3 time \
-  gcc-mingw-w64-x86-64; do
+  gcc-mingw-w64-x86-64 rpm; do
   installed "$p" || missing="$missing $p"
 done
 
