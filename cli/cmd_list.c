@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "device_opts.h"
 #include "output.h"
+#include "printable.h"
 
 /* The layout of a DfuSe alternate setting; NULL for names that are not layouts. */
 static dfu_layout *layout_of(const dfu_alt_info *alt)
@@ -131,12 +132,18 @@ static void text_layout(const cli_out *out, const dfu_layout *l)
 
 static void text_device(const cli_out *out, const dfu_device_info *d)
 {
+    /* The strings are the device's own: escaped, so that a device cannot send the terminal
+     * escape sequences or break the listing's lines. */
+    char serial[512], maker[512], product[512];
     cli_say(out, "%s  %04x:%04x  %s mode  serial %s%s%s  (bus %u, device %u)\n", d->path, d->vid,
             d->pid, d->mode == DFU_MODE_RUNTIME ? "run-time" : "DFU", d->serial ? "\"" : "",
-            d->serial ? d->serial : "none", d->serial ? "\"" : "", d->bus, d->address);
+            d->serial ? cli_printable(d->serial, serial, sizeof(serial)) : "none",
+            d->serial ? "\"" : "", d->bus, d->address);
     if (d->manufacturer || d->product)
-        cli_say(out, "  %s%s%s\n", d->manufacturer ? d->manufacturer : "",
-                d->manufacturer && d->product ? " / " : "", d->product ? d->product : "");
+        cli_say(out, "  %s%s%s\n",
+                cli_printable_text(d->manufacturer ? d->manufacturer : "", maker, sizeof(maker)),
+                d->manufacturer && d->product ? " / " : "",
+                cli_printable_text(d->product ? d->product : "", product, sizeof(product)));
     const dfu_func_desc *f = &d->func;
     if (f->present)
         cli_say(out,
@@ -152,8 +159,9 @@ static void text_device(const cli_out *out, const dfu_device_info *d)
         cli_say(out, "  no DFU functional descriptor\n");
     for (size_t i = 0; i < d->alt_count; i++) {
         const dfu_alt_info *a = &d->alts[i];
+        char name[512];
         cli_say(out, "  alt %u (interface %u): %s\n", a->alt, a->iface,
-                a->name ? a->name : "(no name)");
+                a->name ? cli_printable_text(a->name, name, sizeof(name)) : "(no name)");
         dfu_layout *l = layout_of(a);
         if (l) text_layout(out, l);
         dfu_layout_free(l);

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "device_opts.h"
+#include "printable.h"
 #include "signals.h"
 
 static char *read_text(const char *path)
@@ -136,7 +137,8 @@ void cli_describe_device(dfu_device *dev, char *buf, size_t cap)
 {
     const dfu_device_info *i = dfu_device_get_info(dev);
     const dfu_layout *l = dfu_device_layout(dev, dfu_device_alt(dev));
+    char name[256];
     snprintf(buf, cap, "%s %04x:%04x (%s, alt %d%s%s%s)", i->path, i->vid, i->pid,
              dfu_device_is_dfuse(dev) ? "DfuSe" : "DFU 1.1", dfu_device_alt(dev), l ? " \"" : "",
-             l ? l->name : "", l ? "\"" : "");
+             l ? cli_printable(l->name, name, sizeof(name)) : "", l ? "\"" : "");
 }

@@ -4,6 +4,7 @@
 
 #include "lib_terms.h"
 #include "output.h"
+#include "printable.h"
 #include "signals.h"
 
 int cli_exit_code(int err)
@@ -36,12 +37,20 @@ int cli_device_fallback(int err)
     return err == DFU_ERR_UNSUPPORTED ? EXIT_REFUSED : EXIT_OK;
 }
 
+/* A library message for the terminal: in dfuctl's terms, and with the control characters a
+ * device's strings or a file's target names may carry escaped. JSON keeps them, escaped its way. */
+static const char *terminal_text(const char *msg, char *buf, size_t cap)
+{
+    char terms[4096];
+    return cli_printable_text(cli_lib_terms(msg, terms, sizeof(terms)), buf, cap);
+}
+
 static void log_line(dfu_log_level level, const char *line, void *payload)
 {
     (void)payload;
     static const char *const prefix[] = {"error: ", "warning: ", "", ""};
     char text[4096];
-    fprintf(stderr, "dfuctl: %s%s\n", prefix[level], cli_lib_terms(line, text, sizeof(text)));
+    fprintf(stderr, "dfuctl: %s%s\n", prefix[level], terminal_text(line, text, sizeof(text)));
 }
 
 void cli_install_log(cli_out *out)
@@ -58,7 +67,7 @@ int cli_report_error_text(cli_out *out, int err, int fallback_exit)
 {
     const dfu_error_info *e = dfu_ctx_error(out->ctx);
     char text[4096];
-    const char *msg = cli_lib_terms(
+    const char *msg = terminal_text(
         (e->code == err && e->message[0]) ? e->message : dfu_error_name(err), text, sizeof(text));
     fprintf(stderr, "dfuctl %s: error: %s\n", out->cmd, msg);
     return fallback_exit != EXIT_OK ? fallback_exit : cli_exit_code(err);

@@ -4,13 +4,13 @@
 
 #include "printable.h"
 
-const char *cli_printable(const char *s, char *buf, size_t cap)
+static const char *escape(const char *s, char *buf, size_t cap, int quotes)
 {
     size_t n = 0;
     for (; *s && cap; s++) {
         unsigned char c = (unsigned char)*s;
         char esc[5];
-        if (c == '"' || c == '\\')
+        if (quotes && (c == '"' || c == '\\'))
             snprintf(esc, sizeof(esc), "\\%c", c);
         else if (c == '\n')
             snprintf(esc, sizeof(esc), "\\n");
@@ -27,4 +27,14 @@ const char *cli_printable(const char *s, char *buf, size_t cap)
     }
     if (cap) buf[n] = '\0';
     return buf;
+}
+
+const char *cli_printable(const char *s, char *buf, size_t cap)
+{
+    return escape(s, buf, cap, 1);
+}
+
+const char *cli_printable_text(const char *s, char *buf, size_t cap)
+{
+    return escape(s, buf, cap, 0);
 }
