@@ -26,7 +26,7 @@ static void usage(FILE *fp)
     fprintf(fp, "usage: dfuctl COMMAND [options] [args]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(fp, "\n'dfuctl COMMAND --help' describes a command's options. "
+    fprintf(fp, "\n'dfuctl COMMAND --help' or 'dfuctl help COMMAND' describes a command's options. "
                 "Exit codes are listed in README.md.\n");
 }
 
@@ -79,6 +79,18 @@ int main(int argc, char **argv)
     while (at < argc && is_leading_option(argv[at])) at++;
     if (at == argc) return early_usage_error(argc, argv, at, "no command given");
     const char *name = argv[at];
+    if (strcmp(name, "help") == 0 && at + 1 < argc) {
+        /* `dfuctl help flash` is `dfuctl flash --help`. */
+        const cli_command *c = find_command(argv[at + 1]);
+        if (!c) {
+            char msg[512];
+            snprintf(msg, sizeof(msg), "help: unknown command '%.200s'", argv[at + 1]);
+            return early_usage_error(argc, argv, at, msg);
+        }
+        char help_opt[] = "--help";
+        char *help_argv[] = {argv[at + 1], help_opt, NULL};
+        return c->run(2, help_argv);
+    }
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
         usage(stdout);
         return EXIT_OK;
