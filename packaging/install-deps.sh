@@ -25,7 +25,7 @@ clang_major=$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | h
 missing=""
 for p in build-essential cmake ninja-build pkg-config clang-format "libclang-rt-${clang_major}-dev" \
   zlib1g-dev libusb-1.0-0-dev libcmocka-dev umockdev libumockdev-dev \
-  dfu-util srecord binutils binutils-arm-none-eabi valgrind python3 time \
+  dfu-util srecord binutils binutils-arm-none-eabi valgrind python3 time groff-base \
   gcc-mingw-w64-x86-64 rpm; do
   installed "$p" || missing="$missing $p"
 done

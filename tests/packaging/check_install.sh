@@ -2,7 +2,8 @@
 # Installs the build into a scratch prefix and checks what a vendor gets: the shared library with
 # its SONAME exporting only dfu_* symbols, the headers, and consumers built both with pkg-config
 # and with find_package(libdfu), which accepts only an ABI-compatible version; and dfuctl run from
-# the prefix with a clean environment, finding the library through its RUNPATH.
+# the prefix with a clean environment, finding the library through its RUNPATH, with its manual
+# page beside it.
 # usage: check_install.sh BUILD_DIR SCRATCH_DIR C_COMPILER VERSION RUNPATH
 # RUNPATH: yes when dfuctl was configured to carry one (a prefix outside the system's library
 # directories), else no.
@@ -52,6 +53,15 @@ if [ -x "$dfuctl" ]; then
   out=$(run "$dfuctl" info "$data/sample.hex" 2>&1) || { echo "FAIL: installed dfuctl info: $out"; exit 1; }
   case "$out" in *12588*) ;; *) echo "FAIL: installed dfuctl info printed: $out"; exit 1;; esac
   echo "installed dfuctl (RUNPATH '$rp'): $(run "$dfuctl" --version)"
+  # dfuctl(1) at the default CMAKE_INSTALL_MANDIR, configured for this version.
+  man="$prefix/share/man/man1/dfuctl.1"
+  [ -f "$man" ] || { echo "FAIL: dfuctl installed without share/man/man1/dfuctl.1"; exit 1; }
+  grep -q "^\.TH DFUCTL 1 .*\"libdfu $version\"" "$man" ||
+    { echo "FAIL: the installed dfuctl.1 is not the page configured for $version"; exit 1; }
+  echo "installed manual page: share/man/man1/dfuctl.1"
+elif [ -e "$prefix/share/man/man1/dfuctl.1" ]; then
+  echo "FAIL: dfuctl.1 installed without dfuctl"
+  exit 1
 fi
 
 cat > "$scratch/consumer.c" <<'C'
