@@ -31,6 +31,8 @@ bad=$(nm -g --defined-only "$libdir/libdfu.a" 2>/dev/null | awk '$2 ~ /^[TDBRC]$
   grep -v '^dfu_' || true)
 [ -z "$bad" ] || { echo "FAIL: libdfu.a defines globals without the dfu_ prefix:"; echo "$bad"; exit 1; }
 [ -f "$prefix/share/doc/libdfu/LICENSE" ] || { echo "FAIL: LICENSE not installed"; exit 1; }
+cmp -s "$(dirname "$0")/../../packaging/quirks/libdfu.quirks" "$prefix/share/libdfu/libdfu.quirks" ||
+  { echo "FAIL: the quirk table is not installed as share/libdfu/libdfu.quirks"; exit 1; }
 for h in libdfu error context spec image layout device sim update journal; do
   [ -f "$prefix/include/libdfu/$h.h" ] || { echo "FAIL: include/libdfu/$h.h missing"; exit 1; }
 done

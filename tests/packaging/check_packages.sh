@@ -59,7 +59,8 @@ only() { # PACKAGE PATTERN...: every file of PACKAGE matches one of the patterns
     [ -n "$ok" ] || fail "$pkg holds $f, which belongs in another package"
   done < "$scratch/$pkg.list"
 }
-only "$lib" "./lib*/libdfu.so.$soversion" "./lib*/libdfu.so.$soversion.*" ./share/doc/libdfu/*
+only "$lib" "./lib*/libdfu.so.$soversion" "./lib*/libdfu.so.$soversion.*" ./share/doc/libdfu/* \
+  ./share/libdfu/libdfu.quirks
 only libdfu-dev ./include/libdfu/*.h "./lib*/libdfu.so" "./lib*/libdfu.a" ./lib*/pkgconfig/*.pc \
   ./lib*/cmake/libdfu/*.cmake
 for h in $headers; do
