@@ -27,7 +27,7 @@ static void usage(FILE *fp)
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp, "\n'dfuctl COMMAND --help' or 'dfuctl help COMMAND' describes a command's options. "
-                "Exit codes are listed in README.md.\n");
+                "Exit codes are listed in dfuctl(1) and README.md.\n");
 }
 
 static const cli_command *find_command(const char *name)
