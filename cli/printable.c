@@ -12,6 +12,8 @@ static const char *escape(const char *s, char *buf, size_t cap, int quotes)
         char esc[5];
         if (quotes && (c == '"' || c == '\\'))
             snprintf(esc, sizeof(esc), "\\%c", c);
+        else if (!quotes && c == '\n' && strncmp(s + 1, "  ", 2) == 0)
+            snprintf(esc, sizeof(esc), "\n"); /* a message's list: "\n  item" */
         else if (c == '\n')
             snprintf(esc, sizeof(esc), "\\n");
         else if (c == '\t')

@@ -12,7 +12,8 @@ const char *cli_printable(const char *s, char *buf, size_t cap);
 
 /* The same for a whole message that already quotes what it names (a library error or log line,
  * which may carry a device's strings or a file's target names): control characters escaped,
- * quotes and backslashes (Windows paths) kept. */
+ * quotes and backslashes (Windows paths) kept, and so are the line breaks of the lists messages
+ * hold ("\n  item"; the library escapes device strings it puts in them). */
 const char *cli_printable_text(const char *s, char *buf, size_t cap);
 
 #endif

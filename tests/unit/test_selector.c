@@ -186,6 +186,22 @@ static void test_none_says_what_was_seen(void **state)
     assert_non_null(strstr(dfu_ctx_error(ctx)->message, "no DFU device found"));
 }
 
+/* A device's serial is the device's to choose: in the list of an error it cannot add lines of
+ * its own (the list's items start "\n  ") or send escape sequences. */
+static void test_listed_serials_cannot_forge_lines(void **state)
+{
+    (void)state;
+    dfu_device_info devs[] = {dev("1-1", 0x0483, 0xdf11, "A\n  path=9-9 fake\x1b[2J", DFU_MODE_DFU),
+                              dev("1-2", 0x0483, 0xdf11, "B", DFU_MODE_DFU)};
+    dfu_device_info out;
+    assert_int_equal(select_from(devs, 2, "0483:df11", &out), DFU_ERR_AMBIGUOUS);
+    const char *msg = dfu_ctx_error(ctx)->message;
+    assert_non_null(strstr(msg, "serial=A\\n  path=9-9 fake\\x1b[2J (DFU mode"));
+    assert_null(strstr(msg, "\n  path=9-9"));
+    assert_null(strchr(msg, '\x1b'));
+    assert_non_null(strstr(msg, "\n  path=1-2 0483:df11 serial=B"));
+}
+
 static void test_follow_by_port_path(void **state)
 {
     (void)state;
@@ -207,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_sim_spec_keeps_commas),
         cmocka_unit_test(test_ambiguous_lists_each_match),
         cmocka_unit_test(test_none_says_what_was_seen),
+        cmocka_unit_test(test_listed_serials_cannot_forge_lines),
         cmocka_unit_test(test_follow_by_port_path),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, setup, teardown));

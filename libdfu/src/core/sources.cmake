@@ -5,4 +5,5 @@ target_sources(dfu_objects PRIVATE
   src/core/file_lock.c
   src/core/names.c
   src/core/options.c
-  src/core/sha256.c)
+  src/core/sha256.c
+  src/core/shown.c)

@@ -189,13 +189,12 @@ static int pick_alt(dfu_device *d, const dfu_open_options *o, const dfu_alt_info
             return DFU_OK;
         }
     }
-    char have[512] = "";
+    char have[512] = "", name[128];
     for (size_t i = 0; i < d->info.alt_count; i++) {
         size_t n = strlen(have);
         snprintf(have + n, sizeof(have) - n, "%s%u \"%s\"", i ? ", " : "", d->info.alts[i].alt,
-                 d->layouts[i]          ? d->layouts[i]->name
-                 : d->info.alts[i].name ? d->info.alts[i].name
-                                        : "");
+                 dfu_shown(d->layouts[i] ? d->layouts[i]->name : d->info.alts[i].name, name,
+                           sizeof(name)));
     }
     if (o->alt >= 0)
         return dfu_err(d->ctx, DFU_ERR_ARG, "%s has no alternate setting %d (it has: %s)",

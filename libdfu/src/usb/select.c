@@ -8,8 +8,10 @@
 
 void dfu_device_describe(const dfu_device_info *info, char *buf, size_t cap)
 {
-    char serial[96] = "no serial";
-    if (info->serial) snprintf(serial, sizeof(serial), "serial=%s", info->serial);
+    char serial[96] = "no serial", shown[80];
+    if (info->serial)
+        snprintf(serial, sizeof(serial), "serial=%s",
+                 dfu_shown(info->serial, shown, sizeof(shown)));
     snprintf(buf, cap, "path=%s %04x:%04x %s (%s mode, device %u)", info->path ? info->path : "?",
              info->vid, info->pid, serial, info->mode == DFU_MODE_RUNTIME ? "run-time" : "DFU",
              info->address);
