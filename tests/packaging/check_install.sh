@@ -2,7 +2,8 @@
 # Installs the build into a scratch prefix and checks what a vendor gets: the shared library with
 # its SONAME exporting only dfu_* symbols, the headers, and consumers built both with pkg-config
 # and with find_package(libdfu), which accepts only an ABI-compatible version; and dfuctl run from
-# the prefix with a clean environment, finding the library through its RUNPATH.
+# the prefix with a clean environment, finding the library through its RUNPATH, and its bash
+# completion beside it.
 # usage: check_install.sh BUILD_DIR SCRATCH_DIR C_COMPILER VERSION RUNPATH
 # RUNPATH: yes when dfuctl was configured to carry one (a prefix outside the system's library
 # directories), else no.
@@ -52,6 +53,9 @@ if [ -x "$dfuctl" ]; then
   out=$(run "$dfuctl" info "$data/sample.hex" 2>&1) || { echo "FAIL: installed dfuctl info: $out"; exit 1; }
   case "$out" in *12588*) ;; *) echo "FAIL: installed dfuctl info printed: $out"; exit 1;; esac
   echo "installed dfuctl (RUNPATH '$rp'): $(run "$dfuctl" --version)"
+  # bash-completion finds a command's completion by the command's name.
+  [ -f "$prefix/share/bash-completion/completions/dfuctl" ] ||
+    { echo "FAIL: share/bash-completion/completions/dfuctl not installed with dfuctl"; exit 1; }
 fi
 
 cat > "$scratch/consumer.c" <<'C'
