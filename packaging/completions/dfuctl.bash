@@ -1,8 +1,9 @@
 # bash completion for dfuctl                                  -*- shell-script -*-
 #
 # Installed as share/bash-completion/completions/dfuctl (bash-completion loads it the first
-# time dfuctl is completed), or source it from ~/.bashrc. It needs only bash itself, not the
-# bash-completion package. zsh: autoload -U bashcompinit && bashcompinit && source this file.
+# time dfuctl is completed), or source it from ~/.bashrc. It needs only bash itself (3.2 or
+# later), not the bash-completion package. zsh: autoload -U bashcompinit && bashcompinit &&
+# source this file (best effort: zsh does not split words at ':' and '=' as bash does).
 #
 # The commands and each command's options (which take a value, and what the value is called)
 # are read from `dfuctl --help` and `dfuctl COMMAND --help` of the very dfuctl being completed,
@@ -50,9 +51,8 @@ _dfuctl_read_options()
 _dfuctl_usage_positional()
 {
     local word after_option=""
-    local -a words
-    read -ra words <<<"${1//[][]/ }"
-    for word in "${words[@]}"; do
+    # shellcheck disable=SC2086 # its words ([options] without brackets: nothing to glob)
+    for word in ${1//[][]/ }; do
         if [[ $word == -* ]]; then
             after_option=1
         elif [[ $word =~ ^[A-Z]+$ && -z $after_option ]]; then
@@ -67,7 +67,7 @@ _dfuctl_usage_positional()
 _dfuctl_find()
 {
     local i
-    for i in "${!_dfuctl_long[@]}"; do
+    for ((i = 0; i < ${#_dfuctl_long[@]}; i++)); do
         if [[ $1 == "${_dfuctl_long[i]}" || ($1 == -? && $1 == "${_dfuctl_short[i]}") ]]; then
             _dfuctl_index=$i
             return 0
@@ -144,11 +144,10 @@ _dfuctl_value()
     local -a words=()
     case $meta in
     FMT)
-        if [[ $long == --to ]]; then
-            read -ra words <<<"$_dfuctl_write_formats"
-        else
-            read -ra words <<<"$_dfuctl_read_formats"
-        fi
+        local formats=$_dfuctl_read_formats
+        [[ $long == --to ]] && formats=$_dfuctl_write_formats
+        # shellcheck disable=SC2206 # a list of words
+        words=($formats)
         ;;
     SELECTOR)
         _dfuctl_device "$value" "$prefix"
@@ -164,7 +163,8 @@ _dfuctl_value()
         ;;
     *'|'*) # a choice: "safe|linear" (but not "N|NAME")
         [[ $meta == *[[:upper:]]* ]] && return
-        IFS='|' read -ra words <<<"$meta"
+        # shellcheck disable=SC2206 # words without glob characters
+        words=(${meta//|/ })
         ;;
     *) return ;; # a number or a name: nothing to offer
     esac
@@ -194,6 +194,9 @@ _dfuctl_join_words()
 
 _dfuctl()
 {
+    # zsh (bashcompinit runs this with sh options: arrays from 0, words split) keeps [[ =~ ]]
+    # groups in BASH_REMATCH only when asked.
+    [[ -n ${ZSH_VERSION-} ]] && setopt localoptions bashrematch
     COMPREPLY=()
     local -a _dfuctl_words _dfuctl_long _dfuctl_short _dfuctl_meta
     local _dfuctl_cword _dfuctl_index _dfuctl_positional

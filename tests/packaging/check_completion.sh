@@ -35,7 +35,8 @@ dfuctl=$tmp/bin/dfuctl
 
 # shellcheck source-path=SCRIPTDIR/../.. source=packaging/completions/dfuctl.bash
 . "$script"
-[[ $(complete -p dfuctl 2>/dev/null) == *"-F _dfuctl"* ]] || fail "the script does not register _dfuctl for dfuctl"
+[[ $(complete -p dfuctl 2>/dev/null) == *"-F _dfuctl"* ]] ||
+  fail "the script does not register _dfuctl for dfuctl"
 
 COMP_WORDBREAKS=$' \t\n"\'@><=;|&(:' # bash's default
 
@@ -97,7 +98,8 @@ accepts() {
 }
 
 # (a) The commands: exactly those `dfuctl --help` lists.
-command_names=$("$real" --help | sed -n '/^commands:$/,/^$/p' | awk 'NF && $1 != "commands:" {print $1}')
+command_names=$("$real" --help | sed -n '/^commands:$/,/^$/p' |
+  awk 'NF && $1 != "commands:" {print $1}')
 [[ -n $command_names ]] || fail "no commands found in dfuctl --help"
 # shellcheck disable=SC2086,SC2046 # word lists
 {
@@ -116,7 +118,8 @@ done
 # option with a value, `CMD --opt --help` for one without; neither can touch a device.
 for cmd in $command_names; do
   help=$("$real" "$cmd" --help)
-  longs=$(awk '/^options:/ {f = 1; next} f {for (i = 1; i <= NF; i++) if ($i ~ /^--/) {print $i; break}}' <<<"$help")
+  longs=$(awk '/^options:/ {f = 1; next}
+    f {for (i = 1; i <= NF; i++) if ($i ~ /^--/) {print $i; break}}' <<<"$help")
   shorts=$(awk '/^options:/ {f = 1; next} f && $1 ~ /^-[^-],$/ {print substr($1, 1, 2)}' <<<"$help")
   [[ -n $longs ]] || fail "no options found in dfuctl $cmd --help"
   # shellcheck disable=SC2086,SC2046 # word lists
@@ -158,7 +161,8 @@ done
 # Formats: those the help of the option lists ("bin, hex, srec, elf, dfu or dfuse"), each one
 # accepted: read as (a missing file is exit 3, an unknown format 2), and written.
 formats() { # COMMAND OPTION: the formats `dfuctl COMMAND --help` lists for OPTION
-  "$real" "$1" --help | sed -n "s/^.*$2 FMT  *//p" | sed 's/ (.*//; s/^read as //; s/,//g; s/ or / /'
+  "$real" "$1" --help | sed -n "s/^.*$2 FMT  *//p" |
+    sed 's/ (.*//; s/^read as //; s/,//g; s/ or / /'
 }
 read_formats=$(formats info --format)
 write_formats=$(formats convert --to)
@@ -203,7 +207,8 @@ complete_line "list -d "
 [[ $got == *sim:* ]] || fail "dfuctl list -d <TAB> does not offer sim:"
 # Options after a profile: "runtime" among them, and each taken by every profile.
 complete_line "list -d sim:dfu11,"
-[[ $'\n'$got$'\n' == *$'\ndfu11,runtime\n'* ]] || fail "dfuctl list -d sim:dfu11,<TAB> does not offer runtime"
+[[ $'\n'$got$'\n' == *$'\ndfu11,runtime\n'* ]] ||
+  fail "dfuctl list -d sim:dfu11,<TAB> does not offer runtime"
 for opt in $got; do
   opt=${opt#dfu11,}
   case $opt in
