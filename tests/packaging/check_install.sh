@@ -3,7 +3,7 @@
 # its SONAME exporting only dfu_* symbols, the headers, and consumers built both with pkg-config
 # and with find_package(libdfu), which accepts only an ABI-compatible version; and dfuctl run from
 # the prefix with a clean environment, finding the library through its RUNPATH, with its manual
-# page beside it.
+# page and bash completion beside it.
 # usage: check_install.sh BUILD_DIR SCRATCH_DIR C_COMPILER VERSION RUNPATH
 # RUNPATH: yes when dfuctl was configured to carry one (a prefix outside the system's library
 # directories), else no.
@@ -61,6 +61,9 @@ if [ -x "$dfuctl" ]; then
   grep -q "^\.TH DFUCTL 1 .*\"libdfu $version\"" "$man" ||
     { echo "FAIL: the installed dfuctl.1 is not the page configured for $version"; exit 1; }
   echo "installed manual page: share/man/man1/dfuctl.1"
+  # bash-completion finds a command's completion by the command's name.
+  [ -f "$prefix/share/bash-completion/completions/dfuctl" ] ||
+    { echo "FAIL: share/bash-completion/completions/dfuctl not installed with dfuctl"; exit 1; }
 elif [ -e "$prefix/share/man/man1/dfuctl.1" ]; then
   echo "FAIL: dfuctl.1 installed without dfuctl"
   exit 1

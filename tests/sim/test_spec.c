@@ -19,6 +19,7 @@ static void test_bad_specs_are_named(void **state)
     (void)state;
     expect_arg_error("", "no profile");
     expect_arg_error("sim:nosuch", "nosuch");
+    expect_arg_error("sim:nosuch", "(profiles: stm32f405, ");
     expect_arg_error("stm32f405,foo=1", "foo");
     expect_arg_error("stm32f405,,seed=1", "empty option");
     expect_arg_error("stm32f405,seed=abc", "seed=abc");

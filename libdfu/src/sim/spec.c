@@ -2,6 +2,7 @@
  * The spec string, "[sim:]PROFILE[,option[=value]]...", parsed in one place. Every unknown
  * option, bad value or option the profile does not have is DFU_ERR_ARG naming it.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,19 @@ typedef struct parser {
 static int bad(parser *p, const char *what, const char *text, size_t len)
 {
     return dfu_err(p->ctx, DFU_ERR_ARG, "sim: %s '%.*s' in '%s'", what, (int)len, text, p->spec);
+}
+
+/* Names every profile, so a mistyped one can be corrected (and shell completion tested
+ * against the library's own list). */
+static int unknown_profile(parser *p, const char *text, size_t len)
+{
+    char known[512] = "";
+    size_t at = 0;
+    for (size_t i = 0; i < dfu_sim_profile_count() && at < sizeof(known); i++)
+        at += (size_t)snprintf(known + at, sizeof(known) - at, "%s%s", i ? ", " : "",
+                               dfu_sim_profile_at(i)->name);
+    return dfu_err(p->ctx, DFU_ERR_ARG, "sim: unknown profile '%.*s' in '%s' (profiles: %s)",
+                   (int)len, text, p->spec, known);
 }
 
 static char *dup_n(const char *s, size_t n)
@@ -378,7 +392,7 @@ int dfu_simi_parse(sim_config *cfg, dfu_ctx *ctx, const char *spec)
     memcpy(name, s, plen);
     name[plen] = '\0';
     cfg->prof = dfu_simi_profile_find(name);
-    if (!cfg->prof) return bad(&p, "unknown profile", s, plen);
+    if (!cfg->prof) return unknown_profile(&p, s, plen);
     int rc = DFU_OK;
     for (const char *o = s + plen; !rc && *o == ',';) {
         o++;
