@@ -210,11 +210,12 @@ _dfuctl()
             break
         fi
     done
-    if [[ -z $cmd ]]; then
-        if [[ $cur == -* ]]; then
+    # `dfuctl help COMMAND` is `dfuctl COMMAND --help`.
+    if [[ -z $cmd || ($cmd == help && $i == $((_dfuctl_cword - 1))) ]]; then
+        if [[ $cur == -* && -z $cmd ]]; then
             # shellcheck disable=SC2086 # a list of words
             _dfuctl_reply "$cur" $_dfuctl_leading
-        else
+        elif [[ $cur != -* ]]; then
             local -a commands=()
             while IFS= read -r word; do
                 [[ $word =~ ^\ \ ([a-z][a-z0-9-]*)\  ]] && commands+=("${BASH_REMATCH[1]}")
@@ -223,6 +224,7 @@ _dfuctl()
         fi
         return 0
     fi
+    [[ $cmd == help ]] && return 0
 
     _dfuctl_read_options "$cmd"
     ((${#_dfuctl_long[@]})) || return 0 # not a command this dfuctl knows

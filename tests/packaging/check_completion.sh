@@ -106,6 +106,9 @@ command_names=$("$real" --help | sed -n '/^commands:$/,/^$/p' |
   expect "" $command_names
   expect "--json -q " $command_names
   expect "fl" flash
+  expect "help " $command_names # dfuctl help COMMAND
+  expect "help fl" flash
+  expect "help flash "
 }
 # What may come before the command is taken there.
 complete_line "-"
