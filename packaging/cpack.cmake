@@ -14,6 +14,10 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
 set(CPACK_PACKAGE_VERSION ${PROJECT_VERSION})
 set(CPACK_RESOURCE_FILE_LICENSE ${PROJECT_SOURCE_DIR}/LICENSE)
 set(CPACK_PACKAGING_INSTALL_PREFIX ${CMAKE_INSTALL_PREFIX})
+# Descriptions are wrapped at 80 columns: Debian shows them as they are.
+# Packages carry stripped binaries, as distributions ship them (a debug build keeps its symbols
+# in the build tree).
+set(CPACK_STRIP_FILES ON)
 # Only our three components: a test or a sub-project must never add files to a package.
 set(CPACK_COMPONENTS_ALL lib dev)
 if(DFU_INSTALL_TOOLS)
@@ -23,18 +27,19 @@ endif()
 set(CPACK_COMPONENT_LIB_DISPLAY_NAME "libdfu shared library")
 set(CPACK_COMPONENT_LIB_DESCRIPTION
   "USB DFU 1.1 and ST DfuSe firmware updates: the shared library.\n"
-  "Reads bin, Intel HEX, S-record, ELF, DFU and DfuSe files; plans, writes, verifies and\n"
-  "recovers updates of USB DFU devices.")
+  "Reads bin, Intel HEX, S-record, ELF, DFU and DfuSe files; plans, writes,\n"
+  "verifies and recovers updates of USB DFU devices.")
 set(CPACK_COMPONENT_DEV_DISPLAY_NAME "libdfu development files")
 set(CPACK_COMPONENT_DEV_DESCRIPTION
-  "USB DFU 1.1 and ST DfuSe firmware updates: headers, static library, pkg-config file and CMake\n"
-  "package for building programs that use libdfu.")
+  "USB DFU 1.1 and ST DfuSe firmware updates: headers, static library,\n"
+  "pkg-config file and CMake package for building programs that use libdfu.")
 set(CPACK_COMPONENT_DEV_DEPENDS lib)
 set(CPACK_COMPONENT_TOOLS_DISPLAY_NAME "dfuctl")
 set(CPACK_COMPONENT_TOOLS_DESCRIPTION
   "USB DFU 1.1 and ST DfuSe firmware updater for the command line.\n"
-  "Flashes, verifies, reads and erases STM32 system bootloaders and other DFU devices, from\n"
-  "bin, Intel HEX, S-record, ELF, DFU and DfuSe files, and recovers interrupted updates.")
+  "Flashes, verifies, reads and erases STM32 system bootloaders and other DFU\n"
+  "devices, from bin, Intel HEX, S-record, ELF, DFU and DfuSe files, and\n"
+  "recovers interrupted updates.")
 set(CPACK_COMPONENT_TOOLS_DEPENDS lib)
 
 # Debian: component dependencies become "Depends: libdfu0.1 (= VERSION)"; dpkg-shlibdeps adds

@@ -56,15 +56,17 @@ if [ -x "$dfuctl" ]; then
   case "$out" in *12588*) ;; *) echo "FAIL: installed dfuctl info printed: $out"; exit 1;; esac
   echo "installed dfuctl (RUNPATH '$rp'): $(run "$dfuctl" --version)"
   # dfuctl(1) at the default CMAKE_INSTALL_MANDIR, configured for this version.
-  man="$prefix/share/man/man1/dfuctl.1"
-  [ -f "$man" ] || { echo "FAIL: dfuctl installed without share/man/man1/dfuctl.1"; exit 1; }
-  grep -q "^\.TH DFUCTL 1 .*\"libdfu $version\"" "$man" ||
-    { echo "FAIL: the installed dfuctl.1 is not the page configured for $version"; exit 1; }
-  echo "installed manual page: share/man/man1/dfuctl.1"
+  # Compressed where the build has gzip (every Debian system), as Debian policy asks.
+  man="$prefix/share/man/man1/dfuctl.1.gz"
+  [ -f "$man" ] || { echo "FAIL: dfuctl installed without share/man/man1/dfuctl.1.gz"; exit 1; }
+  [ ! -e "${man%.gz}" ] || { echo "FAIL: both dfuctl.1 and dfuctl.1.gz installed"; exit 1; }
+  gzip -dc "$man" | grep -q "^\.TH DFUCTL 1 .*\"libdfu $version\"" ||
+    { echo "FAIL: the installed dfuctl.1.gz is not the page configured for $version"; exit 1; }
+  echo "installed manual page: share/man/man1/dfuctl.1.gz"
   # bash-completion finds a command's completion by the command's name.
   [ -f "$prefix/share/bash-completion/completions/dfuctl" ] ||
     { echo "FAIL: share/bash-completion/completions/dfuctl not installed with dfuctl"; exit 1; }
-elif [ -e "$prefix/share/man/man1/dfuctl.1" ]; then
+elif [ -e "$prefix/share/man/man1/dfuctl.1" ] || [ -e "$prefix/share/man/man1/dfuctl.1.gz" ]; then
   echo "FAIL: dfuctl.1 installed without dfuctl"
   exit 1
 fi
