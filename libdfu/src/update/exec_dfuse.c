@@ -86,6 +86,12 @@ static int write_range(dfu_exec *x, size_t step, uint32_t address, uint32_t size
     uint16_t xfer = x->dev->transfer_size;
     for (uint32_t off = 0; off < size;) {
         uint16_t n = (uint16_t)DFU_MIN((uint32_t)xfer, size - off);
+        /* A block that ends inside a flash unit would leave the rest of the unit to the next
+         * block, which the device programs a second time (an H7 answers errPROG): end it at
+         * the unit's start instead (a run that starts unaligned, a --transfer-size that is no
+         * multiple of the unit). The plan refuses blocks smaller than a unit. */
+        uint32_t past = (address + off + n) % DFU_FLASH_UNIT;
+        if (off + n < size && past && n > past) n = (uint16_t)(n - past);
         rc = write_block(x, address + off, x->buf + off, n);
         if (rc) return rc;
         off += n;

@@ -78,6 +78,17 @@ static int map_targets(dfu_plan *p)
     return DFU_OK;
 }
 
+/* A run of writes ending before end continues with the segment at next: next starts in the
+ * flash unit where the run ends, in the same erasable sector (erased with it, so the gap between
+ * them, written as 0xFF, changes nothing). */
+static bool shares_unit(const dfu_layout *l, uint64_t end, uint32_t next)
+{
+    dfu_sector s;
+    return next / DFU_FLASH_UNIT == (end - 1) / DFU_FLASH_UNIT &&
+           dfu_layout_find(l, (uint32_t)(end - 1), &s) && (s.access & DFU_MEM_ERASABLE) &&
+           next < (uint64_t)s.address + s.size;
+}
+
 /* The runs of a target, split at sector boundaries, as write or verify steps. */
 static int add_runs(dfu_plan *p, size_t t, int alt, const dfu_layout *l, dfu_step_kind kind,
                     bool vector_sector_only, bool skip_vector_sector, uint32_t vec_sector)
@@ -85,6 +96,9 @@ static int add_runs(dfu_plan *p, size_t t, int alt, const dfu_layout *l, dfu_ste
     const dfu_target *tg = &p->image->targets[t];
     for (size_t i = 0; i < tg->count; i++) {
         uint64_t a = tg->segs[i].address, end = dfu_seg_end(&tg->segs[i]);
+        while (kind == DFU_STEP_WRITE && i + 1 < tg->count &&
+               shares_unit(l, end, tg->segs[i + 1].address))
+            end = dfu_seg_end(&tg->segs[++i]);
         while (a < end) {
             dfu_sector s;
             dfu_layout_find(l, (uint32_t)a, &s); /* regions were checked */
@@ -101,30 +115,32 @@ static int add_runs(dfu_plan *p, size_t t, int alt, const dfu_layout *l, dfu_ste
 }
 
 /* The last write of a safe-order update: the first bytes of the vector table, which bootloaders
- * check. 32 bytes is one flash word on every part with ECC (H7), a multiple of the others' write
- * units, and holds the initial stack pointer and reset vector. Until it lands the table reads
- * blank; the window in which a power cut leaves a valid-looking table over a half-written
- * application shrinks to programming these 32 bytes. */
-#define DFU_VECTOR_HEAD 32u
+ * check. One flash unit (32 bytes: one flash word on every part with ECC, the H7) holds the
+ * initial stack pointer and reset vector. Until it lands the table reads blank; the window in
+ * which a power cut leaves a valid-looking table over a half-written application shrinks to
+ * programming these 32 bytes. */
+#define DFU_VECTOR_HEAD DFU_FLASH_UNIT
 
 /* The vector-table sector's writes start at steps[first]; its first run begins with the vector
- * table. Split that run's first DFU_VECTOR_HEAD bytes off and make them the last write. */
+ * table. Split that run's first DFU_VECTOR_HEAD bytes off (to the next flash unit boundary, for a
+ * table written where none can be used, with `force`) and make them the last write. */
 static int move_vector_head_last(dfu_plan *p, size_t first)
 {
     if (first >= p->count) return DFU_OK;
     dfu_step head = p->steps[first];
-    if (head.size <= DFU_VECTOR_HEAD) {
+    uint32_t head_size = DFU_VECTOR_HEAD - head.address % DFU_VECTOR_HEAD;
+    if (head.size <= head_size) {
         memmove(&p->steps[first], &p->steps[first + 1], (p->count - first - 1) * sizeof(head));
         p->steps[p->count - 1] = head;
         return DFU_OK;
     }
-    p->steps[first].address += DFU_VECTOR_HEAD;
-    p->steps[first].size -= DFU_VECTOR_HEAD;
+    p->steps[first].address += head_size;
+    p->steps[first].size -= head_size;
     p->estimate_us -= head.estimate_us;
     p->steps[first].estimate_us =
         dfu_estimate_write_us(p->steps[first].size, p->desc.transfer_size);
     p->estimate_us += p->steps[first].estimate_us;
-    return dfu_plan_add_step(p, DFU_STEP_WRITE, head.alt, head.address, DFU_VECTOR_HEAD);
+    return dfu_plan_add_step(p, DFU_STEP_WRITE, head.alt, head.address, head_size);
 }
 
 typedef struct dfuse_target_plan {
@@ -148,6 +164,13 @@ static int check_dfuse_target(dfu_plan *p, dfuse_target_plan *tp)
     tp->layout = l;
     int rc = dfu_check_regions(p->ctx, p->image, tp->t, l, tp->alt, &tp->sectors, &tp->nsectors);
     if (rc) return rc;
+    for (size_t i = 0; i < tp->nsectors; i++)
+        if ((tp->sectors[i].access & DFU_MEM_ERASABLE) && p->desc.transfer_size < DFU_FLASH_UNIT)
+            return dfu_err(p->ctx, DFU_ERR_ARG,
+                           "blocks of %u bytes would split the %u-byte flash words that some "
+                           "parts (STM32H7) program only once: flash with blocks of %u bytes or "
+                           "more (`transfer_size`)",
+                           (unsigned)p->desc.transfer_size, DFU_FLASH_UNIT, DFU_FLASH_UNIT);
     tp->flash = dfu_layout_named(l, "flash");
     tp->option_bytes = dfu_layout_named(l, "option");
     if (tp->flash) {

@@ -7,6 +7,13 @@
 #include "libdfu/layout.h"
 #include "libdfu/update.h"
 
+/* Flash that some parts program in units written once between erases: 32-byte flash words with
+ * ECC on the H7, 8-byte double words on the L4 (notes/dfu-protocol.md 5); the others' units
+ * divide it. A DfuSe update never lets two writes share one: segments whose gap lies inside a
+ * unit are written as one run, the gap as erased bytes (plan.c), and blocks end on unit
+ * boundaries (exec_dfuse.c). */
+#define DFU_FLASH_UNIT 32u
+
 /* What planning needs to know about a device. */
 typedef struct dfu_plan_device {
     bool dfuse;
