@@ -62,7 +62,7 @@ int cmd_erase(int argc, char **argv)
         cli_progress_init(&prog, &out);
         cli_signals_install(NULL);
         /* One command the device takes its time over, with nothing to count meanwhile. */
-        if (mass)
+        if (mass && dfu_device_is_dfuse(dev))
             cli_say(&out, "mass erase: the device erases its whole flash (an STM32F4 takes up to "
                           "32 s)...\n");
         int rc = mass ? dfu_device_mass_erase(dev)

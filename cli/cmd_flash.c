@@ -28,6 +28,7 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     bool executed = false;
     int code = cli_load_image(out, path, o->format, o->address, &img);
     if (!code) code = cli_check_alt_option(out, path, o->dev.alt, img);
+    if (!code) code = cli_check_address_option(out, path, o->has_address, img);
     if (!code) code = cli_open_device(out, &o->dev, &dev);
     if (!code) code = cli_place_raw(out, path, o->format, o->has_address, dev, &img);
     if (code) goto done;
@@ -137,6 +138,9 @@ int cmd_flash(int argc, char **argv)
     if (npos != 1) return cli_usage_error(&out, "needs one FILE");
     if (o.order && strcmp(o.order, "safe") != 0 && strcmp(o.order, "linear") != 0)
         return cli_usage_error(&out, "--order is safe or linear");
+    if (o.diff && o.mass_erase)
+        return cli_usage_error(&out, "--diff skips the sectors that already hold the image, "
+                                     "--mass-erase erases them all: choose one");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     int code = run(&out, pos[0], &o);

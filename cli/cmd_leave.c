@@ -43,7 +43,7 @@ static int run(int argc, char **argv, bool reset)
     if (!code) {
         int rc =
             reset ? dfu_device_reset(dev) : dfu_device_leave(dev, has_address ? &address : NULL);
-        code = rc ? cli_report_error(&out, rc, EXIT_OK) : EXIT_OK;
+        code = rc ? cli_report_error(&out, rc, cli_device_fallback(rc)) : EXIT_OK;
         if (!rc && out.common.json) {
             json_w w;
             cli_json_ok_result(&w, &out, dev);

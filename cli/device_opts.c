@@ -68,6 +68,11 @@ int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
     }
     oo.wait_ms = o->wait_s * 1000u; /* OPT_SECONDS: at most a day */
     if (o->wait_s) oo.detach_wait_ms = o->wait_s * 1000u;
+    /* 0 means "the device's own" to the library, never what someone typing it meant. */
+    if (o->has_transfer_size && o->transfer_size == 0)
+        return cli_usage_report(out, DFU_ERR_ARG, false,
+                                "--transfer-size 0: blocks need at least one byte (leave the "
+                                "option out for the device's own wTransferSize)");
     oo.transfer_size = (uint16_t)o->transfer_size; /* OPT_U16: at most 65535 */
     oo.no_builtin_quirks = o->no_quirks;
     oo.no_detach = o->no_detach;

@@ -9,6 +9,7 @@ typedef struct cli_device_opts {
     const char *alt;    /* number or name */
     uint32_t wait_s;
     uint32_t transfer_size;
+    bool has_transfer_size;
     const char *quirks_file;
     bool no_quirks;
     bool no_detach;
@@ -42,7 +43,7 @@ typedef struct cli_device_opts {
          0,                                                                                        \
          OPT_U16,                                                                                  \
          &(o).transfer_size,                                                                       \
-         NULL,                                                                                     \
+         &(o).has_transfer_size,                                                                   \
          "N",                                                                                      \
          "smaller blocks than the device's wTransferSize (raise it with a quirk)"},                \
         {"quirks",                                                                                 \

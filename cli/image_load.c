@@ -15,6 +15,15 @@ int cli_load_image(cli_out *out, const char *path, const char *format, uint32_t 
     return rc ? cli_report_error(out, rc, EXIT_BAD_FILE) : EXIT_OK;
 }
 
+/* Where the selected alternate setting's memory can first be written: an example address. */
+static uint32_t first_writable(const dfu_device *dev)
+{
+    const dfu_layout *l = dfu_device_layout(dev, dfu_device_alt(dev));
+    for (size_t i = 0; l && i < l->group_count; i++)
+        if (l->groups[i].access & DFU_MEM_WRITABLE) return l->groups[i].address;
+    return 0x08000000;
+}
+
 int cli_place_raw(cli_out *out, const char *path, const char *format, bool has_address,
                   dfu_device *dev, dfu_image **img)
 {
@@ -23,13 +32,25 @@ int cli_place_raw(cli_out *out, const char *path, const char *format, bool has_a
     if (dfu_device_is_dfuse(dev))
         return cli_usage_error(out,
                                "%s is a raw binary and a DfuSe device needs an address: give "
-                               "--address (for example --address 0x08000000)",
-                               path);
+                               "--address (for example --address 0x%08x)",
+                               path, first_writable(dev));
     uint32_t base;
     if (!dfu_device_app_base(dev, &base)) return EXIT_OK; /* DFU 1.1: the device decides */
     dfu_image_free(*img);
     *img = NULL;
     return cli_load_image(out, path, format, base, img);
+}
+
+int cli_check_address_option(cli_out *out, const char *path, bool has_address, const dfu_image *img)
+{
+    dfu_format f = dfu_image_format(img);
+    /* Only a raw binary can be placed; silently writing a HEX file where it says, when the user
+     * asked for another address, would surprise (convert, which cannot harm, only warns). */
+    if (!has_address || f == DFU_FORMAT_BIN || f == DFU_FORMAT_DFU) return EXIT_OK;
+    return cli_usage_error(out,
+                           "--address places a raw binary, but %s (%s) says where its data goes: "
+                           "drop --address",
+                           path, dfu_format_name(f));
 }
 
 int cli_check_alt_option(cli_out *out, const char *path, const char *alt, const dfu_image *img)

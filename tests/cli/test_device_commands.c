@@ -108,6 +108,11 @@ static void test_dfu11_device_with_known_application_base(void **state)
     uint8_t got[8];
     tu_sim_peek(b.spec, 0x08002000, got, sizeof(got));
     assert_int_equal(got[4], 0x89); /* reset vector 0x08002189 */
+    /* The same bytes said to be for 0x08000000: the device reads back from its base, so verify
+     * would compare them with the wrong memory (and here find them equal). Refused instead. */
+    tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
+    expect_exit(&r, 9, "holds its application at 0x08002000, but the image starts at 0x08000000");
+    tu_result_free(&r);
     /* Blocks of another size than the device's 1024: refused, as a DFU 1.1 device may place them
      * by number; dapboot stores them one after the other, so --force writes and verifies. */
     tu_write_app(b.fw, 0x08002000, 6000, 0x20005000, 3);

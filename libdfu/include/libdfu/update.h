@@ -170,8 +170,8 @@ DFU_API int dfu_device_mass_erase(dfu_device *dev);
  * have the user's explicit confirmation. */
 DFU_API int dfu_device_read_unprotect(dfu_device *dev);
 /* Leaves DFU mode and starts the firmware: DfuSe "leave", jumping to address (NULL: to the
- * application's start, the first writable sector of the flash's layout); DFU 1.1 a USB reset.
- * A device that resets at once has succeeded. */
+ * application's start, the first writable sector of the flash's layout); DFU 1.1 a USB reset
+ * (an address is DFU_ERR_UNSUPPORTED there). A device that resets at once has succeeded. */
 DFU_API int dfu_device_leave(dfu_device *dev, const uint32_t *address);
 
 #ifdef __cplusplus

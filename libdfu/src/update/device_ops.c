@@ -222,6 +222,11 @@ static bool default_leave_address(const dfu_device *d, uint32_t *out)
 
 int dfu_device_leave(dfu_device *d, const uint32_t *address)
 {
+    if (!d->dfuse && address)
+        return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED,
+                       "%s is a DFU 1.1 device: it starts its firmware where it keeps it, and "
+                       "cannot be told to jump to 0x%08x",
+                       d->info.path, *address);
     if (!d->dfuse) return dfu_device_reset(d);
     uint32_t app;
     if (!address && default_leave_address(d, &app)) address = &app;

@@ -65,10 +65,15 @@ int dfu_exec_compare(dfu_exec *x, uint32_t address, const uint8_t *got, const ui
         count++;
     }
     if (!count) return DFU_OK;
+    if (count == 1)
+        return dfu_err(x->ctx, DFU_ERR_VERIFY,
+                       "verify: 0x%08x holds 0x%02x where the image has 0x%02x (the only byte "
+                       "that differs)",
+                       address + (uint32_t)first, got[first], want[first]);
     return dfu_err(x->ctx, DFU_ERR_VERIFY,
-                   "verify: 0x%08x holds 0x%02x where the image has 0x%02x (%zu byte%s differ "
+                   "verify: 0x%08x holds 0x%02x where the image has 0x%02x (%zu bytes differ "
                    "in 0x%08x-0x%08x)",
-                   address + (uint32_t)first, got[first], want[first], count, count == 1 ? "" : "s",
+                   address + (uint32_t)first, got[first], want[first], count,
                    address + (uint32_t)first, address + (uint32_t)last);
 }
 

@@ -353,6 +353,13 @@ static int plan_verify_only(dfu_plan *p)
         const dfu_target *tg = &p->image->targets[t];
         if (!p->desc.dfuse) {
             uint64_t hi = dfu_seg_end(&tg->segs[tg->count - 1]);
+            /* The device reads back from where it keeps the application, whatever the image
+             * says: an image for another address would be compared with the wrong bytes. */
+            if (p->desc.has_app_base && tg->segs[0].address != p->desc.app_base && !p->opts.force)
+                return dfu_err(p->ctx, DFU_ERR_REFUSED,
+                               "the device holds its application at 0x%08x, but the image starts "
+                               "at 0x%08x: it would be compared with the wrong bytes",
+                               p->desc.app_base, tg->segs[0].address);
             rc = dfu_plan_add_step(p, DFU_STEP_VERIFY, (int)alt, tg->segs[0].address,
                                    (uint32_t)(hi - tg->segs[0].address));
             continue;
