@@ -128,6 +128,12 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     if (rc == DFU_ERR_NOT_FOUND)
         return nothing_pending(out, damaged ? "nothing else to discard" : "nothing to discard");
     if (rc) return cli_report_error(out, rc, EXIT_OK);
+    /* First, as it may be refused: an update still running in another process keeps it. */
+    rc = dfu_journal_discard(out->ctx, j);
+    if (rc) {
+        dfu_journal_free(j);
+        return cli_report_error(out, rc, EXIT_OK);
+    }
     if (out->common.json) {
         /* What was forgotten, in the recovery line's shape, then the result. */
         json_w w;
@@ -153,9 +159,8 @@ static int discard(cli_out *out, const char *jdir, const recover_opts *o)
     }
     cli_say(out, "discarded the interrupted update of %s on %s; the device was left as it is\n",
             dfu_journal_image_path(j), dfu_journal_device_path(j));
-    rc = dfu_journal_discard(out->ctx, j);
     dfu_journal_free(j);
-    return rc ? cli_report_error(out, rc, EXIT_OK) : EXIT_OK;
+    return EXIT_OK;
 }
 
 /* A damaged journal (DFU_ERR_FORMAT) is no journal when FILE is given: FILE is flashed

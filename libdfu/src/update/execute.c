@@ -138,12 +138,15 @@ static int cancelled(dfu_exec *x)
  * dropped with a warning (a later interruption then needs `recover FILE`); one that lags behind
  * is conservative (recovery redoes more, never less).
  */
-static void journal_begin(dfu_exec *x, dfu_journal **j)
+static int journal_begin(dfu_exec *x, dfu_journal **j)
 {
-    if (dfu_journal_begin(j, x->ctx, x->plan) == DFU_OK) return;
+    int rc = dfu_journal_begin(j, x->ctx, x->plan);
+    /* The exception: another process is updating this board. Nothing was touched yet. */
+    if (rc == DFU_OK || rc == DFU_ERR_BUSY) return rc;
     dfu_warn(x->ctx, "%s; continuing without a journal", dfu_ctx_error(x->ctx)->message);
     *j = NULL;
     dfu_ctx_clear_error(x->ctx);
+    return DFU_OK;
 }
 
 static void journal_mark(dfu_exec *x, dfu_journal **j, size_t step)
@@ -191,7 +194,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     if (!rc && plan->opts.differential && plan->desc.dfuse) rc = dfu_exec_dfuse_diff(&x);
     if (rc == DFU_ERR_CANCELLED) rc = cancelled(&x);
     /* Before the first erase: what is being done, in case it is interrupted. */
-    if (!rc && plan->opts.journal_dir && !plan->opts.verify_only) journal_begin(&x, &journal);
+    if (!rc && plan->opts.journal_dir && !plan->opts.verify_only) rc = journal_begin(&x, &journal);
     bool verified_any = false, verify_planned = false;
     for (size_t i = 0; i < plan->count && !rc; i++) {
         if (x.dev->gone) { /* only after a step that succeeded: i > 0 */

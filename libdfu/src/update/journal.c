@@ -16,6 +16,7 @@
 
 #include "../core/buf.h"
 #include "../core/file.h"
+#include "../core/file_lock.h"
 #include "../core/internal.h"
 #include "../image/image_internal.h"
 #include "../proto/proto.h"
@@ -52,6 +53,7 @@ char *dfu_journal_file_name(const char *dir, const char *path, const char *ext)
 void dfu_journal_free(dfu_journal *j)
 {
     if (!j) return;
+    dfu_file_close_locked(j->lock);
     free(j->file);
     free(j->image_file);
     free(j->selector);
@@ -143,6 +145,13 @@ int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
     j->started = (int64_t)time(NULL);
     j->count = p->count;
     memcpy(j->steps, p->steps, p->count * sizeof(*j->steps));
+    /* Another process updating the board at this port path (its device claimed elsewhere
+     * would normally stop us first) keeps its journal: never replace it. */
+    rc = dfu_journal_check_idle(j, ctx);
+    if (rc) {
+        dfu_journal_free(j);
+        return rc;
+    }
     dfu_image *copy = NULL;
     rc = resolved_image(&copy, p);
     if (rc) rc = dfu_err(ctx, rc, "out of memory copying the image");
@@ -157,6 +166,9 @@ int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
         dfu_journal_free(j);
         return rc;
     }
+    /* Held until the update ends, so that no other process recovers or discards a journal in
+     * use (released by the system if this one dies, as a recovery then needs). */
+    j->lock = dfu_file_open_locked(j->image_file);
     dfu_debug(ctx, "journal: %s", j->file);
     *out = j;
     return DFU_OK;
@@ -169,8 +181,25 @@ int dfu_journal_mark(dfu_journal *j, dfu_ctx *ctx, size_t i)
     return write_journal(j, ctx);
 }
 
+int dfu_journal_check_idle(const dfu_journal *j, dfu_ctx *ctx)
+{
+    if (j->lock) return DFU_OK; /* this process's own update */
+    FILE *fp = dfu_file_open_locked(j->image_file);
+    if (fp || errno != EAGAIN) { /* free, or no copy to protect */
+        dfu_file_close_locked(fp);
+        return DFU_OK;
+    }
+    return dfu_err(ctx, DFU_ERR_BUSY,
+                   "another process is running the update that the journal %s records (it holds "
+                   "%s): let it finish",
+                   j->file, j->image_file);
+}
+
 int dfu_journal_remove(dfu_journal *j, dfu_ctx *ctx)
 {
+    /* Windows removes no file that is open: the lock goes first. */
+    dfu_file_close_locked(j->lock);
+    j->lock = NULL;
     int rc = DFU_OK;
     if (remove(j->file) != 0 && errno != ENOENT)
         rc = dfu_err_errno(ctx, "cannot remove the journal", j->file);
@@ -181,7 +210,8 @@ int dfu_journal_remove(dfu_journal *j, dfu_ctx *ctx)
 
 int dfu_journal_discard(dfu_ctx *ctx, dfu_journal *j)
 {
-    return dfu_journal_remove(j, ctx);
+    int rc = dfu_journal_check_idle(j, ctx);
+    return rc ? rc : dfu_journal_remove(j, ctx);
 }
 
 const char *dfu_journal_selector(const dfu_journal *j)

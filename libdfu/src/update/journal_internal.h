@@ -2,6 +2,8 @@
 #ifndef DFU_UPDATE_JOURNAL_INTERNAL_H
 #define DFU_UPDATE_JOURNAL_INTERNAL_H
 
+#include <stdio.h>
+
 #include "../core/buf.h"
 #include "libdfu/journal.h"
 #include "plan_internal.h"
@@ -21,6 +23,7 @@ struct dfu_journal {
     size_t count;
     dfu_step *steps;
     bool *done;
+    FILE *lock; /* the image copy, locked while this process runs the update it records */
 };
 
 /* <dir>/<port path with anything odd replaced>.<ext>, malloc'd (NULL when out of memory): where
@@ -44,5 +47,9 @@ int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p);
 int dfu_journal_mark(dfu_journal *j, dfu_ctx *ctx, size_t i);
 /* The update completed: remove the journal and the image copy. */
 int dfu_journal_remove(dfu_journal *j, dfu_ctx *ctx);
+/* DFU_ERR_BUSY when another process is running the update j records (it holds the lock on the
+ * image copy from dfu_journal_begin until it ends): recovering or discarding it then would pull
+ * the journal from under a live update. */
+int dfu_journal_check_idle(const dfu_journal *j, dfu_ctx *ctx);
 
 #endif

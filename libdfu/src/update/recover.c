@@ -152,7 +152,8 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
         return DFU_ERR_ARG;
     if (opts) o = *opts;
     dfu_image *image = NULL;
-    int rc = j ? check_identity(ctx, j, dev) : DFU_OK;
+    int rc = j ? dfu_journal_check_idle(j, ctx) : DFU_OK;
+    if (!rc && j) rc = check_identity(ctx, j, dev);
     if (!rc) rc = load_image(ctx, j, img, &image);
     if (rc) return rc;
     if (j) {
