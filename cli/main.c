@@ -1,6 +1,9 @@
 /* dfuctl: firmware updates for USB DFU devices. Dispatches to one command per file. */
 #include <stdio.h>
 #include <string.h>
+#ifdef _WIN32
+#include <windows.h>
+#endif
 #include <libdfu/libdfu.h>
 
 #include "commands.h"
@@ -70,6 +73,9 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
 #else
     setvbuf(stdout, NULL, _IONBF, 0); /* Windows' C runtime takes line buffering as full */
+    /* The manifest makes our strings UTF-8 (cli/windows/dfuctl.manifest); the console shows
+     * them so only when told. */
+    SetConsoleOutputCP(CP_UTF8);
 #endif
     if (argc < 2) {
         usage(stderr);

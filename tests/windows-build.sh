@@ -37,6 +37,12 @@ for f in $(git ls-files 'cli/*.c'); do
   $cc $flags -DDFU_STATIC -Icli -c "$f" -o "$out/cli/$n.o"
   n=$((n + 1))
 done
+# The application manifest (UTF-8 file names and arguments) compiles into dfuctl's resources.
+windres=x86_64-w64-mingw32-windres
+command -v "$windres" >/dev/null || { echo "windows-build.sh: $windres not found (apt-get install binutils-mingw-w64-x86-64)" >&2; exit 1; }
+(cd cli/windows && "$windres" dfuctl.rc -O coff -o "$out/cli/resources.o")
+grep -q 'activeCodePage' "$out/cli/resources.o" ||
+  { echo "windows-build.sh: the manifest is not in dfuctl's resources" >&2; exit 1; }
 log=$($cc -o "$out/dfuctl.exe" "$out"/cli/*.o "$out"/lib/*.o 2>&1 || true)
 bad=$(printf '%s\n' "$log" | grep -E 'undefined reference|multiple definition|error' |
   grep -v "undefined references\? to \`\(libusb_[a-z_]*\|crc32\)'" | grep -v 'ld returned 1 exit status' || true)
