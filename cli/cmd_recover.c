@@ -71,10 +71,11 @@ static void report(const cli_out *out, dfu_device *dev, const dfu_journal *j, co
     else
         snprintf(found + strlen(found), sizeof(found) - strlen(found),
                  ", %u erased and written again", r->sectors_redone);
-    cli_say(out, "%s: %s; %llu bytes written, %llu verified%s\n", dfu_device_get_info(dev)->path,
+    cli_say(out, "%s: %s; %llu bytes written, %llu verified%s%s\n", dfu_device_get_info(dev)->path,
             found, (unsigned long long)r->result.written_bytes,
             (unsigned long long)r->result.verified_bytes,
-            r->result.left ? "; the device is starting its firmware" : "");
+            r->result.left ? "; the device is starting its firmware" : "",
+            cli_reset_text(&r->result));
 }
 
 /* No interrupted update (and no FILE): nothing to finish, or to discard, which is no failure

@@ -86,6 +86,13 @@ void cli_print_plan(const cli_out *out, dfu_device *dev, const char *file, const
     }
 }
 
+/* Option bytes take effect with a reset the device does by itself: nothing can read them back
+ * in the same session. */
+const char *cli_reset_text(const dfu_update_result *r)
+{
+    return r->reset ? "; the device reset to load its option bytes (they were not read back)" : "";
+}
+
 void cli_print_result(const cli_out *out, dfu_device *dev, const char *file,
                       const dfu_update_result *r, int err, int exit_code)
 {
@@ -115,6 +122,7 @@ void cli_print_result(const cli_out *out, dfu_device *dev, const char *file,
         jw_uint(&w, "retries", r->retries);
         jw_bool(&w, "verified", r->verified);
         jw_bool(&w, "left", r->left);
+        jw_bool(&w, "reset", r->reset);
         jw_uint(&w, "elapsed_ms", r->elapsed_us / 1000u);
         jw_end(&w);
         jw_finish(&w);
@@ -130,6 +138,6 @@ void cli_print_result(const cli_out *out, dfu_device *dev, const char *file,
         cli_say(out, ", skipped %llu bytes already there", (unsigned long long)r->skipped_bytes);
     if (r->verified) cli_say(out, ", verified %llu bytes", (unsigned long long)r->verified_bytes);
     if (r->retries) cli_say(out, ", %u retr%s", r->retries, r->retries == 1 ? "y" : "ies");
-    cli_say(out, " in %.1f s%s\n", (double)r->elapsed_us / 1e6,
-            r->left ? "; the device is starting its firmware" : "");
+    cli_say(out, " in %.1f s%s%s\n", (double)r->elapsed_us / 1e6,
+            r->left ? "; the device is starting its firmware" : "", cli_reset_text(r));
 }

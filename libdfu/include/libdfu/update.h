@@ -143,6 +143,9 @@ typedef struct dfu_update_result {
     bool verified;    /* every written byte was read back and matched */
     bool left;        /* the device was told to start its firmware */
     uint64_t elapsed_us;
+    /* The device reset by itself to load the option bytes written (as ST ROMs do): the handle
+     * has left (dfu_device_gone). */
+    bool reset;
 } dfu_update_result;
 
 /* Executes the plan on the device it was made for. result may be NULL. */

@@ -45,7 +45,7 @@ int dfu_dfu11_write_block(dfu_device *d, uint16_t block, const uint8_t *data, ui
 {
     char what[64];
     snprintf(what, sizeof(what), "writing block %u (%u bytes)", block, len);
-    dfu_wait w = {what, DFU11_WRITE_EXPECT_MS, 0, false};
+    dfu_wait w = {what, DFU11_WRITE_EXPECT_MS, 0, false, false};
     dfu_status_reply st;
     int rc = dfu_dnload_wait(d, block, data, len, &w, &st);
     if (rc) return rc;

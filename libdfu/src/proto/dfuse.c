@@ -37,7 +37,7 @@ int dfu_dfuse_set_address(dfu_device *d, uint32_t address)
     dfu_put_le32(cmd + 1, address);
     char what[64];
     snprintf(what, sizeof(what), "setting the address to 0x%08x", address);
-    dfu_wait w = {what, DFUSE_COMMAND_EXPECT_MS, 0, false};
+    dfu_wait w = {what, DFUSE_COMMAND_EXPECT_MS, 0, false, false};
     dfu_status_reply st;
     d->stats.set_address++;
     return command(d, cmd, sizeof(cmd), &w, &st);
@@ -49,7 +49,7 @@ int dfu_dfuse_erase_page(dfu_device *d, uint32_t address, uint32_t size)
     dfu_put_le32(cmd + 1, address);
     char what[80];
     snprintf(what, sizeof(what), "erasing the %u-byte sector at 0x%08x", size, address);
-    dfu_wait w = {what, dfu_erase_expect_ms(size), d->quirks.erase_poll_ms, true};
+    dfu_wait w = {what, dfu_erase_expect_ms(size), d->quirks.erase_poll_ms, true, false};
     dfu_status_reply st;
     d->stats.erase++;
     return command(d, cmd, sizeof(cmd), &w, &st);
@@ -58,7 +58,8 @@ int dfu_dfuse_erase_page(dfu_device *d, uint32_t address, uint32_t size)
 int dfu_dfuse_mass_erase(dfu_device *d)
 {
     uint8_t cmd[1] = {DFUSE_CMD_ERASE};
-    dfu_wait w = {"mass erase", DFUSE_MASS_ERASE_EXPECT_MS, d->quirks.mass_erase_poll_ms, true};
+    dfu_wait w = {"mass erase", DFUSE_MASS_ERASE_EXPECT_MS, d->quirks.mass_erase_poll_ms, true,
+                  false};
     dfu_status_reply st;
     d->stats.erase++;
     return command(d, cmd, sizeof(cmd), &w, &st);
@@ -107,20 +108,32 @@ int dfu_dfuse_leave(dfu_device *d, const uint32_t *address)
     return DFU_OK;
 }
 
-int dfu_dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
-                          uint32_t address)
+static int write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
+                       uint32_t address, bool resets)
 {
     char what[80];
     snprintf(what, sizeof(what), "writing %u bytes at 0x%08x (block %u)", len, address, block);
-    dfu_wait w = {what, DFUSE_WRITE_EXPECT_MS, 0, false};
+    dfu_wait w = {what, DFUSE_WRITE_EXPECT_MS, 0, false, resets};
     dfu_status_reply st;
     int rc = dfu_dnload_wait(d, block, data, len, &w, &st);
-    if (rc) return rc;
+    if (rc || d->gone) return rc;
     if (st.state != DFU_STATE_DNLOAD_IDLE)
         return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
                               "%s: the device ended in %s instead of dfuDNLOAD-IDLE", what,
                               dfu_state_name(st.state));
     return DFU_OK;
+}
+
+int dfu_dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
+                          uint32_t address)
+{
+    return write_block(d, block, data, len, address, false);
+}
+
+int dfu_dfuse_write_block_then_reset(dfu_device *d, uint16_t block, const uint8_t *data,
+                                     uint16_t len, uint32_t address)
+{
+    return write_block(d, block, data, len, address, true);
 }
 
 /* One Set Address, then UPLOAD blocks from 2 (as many as len needs; the caller keeps it within

@@ -3,6 +3,7 @@
  * lying device cannot hang the host, and the cleanup that brings a device back to dfuIDLE.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include "../core/internal.h"
 #include "proto.h"
@@ -83,6 +84,16 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
                       d->quirks.poll_stalls);
             sleep_ms(d, DFU_MIN(DFU_MAX(last_poll_ms, 10u), left_ms));
             continue;
+        }
+        /* An operation that ends with a reset: the device going away is how it finishes; one
+         * still there answers, and its answer decides. */
+        if (rc && w->resets) {
+            rc = dfu_confirm_left(d, rc, w->what, &st);
+            if (rc < 0) return rc;
+            if (rc > 0) {
+                memset(final, 0, sizeof(*final));
+                return DFU_OK;
+            }
         }
         if (rc) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
         lost = 0; /* only consecutive losses count */
@@ -173,7 +184,8 @@ static int wait_busy(dfu_device *d, uint8_t state, bool *cleared)
     dfu_info(d->ctx, "device was in %s: waiting for it", dfu_state_name(state));
     /* An earlier session may have died in the middle of anything, a mass erase included. */
     dfu_wait w = {"finishing an earlier operation",
-                  d->dfuse ? DFU_LONGEST_OPERATION_MS : dfu_erase_expect_ms(128 * 1024), 0, true};
+                  d->dfuse ? DFU_LONGEST_OPERATION_MS : dfu_erase_expect_ms(128 * 1024), 0, true,
+                  false};
     dfu_status_reply fin;
     int rc = dfu_poll(d, &w, &fin);
     if (rc != DFU_ERR_TIMEOUT && rc != DFU_ERR_STALL) return rc == DFU_ERR_DEVICE ? DFU_OK : rc;
@@ -204,7 +216,7 @@ int dfu_confirm_left(dfu_device *d, int rc, const char *what, dfu_status_reply *
             rc != DFU_ERR_STALL)
             return dfu_err_prefix(d->ctx, rc, "%s", what);
     }
-    dfu_debug(d->ctx, "%s: the device went away to start its firmware (normal)", what);
+    dfu_debug(d->ctx, "%s: the device went away (normal: it restarts)", what);
     d->gone = true;
     dfu_ctx_clear_error(d->ctx);
     return 1;

@@ -83,6 +83,9 @@ typedef struct dfu_wait {
     uint32_t expect_ms;     /* the longest the operation may legitimately take */
     uint32_t first_poll_ms; /* quirk: wait at least this long before the first re-poll */
     bool erase;             /* an erase (the H7 stuck-dfuDNBUSY recovery applies) */
+    /* The device resets to finish the operation (ST ROM: option bytes, Read Unprotect; AN2662
+     * fig.56): once it took the request, its going away is the success (d->gone set). */
+    bool resets;
 } dfu_wait;
 
 /* Class requests. Return 0 (or bytes for upload) or a transport error with a message. */
@@ -96,7 +99,8 @@ int dfu_req_upload(dfu_device *d, uint16_t block, uint8_t *data, uint16_t len);
  * After a DNLOAD: GETSTATUS until the device is no longer busy, sleeping exactly the
  * bwPollTimeout it asks for between polls and not after the final one. Returns 0 with the final
  * status (dfuDNLOAD-IDLE, dfuIDLE, dfuMANIFEST*, ...), DFU_ERR_DEVICE when the device reports an
- * error (its status named), or DFU_ERR_TIMEOUT when it stays busy past the bound.
+ * error (its status named), or DFU_ERR_TIMEOUT when it stays busy past the bound. For a wait
+ * that `resets`, also 0 when the device went away (d->gone set, *final zeroed).
  */
 int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final);
 
@@ -133,6 +137,11 @@ int dfu_dfuse_leave(dfu_device *d, const uint32_t *address);
 /* Writes len (<= transfer size) bytes as data block `block` (>= 2) and waits for it. */
 int dfu_dfuse_write_block(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len,
                           uint32_t address_for_messages);
+/* The same for the block after which the device resets (the last of its option bytes: the ST
+ * ROM loads them with a reset): the device going away once it took the block is success, with
+ * d->gone set. A device still there must end in dfuDNLOAD-IDLE, as after any block. */
+int dfu_dfuse_write_block_then_reset(dfu_device *d, uint16_t block, const uint8_t *data,
+                                     uint16_t len, uint32_t address_for_messages);
 /* Reads len bytes at address: Set Address, ABORT to dfuIDLE, UPLOAD blocks from 2 (a new Set
  * Address for every block when the device places blocks by another size). */
 int dfu_dfuse_read(dfu_device *d, uint32_t address, uint8_t *buf, size_t len);

@@ -38,7 +38,22 @@ static int inspect_block(dfu_exec *x, uint32_t address, const uint8_t *data, uin
     return all_erased(got, n) ? DFU_ERR_GENERIC : NEED_REERASE;
 }
 
-static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint16_t n)
+/* Writing option bytes ends with a reset: the ST ROM loads them that way (AN2662 fig.56). The
+ * plan writes them last; after the last block of their target, the device going away is the
+ * write's success. Before it, it is a failure: the rest was never written. */
+static bool resets_after(const dfu_exec *x, size_t step)
+{
+    const dfu_step *s = &x->plan->steps[step];
+    const dfu_layout *l = dfu_device_layout(x->dev, s->alt);
+    if (!l || !dfu_layout_named(l, "option")) return false;
+    for (size_t j = step + 1; j < x->plan->count; j++)
+        if (x->plan->steps[j].kind == DFU_STEP_WRITE && x->plan->steps[j].alt == s->alt &&
+            !x->skip[j])
+            return false;
+    return true;
+}
+
+static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint16_t n, bool resets)
 {
     int rc = DFU_OK;
     for (unsigned attempt = 1;; attempt++) {
@@ -52,7 +67,9 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
             x->next_block = DFUSE_FIRST_DATA_BLOCK;
             x->pointer_valid = true;
         }
-        rc = dfu_dfuse_write_block(x->dev, (uint16_t)x->next_block, data, n, address);
+        uint16_t block = (uint16_t)x->next_block;
+        rc = resets ? dfu_dfuse_write_block_then_reset(x->dev, block, data, n, address)
+                    : dfu_dfuse_write_block(x->dev, block, data, n, address);
         if (!rc) {
             x->next_block++;
             /* A block of another size than the device's breaks pointer + (block - 2) * size
@@ -84,6 +101,7 @@ static int write_range(dfu_exec *x, size_t step, uint32_t address, uint32_t size
     if (rc) return rc;
     dfu_exec_data(x, s->alt, address, x->buf, size);
     uint16_t xfer = x->dev->transfer_size;
+    bool resets = resets_after(x, step);
     for (uint32_t off = 0; off < size;) {
         uint16_t n = (uint16_t)DFU_MIN((uint32_t)xfer, size - off);
         /* A block that ends inside a flash unit would leave the rest of the unit to the next
@@ -92,7 +110,7 @@ static int write_range(dfu_exec *x, size_t step, uint32_t address, uint32_t size
          * multiple of the unit). The plan refuses blocks smaller than a unit. */
         uint32_t past = (address + off + n) % DFU_FLASH_UNIT;
         if (off + n < size && past && n > past) n = (uint16_t)(n - past);
-        rc = write_block(x, address + off, x->buf + off, n);
+        rc = write_block(x, address + off, x->buf + off, n, resets && off + n == size);
         if (rc) return rc;
         off += n;
         x->res->written_bytes += n;
@@ -169,7 +187,12 @@ int dfu_exec_dfuse_write(dfu_exec *x, size_t i)
 {
     const dfu_step *s = &x->plan->steps[i];
     int rc = write_range(x, i, s->address, s->size, true);
-    return rc == NEED_REERASE ? reerase(x, i) : rc;
+    if (rc == NEED_REERASE) rc = reerase(x, i);
+    if (!rc && x->dev->gone) {
+        dfu_info(x->ctx, "the device reset to load the option bytes written (alt %d)", s->alt);
+        x->res->reset = true;
+    }
+    return rc;
 }
 
 /* Reads [address, address + len) into buf, retrying transient failures. */

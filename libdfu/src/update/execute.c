@@ -245,7 +245,8 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     /* Not when cancelled: that settled already. */
     if (rc && rc != DFU_ERR_CANCELLED) dfu_settle(x.dev, &x.retry);
     x.res->retries = x.retry.used;
-    x.res->verified = !rc && verify_planned && verified_any;
+    /* Option bytes are written last, and the reset that loads them ends the session unread. */
+    x.res->verified = !rc && verify_planned && verified_any && !x.res->reset;
     /* Done, and verified where the device allows it: nothing left to recover. */
     if (journal && !rc && dfu_journal_remove(journal, x.ctx))
         dfu_warn(x.ctx, "%s", dfu_ctx_error(x.ctx)->message);
