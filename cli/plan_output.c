@@ -86,11 +86,13 @@ void cli_print_plan(const cli_out *out, dfu_device *dev, const char *file, const
     }
 }
 
-/* Option bytes take effect with a reset the device does by itself: nothing can read them back
- * in the same session. */
+/* Option bytes take effect with a reset the device does by itself; they can be read back only
+ * if it comes back in DFU mode. */
 const char *cli_reset_text(const dfu_update_result *r)
 {
-    return r->reset ? "; the device reset to load its option bytes (they were not read back)" : "";
+    if (!r->reset) return "";
+    return r->verified ? "; the device reset to load its option bytes, which read back as written"
+                       : "; the device reset to load its option bytes (they were not read back)";
 }
 
 void cli_print_result(const cli_out *out, dfu_device *dev, const char *file,

@@ -2,8 +2,9 @@
  * Writing option bytes: ST ROMs load them with a reset as soon as they are written (AN2662
  * fig.56), so the device going away after the last block is the write's success, not an
  * interruption. dfuctl flash must exit 0 and drop its journal (which used to send every later
- * flash and recover of the board into the same failure), and say that the device reset. A reset
- * before the last block, or a device lost before it took it, is still a failure.
+ * flash and recover of the board into the same failure), say that the device reset, and read the
+ * option bytes back when it comes back in DFU mode. A reset before the last block, or a device
+ * lost before it took it, is still a failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -84,7 +85,8 @@ static void test_the_reset_after_the_last_block_is_success(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, ob, "--alt", "1", "--address", "0x1FFFC000",
               "--journal-dir", b.jdir, NULL);
-    expect_exit(&r, 0, "the device reset to load its option bytes (they were not read back)");
+    expect_exit(&r, 0, "the device reset to load its option bytes, which read back as written");
+    assert_non_null(strstr(r.out, "verified 16 bytes"));
     tu_result_free(&r);
     expect_no_journal(&b);
     expect_held(b.spec, F4_OB, f4_ob, sizeof(f4_ob));
@@ -98,7 +100,7 @@ static void test_the_reset_after_the_last_block_is_success(void **state)
     tu_dfuctl(&r, "flash", "-d", b.spec, ob, "--alt", "1", "--address", "0x1FFFC000",
               "--no-journal", "--no-leave", "--json", "-q", NULL);
     expect_exit(&r, 0, NULL);
-    expect_json_result(&r, false);
+    expect_json_result(&r, true);
     tu_result_free(&r);
     free(ob);
     free(fw);
@@ -125,7 +127,7 @@ static void test_read_change_and_write_back_on_an_l4(void **state)
     tu_dfuctl(&r, "flash", "-d", b.spec, ob, "--alt", "1", "--address", "0x1FFF7800", "--no-leave",
               "--journal-dir", b.jdir, "--json", NULL);
     expect_exit(&r, 0, NULL);
-    expect_json_result(&r, false);
+    expect_json_result(&r, true);
     tu_result_free(&r);
     expect_no_journal(&b);
     expect_held(b.spec, L4_OB, bytes, len);
@@ -134,7 +136,7 @@ static void test_read_change_and_write_back_on_an_l4(void **state)
     board_free(&b);
 }
 
-/* A DfuSe file with the application and the option bytes: both written. */
+/* A DfuSe file with the application and the option bytes: both written, both read back. */
 static char *flash_and_ob_file(const board *b, uint8_t **app)
 {
     dfu_image *img;
@@ -162,7 +164,7 @@ static void test_a_dfuse_file_with_flash_and_option_bytes(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, file, "--journal-dir", b.jdir, "--json", NULL);
     expect_exit(&r, 0, NULL);
-    expect_json_result(&r, false);
+    expect_json_result(&r, true);
     tu_result_free(&r);
     expect_no_journal(&b);
     expect_held(b.spec, F4_OB, f4_ob, sizeof(f4_ob));
@@ -201,6 +203,59 @@ static void test_recover_finishes_an_update_with_option_bytes(void **state)
     tu_result_free(&r);
     free(app);
     free(file);
+    board_free(&b);
+}
+
+/* BOOT0 low: after the reset the board starts its application, so the option bytes cannot be
+ * read back; the write succeeded, and the result says they were not read back. */
+static void test_not_read_back_when_the_board_starts_its_application(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_ob_boot0", "stm32f405", NULL);
+    char *ob = tu_path(b.dir, "ob.bin"), *fw = tu_path(b.dir, "fw.bin");
+    tu_write_file(ob, f4_ob, sizeof(f4_ob));
+    tu_write_app(fw, 0x08000000, 8192, 0x20020000, 5);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, fw, "--address", "0x08000000", "--no-journal",
+              "--no-leave", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    /* Still in the ROM (it has not been reset since), now with BOOT0 low. */
+    char low[700];
+    snprintf(low, sizeof(low), "%s,boot0=0", b.spec);
+    tu_dfuctl(&r, "flash", "-d", low, ob, "--alt", "1", "--address", "0x1FFFC000", "--journal-dir",
+              b.jdir, NULL);
+    expect_exit(&r, 0, "the device reset to load its option bytes (they were not read back)");
+    tu_result_free(&r);
+    expect_no_journal(&b);
+    expect_held(b.spec, F4_OB, f4_ob, sizeof(f4_ob));
+    free(ob);
+    free(fw);
+    board_free(&b);
+}
+
+/* Option bytes that turn read protection on come back unreadable: written all the same, with a
+ * warning saying why they were not read back. */
+static void test_not_read_back_when_they_protect_the_board(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_ob_rdp", "stm32f405", NULL);
+    char *ob = tu_path(b.dir, "ob.bin");
+    uint8_t level1[16];
+    memcpy(level1, f4_ob, sizeof(level1));
+    level1[1] = 0xBB;
+    tu_write_file(ob, level1, sizeof(level1));
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, ob, "--alt", "1", "--address", "0x1FFFC000",
+              "--journal-dir", b.jdir, "--json", NULL);
+    expect_exit(&r, 0, "the option bytes could not be read back: reading 0x1fffc000");
+    assert_non_null(strstr(r.err, "errVENDOR"));
+    expect_json_result(&r, false);
+    tu_result_free(&r);
+    expect_no_journal(&b);
+    free(ob);
     board_free(&b);
 }
 
@@ -250,6 +305,8 @@ int main(void)
         cmocka_unit_test(test_read_change_and_write_back_on_an_l4),
         cmocka_unit_test(test_a_dfuse_file_with_flash_and_option_bytes),
         cmocka_unit_test(test_recover_finishes_an_update_with_option_bytes),
+        cmocka_unit_test(test_not_read_back_when_the_board_starts_its_application),
+        cmocka_unit_test(test_not_read_back_when_they_protect_the_board),
         cmocka_unit_test(test_a_loss_before_the_last_block_is_an_error),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));

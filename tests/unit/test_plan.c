@@ -337,6 +337,8 @@ static void test_mass_erase_replaces_sector_erases(void **state)
     teardown_dev(&f);
 }
 
+/* Writing option bytes resets the device: they go last, with no leave after them; reading them
+ * back follows (possible when the device comes back in DFU mode), unless verification is off. */
 static void test_option_bytes_go_last_and_skip_leave(void **state)
 {
     (void)state;
@@ -354,15 +356,24 @@ static void test_option_bytes_go_last_and_skip_leave(void **state)
     dfu_plan *p;
     assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, NULL), DFU_OK);
     size_t n = dfu_plan_step_count(p);
-    const dfu_step *last = dfu_plan_step(p, n - 1);
-    assert_int_equal(last->alt, 1);
-    assert_int_equal(last->kind, DFU_STEP_WRITE);
+    expect_step(p, n - 2, DFU_STEP_WRITE, 0x1FFFC000, 16);
+    expect_step(p, n - 1, DFU_STEP_VERIFY, 0x1FFFC000, 16);
+    assert_int_equal(dfu_plan_step(p, n - 1)->alt, 1);
     for (size_t i = 0; i < n; i++) {
         assert_int_not_equal(dfu_plan_step(p, i)->kind, DFU_STEP_LEAVE);
-        if (dfu_plan_step(p, i)->kind == DFU_STEP_VERIFY)
-            assert_int_equal(dfu_plan_step(p, i)->alt, 0);
+        if (dfu_plan_step(p, i)->alt == 1) assert_true(i >= n - 3); /* erase, write, verify */
     }
     assert_non_null(strstr(dfu_plan_notes(p), "option bytes"));
+    assert_non_null(strstr(dfu_plan_notes(p), "read back if it comes back in DFU mode"));
+    dfu_plan_free(p);
+
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_verify = true;
+    assert_int_equal(dfu_plan_build(&p, f.ctx, &f.dev, img, &o), DFU_OK);
+    n = dfu_plan_step_count(p);
+    expect_step(p, n - 1, DFU_STEP_WRITE, 0x1FFFC000, 16);
+    assert_int_equal(dfu_plan_step(p, n - 1)->alt, 1);
+    assert_null(strstr(dfu_plan_notes(p), "read back"));
     dfu_plan_free(p);
     dfu_image_free(img);
     teardown_dev(&f);

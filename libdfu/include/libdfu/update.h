@@ -144,7 +144,7 @@ typedef struct dfu_update_result {
     bool left;        /* the device was told to start its firmware */
     uint64_t elapsed_us;
     /* The device reset by itself to load the option bytes written (as ST ROMs do): the handle
-     * has left (dfu_device_gone). */
+     * has left (dfu_device_gone), unless it came back in DFU mode to read them back. */
     bool reset;
 } dfu_update_result;
 

@@ -271,6 +271,58 @@ int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
     return DFU_OK;
 }
 
+/* The device back at the port path is the one that went: the layouts (one per alternate
+ * setting) still describe it. */
+static bool same_device(const dfu_device_info *a, const dfu_device_info *b)
+{
+    if (a->vid != b->vid || a->pid != b->pid || a->alt_count != b->alt_count) return false;
+    for (size_t i = 0; i < a->alt_count; i++) {
+        const char *x = a->alts[i].name ? a->alts[i].name : "";
+        const char *y = b->alts[i].name ? b->alts[i].name : "";
+        if (a->alts[i].iface != b->alts[i].iface || a->alts[i].alt != b->alts[i].alt ||
+            strcmp(x, y) != 0)
+            return false;
+    }
+    return true;
+}
+
+int dfu_device_reopen(dfu_device *d, unsigned wait_ms)
+{
+    dfu_device_info info;
+    memset(&info, 0, sizeof(info));
+    int rc = d->backend->ops->wait(d->backend, d->ctx, dfu_match_path_dfu_mode, d->info.path,
+                                   wait_ms, &info);
+    if (rc == DFU_ERR_TIMEOUT)
+        return dfu_err(d->ctx, DFU_ERR_NO_DEVICE,
+                       "the device did not come back in DFU mode at %s within %u ms", d->info.path,
+                       wait_ms);
+    if (rc) return rc;
+    dfu_transport *t = NULL;
+    if (!same_device(&d->info, &info))
+        rc = dfu_err(d->ctx, DFU_ERR_REFUSED,
+                     "another device came back at %s (%04x:%04x, %zu alternate settings)",
+                     d->info.path, info.vid, info.pid, info.alt_count);
+    if (!rc) rc = d->backend->ops->open(d->backend, d->ctx, &info, &t);
+    if (rc) {
+        dfu_device_info_clear(&info);
+        return rc;
+    }
+    d->t->ops->close(d->t);
+    d->t = t;
+    /* The same device: its description stays, and with it every string handed out (they live
+     * as long as the handle). Only its place on the bus is new. */
+    d->info.bus = info.bus;
+    d->info.address = info.address;
+    dfu_device_info_clear(&info);
+    d->gone = false;
+    dfu_info(d->ctx, "back in DFU mode at %s", d->info.path);
+    rc = d->t->ops->set_alt(d->t, d->iface, d->alt);
+    if (rc)
+        return dfu_err_prefix(d->ctx, rc, "%s: selecting alternate setting %u", d->info.path,
+                              d->alt);
+    return dfu_make_idle(d);
+}
+
 void dfu_device_close(dfu_device *dev)
 {
     if (!dev) return;

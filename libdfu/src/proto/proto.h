@@ -121,6 +121,12 @@ int dfu_dnload_wait(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t
  */
 int dfu_confirm_left(dfu_device *d, int rc, const char *what, dfu_status_reply *st);
 
+/* After the device went away by itself (it reset to load its option bytes): waits up to wait_ms
+ * for it to come back in DFU mode at its port path, then talks to it again as it was opened
+ * (same alternate setting, dfuIDLE). DFU_ERR_NO_DEVICE when it does not come back so (it
+ * started its application); DFU_ERR_REFUSED when another device came back there. */
+int dfu_device_reopen(dfu_device *d, unsigned wait_ms);
+
 /* Brings the device to dfuIDLE from wherever an earlier session left it: CLRSTATUS from
  * dfuERROR, ABORT from a stale dfuDNLOAD-IDLE/dfuUPLOAD-IDLE, a wait (and the H7 recovery)
  * from dfuDNBUSY. Logs what it found and did. */

@@ -158,6 +158,56 @@ static void journal_mark(dfu_exec *x, dfu_journal **j, size_t step)
     x->journal_stale = true; /* still removed if the update completes */
 }
 
+/* How long a device that reset to load its option bytes may take to come back in DFU mode: an
+ * ST ROM (BOOT0 high) is back within a second or two. One that starts its application instead
+ * never comes back, and this wait is all that costs. */
+#define DFU_RESET_RETURN_MS 5000u
+
+/* The device went away after step i - 1 succeeded. After option bytes it reset to load them, and
+ * what follows reads them back: it is waited for, and true when it came back in DFU mode. */
+static bool back_after_reset(dfu_exec *x, size_t i)
+{
+    const dfu_plan *p = x->plan;
+    if (x->res->reset && p->steps[i].kind == DFU_STEP_VERIFY) {
+        dfu_info(x->ctx,
+                 "waiting up to %u ms for the device to come back in DFU mode to read its "
+                 "option bytes back",
+                 DFU_RESET_RETURN_MS);
+        if (dfu_device_reopen(x->dev, DFU_RESET_RETURN_MS) == DFU_OK) return true;
+        dfu_info(x->ctx, "the option bytes are not read back: %s", dfu_ctx_error(x->ctx)->message);
+        dfu_ctx_clear_error(x->ctx);
+        return false;
+    }
+    /* A manifestation-tolerant device that restarted anyway: the firmware is written and
+     * starting, and what is left (reading back, leaving) has nothing to act on. */
+    dfu_warn(x->ctx,
+             "the device left after %s, so the update could not be read back: %zu step%s not "
+             "done",
+             dfu_step_kind_name(p->steps[i - 1].kind), p->count - i, p->count - i == 1 ? "" : "s");
+    return false;
+}
+
+/* Reading option bytes back after the reset that loaded them failed, for another reason than a
+ * difference: they may now protect the device against reads (RDP). They were written (the
+ * device reset to load them): a warning, not a failure. */
+static bool options_unreadable(dfu_exec *x, const dfu_step *s, int rc)
+{
+    if (!x->res->reset || s->kind != DFU_STEP_VERIFY || rc == DFU_ERR_VERIFY ||
+        rc == DFU_ERR_CANCELLED)
+        return false;
+    dfu_warn(x->ctx, "the option bytes could not be read back: %s", dfu_ctx_error(x->ctx)->message);
+    dfu_ctx_clear_error(x->ctx);
+    dfu_settle(x->dev, &x->retry);
+    return true;
+}
+
+static bool verify_left(const dfu_plan *p, size_t from)
+{
+    for (size_t i = from; i < p->count; i++)
+        if (p->steps[i].kind == DFU_STEP_VERIFY) return true;
+    return false;
+}
+
 int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result)
 {
     return dfu_plan_execute_skipping(plan, result, NULL);
@@ -195,16 +245,11 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     if (rc == DFU_ERR_CANCELLED) rc = cancelled(&x);
     /* Before the first erase: what is being done, in case it is interrupted. */
     if (!rc && plan->opts.journal_dir && !plan->opts.verify_only) rc = journal_begin(&x, &journal);
-    bool verified_any = false, verify_planned = false;
+    bool verified_any = false, verify_planned = false, verify_missed = false;
     for (size_t i = 0; i < plan->count && !rc; i++) {
-        if (x.dev->gone) { /* only after a step that succeeded: i > 0 */
-            /* A manifestation-tolerant device that restarted anyway: the firmware is written
-             * and starting, and what is left (reading back, leaving) has nothing to act on. */
-            dfu_warn(x.ctx,
-                     "the device left after %s, so the update could not be read back: %zu "
-                     "step%s not done",
-                     dfu_step_kind_name(plan->steps[i - 1].kind), plan->count - i,
-                     plan->count - i == 1 ? "" : "s");
+        /* Only after a step that succeeded: i > 0. */
+        if (x.dev->gone && !back_after_reset(&x, i)) {
+            verify_missed = verify_left(plan, i);
             break;
         }
         const dfu_step *s = &plan->steps[i];
@@ -228,6 +273,10 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
             break;
         }
         rc = run_step(&x, i);
+        if (rc && options_unreadable(&x, s, rc)) {
+            rc = DFU_OK;
+            verify_missed = true;
+        }
         /* After a failure or a cancel it stays where the last event put it: what the caller saw,
          * and what the cancel message counts (a cancelled caller hears no more events). */
         if (!rc) dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address + s->size);
@@ -245,8 +294,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     /* Not when cancelled: that settled already. */
     if (rc && rc != DFU_ERR_CANCELLED) dfu_settle(x.dev, &x.retry);
     x.res->retries = x.retry.used;
-    /* Option bytes are written last, and the reset that loads them ends the session unread. */
-    x.res->verified = !rc && verify_planned && verified_any && !x.res->reset;
+    x.res->verified = !rc && verify_planned && verified_any && !verify_missed;
     /* Done, and verified where the device allows it: nothing left to recover. */
     if (journal && !rc && dfu_journal_remove(journal, x.ctx))
         dfu_warn(x.ctx, "%s", dfu_ctx_error(x.ctx)->message);

@@ -254,12 +254,16 @@ static int plan_dfuse(dfu_plan *p)
         if (!tps[i].option_bytes)
             rc = add_runs(p, tps[i].t, tps[i].alt, tps[i].layout, DFU_STEP_VERIFY, false, false, 0);
     /* Option bytes last of all: writing them resets the device, which then starts whatever its
-     * boot configuration says, so nothing can follow (no verify, no leave). */
+     * boot configuration says. No leave can follow; reading them back can, when it comes back in
+     * DFU mode (an ST ROM with BOOT0 high), which the execution waits a little for. */
     for (size_t i = 0; i < n && !rc; i++) {
         if (!tps[i].option_bytes) continue;
         option_bytes = true;
-        dfu_plan_note(p, "writing option bytes (alt %d) resets the device afterwards", tps[i].alt);
+        dfu_plan_note(p, "writing option bytes (alt %d) resets the device afterwards%s", tps[i].alt,
+                      verify ? "; they are read back if it comes back in DFU mode" : "");
         rc = emit_dfuse_target(p, &tps[i], &mass_erased);
+        if (!rc && verify)
+            rc = add_runs(p, tps[i].t, tps[i].alt, tps[i].layout, DFU_STEP_VERIFY, false, false, 0);
     }
     const dfuse_target_plan *app = NULL;
     for (size_t i = 0; i < n; i++)
