@@ -498,6 +498,49 @@ static void test_leave_with_a_device_that_stops_answering_is_a_success(void **st
     rig_done(&r);
 }
 
+/* The last block of option bytes: the ST ROM answers dfuDNBUSY, then resets to load them. Its
+ * going away is the write's success there, and only there; a device lost before it took the
+ * block has written nothing. */
+static void test_option_bytes_block_ends_with_a_reset(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, 16, {0}},
+        GETSTATUS(DFU_STATUS_OK, 104, DFU_STATE_DNBUSY),
+        {DFU_GETSTATUS, DFU_ERR_DISCONNECTED, {0}},
+    };
+    uint8_t block[16] = {0xEC, 0xAA};
+    rig r;
+    rig_init(&r, script, 3);
+    assert_int_equal(dfu_dfuse_write_block_then_reset(&r.d, 2, block, 16, 0x1FFFC000), DFU_OK);
+    assert_true(r.d.gone);
+    assert_int_equal(r.f.sleep_before_last, 104000); /* the poll timeout was honoured */
+    rig_done(&r);
+
+    rig_init(&r, script, 3); /* any other block: the same is a failure */
+    assert_int_equal(dfu_dfuse_write_block(&r.d, 2, block, 16, 0x1FFFC000), DFU_ERR_DISCONNECTED);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "writing 16 bytes at 0x1fffc000"));
+    rig_done(&r);
+
+    const answer lost[] = {{DFU_DNLOAD, DFU_ERR_DISCONNECTED, {0}}};
+    rig_init(&r, lost, 1);
+    assert_int_equal(dfu_dfuse_write_block_then_reset(&r.d, 2, block, 16, 0x1FFFC000),
+                     DFU_ERR_DISCONNECTED);
+    rig_done(&r);
+
+    /* Still there, it must end as after any block. */
+    const answer stayed[] = {
+        {DFU_DNLOAD, 16, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_ERR_WRITE, 0, DFU_STATE_ERROR),
+    };
+    rig_init(&r, stayed, 3);
+    assert_int_equal(dfu_dfuse_write_block_then_reset(&r.d, 2, block, 16, 0x1FFFC000),
+                     DFU_ERR_DEVICE);
+    assert_false(r.d.gone);
+    rig_done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -519,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_refused_manifestation_is_an_error_not_a_departure),
         cmocka_unit_test(test_lost_end_of_download_is_sent_again),
         cmocka_unit_test(test_leave_with_a_device_that_stops_answering_is_a_success),
+        cmocka_unit_test(test_option_bytes_block_ends_with_a_reset),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
