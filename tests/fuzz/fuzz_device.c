@@ -143,7 +143,8 @@ static void run_operation(run *r, int flow)
     case FLOW_MAKE_IDLE:
     case FLOW_DEVICE_READ: e = idle_e; break;
     case FLOW_ERASE_PAGE: e = b_erase_expect(sec.size); break;
-    case FLOW_MASS_ERASE: e = B_MASS; break;
+    case FLOW_MASS_ERASE:
+    case FLOW_UNPROTECT: e = B_MASS; break;
     case FLOW_DFUSE_WRITE: e = B_WRITE; break;
     case FLOW_DFU11_WRITE: e = B_DFU11; break;
     case FLOW_DFU11_MANIFEST: e = B_MANIFEST; break;
@@ -186,7 +187,7 @@ static void run_operation(run *r, int flow)
         break;
     case FLOW_UNPROTECT:
         rc = dfu_dfuse_read_unprotect(d);
-        bound = 2 * B_REQUEST;
+        bound = b_dnload_wait(B_MASS, false) + B_CONFIRM;
         break;
     case FLOW_DFU11_WRITE:
         rc = dfu_dfu11_write_block(d, block, buf, n);

@@ -16,7 +16,7 @@
 #define B_REQUEST    5000u  /* proto.h DFU_CONTROL_TIMEOUT_MS: one control transfer */
 #define B_SLACK      10000u /* poll.c: a wait may take 2 x expected + this */
 #define B_OVERRUN    1000u  /* poll.c: the last GETSTATUS may end this long after the deadline */
-#define B_COMMAND    1000u  /* dfuse.c: Set Address, Read Unprotect */
+#define B_COMMAND    1000u  /* dfuse.c: Set Address */
 #define B_WRITE      1000u  /* dfuse.c: programming one block */
 #define B_MASS       40000u /* dfuse.c: a mass erase (F405 datasheet 32 s, plus margin) */
 #define B_DFU11      2000u  /* dfu11.c: programming one block */
@@ -25,6 +25,8 @@
 #define B_IDLE_STALL 50u    /* poll.c: make_idle's pause after a tolerated stall */
 #define B_STALLS     3u     /* the poll-stalls quirk (ST ROMs); the harness sets no more */
 #define B_CONFIRM    2000u /* poll.c dfu_confirm_left: after a failed request, 2 GETSTATUS of 1 s */
+/* A wait for an operation that ends in a reset (Read Unprotect, the last block of option bytes)
+ * confirms a failed GETSTATUS that way: at most once past its deadline, so B_CONFIRM more. */
 
 /* poll.c wait_busy: make_idle waits for an earlier operation: on DfuSe a mass erase
  * (proto.h DFU_LONGEST_OPERATION_MS), on DFU 1.1 a 128 KiB erase (dfu_erase_expect_ms). */

@@ -541,6 +541,96 @@ static void test_option_bytes_block_ends_with_a_reset(void **state)
     rig_done(&r);
 }
 
+/* Read Unprotect: every ST-style device answers the first GETSTATUS with dfuDNBUSY; what it did
+ * shows on the next ones. Success is the device going away (the ST ROM erases and resets), after
+ * the poll timeouts it asks for; an answer is a refusal or a device that did not reset. */
+static void test_read_unprotect_succeeds_only_when_the_device_goes(void **state)
+{
+    (void)state;
+    const answer erased[] = {
+        {DFU_DNLOAD, 1, {0}},
+        GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY),
+        {DFU_GETSTATUS, DFU_ERR_DISCONNECTED, {0}},
+    };
+    rig r;
+    rig_init(&r, erased, 4);
+    assert_int_equal(dfu_dfuse_read_unprotect(&r.d), DFU_OK);
+    assert_true(r.d.gone);
+    assert_int_equal(r.d.stats.slept_us, 200000);
+    rig_done(&r);
+
+    /* A device resetting may fail the transfers in other ways, and then answer nothing. */
+    const answer silent[] = {
+        {DFU_DNLOAD, 1, {0}},
+        GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY),
+    };
+    rig_init(&r, silent, 2);
+    r.f.repeat = (answer){DFU_GETSTATUS, DFU_ERR_USB, {0}};
+    r.f.has_repeat = true;
+    assert_int_equal(dfu_dfuse_read_unprotect(&r.d), DFU_OK);
+    assert_true(r.d.gone);
+    rig_done(&r);
+
+    /* errSTALLEDPKT: the ST class does not know the command (GD32). Nothing was erased. */
+    const answer unknown[] = {
+        {DFU_DNLOAD, 1, {0}},
+        GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_ERR_STALLEDPKT, 0, DFU_STATE_ERROR),
+    };
+    rig_init(&r, unknown, 3);
+    assert_int_equal(dfu_dfuse_read_unprotect(&r.d), DFU_ERR_UNSUPPORTED);
+    assert_false(r.d.gone);
+    assert_int_equal(dfu_ctx_error(r.ctx)->dfu_status, DFU_STATUS_ERR_STALLEDPKT);
+    assert_int_equal(dfu_ctx_error(r.ctx)->dfu_state, DFU_STATE_ERROR);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "does not support Read Unprotect"));
+    rig_done(&r);
+
+    /* mboot: dfuERROR with status OK. */
+    const answer refused[] = {
+        {DFU_DNLOAD, 1, {0}},
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_ERROR),
+    };
+    rig_init(&r, refused, 3);
+    assert_int_equal(dfu_dfuse_read_unprotect(&r.d), DFU_ERR_DEVICE);
+    assert_false(r.d.gone);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "device reports OK"));
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "refused the command"));
+    rig_done(&r);
+
+    /* Still there and idle: whatever it did, it did not reset. */
+    const answer stayed[] = {
+        {DFU_DNLOAD, 1, {0}},
+        GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig_init(&r, stayed, 3);
+    assert_int_equal(dfu_dfuse_read_unprotect(&r.d), DFU_ERR_PROTOCOL);
+    assert_false(r.d.gone);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "did not reset"));
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "unknown"));
+    rig_done(&r);
+}
+
+/* The wait for Read Unprotect is a mass erase's: a device busy for longer is an error, after a
+ * bounded time whatever it asks. */
+static void test_read_unprotect_wait_is_bounded(void **state)
+{
+    (void)state;
+    const answer script[] = {{DFU_DNLOAD, 1, {0}}};
+    rig r;
+    rig_init(&r, script, 1);
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 0xFFFFFF, DFU_STATE_DNBUSY);
+    r.f.has_repeat = true;
+    assert_int_equal(dfu_dfuse_read_unprotect(&r.d), DFU_ERR_TIMEOUT);
+    /* 2 x 40 s + 10 s. */
+    assert_true(r.f.clock.now <= 91000000u);
+    assert_true(r.f.clock.now >= 40000000u);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "read unprotect"));
+    rig_done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -563,6 +653,8 @@ int main(void)
         cmocka_unit_test(test_lost_end_of_download_is_sent_again),
         cmocka_unit_test(test_leave_with_a_device_that_stops_answering_is_a_success),
         cmocka_unit_test(test_option_bytes_block_ends_with_a_reset),
+        cmocka_unit_test(test_read_unprotect_succeeds_only_when_the_device_goes),
+        cmocka_unit_test(test_read_unprotect_wait_is_bounded),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -170,7 +170,10 @@ DFU_API int dfu_device_erase(dfu_device *dev, uint32_t address, uint32_t len,
 /* DfuSe: erases the whole flash. */
 DFU_API int dfu_device_mass_erase(dfu_device *dev);
 /* DfuSe: removes read protection. The device erases ALL of its flash and resets: callers must
- * have the user's explicit confirmation. */
+ * have the user's explicit confirmation. DFU_OK once it has gone (the reset); a device that
+ * reports dfuERROR has refused: DFU_ERR_UNSUPPORTED for errSTALLEDPKT (it does not know the
+ * command), else DFU_ERR_DEVICE; one still there without an error did not reset, and whether it
+ * removed its protection is unknown: DFU_ERR_PROTOCOL. The device is left in dfuIDLE. */
 DFU_API int dfu_device_read_unprotect(dfu_device *dev);
 /* Leaves DFU mode and starts the firmware: DfuSe "leave", jumping to address (NULL: to the
  * application's start, the first writable sector of the flash's layout); DFU 1.1 a USB reset

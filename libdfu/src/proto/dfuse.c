@@ -10,7 +10,7 @@
 #include "../core/internal.h"
 #include "proto.h"
 
-/* Long enough for Set Address and Read Unprotect's first answer on every ST part. */
+/* Long enough for Set Address on every ST part. */
 #define DFUSE_COMMAND_EXPECT_MS 1000u
 /* A mass erase: the F405 datasheet's 32 s maximum plus margin (dfu-util uses 35 s). */
 #define DFUSE_MASS_ERASE_EXPECT_MS DFU_LONGEST_OPERATION_MS
@@ -65,21 +65,44 @@ int dfu_dfuse_mass_erase(dfu_device *d)
     return command(d, cmd, sizeof(cmd), &w, &st);
 }
 
+/* Read Unprotect answered with dfuERROR: the command was refused. errSTALLEDPKT is how the ST
+ * class says it does not know a command (AN2662 fig.55); mboot refuses every command it does
+ * not know with status OK, which says nothing about why. */
+static int unprotect_refused(dfu_device *d)
+{
+    const dfu_error_info *e = dfu_ctx_error(d->ctx);
+    int state = e->dfu_state, status = e->dfu_status;
+    char said[DFU_ERROR_MESSAGE_MAX / 2];
+    snprintf(said, sizeof(said), "%s", e->message); /* the context's own message */
+    if (status == DFU_STATUS_ERR_STALLEDPKT)
+        return dfu_err_device(d->ctx, DFU_ERR_UNSUPPORTED, state, status,
+                              "%s: the device does not support Read Unprotect; nothing was "
+                              "erased",
+                              said);
+    if (status == DFU_STATUS_OK)
+        return dfu_err_device(d->ctx, DFU_ERR_DEVICE, state, status,
+                              "%s: the device refused the command without a reason (it may not "
+                              "support it)",
+                              said);
+    return DFU_ERR_DEVICE;
+}
+
 int dfu_dfuse_read_unprotect(dfu_device *d)
 {
-    /* The device erases everything and resets: it cannot answer the second GETSTATUS. */
+    /* The ST ROM answers the first GETSTATUS with dfuDNBUSY, then erases everything and resets
+     * (AN2662 p.78): a later GETSTATUS fails as it goes, which is the success. A device without
+     * the command answers one with dfuERROR. Polled as a mass erase is, for as long. */
     uint8_t cmd[1] = {DFUSE_CMD_READ_UNPROTECT};
-    int rc = dfu_req_dnload(d, 0, cmd, sizeof(cmd));
-    if (rc) return dfu_err_prefix(d->ctx, rc, "read unprotect");
+    dfu_wait w = {"read unprotect", DFUSE_MASS_ERASE_EXPECT_MS, d->quirks.mass_erase_poll_ms, false,
+                  true};
     dfu_status_reply st;
-    rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
-    if (rc == DFU_ERR_DISCONNECTED || (rc == DFU_OK && st.state == DFU_STATE_DNBUSY)) {
-        d->gone = true;
-        return DFU_OK;
-    }
-    if (rc) return dfu_err_prefix(d->ctx, rc, "read unprotect");
-    if (st.state == DFU_STATE_ERROR) return dfu_err_status(d, &st, "read unprotect");
-    return DFU_OK;
+    int rc = dfu_dnload_wait(d, 0, cmd, sizeof(cmd), &w, &st);
+    if (rc == DFU_ERR_DEVICE) return unprotect_refused(d);
+    if (rc || d->gone) return rc;
+    return dfu_err_device(d->ctx, DFU_ERR_PROTOCOL, st.state, st.status,
+                          "read unprotect: the device did not reset (it is in %s, status %s), so "
+                          "whether its read protection was removed is unknown",
+                          dfu_state_name(st.state), dfu_status_name(st.status));
 }
 
 int dfu_dfuse_leave(dfu_device *d, const uint32_t *address)
