@@ -284,6 +284,65 @@ static void test_single_erase_cancelled_in_the_wait(void **state)
     board_free(&b);
 }
 
+/* Asks the context's cancel callback to say yes from its k-th question after a retry began. */
+typedef struct retry_cancel {
+    dfu_device *dev;
+    bool retrying;
+    unsigned k, asked;
+    bool cancelled;
+    dfu_sim_stats at; /* what the device had received when the cancel was asked for */
+} retry_cancel;
+
+static void on_warning(dfu_log_level level, const char *line, void *payload)
+{
+    retry_cancel *c = payload;
+    if (level == DFU_LOG_WARN && strstr(line, "retrying")) c->retrying = true;
+}
+
+static int on_retry_question(void *payload)
+{
+    retry_cancel *c = payload;
+    if (!c->retrying || c->cancelled || ++c->asked < c->k) return c->cancelled;
+    c->cancelled = true;
+    dfu_sim_get_stats(dfu_device_sim(c->dev), &c->at);
+    return 1;
+}
+
+/* Once a cancel is asked for, nothing more is written, whichever wait of a retry hears it
+ * (bringing the device back to dfuIDLE, reading the block back to see whether it landed):
+ * settling only reads the device's state and aborts. A cancel heard while the block was read
+ * back went unheard, and the write was tried again. */
+static void test_nothing_is_written_after_a_cancel(void **state)
+{
+    (void)state;
+    for (unsigned k = 1; k <= 4; k++) {
+        char name[64];
+        snprintf(name, sizeof(name), "cancel_in_retry_%u", k);
+        board b;
+        board_new(&b, name, "stm32f405", "fault=stall@block:3", 40 * 1024, 0x20020000);
+        retry_cancel c = {b.dev, false, k, 0, false, {0}};
+        dfu_ctx_set_log(b.ctx, on_warning, DFU_LOG_WARN, &c);
+        dfu_ctx_set_cancel(b.ctx, on_retry_question, &c);
+        dfu_plan *plan = plan_for(&b, false, NULL);
+        int rc = dfu_plan_execute(plan, NULL);
+        dfu_plan_free(plan);
+        if (!c.cancelled) { /* no k-th question: the retry was over */
+            assert_int_equal(rc, DFU_OK);
+            board_free(&b);
+            continue;
+        }
+        assert_int_equal(rc, DFU_ERR_CANCELLED);
+        dfu_sim_stats after;
+        dfu_sim_get_stats(dfu_device_sim(b.dev), &after);
+        if (after.dnload_blocks != c.at.dnload_blocks ||
+            after.dnload_commands != c.at.dnload_commands)
+            fail_msg("question %u: %llu block(s) and %llu command(s) sent after the cancel", k,
+                     (unsigned long long)(after.dnload_blocks - c.at.dnload_blocks),
+                     (unsigned long long)(after.dnload_commands - c.at.dnload_commands));
+        board_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +350,7 @@ int main(void)
         cmocka_unit_test(test_context_cancel_ends_a_mass_erase),
         cmocka_unit_test(test_cancel_a_board_stuck_busy),
         cmocka_unit_test(test_single_erase_cancelled_in_the_wait),
+        cmocka_unit_test(test_nothing_is_written_after_a_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
