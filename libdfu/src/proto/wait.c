@@ -4,7 +4,8 @@
  * layer, and every transfer a device holds, asks at every DFU_WAIT_ASK_MS of it whether to go
  * on: the context's cancel callback, then the hook an update installs (its progress callback's
  * say, and a heartbeat event for its UI). Stopping the wait does not stop the device: an erase
- * goes on to its end, so the next session is told how long it may still be busy.
+ * goes on to its end, so the device remembers how long it may still be busy, for the caller's
+ * message and for the next call, which waits for it.
  */
 #include <stdio.h>
 #include <string.h>
