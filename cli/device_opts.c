@@ -87,11 +87,12 @@ int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
         oo.quirks = o->quirks_text;
     }
     /* Ctrl-C while waiting for the board (--wait, or its return after a detach) ends the wait:
-     * nothing has been written yet. */
+     * nothing has been written yet. The callback stays for the command: the library also asks it
+     * while the device keeps the command waiting (an erase, a busy device), where a progress
+     * callback may not be (erase --mass has none). */
     cli_signals_install_waiting();
     dfu_ctx_set_cancel(out->ctx, cancel_on_interrupt, NULL);
     int rc = dfu_device_open(dev, out->ctx, o->device, &oo);
-    dfu_ctx_set_cancel(out->ctx, NULL, NULL);
     if (!rc && cli_interrupted()) {
         /* Found as the interrupt came: stop before doing anything to it. */
         cli_return_detached(out, *dev);

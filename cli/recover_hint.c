@@ -67,6 +67,27 @@ void cli_hint_read_protected(const cli_out *out, const char *selector)
             out->cmd, selector ? " -d " : "", sel);
 }
 
+/* Where the device is, to say before the recover command. */
+static void device_whereabouts(dfu_device *dev, int err, char *where, size_t cap)
+{
+    /* The library's message said where a cancel left the device; asking it now would wait for
+     * what it may still be doing (an erase), or be cancelled by the same interrupt. */
+    if (err == DFU_ERR_CANCELLED && !dfu_device_gone(dev)) {
+        snprintf(where, cap, "finish it with:");
+        return;
+    }
+    int st = -1;
+    if (err == DFU_ERR_DISCONNECTED || dfu_device_gone(dev) ||
+        dfu_device_get_status(dev, &st, NULL) != DFU_OK)
+        snprintf(where, cap,
+                 "the device went away. When it is back (replugged or powered), finish it with:");
+    else if (st == DFU_STATE_DFU_IDLE)
+        snprintf(where, cap, "the device was left in dfuIDLE. Finish it with:");
+    else
+        snprintf(where, cap, "the device is stuck in %s; power-cycle it, then finish it with:",
+                 dfu_state_name(st));
+}
+
 void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, const char *jdir,
                       const char *jdir_option, const char *selector, int err)
 {
@@ -85,20 +106,8 @@ void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, cons
     if (dfu_ctx_error(out->ctx)->dfu_status == DFU_STATUS_ERR_VENDOR && dfu_device_is_dfuse(dev)) {
         hint_unprotect(cmd, selector, jdir_option, j);
     } else {
-        int st = -1;
-        bool gone = err == DFU_ERR_DISCONNECTED || dfu_device_gone(dev) ||
-                    dfu_device_get_status(dev, &st, NULL) != DFU_OK;
         char where[160];
-        if (gone)
-            snprintf(where, sizeof(where),
-                     "the device went away. When it is back (replugged or "
-                     "powered), finish it with:");
-        else if (st == DFU_STATE_DFU_IDLE)
-            snprintf(where, sizeof(where), "the device was left in dfuIDLE. Finish it with:");
-        else
-            snprintf(where, sizeof(where),
-                     "the device is stuck in %s; power-cycle it, then finish it with:",
-                     dfu_state_name(st));
+        device_whereabouts(dev, err, where, sizeof(where));
         char command[2300];
         cli_recover_command(command, sizeof(command), dev,
                             selector && *selector ? selector : dfu_journal_selector(j), jdir_option,

@@ -1,5 +1,6 @@
 /* Ctrl-C and SIGTERM during an update: the first asks the library to stop at the next block
- * boundary (the device is left in dfuIDLE, the journal kept); a second one exits at once. */
+ * boundary (the device is left in dfuIDLE, the journal kept), or within 100 ms while the device
+ * keeps it waiting (an erase, which the device finishes by itself); a second one exits at once. */
 #ifndef DFUCTL_SIGNALS_H
 #define DFUCTL_SIGNALS_H
 

@@ -1,8 +1,9 @@
 /*
  * Ctrl-C and SIGTERM during dfuctl flash, on a simulated board running in real time: the update
  * stops at a block boundary with the board in dfuIDLE, the journal kept, exit code 8 and the
- * recover command printed; a second Ctrl-C stops at once, in the middle of an erase, the journal
- * still usable; and dfuctl recover then finishes the update.
+ * recover command printed; in the middle of a long erase it stops within a moment, leaving the
+ * board to finish the erase; a second signal stops at once, the journal still usable; and
+ * dfuctl recover then finishes the update.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -20,35 +21,60 @@ typedef struct running {
     bool json;
 } running;
 
-static void start_flash(running *r, const char *dir, const char *spec, const char *fw,
-                        const char *address, const char *journal)
+/* dfuctl with args (NULL-terminated, at most 12), and --json when r->json. */
+static void start_dfuctl(running *r, const char *dir, const char *const *args)
 {
     r->err_path = tu_path(dir, "stderr.txt");
     r->out_path = tu_path(dir, "stdout.txt");
+    const char *argv[16] = {DFUCTL_PATH};
+    size_t n = 1;
+    while (n < 13 && args[n - 1]) argv[n] = args[n - 1], n++;
+    if (r->json) argv[n++] = "--json";
+    argv[n] = NULL;
     fflush(stdout);
     r->pid = fork();
     assert_true(r->pid >= 0);
     if (r->pid == 0) {
         if (!freopen(r->err_path, "w", stderr) || !freopen(r->out_path, "w", stdout)) _exit(126);
-        execl(DFUCTL_PATH, DFUCTL_PATH, "flash", "-d", spec, fw, "--address", address,
-              "--journal-dir", journal, r->json ? "--json" : (char *)NULL, (char *)NULL);
+        execv(DFUCTL_PATH, (char *const *)(uintptr_t)argv);
         _exit(127);
     }
 }
 
-/* Waits (up to 20 s) until dfuctl has written what to stderr (or, with --json, to stdout, where
- * its progress goes). */
+static void start_flash(running *r, const char *dir, const char *spec, const char *fw,
+                        const char *address, const char *journal, bool mass_erase)
+{
+    const char *args[] = {"flash",
+                          "-d",
+                          spec,
+                          fw,
+                          "--address",
+                          address,
+                          "--journal-dir",
+                          journal,
+                          mass_erase ? "--mass-erase" : NULL,
+                          NULL};
+    start_dfuctl(r, dir, args);
+}
+
+static bool wrote(const char *path, const char *what)
+{
+    uint8_t *text = tu_read_file(path, NULL);
+    bool seen = text && strstr((const char *)text, what);
+    free(text);
+    return seen;
+}
+
+/* Waits (up to 20 s) until dfuctl has written what to stderr or stdout (where --json progress
+ * and what it says it is about to do go). */
 static void wait_for_output(const running *r, const char *what)
 {
     for (int i = 0; i < 2000; i++) {
-        uint8_t *text = tu_read_file(r->json && what[0] == '"' ? r->out_path : r->err_path, NULL);
-        bool seen = text && strstr((const char *)text, what);
-        free(text);
-        if (seen) return;
+        if (wrote(r->err_path, what) || wrote(r->out_path, what)) return;
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    fail_msg("dfuctl flash never printed \"%s\"", what);
+    fail_msg("dfuctl never printed \"%s\"", what);
 }
 
 static uint64_t now_ms(void)
@@ -70,9 +96,10 @@ static const char second_msg[] =
     "dfuctl: stopped at once; the journal is kept. Finish the update with:";
 static const char settled_msg[] = "the device is back in dfuIDLE";
 
-/* times 1: interrupted while writing. times 2: the second signal comes in the middle of the
- * erase of a 128 KiB sector (2 s on this board), after the first has been handled (two signals
- * sent together would arrive as one). */
+/* times 1: interrupted while writing. times 2: a second signal comes in the middle of the erase
+ * of a 128 KiB sector (2 s on this board), at once after the first: another signal, since two
+ * alike sent together would arrive as one, and the first alone now ends the erase's wait within
+ * a moment too. */
 static void interrupted_then_recovered(const char *name, int sig, int times, bool json)
 {
     char *dir = tu_tmpdir(name);
@@ -87,7 +114,7 @@ static void interrupted_then_recovered(const char *name, int sig, int times, boo
     tu_sim_spec(clean, sizeof(clean), "stm32f405", dir, NULL);
     tu_write_app(fw, base, 40 * 1024, 0x20020000, 11);
     running r = {0, NULL, NULL, json};
-    start_flash(&r, dir, spec, fw, address, journal);
+    start_flash(&r, dir, spec, fw, address, journal, false);
     if (json)
         wait_for_output(&r, times == 1 ? "\"phase\":\"write\"" : "\"phase\":\"erase\"");
     else
@@ -95,9 +122,9 @@ static void interrupted_then_recovered(const char *name, int sig, int times, boo
     assert_int_equal(kill(r.pid, sig), 0);
     uint64_t second_at = 0;
     if (times == 2) {
-        wait_for_output(&r, first_msg);
         second_at = now_ms();
-        if (kill(r.pid, sig) != 0) fail_msg("dfuctl had exited before the second signal");
+        if (kill(r.pid, sig == SIGINT ? SIGTERM : SIGINT) != 0)
+            fail_msg("dfuctl had exited before the second signal");
     }
     int code = wait_exit(&r);
     uint64_t took_ms = now_ms() - second_at;
@@ -198,10 +225,7 @@ static void interrupted_while_waiting(const char *name, bool json)
               "--wait", "600", fw, json ? "--json" : (char *)NULL, (char *)NULL);
         _exit(127);
     }
-    bool was_json = r.json;
-    r.json = false; /* the log line is on stderr */
     wait_for_output(&r, "waiting up to 600000 ms");
-    r.json = was_json;
     uint64_t at = now_ms();
     assert_int_equal(kill(r.pid, SIGINT), 0);
     int code = wait_exit(&r);
@@ -227,6 +251,88 @@ static void interrupted_while_waiting(const char *name, bool json)
     free(r.err_path);
     free(r.out_path);
     free(fw);
+    free(dir);
+}
+
+/* The embedder's report, at the command line: Ctrl-C in the middle of a mass erase (16 s on this
+ * board, which holds the status request all along) waited for the whole erase. It now ends the
+ * wait within a moment: exit 8, the board left to finish the erase by itself, the journal kept
+ * and the recover command printed; and the recover then finishes the update. */
+static void test_ctrl_c_during_a_mass_erase_stops_at_once(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("sig_mass");
+    char *fw = tu_path(dir, "fw.bin"), *journal = tu_path(dir, "journal");
+    char spec[600], clean[600];
+    tu_sim_spec(spec, sizeof(spec), "stm32f405", dir, "realtime");
+    tu_sim_spec(clean, sizeof(clean), "stm32f405", dir, NULL);
+    tu_write_app(fw, 0x08000000, 8 * 1024, 0x20020000, 12);
+    running r = {0, NULL, NULL, false};
+    start_flash(&r, dir, spec, fw, "0x08000000", journal, true);
+    wait_for_output(&r, "erase:");
+    struct timespec half = {0, 500 * 1000 * 1000};
+    nanosleep(&half, NULL); /* well into the erase */
+    uint64_t at = now_ms();
+    assert_int_equal(kill(r.pid, SIGINT), 0);
+    int code = wait_exit(&r);
+    uint64_t took_ms = now_ms() - at;
+    uint8_t *err = tu_read_file(r.err_path, NULL);
+    if (code != 8) fail_msg("exit %d, expected 8 (interrupted)\n%s", code, err);
+    if (took_ms > 1500)
+        fail_msg("exited %llu ms after Ctrl-C:\n%s", (unsigned long long)took_ms, err);
+    assert_non_null(strstr((const char *)err, first_msg));
+    assert_null(strstr((const char *)err, second_msg));
+    if (!strstr((const char *)err, "while the device was busy (mass erase): it finishes that by "
+                                   "itself"))
+        fail_msg("%s", err);
+    char command[1400];
+    snprintf(command, sizeof(command),
+             "finish it with:\n  dfuctl recover -d '%s' --journal-dir '%s'", spec, journal);
+    if (!strstr((const char *)err, command)) fail_msg("no \"%s\" in:\n%s", command, err);
+    free(err);
+    tu_result res;
+    tu_dfuctl(&res, "recover", "-d", clean, "--journal-dir", journal, NULL);
+    if (res.exit_code != 0) fail_msg("recover: exit %d\n%s", res.exit_code, res.err);
+    tu_result_free(&res);
+    uint8_t *want = tu_app_bytes(0x08000000, 8 * 1024, 0x20020000, 12), *got = malloc(8 * 1024);
+    tu_sim_peek(clean, 0x08000000, got, 8 * 1024);
+    assert_memory_equal(got, want, 8 * 1024);
+    free(want);
+    free(got);
+    free(r.err_path);
+    free(r.out_path);
+    free(fw);
+    free(journal);
+    free(dir);
+}
+
+/* dfuctl erase --mass has no progress to report: the interrupt reaches the library through the
+ * context's cancel callback, and ends the wait as promptly. */
+static void test_ctrl_c_ends_erase_mass(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("sig_erase_mass");
+    char spec[600];
+    tu_sim_spec(spec, sizeof(spec), "stm32f405", dir, "realtime");
+    running r = {0, NULL, NULL, false};
+    const char *args[] = {"erase", "--mass", "-d", spec, NULL};
+    start_dfuctl(&r, dir, args);
+    wait_for_output(&r, "mass erase: the device erases its whole flash");
+    struct timespec half = {0, 500 * 1000 * 1000};
+    nanosleep(&half, NULL);
+    uint64_t at = now_ms();
+    assert_int_equal(kill(r.pid, SIGINT), 0);
+    int code = wait_exit(&r);
+    uint64_t took_ms = now_ms() - at;
+    uint8_t *err = tu_read_file(r.err_path, NULL);
+    if (code != 8) fail_msg("exit %d, expected 8 (interrupted)\n%s", code, err);
+    if (took_ms > 1500)
+        fail_msg("exited %llu ms after Ctrl-C:\n%s", (unsigned long long)took_ms, err);
+    if (!strstr((const char *)err, "mass erase: cancelled after")) fail_msg("%s", err);
+    assert_null(strstr((const char *)err, "dfuctl recover")); /* no update to finish */
+    free(err);
+    free(r.err_path);
+    free(r.out_path);
     free(dir);
 }
 
@@ -269,6 +375,8 @@ int main(void)
         cmocka_unit_test(test_sigterm_stops_cleanly),
         cmocka_unit_test(test_second_ctrl_c_stops_at_once),
         cmocka_unit_test(test_json_lines_end_with_an_object_however_stopped),
+        cmocka_unit_test(test_ctrl_c_during_a_mass_erase_stops_at_once),
+        cmocka_unit_test(test_ctrl_c_ends_erase_mass),
         cmocka_unit_test(test_ctrl_c_ends_a_wait_for_the_device),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));

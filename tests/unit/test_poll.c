@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/internal.h"
 #include "proto/proto.h"
 #include "testutil.h"
 
@@ -631,6 +632,119 @@ static void test_read_unprotect_wait_is_bounded(void **state)
     rig_done(&r);
 }
 
+/* A caller's "stop": the context's cancel callback or the device's wait hook, asked every
+ * DFU_WAIT_ASK_MS of a wait, answering yes from question number yes_from on (0: never). */
+typedef struct stopper {
+    fake *f;
+    unsigned asked, yes_from;
+    uint64_t yes_at; /* virtual time of the first yes */
+} stopper;
+
+static int stop_asked(void *payload)
+{
+    stopper *s = payload;
+    s->asked++;
+    bool yes = s->yes_from && s->asked >= s->yes_from;
+    if (yes && !s->yes_at) s->yes_at = s->f->clock.now;
+    return yes;
+}
+
+/* The embedder's report: a device stuck in dfuDNBUSY held the host for the whole bound, the
+ * cancel unheard. Asked every 100 ms, the wait stops at the first yes, says what it was waiting
+ * for, and remembers that the device may stay busy as long as the operation may take. */
+static void test_a_cancel_ends_a_busy_wait_at_once(void **state)
+{
+    (void)state;
+    for (int hook = 0; hook <= 1; hook++) {
+        const answer script[] = {{DFU_DNLOAD, 5, {0}}};
+        rig r;
+        rig_init(&r, script, 1);
+        r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY);
+        r.f.has_repeat = true;
+        stopper s = {&r.f, 0, 30, 0};
+        if (hook)
+            dfu_device_set_wait_hook(&r.d, stop_asked, &s);
+        else
+            dfu_ctx_set_cancel(r.ctx, stop_asked, &s);
+        assert_int_equal(dfu_dfuse_erase_page(&r.d, 0x08020000, 128 * 1024), DFU_ERR_CANCELLED);
+        assert_int_equal(s.asked, 30);
+        assert_int_equal(r.f.clock.now, s.yes_at); /* not a moment's more waiting */
+        assert_in_range(r.f.clock.now, 3000000u, 3010000u);
+        const char *msg = dfu_ctx_error(r.ctx)->message;
+        assert_non_null(strstr(msg, "erasing the 131072-byte sector at 0x08020000: cancelled"));
+        assert_non_null(strstr(msg, "it goes on by itself"));
+        /* It may still be erasing until the erase's longest time (5120 ms) has passed. */
+        assert_true(dfu_device_may_be_busy(&r.d));
+        assert_int_equal(r.d.busy_until_us, r.d.busy_since_us + 5120000u);
+        assert_string_equal(r.d.busy_what, "erasing the 131072-byte sector at 0x08020000");
+        rig_done(&r);
+    }
+}
+
+/* Waits shorter than DFU_WAIT_ASK_MS are never asked: they end before a cancel would matter. */
+static void test_short_waits_are_not_asked(void **state)
+{
+    (void)state;
+    const answer script[] = {
+        {DFU_DNLOAD, 2048, {0}},
+        GETSTATUS(DFU_STATUS_OK, 45, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_OK, 45, DFU_STATE_DNBUSY),
+        GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DNLOAD_IDLE),
+    };
+    rig r;
+    rig_init(&r, script, 4);
+    stopper s = {&r.f, 0, 1, 0};
+    dfu_ctx_set_cancel(r.ctx, stop_asked, &s);
+    uint8_t block[2048] = {0};
+    assert_int_equal(dfu_dfuse_write_block(&r.d, 2, block, sizeof(block), 0x08000000), DFU_OK);
+    assert_int_equal(s.asked, 0);
+    assert_int_equal(r.d.stats.slept_us, 90000u);
+    rig_done(&r);
+}
+
+/* make_idle waits for a device busy from an earlier session (up to a mass erase); a cancel ends
+ * that wait too. So does one settling after a cancel, at its first question, asking nobody. */
+static void test_make_idle_wait_for_a_busy_device_is_cancelled(void **state)
+{
+    (void)state;
+    rig r;
+    rig_init(&r, NULL, 0);
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 100, DFU_STATE_DNBUSY);
+    r.f.has_repeat = true;
+    stopper s = {&r.f, 0, 5, 0};
+    dfu_ctx_set_cancel(r.ctx, stop_asked, &s);
+    assert_int_equal(dfu_make_idle(&r.d), DFU_ERR_CANCELLED);
+    assert_int_equal(r.f.clock.now, 500000u);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "finishing an earlier operation"));
+
+    s = (stopper){&r.f, 0, 0, 0};
+    r.f.clock.now = 0;
+    dfu_err(r.ctx, DFU_ERR_CANCELLED, "the cancel's own message");
+    assert_false(dfu_settle_cancelled(&r.d));
+    assert_int_equal(s.asked, 0);
+    assert_int_equal(r.f.clock.now, 100000u);
+    assert_string_equal(dfu_ctx_error(r.ctx)->message, "the cancel's own message");
+    rig_done(&r);
+}
+
+/* Manifestation: a device that asks for 4.6 hours is held to 20 s, and a cancel ends it sooner. */
+static void test_manifestation_wait_is_cancelled(void **state)
+{
+    (void)state;
+    const answer lie[] = {{DFU_DNLOAD, 0, {0}}};
+    rig r;
+    rig_init(&r, lie, 1);
+    r.d.dfuse = false;
+    r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 0xFFFFFF, DFU_STATE_MANIFEST);
+    r.f.has_repeat = true;
+    stopper s = {&r.f, 0, 12, 0};
+    dfu_ctx_set_cancel(r.ctx, stop_asked, &s);
+    assert_int_equal(dfu_dfu11_manifest(&r.d, 3), DFU_ERR_CANCELLED);
+    assert_int_equal(r.f.clock.now, 1200000u);
+    assert_non_null(strstr(dfu_ctx_error(r.ctx)->message, "manifestation: cancelled"));
+    rig_done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -655,6 +769,10 @@ int main(void)
         cmocka_unit_test(test_option_bytes_block_ends_with_a_reset),
         cmocka_unit_test(test_read_unprotect_succeeds_only_when_the_device_goes),
         cmocka_unit_test(test_read_unprotect_wait_is_bounded),
+        cmocka_unit_test(test_a_cancel_ends_a_busy_wait_at_once),
+        cmocka_unit_test(test_short_waits_are_not_asked),
+        cmocka_unit_test(test_make_idle_wait_for_a_busy_device_is_cancelled),
+        cmocka_unit_test(test_manifestation_wait_is_cancelled),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

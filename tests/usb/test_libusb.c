@@ -2,7 +2,7 @@
  * libdfu's libusb backend against simulated devices on a real USB stack (umockdev): what
  * enumeration reports, selectors, raw DFU requests through the transport, following a device
  * across re-enumeration by its port path, and how a vanished device and a held transfer are
- * reported.
+ * reported, and how a held transfer is abandoned.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -402,6 +402,38 @@ static void test_held_transfer_times_out(void **state)
 #endif
 }
 
+/* The same held transfer, with someone to ask (as an open device's transport has): a cancel
+ * after 300 ms abandons it then, not when mboot finishes the erase; the device carries on and
+ * answers the next request once done. */
+static void test_held_transfer_is_abandoned_when_asked(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+#ifdef DFU_HAVE_UMOCKDEV
+    const char *specs[] = {"mboot-f4,realtime"};
+    fixture *f = start(specs, 1);
+    dfu_device_info info;
+    dfu_transport *t = open_one(f, "", &info);
+    to_idle(t);
+    uint8_t erase[5] = {DFUSE_CMD_ERASE, 0x00, 0x00, 0x02, 0x08}, st[6]; /* 0x08020000: 128 KiB */
+    assert_int_equal(request(t, DFU_REQTYPE_OUT, DFU_DNLOAD, 0, erase, 5, 1000), 5);
+    assert_int_equal(get_state(t), DFU_STATE_DNBUSY);
+    uint64_t t0 = sim_usb_wall_us(), at = t0 + 300 * 1000;
+    t->waiting = cancel_after;
+    t->waiting_arg = &at;
+    assert_int_equal(request(t, DFU_REQTYPE_IN, DFU_GETSTATUS, 0, st, 6, 10000), DFU_ERR_CANCELLED);
+    uint64_t ms = (sim_usb_wall_us() - t0) / 1000;
+    if (ms < 300 || ms >= 900) fail_msg("abandoned after %llu ms", (unsigned long long)ms);
+    /* Asked, and never saying stop, it is an ordinary transfer. */
+    at = UINT64_MAX;
+    assert_int_equal(request(t, DFU_REQTYPE_IN, DFU_GETSTATUS, 0, st, 6, 10000), 6);
+    assert_int_not_equal(st[4], DFU_STATE_DNBUSY);
+    t->ops->close(t);
+    dfu_device_info_clear(&info);
+    stop(f);
+#endif
+}
+
 int main(int argc, char **argv)
 {
     (void)argc;
@@ -415,6 +447,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_wait_times_out),
         cmocka_unit_test(test_unplug_mid_transfer_is_disconnected),
         cmocka_unit_test(test_held_transfer_times_out),
+        cmocka_unit_test(test_held_transfer_is_abandoned_when_asked),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -47,11 +47,17 @@ DFU_API void dfu_ctx_free(dfu_ctx *ctx);
 DFU_API void dfu_ctx_set_log(dfu_ctx *ctx, dfu_log_cb cb, dfu_log_level max_level, void *payload);
 
 /*
- * Asked while libdfu waits for a device to appear: dfu_open_options.wait_ms, and the return in
- * DFU mode after a detach. Non-zero ends the wait with DFU_ERR_CANCELLED (asked at least every
- * 100 ms of waiting; a "Cancel" button while "waiting for the board"). Work on an open device is
- * cancelled through its progress callback instead, which lets the current block finish. cb NULL
- * (the default) waits until the device comes or the wait times out.
+ * Asked while libdfu waits: for a device to appear (dfu_open_options.wait_ms, and the return in
+ * DFU mode after a detach), and while an open device keeps a call waiting (an erase, a mass
+ * erase, a device busy or stuck in dfuDNBUSY: every wait of dfu_plan_execute(), dfu_recover()
+ * and the single operations, dfu_device_mass_erase() included). Asked at least every 100 ms of
+ * waiting (of the device's clock: virtual time on a simulated board); non-zero ends the wait at
+ * once and the call returns DFU_ERR_CANCELLED: a "Cancel" button while "waiting for the board"
+ * or through a long erase. Waits shorter than 100 ms (a block's own programming) are not
+ * interrupted, and a device left busy finishes what it was doing by itself (update.h,
+ * dfu_progress_cb, says what state it is left in). Between blocks, updates are cancelled through
+ * their progress callback, which lets the current block finish. cb NULL (the default) waits until
+ * the device comes or the wait ends.
  */
 typedef int (*dfu_cancel_cb)(void *payload);
 DFU_API void dfu_ctx_set_cancel(dfu_ctx *ctx, dfu_cancel_cb cb, void *payload);

@@ -84,8 +84,24 @@ typedef struct dfu_progress {
     const char *device; /* port path of the device */
 } dfu_progress;
 
-/* Return non-zero to cancel: the current block finishes, the device is left in a known state
- * (dfuIDLE), and the call returns DFU_ERR_CANCELLED. */
+/*
+ * Return non-zero to cancel; the call returns DFU_ERR_CANCELLED, and the callback is not called
+ * again. Between blocks, the current block finishes and the device is left in dfuIDLE.
+ *
+ * While the device keeps the call waiting (an erase, a mass erase of up to 32 s, a device busy
+ * from an earlier session or stuck in dfuDNBUSY), the callback is called again every 100 ms of
+ * the wait with the last event unchanged (same phase, same counts: a heartbeat, so that a UI
+ * can show a long erase alive; before the first step, a DFU_PHASE_CONNECT event with nothing
+ * done), and a cancel ends the wait at once. Waits shorter than that (a
+ * block's own programming) are not interrupted. The device is not stopped: it finishes an erase
+ * by itself; the error message says what it was busy with and within how long it will be done
+ * (or that it has been busy longer than that may take: stuck, it needs a reset). The journal
+ * keeps the step under way as not done, so dfu_recover(), or executing the plan again, finishes
+ * the update; the next call on the same device first waits for the device to finish.
+ *
+ * dfu_ctx_set_cancel's callback is asked in the same waits, first: a cancel from either is the
+ * same.
+ */
 typedef int (*dfu_progress_cb)(const dfu_progress *progress, void *payload);
 
 typedef struct dfu_update_options {
@@ -167,7 +183,8 @@ DFU_API int dfu_device_read(dfu_image **out, dfu_device *dev, uint32_t address, 
  * marks not erasable, naming them. */
 DFU_API int dfu_device_erase(dfu_device *dev, uint32_t address, uint32_t len,
                              dfu_progress_cb progress, void *payload);
-/* DfuSe: erases the whole flash. */
+/* DfuSe: erases the whole flash (up to 32 s on an STM32F4). It has no progress callback: a
+ * cancel comes from dfu_ctx_set_cancel's callback, and the device finishes the erase by itself. */
 DFU_API int dfu_device_mass_erase(dfu_device *dev);
 /* DfuSe: removes read protection. The device erases ALL of its flash and resets: callers must
  * have the user's explicit confirmation. DFU_OK once it has gone (the reset); a device that

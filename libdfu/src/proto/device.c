@@ -208,6 +208,7 @@ static int open_found(dfu_device *d, const dfu_open_options *o)
     int rc = d->backend->ops->open(d->backend, d->ctx, &d->info, &d->t);
     if (rc) return rc;
     d->clock = d->backend->ops->clock(d->backend);
+    dfu_wait_attach(d);
     if ((rc = resolve_quirks(d, o))) return rc;
     if ((rc = read_layouts(d))) return rc;
     read_capabilities(d, o);

@@ -89,10 +89,15 @@ int dfu_dfu11_manifest(dfu_device *d, uint16_t block)
     unsigned resent = 0;
     int rc = send_end(d, block, &st, &have_status);
     if (rc) return rc > 0 ? DFU_OK : rc;
-    uint64_t deadline = dfu_clock_now(d->clock) + (2ull * DFU11_MANIFEST_EXPECT_MS) * 1000u;
+    uint64_t start = dfu_clock_now(d->clock);
+    uint64_t deadline = start + (2ull * DFU11_MANIFEST_EXPECT_MS) * 1000u;
+    dfu_waiter waiter;
+    dfu_waiter_start(d, &waiter);
     while (dfu_clock_now(d->clock) < deadline) {
         rc = have_status ? DFU_OK : dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
         have_status = false;
+        if (rc == DFU_ERR_CANCELLED)
+            return dfu_wait_abandon(d, "manifestation", start, DFU11_MANIFEST_EXPECT_MS);
         if (rc) {
             rc = dfu_confirm_left(d, rc, "manifestation", &st);
             if (rc) return rc > 0 ? DFU_OK : rc;
@@ -121,8 +126,8 @@ int dfu_dfu11_manifest(dfu_device *d, uint16_t block)
             uint64_t now = dfu_clock_now(d->clock), left = deadline > now ? deadline - now : 0;
             uint64_t us = st.state == DFU_STATE_MANIFEST_SYNC ? 0 : (uint64_t)st.poll_ms * 1000u;
             us = DFU_MAX(DFU_MIN(us, left), 1000u);
-            dfu_clock_sleep(d->clock, us);
-            d->stats.slept_us += us;
+            if (dfu_wait_sleep(d, &waiter, us))
+                return dfu_wait_abandon(d, "manifestation", start, DFU11_MANIFEST_EXPECT_MS);
             break;
         }
         default:

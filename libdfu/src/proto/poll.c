@@ -1,6 +1,7 @@
 /*
  * Waiting for a device: GETSTATUS polls that honour bwPollTimeout exactly, bounded so that a
- * lying device cannot hang the host, and the cleanup that brings a device back to dfuIDLE.
+ * lying device cannot hang the host, and the cleanup that brings a device back to dfuIDLE. Every
+ * wait here can be cancelled (wait.c).
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,13 +26,6 @@ static bool busy_state(uint8_t state)
            state == DFU_STATE_MANIFEST;
 }
 
-static void sleep_ms(dfu_device *d, uint64_t ms)
-{
-    if (!ms) return;
-    dfu_clock_sleep(d->clock, ms * 1000u);
-    d->stats.slept_us += ms * 1000u;
-}
-
 /* The H7 rev V ROM stays in dfuDNBUSY after a sector erase; ST's tool sends CLRSTATUS twice:
  * the first gives (errUNKNOWN, dfuERROR), the second (OK, dfuIDLE), and the erase is done. */
 static int unstick(dfu_device *d, const dfu_wait *w, dfu_status_reply *st)
@@ -52,6 +46,8 @@ static int unstick(dfu_device *d, const dfu_wait *w, dfu_status_reply *st)
 int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
 {
     uint64_t start = dfu_clock_now(d->clock);
+    dfu_waiter waiter;
+    dfu_waiter_start(d, &waiter);
     uint64_t bound_ms = 2ull * w->expect_ms + DFU_WAIT_SLACK_MS;
     uint64_t deadline = start + bound_ms * 1000u;
     unsigned stalls = 0, lost = 0;
@@ -66,6 +62,7 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
                                              left_ms + 1000u);
         dfu_status_reply st;
         int rc = dfu_req_getstatus(d, &st, timeout);
+        if (rc == DFU_ERR_CANCELLED) return dfu_wait_abandon(d, w->what, start, w->expect_ms);
         /* Past the deadline a failure is final; before it, these are worth asking again. */
         now = dfu_clock_now(d->clock);
         left_ms = now < deadline ? (deadline - now) / 1000u : 0;
@@ -82,7 +79,8 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
             stalls++;
             dfu_debug(d->ctx, "%s: GETSTATUS stalled (%u of %u tolerated)", w->what, stalls,
                       d->quirks.poll_stalls);
-            sleep_ms(d, DFU_MIN(DFU_MAX(last_poll_ms, 10u), left_ms));
+            if (dfu_wait_sleep(d, &waiter, DFU_MIN(DFU_MAX(last_poll_ms, 10u), left_ms) * 1000u))
+                return dfu_wait_abandon(d, w->what, start, w->expect_ms);
             continue;
         }
         /* An operation that ends with a reset: the device going away is how it finishes; one
@@ -119,7 +117,8 @@ int dfu_poll(dfu_device *d, const dfu_wait *w, dfu_status_reply *final)
         if (wait == 0) wait = 1;
         now = dfu_clock_now(d->clock);
         uint64_t left = now < deadline ? (deadline - now) / 1000u : 0;
-        sleep_ms(d, DFU_MIN(wait, DFU_MAX(left, 1u)));
+        if (dfu_wait_sleep(d, &waiter, DFU_MIN(wait, DFU_MAX(left, 1u)) * 1000u))
+            return dfu_wait_abandon(d, w->what, start, w->expect_ms);
         first = false;
     }
 }
@@ -128,25 +127,33 @@ int dfu_dnload_wait(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t
                     const dfu_wait *w, dfu_status_reply *final)
 {
     for (unsigned attempt = 1;; attempt++) {
+        uint64_t start = dfu_clock_now(d->clock);
         int rc = dfu_req_dnload(d, block, data, len);
         if (!rc) return dfu_poll(d, w, final);
+        if (rc == DFU_ERR_CANCELLED) return dfu_wait_abandon(d, w->what, start, w->expect_ms);
         if ((rc != DFU_ERR_USB && rc != DFU_ERR_TIMEOUT) || attempt > 3)
             return dfu_err_prefix(d->ctx, rc, "%s", w->what);
         dfu_status_reply st;
         int rc2 = DFU_ERR_USB, probes = 0;
         while (rc2 == DFU_ERR_USB && probes++ < 3)
             rc2 = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+        if (rc2 == DFU_ERR_CANCELLED) return dfu_wait_abandon(d, w->what, start, w->expect_ms);
         if (rc2) return dfu_err_prefix(d->ctx, rc, "%s", w->what);
         switch (st.state) {
         case DFU_STATE_DNLOAD_SYNC:
             dfu_debug(d->ctx, "%s: the answer was lost, the block arrived", w->what);
             return dfu_poll(d, w, final);
-        case DFU_STATE_DNBUSY:
+        case DFU_STATE_DNBUSY: {
             dfu_debug(d->ctx, "%s: the answer was lost, the block arrived", w->what);
             /* What it asks, but no longer than the operation may take: a lying bwPollTimeout
              * (up to 4.6 hours) must not hold the host. */
-            sleep_ms(d, DFU_MAX(DFU_MIN(st.poll_ms, w->expect_ms), 1u));
+            dfu_waiter waiter;
+            dfu_waiter_start(d, &waiter);
+            uint64_t ms = DFU_MAX(DFU_MIN(st.poll_ms, w->expect_ms), 1u);
+            if (dfu_wait_sleep(d, &waiter, ms * 1000u))
+                return dfu_wait_abandon(d, w->what, start, w->expect_ms);
             return dfu_poll(d, w, final);
+        }
         case DFU_STATE_DFU_IDLE:
             /* Only dfuIDLE proves the block never arrived, and only from a first GETSTATUS (a
              * lost one may itself have moved the device on). dfuDNLOAD-IDLE does not: a device
@@ -201,6 +208,21 @@ static int wait_busy(dfu_device *d, uint8_t state, bool *cleared)
  * (STM32L4: 2 KiB page erases and writes take 25 ms at most). */
 #define DFU_IDLE_STALL_WAIT_MS 50u
 
+/* GETSTATUS for make_idle. A device still busy with an operation whose wait was cancelled may
+ * hold it until that ends (the ST ROM holds requests through an erase): it is allowed that long,
+ * in a transfer that can be cancelled like any wait. */
+static int idle_status(dfu_device *d, dfu_status_reply *st)
+{
+    bool busy = dfu_device_may_be_busy(d);
+    uint64_t timeout = DFU_CONTROL_TIMEOUT_MS;
+    if (busy) timeout += (d->busy_until_us - dfu_clock_now(d->clock)) / 1000u;
+    int rc = dfu_req_getstatus(d, st, (unsigned)timeout);
+    if (rc == DFU_ERR_CANCELLED && busy)
+        dfu_err_prefix(d->ctx, rc, "waiting for the device to finish what it was doing (%s)",
+                       d->busy_what);
+    return rc;
+}
+
 int dfu_confirm_left(dfu_device *d, int rc, const char *what, dfu_status_reply *st)
 {
     if (rc != DFU_ERR_DISCONNECTED) {
@@ -222,13 +244,16 @@ int dfu_confirm_left(dfu_device *d, int rc, const char *what, dfu_status_reply *
     return 1;
 }
 
-int dfu_make_idle(dfu_device *d)
+static int make_idle(dfu_device *d)
 {
     unsigned lost = 0, stalls = 0;
     bool cleared = false;
+    uint64_t start = dfu_clock_now(d->clock);
+    dfu_waiter waiter;
+    dfu_waiter_start(d, &waiter);
     for (int attempt = 0; attempt < 8; attempt++) {
         dfu_status_reply st;
-        int rc = dfu_req_getstatus(d, &st, DFU_CONTROL_TIMEOUT_MS);
+        int rc = idle_status(d, &st);
         /* Every request here is safe to repeat: a garbled one is simply asked again. */
         if (rc == DFU_ERR_USB && lost++ < 3) {
             attempt--;
@@ -238,7 +263,8 @@ int dfu_make_idle(dfu_device *d)
             /* STM32L4 ROMs stall every request while they work: let it finish. */
             dfu_debug(d->ctx, "GETSTATUS stalled (%u of %u tolerated); waiting", stalls,
                       d->quirks.poll_stalls);
-            sleep_ms(d, DFU_IDLE_STALL_WAIT_MS);
+            if (dfu_wait_sleep(d, &waiter, DFU_IDLE_STALL_WAIT_MS * 1000u))
+                return dfu_wait_abandon(d, "bringing the device back to dfuIDLE", start, 0);
             attempt--;
             continue;
         }
@@ -274,4 +300,11 @@ int dfu_make_idle(dfu_device *d)
         }
     }
     return dfu_err(d->ctx, DFU_ERR_PROTOCOL, "the device did not return to dfuIDLE");
+}
+
+int dfu_make_idle(dfu_device *d)
+{
+    int rc = make_idle(d);
+    if (!rc) d->busy_until_us = 0; /* whatever it was doing, it has finished */
+    return rc;
 }

@@ -25,6 +25,9 @@
 /* The largest control transfer every host stack takes (libusb on Linux caps at 4 KiB). */
 #define DFU_MAX_TRANSFER 4096u
 
+/* Asked while the device keeps the host waiting; non-zero stops the wait. */
+typedef int (*dfu_wait_hook)(void *payload);
+
 typedef struct dfu_status_reply {
     uint8_t status;   /* bStatus */
     uint32_t poll_ms; /* bwPollTimeout */
@@ -62,6 +65,14 @@ struct dfu_device {
     bool can_download;
     dfu_layout **layouts; /* per entry of info.alts; NULL where the name is not a layout */
     dfu_proto_stats stats;
+    dfu_wait_hook wait_hook; /* asked while the device keeps the host waiting (an update's) */
+    void *wait_payload;
+    bool settling; /* after a cancel: every wait stops at its first question */
+    /* A wait the caller cancelled while the device worked (busy_until_us 0: none since the
+     * device was last brought to dfuIDLE): it goes on with busy_what, begun at busy_since_us, and
+     * may stay busy (and hold requests) until busy_until_us. */
+    uint64_t busy_since_us, busy_until_us;
+    char busy_what[96];
     bool gone;                         /* the device disconnected (expected after leave/reset) */
     bool detached;                     /* open found it running its application and detached it */
     uint16_t runtime_vid, runtime_pid; /* its ids in run-time mode, when detached */
@@ -87,6 +98,44 @@ typedef struct dfu_wait {
      * fig.56): once it took the request, its going away is the success (d->gone set). */
     bool resets;
 } dfu_wait;
+
+/*
+ * Waiting that the caller may stop (wait.c). Every wait asks, at every DFU_WAIT_ASK_MS of it, the
+ * context's cancel callback and then the device's wait hook; either saying stop ends it with
+ * DFU_ERR_CANCELLED. A wait shorter than that is never asked: it finishes.
+ */
+#define DFU_WAIT_ASK_MS 100u
+
+/* One wait: when it last asked. */
+typedef struct dfu_waiter {
+    uint64_t asked_us;
+} dfu_waiter;
+
+/* Whether to stop waiting now (asks the callbacks). */
+bool dfu_wait_stop(dfu_device *d);
+/* Installs (or, with NULL, removes) the hook asked while the device keeps the host waiting. */
+void dfu_device_set_wait_hook(dfu_device *d, dfu_wait_hook hook, void *payload);
+/* Makes the transport ask too while the device holds a transfer (the ST ROM holds GETSTATUS
+ * through a whole erase). */
+void dfu_wait_attach(dfu_device *d);
+void dfu_waiter_start(dfu_device *d, dfu_waiter *w);
+/* Sleeps us microseconds on the device's clock, asking whenever DFU_WAIT_ASK_MS of the wait
+ * have passed: 0, or DFU_ERR_CANCELLED (no message: dfu_wait_abandon records it). */
+int dfu_wait_sleep(dfu_device *d, dfu_waiter *w, uint64_t us);
+/* A wait for `what`, started at start_us and allowed expect_ms, was cancelled: the device goes on
+ * with it, so it may be busy until then (d->busy_*). Records the message and returns
+ * DFU_ERR_CANCELLED. */
+int dfu_wait_abandon(dfu_device *d, const char *what, uint64_t start_us, uint32_t expect_ms);
+/* Whether an operation whose wait was cancelled may still keep the device busy: it has not had
+ * the longest time it may take yet. */
+bool dfu_device_may_be_busy(const dfu_device *d);
+/* Before a new operation: when a wait was cancelled since the device was last in dfuIDLE, waits
+ * (dfu_make_idle) for the device to finish what it was doing. */
+int dfu_wait_finish(dfu_device *d);
+/* After a cancel: back to dfuIDLE when that takes no waiting (ABORT, CLRSTATUS, an operation
+ * about to end); a device busy with a longer one is left to finish it. Keeps the cancel's error.
+ * True when the device is in dfuIDLE. */
+bool dfu_settle_cancelled(dfu_device *d);
 
 /* Class requests. Return 0 (or bytes for upload) or a transport error with a message. */
 int dfu_req_getstatus(dfu_device *d, dfu_status_reply *st, unsigned timeout_ms);

@@ -23,6 +23,9 @@ static int fail(dfu_device *d, int rc, const char *request, int block)
         return dfu_err(d->ctx, rc, "%s%s: the device stalled the request", request, where);
     case DFU_ERR_TIMEOUT:
         return dfu_err(d->ctx, rc, "%s%s: the device did not answer in time", request, where);
+    case DFU_ERR_CANCELLED:
+        return dfu_err(d->ctx, rc, "%s%s: cancelled while the device held the request", request,
+                       where);
     case DFU_ERR_DISCONNECTED:
         d->gone = true;
         return dfu_err(d->ctx, rc, "%s%s: the device disconnected", request, where);

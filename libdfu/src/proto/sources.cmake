@@ -8,7 +8,8 @@ target_sources(dfu_objects PRIVATE
   src/proto/poll.c
   src/proto/quirks.c
   src/proto/requests.c
-  src/proto/retry.c)
+  src/proto/retry.c
+  src/proto/wait.c)
 
 # The quirk table ships as data (packaging/quirks/libdfu.quirks) compiled into the library.
 set(DFU_QUIRKS_FILE ${PROJECT_SOURCE_DIR}/packaging/quirks/libdfu.quirks)

@@ -10,21 +10,58 @@
 /* The most a DFU 1.1 read of unknown length takes before asking for a size. */
 #define DFU11_READ_ALL_MAX (64u << 20)
 
-static int report(dfu_device *d, dfu_progress_cb cb, void *payload, dfu_phase phase, uint64_t done,
-                  uint64_t total, uint32_t address)
+/* A single operation's progress, and the caller's cancel: heard at every block and, through the
+ * device's wait hook, while the device keeps the operation waiting (an erase). */
+typedef struct op_progress {
+    dfu_device *d;
+    dfu_progress_cb cb;
+    void *payload;
+    dfu_progress last; /* told again, as a heartbeat, while the device keeps us waiting */
+    bool cancel;
+} op_progress;
+
+static int heartbeat(void *payload)
 {
-    if (!cb) return DFU_OK;
-    dfu_progress p = {phase, done, total, done, total, 0, 1, address, d->info.path};
-    if (cb(&p, payload) == 0) return DFU_OK;
-    dfu_make_idle(d);
-    return dfu_err(d->ctx, DFU_ERR_CANCELLED, "cancelled at 0x%08x; the device is in dfuIDLE",
+    op_progress *p = payload;
+    if (!p->cancel && p->cb(&p->last, p->payload) != 0) p->cancel = true;
+    return p->cancel;
+}
+
+static void op_begin(op_progress *p, dfu_device *d, dfu_progress_cb cb, void *payload,
+                     dfu_phase phase, uint64_t total, uint32_t address)
+{
+    *p = (op_progress){
+        d, cb, payload, {phase, 0, total, 0, total, 0, 1, address, d->info.path}, false};
+    if (cb) dfu_device_set_wait_hook(d, heartbeat, p);
+}
+
+static int op_end(op_progress *p, int rc)
+{
+    dfu_device_set_wait_hook(p->d, NULL, NULL);
+    return rc;
+}
+
+static int report(op_progress *p, uint64_t done, uint64_t total, uint32_t address)
+{
+    if (!p->cb) return DFU_OK;
+    p->last.done = p->last.overall_done = done;
+    p->last.total = p->last.overall_total = total;
+    p->last.address = address;
+    if (p->cb(&p->last, p->payload) == 0) return DFU_OK;
+    p->cancel = true;
+    dfu_settle_cancelled(p->d);
+    return dfu_err(p->d->ctx, DFU_ERR_CANCELLED, "cancelled at 0x%08x; the device is in dfuIDLE",
                    address);
 }
 
-/* A failure stands: the device is left in dfuIDLE for whoever comes next (a cancel did so). */
+/* A failure stands: the device is left in dfuIDLE for whoever comes next. After a cancel only
+ * if that takes no waiting: an erase goes on by itself, and the next call waits for it. */
 static int failed(dfu_device *d, const dfu_retry *r, int rc)
 {
-    if (rc != DFU_ERR_CANCELLED) dfu_settle(d, r);
+    if (rc == DFU_ERR_CANCELLED)
+        dfu_settle_cancelled(d);
+    else
+        dfu_settle(d, r);
     return rc;
 }
 
@@ -46,25 +83,27 @@ static uint64_t region_end(const dfu_layout *l, uint32_t address)
     return end;
 }
 
-static int read_dfuse(dfu_device *d, uint8_t *buf, uint32_t address, uint32_t len,
-                      dfu_progress_cb cb, void *payload)
+static int read_dfuse(dfu_device *d, uint8_t *buf, uint32_t address, uint32_t len, op_progress *p)
 {
     dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
+    int rc = dfu_wait_finish(d);
+    if (rc) return rc;
     for (uint32_t off = 0; off < len;) {
         uint32_t n = DFU_MIN(DFUSE_READ_CHUNK, len - off);
-        int rc = dfu_dfuse_read_retrying(d, &retry, address + off, buf + off, n);
+        rc = dfu_dfuse_read_retrying(d, &retry, address + off, buf + off, n);
         if (rc) return failed(d, &retry, rc);
         off += n;
-        if ((rc = report(d, cb, payload, DFU_PHASE_READ, off, len, address + off))) return rc;
+        if ((rc = report(p, off, len, address + off))) return rc;
     }
     return DFU_OK;
 }
 
-static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t len,
-                      dfu_progress_cb cb, void *payload)
+static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t len, op_progress *p)
 {
     const dfu_retry no_retries = {0}; /* a device that ignores wBlockNum cannot be asked again */
     uint16_t xfer = dfu_dfu11_upload_size(d);
+    int rc = dfu_wait_finish(d);
+    if (rc) return rc;
     for (uint16_t block = 0;; block++) {
         uint16_t want = len ? (uint16_t)DFU_MIN((uint32_t)xfer, len - (uint32_t)out->len) : xfer;
         if (want == 0) break;
@@ -77,8 +116,7 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t le
          * upload: claiming "done of done" would show every block as 100%. */
         bool ended = n < want;
         uint64_t total = len ? len : ended ? out->len : 0;
-        int rc =
-            report(d, cb, payload, DFU_PHASE_READ, out->len, total, address + (uint32_t)out->len);
+        rc = report(p, out->len, total, address + (uint32_t)out->len);
         if (rc) return rc;
         if (ended) return DFU_OK; /* a short frame: the device has no more */
         /* "Until the device ends the upload" needs an end: a device that never sends a short
@@ -124,10 +162,14 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
                            address, (unsigned long long)address + len - 1, d->alt, l->name,
                            (unsigned long long)end, (unsigned long long)(end - address), address);
         if (dfu_buf_reserve(&data, len)) return dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
-        rc = read_dfuse(d, data.data, address, len, cb, payload);
+        op_progress p;
+        op_begin(&p, d, cb, payload, DFU_PHASE_READ, len, address);
+        rc = op_end(&p, read_dfuse(d, data.data, address, len, &p));
         data.len = len;
     } else {
-        rc = read_dfu11(d, &data, address, len, cb, payload);
+        op_progress p;
+        op_begin(&p, d, cb, payload, DFU_PHASE_READ, len, address);
+        rc = op_end(&p, read_dfu11(d, &data, address, len, &p));
     }
     dfu_image *img = NULL;
     if (!rc && dfu_image_new(&img)) rc = dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
@@ -139,6 +181,25 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
         return rc;
     }
     *out = img;
+    return DFU_OK;
+}
+
+/* The sectors holding [address, end), one by one: the first is at p->last.address. */
+static int erase_sectors(dfu_device *d, const dfu_layout *l, uint64_t address, uint64_t end,
+                         op_progress *p)
+{
+    dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
+    uint64_t first = p->last.address;
+    int rc = dfu_wait_finish(d);
+    if (rc) return rc;
+    for (uint64_t a = address; a < end;) {
+        dfu_sector s;
+        dfu_layout_find(l, (uint32_t)a, &s);
+        rc = dfu_dfuse_erase_retrying(d, &retry, s.address, s.size);
+        if (rc) return failed(d, &retry, rc);
+        a = (uint64_t)s.address + s.size;
+        if ((rc = report(p, a - first, p->last.total, s.address))) return rc;
+    }
     return DFU_OK;
 }
 
@@ -166,7 +227,6 @@ int dfu_device_erase(dfu_device *d, uint32_t address, uint32_t len, dfu_progress
         a = (uint64_t)s.address + s.size;
     }
     uint64_t first = 0, total = 0;
-    dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
     for (uint64_t a = address; a < end;) {
         dfu_sector s;
         dfu_layout_find(l, (uint32_t)a, &s);
@@ -174,15 +234,9 @@ int dfu_device_erase(dfu_device *d, uint32_t address, uint32_t len, dfu_progress
         total = (uint64_t)s.address + s.size - first;
         a = (uint64_t)s.address + s.size;
     }
-    for (uint64_t a = address; a < end;) {
-        dfu_sector s;
-        dfu_layout_find(l, (uint32_t)a, &s);
-        int rc = dfu_dfuse_erase_retrying(d, &retry, s.address, s.size);
-        if (rc) return failed(d, &retry, rc);
-        a = (uint64_t)s.address + s.size;
-        if ((rc = report(d, cb, payload, DFU_PHASE_ERASE, a - first, total, s.address))) return rc;
-    }
-    return DFU_OK;
+    op_progress p;
+    op_begin(&p, d, cb, payload, DFU_PHASE_ERASE, total, first);
+    return op_end(&p, erase_sectors(d, l, address, end, &p));
 }
 
 int dfu_device_mass_erase(dfu_device *d)
@@ -192,14 +246,18 @@ int dfu_device_mass_erase(dfu_device *d)
                        "mass erase is a DfuSe command; DFU 1.1 devices erase by themselves while "
                        "they are written");
     dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
-    int rc = dfu_dfuse_mass_erase_retrying(d, &retry);
+    int rc = dfu_wait_finish(d);
+    if (rc) return rc;
+    rc = dfu_dfuse_mass_erase_retrying(d, &retry);
     return rc ? failed(d, &retry, rc) : DFU_OK;
 }
 
 int dfu_device_read_unprotect(dfu_device *d)
 {
     if (!d->dfuse) return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "read unprotect is a DfuSe command");
-    int rc = dfu_dfuse_read_unprotect(d);
+    int rc = dfu_wait_finish(d);
+    if (rc) return rc;
+    rc = dfu_dfuse_read_unprotect(d);
     if (rc) {
         const dfu_retry no_retries = {0}; /* it erases everything: never sent twice */
         return failed(d, &no_retries, rc);
@@ -227,6 +285,8 @@ int dfu_device_leave(dfu_device *d, const uint32_t *address)
                        "%s is a DFU 1.1 device: it starts its firmware where it keeps it, and "
                        "cannot be told to jump to 0x%08x",
                        d->info.path, *address);
+    int rc = dfu_wait_finish(d);
+    if (rc) return rc;
     if (!d->dfuse) return dfu_device_reset(d);
     uint32_t app;
     if (!address && default_leave_address(d, &app)) address = &app;

@@ -90,7 +90,8 @@ static int write_block(dfu_exec *x, uint32_t address, const uint8_t *data, uint1
             return DFU_OK;
         }
         if (seen == NEED_REERASE) return NEED_REERASE;
-        if (x->dev->gone) return seen; /* it left while being read back: that is the error */
+        /* It left while being read back, or the caller stopped that: that is the outcome. */
+        if (x->dev->gone || seen == DFU_ERR_CANCELLED) return seen;
     }
 }
 

@@ -44,6 +44,17 @@ void dfu_exec_progress(dfu_exec *x, dfu_phase phase, uint64_t done, uint64_t tot
         x->cancel = true;
 }
 
+/* Asked while the device keeps the update waiting (an erase, a device busy from an earlier
+ * session): the last event again, same phase and count, so that a UI shows the update alive
+ * through a 30 s mass erase, and the caller's answer to it heard within DFU_WAIT_ASK_MS. */
+static int heartbeat(void *payload)
+{
+    dfu_exec *x = payload;
+    const dfu_update_options *o = &x->plan->opts;
+    if (!x->cancel && o->progress && o->progress(&x->prog, o->payload) != 0) x->cancel = true;
+    return x->cancel;
+}
+
 int dfu_exec_reserve(dfu_exec *x, size_t n)
 {
     if (n <= x->buf_size) return DFU_OK;
@@ -122,14 +133,35 @@ static uint64_t weight(const dfu_step *s)
     return (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) ? 0 : s->size;
 }
 
-/* Stops at a block boundary with the device in dfuIDLE, so the next session finds it clean. */
+/* Stops without waiting for the device: back in dfuIDLE at a block boundary, so the next session
+ * finds it clean; still busy when the cancel came during an operation that goes on by itself (an
+ * erase: the next call on this device waits for it). The journal stays as it was: the step
+ * under way is not marked done. */
 static int cancelled(dfu_exec *x)
 {
-    if (!x->dev->gone) dfu_make_idle(x->dev);
+    dfu_device *d = x->dev;
+    char after[80];
+    snprintf(after, sizeof(after), "cancelled after %llu of %llu bytes",
+             (unsigned long long)x->prog.overall_done, (unsigned long long)x->prog.overall_total);
+    if (dfu_settle_cancelled(d))
+        return dfu_err(x->ctx, DFU_ERR_CANCELLED, "%s; the device is back in dfuIDLE", after);
+    if (d->gone) return dfu_err(x->ctx, DFU_ERR_CANCELLED, "%s; the device has left", after);
+    if (!d->busy_until_us)
+        return dfu_err(x->ctx, DFU_ERR_CANCELLED,
+                       "%s; the device is not back in dfuIDLE (the next session brings it back)",
+                       after);
+    uint64_t now = dfu_clock_now(d->clock);
+    if (dfu_device_may_be_busy(d))
+        return dfu_err(x->ctx, DFU_ERR_CANCELLED,
+                       "%s, while the device was busy (%s): it finishes that by itself, within "
+                       "%llu s",
+                       after, d->busy_what,
+                       (unsigned long long)(d->busy_until_us - now + 999999u) / 1000000u);
+    /* Busy for longer than that may take: a device that is stuck, not slow. */
     return dfu_err(x->ctx, DFU_ERR_CANCELLED,
-                   "cancelled after %llu of %llu bytes; the device is back in dfuIDLE",
-                   (unsigned long long)x->prog.overall_done,
-                   (unsigned long long)x->prog.overall_total);
+                   "%s, while the device was busy (%s) for %llu ms, longer than that may take: if "
+                   "it stays busy, it needs a USB reset or a power cycle",
+                   after, d->busy_what, (unsigned long long)(now - d->busy_since_us) / 1000u);
 }
 
 /*
@@ -233,6 +265,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     if (skip) memcpy(x.skip, skip, plan->count * sizeof(*x.skip));
     dfu_journal *journal = NULL;
     uint64_t start = dfu_clock_now(x.dev->clock);
+    dfu_device_set_wait_hook(x.dev, heartbeat, &x);
     x.prog.steps = plan->count;
     x.prog.device = x.dev->info.path;
     for (size_t i = 0; i < plan->count; i++) {
@@ -299,6 +332,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     if (journal && !rc && dfu_journal_remove(journal, x.ctx))
         dfu_warn(x.ctx, "%s", dfu_ctx_error(x.ctx)->message);
     dfu_journal_free(journal);
+    dfu_device_set_wait_hook(x.dev, NULL, NULL);
     x.res->elapsed_us = dfu_clock_now(x.dev->clock) - start;
     if (!rc)
         dfu_exec_progress(&x, DFU_PHASE_DONE, x.prog.overall_total, x.prog.overall_total,

@@ -33,8 +33,14 @@ int dfu_libusb_err(dfu_ctx *ctx, int libusb_err, const dfu_device_info *info, co
 void dfu_libusb_message(char *buf, size_t cap, int libusb_err, const dfu_device_info *info,
                         const char *what);
 
-/* Opens a transport on an already opened handle (takes ownership of it). */
-int dfu_libusb_transport_new(dfu_transport **out, dfu_ctx *ctx, libusb_device_handle *h,
-                             const dfu_device_info *info);
+/* Opens a transport on an already opened handle (takes ownership of it) of the context usb. */
+int dfu_libusb_transport_new(dfu_transport **out, dfu_ctx *ctx, libusb_context *usb,
+                             libusb_device_handle *h, const dfu_device_info *info);
+
+/* One control transfer, as libusb_control_transfer() makes it, asking waiting(arg) every 100 ms
+ * while it lasts: non-zero abandons it (DFU_ERR_CANCELLED). Returns the bytes moved or a
+ * dfu_error, recording no message. */
+int dfu_libusb_control(libusb_context *usb, libusb_device_handle *h, const dfu_usb_setup *s,
+                       uint8_t *data, unsigned timeout_ms, int (*waiting)(void *), void *arg);
 
 #endif

@@ -9,6 +9,7 @@
 typedef struct usb_transport {
     dfu_transport base;
     dfu_ctx *ctx;
+    libusb_context *usb;
     libusb_device_handle *h;
     dfu_device_info info; /* for messages */
     int claimed;          /* claimed interface number, -1 when none */
@@ -18,6 +19,9 @@ typedef struct usb_transport {
 static int usb_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data, unsigned timeout_ms)
 {
     usb_transport *u = (usb_transport *)t;
+    /* Someone to ask while the device holds the transfer: one that can be abandoned. */
+    if (t->waiting)
+        return dfu_libusb_control(u->usb, u->h, s, data, timeout_ms, t->waiting, t->waiting_arg);
     int n = libusb_control_transfer(u->h, s->bmRequestType, s->bRequest, s->wValue, s->wIndex, data,
                                     s->wLength, timeout_ms);
     return n >= 0 ? n : dfu_libusb_code(n);
@@ -95,8 +99,8 @@ static void usb_close(dfu_transport *t)
 
 static const dfu_transport_ops usb_ops = {usb_control, usb_set_alt, usb_reset, usb_close};
 
-int dfu_libusb_transport_new(dfu_transport **out, dfu_ctx *ctx, libusb_device_handle *h,
-                             const dfu_device_info *info)
+int dfu_libusb_transport_new(dfu_transport **out, dfu_ctx *ctx, libusb_context *usb,
+                             libusb_device_handle *h, const dfu_device_info *info)
 {
     usb_transport *u = calloc(1, sizeof(*u));
     if (!u || dfu_device_info_copy(&u->info, info)) {
@@ -107,6 +111,7 @@ int dfu_libusb_transport_new(dfu_transport **out, dfu_ctx *ctx, libusb_device_ha
     u->base.ops = &usb_ops;
     u->base.clock = dfu_clock_wall();
     u->ctx = ctx;
+    u->usb = usb;
     u->h = h;
     u->claimed = -1;
     *out = &u->base;

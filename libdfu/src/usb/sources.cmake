@@ -7,6 +7,7 @@ target_sources(dfu_objects PRIVATE
   src/usb/usb_sim.c)
 if(DFU_WITH_LIBUSB)
   target_sources(dfu_objects PRIVATE
+    src/usb/libusb_control.c
     src/usb/libusb_describe.c
     src/usb/libusb_error.c
     src/usb/libusb_transport.c

@@ -61,6 +61,13 @@ typedef struct dfu_transport_ops {
 struct dfu_transport {
     const dfu_transport_ops *ops;
     dfu_clock *clock;
+    /*
+     * Asked at least every 100 ms while a transfer takes longer (a device that holds it until an
+     * operation ends, or never answers); non-zero abandons the transfer with DFU_ERR_CANCELLED,
+     * and the device may still act on the request. NULL (as a transport is made): never asked.
+     */
+    int (*waiting)(void *arg);
+    void *waiting_arg;
 };
 
 typedef bool (*dfu_match_fn)(const dfu_device_info *info, void *arg);

@@ -77,7 +77,7 @@ static int usb_open(dfu_backend *b, dfu_ctx *ctx, const dfu_device_info *info, d
     int e = dev ? libusb_open(dev, &h) : LIBUSB_ERROR_NO_DEVICE;
     libusb_free_device_list(devs, 1);
     if (e) return dfu_libusb_err(ctx, e, info, "open");
-    return dfu_libusb_transport_new(out, ctx, h, info);
+    return dfu_libusb_transport_new(out, ctx, u->usb, h, info);
 }
 
 /* 1 and *out filled when a present device matches, 0 when none does, or an error. */

@@ -44,21 +44,34 @@ static uint8_t device_number(size_t index, uint32_t generation)
     return (uint8_t)(1 + (index * 8 + generation) % 127);
 }
 
-/* A control transfer on the backend's clock: done when the device says, or at the timeout. */
-static int transfer(sim_backend *b, size_t i, const dfu_usb_setup *setup, uint8_t *data,
-                    unsigned timeout_ms)
+/* Waits until device time t, asking t->waiting every CANCEL_STEP_MS when there is one: false
+ * when it said stop. */
+static bool wait_held(sim_backend *b, const dfu_transport *t, uint64_t t_end)
+{
+    if (!t || !t->waiting) {
+        wait_until(b, t_end);
+        return true;
+    }
+    for (uint64_t now = dev_now(b); now < t_end; now = dev_now(b)) {
+        wait_until(b, DFU_MIN(t_end, now + (uint64_t)CANCEL_STEP_MS * 1000));
+        if (dev_now(b) < t_end && t->waiting(t->waiting_arg)) return false;
+    }
+    return true;
+}
+
+/* A control transfer on the backend's clock: done when the device says, or at the timeout. A
+ * device that holds it (busy erasing) may see it abandoned (t may be NULL: nobody to ask). */
+static int transfer(sim_backend *b, const dfu_transport *t, size_t i, const dfu_usb_setup *setup,
+                    uint8_t *data, unsigned timeout_ms)
 {
     uint64_t now = dev_now(b);
     dfu_sim_xfer x;
     dfu_sim_control(b->sims[i], now, setup, data, &x);
     if (timeout_ms == 0 && x.done_us == UINT64_MAX) return DFU_ERR_TIMEOUT;
     uint64_t limit = timeout_ms ? now + (uint64_t)timeout_ms * 1000 : UINT64_MAX;
-    if (x.done_us > limit) {
-        wait_until(b, limit); /* the device may have acted anyway */
-        return DFU_ERR_TIMEOUT;
-    }
-    wait_until(b, x.done_us);
-    return x.result;
+    /* The device has acted on the request already, whether the host waits for it or not. */
+    if (!wait_held(b, t, DFU_MIN(x.done_us, limit))) return DFU_ERR_CANCELLED;
+    return x.done_us > limit ? DFU_ERR_TIMEOUT : x.result;
 }
 
 /* ---- transport ---- */
@@ -75,7 +88,7 @@ static int t_control(dfu_transport *tr, const dfu_usb_setup *setup, uint8_t *dat
 {
     sim_transport *t = (sim_transport *)tr;
     if (!still_there(t)) return DFU_ERR_DISCONNECTED; /* gone, or a new device number */
-    return transfer(t->b, t->index, setup, data, timeout_ms);
+    return transfer(t->b, tr, t->index, setup, data, timeout_ms);
 }
 
 static int t_set_alt(dfu_transport *tr, uint8_t iface, uint8_t alt)
@@ -109,7 +122,7 @@ static int get_string(sim_backend *b, size_t i, uint8_t index, uint16_t langid, 
     *out = NULL;
     if (index == 0) return DFU_OK;
     dfu_usb_setup setup = {0x80, 6, (uint16_t)(DFU_DESC_STRING << 8 | index), langid, 255};
-    int n = transfer(b, i, &setup, buf, 1000);
+    int n = transfer(b, NULL, i, &setup, buf, 1000);
     if (n < 0) return DFU_OK; /* a string that cannot be read is left out, as libusb does */
     return dfu_desc_decode_string(out, ctx, buf, (size_t)n, utf8);
 }
@@ -118,7 +131,7 @@ static uint16_t first_langid(sim_backend *b, size_t i)
 {
     uint8_t buf[255];
     dfu_usb_setup setup = {0x80, 6, DFU_DESC_STRING << 8, 0, 255};
-    int n = transfer(b, i, &setup, buf, 1000);
+    int n = transfer(b, NULL, i, &setup, buf, 1000);
     return n >= 4 ? (uint16_t)(buf[2] | buf[3] << 8) : 0x0409;
 }
 
