@@ -368,6 +368,22 @@ static int plan_verify_only(dfu_plan *p)
     return rc;
 }
 
+/* The strings are read when the plan executes (the journal), long after dfu_plan_new returned,
+ * when a caller's temporary (a QString's bytes) is gone: the plan keeps its own copies. */
+static int own_strings(dfu_plan *p)
+{
+    const char **strings[] = {&p->opts.journal_dir, &p->opts.selector, &p->opts.image_path};
+    for (size_t i = 0; i < DFU_ARRAY_SIZE(strings); i++) {
+        if (!*strings[i]) continue;
+        size_t n = strlen(*strings[i]) + 1;
+        p->owned[i] = malloc(n);
+        if (!p->owned[i]) return dfu_err(p->ctx, DFU_ERR_NOMEM, "out of memory");
+        memcpy(p->owned[i], *strings[i], n);
+        *strings[i] = p->owned[i];
+    }
+    return DFU_OK;
+}
+
 int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, const dfu_image *img,
                    const dfu_update_options *opts)
 {
@@ -380,8 +396,9 @@ int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, con
     p->ctx = ctx;
     p->opts = opts ? *opts : defaults;
     p->desc = *dev;
-    int rc = dfu_image_clone(&p->image, img);
-    if (rc) rc = dfu_err(ctx, rc, "out of memory copying the image");
+    int rc = own_strings(p);
+    if (!rc && dfu_image_clone(&p->image, img))
+        rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory copying the image");
     if (!rc) rc = map_targets(p);
     if (!rc)
         rc = p->opts.verify_only ? plan_verify_only(p)
@@ -410,6 +427,7 @@ void dfu_plan_free(dfu_plan *plan)
     dfu_image_free(plan->image);
     free(plan->alt_target);
     free(plan->steps);
+    for (size_t i = 0; i < DFU_ARRAY_SIZE(plan->owned); i++) free(plan->owned[i]);
     dfu_buf_free(&plan->notes);
     free(plan);
 }

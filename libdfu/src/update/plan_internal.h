@@ -36,7 +36,8 @@ struct dfu_plan {
     dfu_image *image;   /* the plan's own copy */
     size_t *alt_target; /* image target for each alternate setting, or SIZE_MAX */
     size_t alt_count;
-    dfu_update_options opts;
+    dfu_update_options opts; /* its strings point at owned[] */
+    char *owned[3];          /* copies of opts' strings: the caller's may be gone at execute */
     dfu_plan_device desc;
     dfu_step *steps;
     size_t count, cap;

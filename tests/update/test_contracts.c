@@ -1,0 +1,108 @@
+/*
+ * What update.h and journal.h promise an embedder about lifetimes, contexts and progress: what a
+ * plan copies and what it borrows, which context hears about a failure, and progress that never
+ * goes backwards, recovery included.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simutil.h"
+
+typedef struct board {
+    dfu_ctx *ctx;
+    char *dir;
+    char spec[600];
+    dfu_device *dev;
+    dfu_image *img;
+    uint8_t *bytes;
+} board;
+
+static void board_open(board *b, const char *spec)
+{
+    if (dfu_device_open(&b->dev, b->ctx, spec, NULL) != DFU_OK)
+        fail_msg("open %s: %s", spec, dfu_ctx_error(b->ctx)->message);
+}
+
+/* A board of profile with size bytes of application at base, opened with the spec plus extra. */
+static void board_new(board *b, const char *name, const char *profile, const char *extra,
+                      uint32_t base, uint32_t size, uint32_t sp)
+{
+    memset(b, 0, sizeof(*b));
+    dfu_ctx_new(&b->ctx);
+    b->dir = tu_tmpdir(name);
+    tu_sim_spec(b->spec, sizeof(b->spec), profile, b->dir, NULL);
+    b->bytes = tu_app_bytes(base, size, sp, 31);
+    dfu_image_new(&b->img);
+    dfu_image_add_target(b->img, -1, NULL, NULL);
+    dfu_image_add_data(NULL, b->img, 0, base, b->bytes, size);
+    char spec[700];
+    snprintf(spec, sizeof(spec), "%s%s%s", b->spec, extra ? "," : "", extra ? extra : "");
+    board_open(b, spec);
+}
+
+static void board_free(board *b)
+{
+    dfu_device_close(b->dev);
+    dfu_image_free(b->img);
+    dfu_ctx_free(b->ctx);
+    free(b->bytes);
+    free(b->dir);
+}
+
+/* A string that the caller frees as soon as the call that took it returns. */
+static char *temporary(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *t = malloc(n);
+    memcpy(t, s, n);
+    return t;
+}
+
+/* Overwritten before it is freed, so that a plan still reading it goes wrong visibly even
+ * without AddressSanitizer (which reports the read itself). */
+static void gone(char *s)
+{
+    memset(s, 'X', strlen(s));
+    free(s);
+}
+
+/* The options' strings (a QString's toUtf8().constData() in a Qt app) are the caller's only
+ * while dfu_plan_new runs: the plan journals where and what it was told all the same. */
+static void test_plan_keeps_its_own_copies_of_the_option_strings(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "contract_strings", "stm32f405", "fault=unplug@block:5", 0x08000000, 40 * 1024,
+              0x20020000);
+    char *jdir = tu_path(b.dir, "journal");
+    char *dir = temporary(jdir), *selector = temporary("serial=TEMPORARY"),
+         *image_path = temporary("/home/me/firmware.hex");
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.journal_dir = dir;
+    o.selector = selector;
+    o.image_path = image_path;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_new(&p, b.ctx, b.dev, b.img, &o), DFU_OK);
+    gone(dir);
+    gone(selector);
+    gone(image_path);
+    assert_int_equal(dfu_plan_execute(p, NULL), DFU_ERR_DISCONNECTED);
+    dfu_plan_free(p);
+    dfu_journal *j;
+    if (dfu_journal_open(&j, b.ctx, jdir, "sim-1") != DFU_OK)
+        fail_msg("no journal in %s: %s", jdir, dfu_ctx_error(b.ctx)->message);
+    assert_string_equal(dfu_journal_selector(j), "serial=TEMPORARY");
+    assert_string_equal(dfu_journal_image_path(j), "/home/me/firmware.hex");
+    dfu_journal_free(j);
+    free(jdir);
+    board_free(&b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plan_keeps_its_own_copies_of_the_option_strings),
+    };
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
+}
