@@ -99,10 +99,38 @@ static void test_plan_keeps_its_own_copies_of_the_option_strings(void **state)
     board_free(&b);
 }
 
+/* A plan or a recovery on another context than its device's is refused at once, in the context
+ * the caller gave: the device reports its failures into its own, where the caller would not
+ * look. */
+static void test_a_context_other_than_the_devices_is_refused(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "contract_ctx", "stm32f405", NULL, 0x08000000, 4096, 0x20020000);
+    dfu_ctx *other;
+    dfu_ctx_new(&other);
+    dfu_plan *p = NULL;
+    assert_int_equal(dfu_plan_new(&p, other, b.dev, b.img, NULL), DFU_ERR_ARG);
+    assert_null(p);
+    assert_non_null(strstr(dfu_ctx_error(other)->message, "context the device was opened with"));
+    dfu_ctx_clear_error(other);
+    dfu_recovery rec;
+    assert_int_equal(dfu_recover(other, b.dev, NULL, b.img, NULL, &rec), DFU_ERR_ARG);
+    assert_non_null(strstr(dfu_ctx_error(other)->message, "context the device was opened with"));
+    /* Nothing was sent to the device. */
+    dfu_device_stats st;
+    dfu_device_get_stats(b.dev, &st);
+    assert_int_equal(st.dnload, 0);
+    assert_int_equal(st.upload, 0);
+    dfu_ctx_free(other);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_keeps_its_own_copies_of_the_option_strings),
+        cmocka_unit_test(test_a_context_other_than_the_devices_is_refused),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

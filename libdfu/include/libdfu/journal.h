@@ -80,7 +80,8 @@ typedef struct dfu_recovery {
  * can upload it reads back and redoes only what differs; on one that cannot, it redoes every
  * sector from the first step the journal does not confirm. Without a journal it does a verified
  * differential flash of img. opts gives the journal directory and progress callback; the order
- * and erase options of the interrupted update are kept.
+ * and erase options of the interrupted update are kept. ctx must be the context dev was opened
+ * with (DFU_ERR_ARG otherwise), as for dfu_plan_new.
  */
 DFU_API int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_image *img,
                         const dfu_update_options *opts, dfu_recovery *out);

@@ -118,8 +118,17 @@ typedef struct dfu_update_options {
 
 typedef struct dfu_plan dfu_plan;
 
-/* Plans the update of dev with img. Refusals (DFU_ERR_REFUSED) say which addresses and why.
- * On failure *out is NULL (error.h). */
+/*
+ * Plans the update of dev with img. Refusals (DFU_ERR_REFUSED) say which addresses and why.
+ * On failure *out is NULL (error.h).
+ *
+ * The plan borrows dev, which must stay open until the plan is freed, and ctx, which must be
+ * the context dev was opened with (DFU_ERR_ARG otherwise): the device records what goes wrong
+ * while the plan executes (the block, the status it reported) in its context, so that one
+ * context holds every message of the update. Everything else is copied: the image, and opts
+ * with its strings, which the caller may free as soon as this returns. opts->payload is handed
+ * to the progress callback as it is: it must stay valid while dfu_plan_execute runs.
+ */
 DFU_API int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
                          const dfu_update_options *opts);
 DFU_API void dfu_plan_free(dfu_plan *plan);
@@ -145,7 +154,8 @@ typedef struct dfu_update_result {
     uint64_t elapsed_us;
 } dfu_update_result;
 
-/* Executes the plan on the device it was made for. result may be NULL. */
+/* Executes the plan on the device it was made for (still open); errors are recorded in its
+ * context. result may be NULL. */
 DFU_API int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result);
 
 /*

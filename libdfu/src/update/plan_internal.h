@@ -76,6 +76,13 @@ uint64_t dfu_estimate_mass_erase_us(void);
 uint64_t dfu_estimate_write_us(uint32_t size, uint16_t transfer_size);
 uint64_t dfu_estimate_verify_us(uint32_t size, uint16_t transfer_size);
 
+/* Why a plan or a recovery refuses a context other than its device's: the device records its
+ * errors (a failed block, the device's status) in its own, where a caller looking at the other
+ * would find nothing, and one thread per context would no longer hold. */
+#define DFU_OTHER_CTX                                                                              \
+    "ctx is not the context the device was opened with, which receives the device's errors: "      \
+    "pass that one"
+
 /* dfu_plan_new, for recovery when planned_before: the update was planned (and its image
  * checked: vector table, DFU suffix) when it began, and its own journal is the one pending. */
 int dfu_plan_new_for(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,

@@ -147,6 +147,8 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
     if (!out) out = &scratch;
     memset(out, 0, sizeof(*out));
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    if (!dev) return dfu_err(ctx, DFU_ERR_ARG, "dfu_recover: no device");
+    if (ctx != dev->ctx) return dfu_err(ctx, DFU_ERR_ARG, "dfu_recover: " DFU_OTHER_CTX);
     if (opts &&
         dfu_check_options(ctx, "dfu_update_options", opts->version, DFU_UPDATE_OPTIONS_VERSION))
         return DFU_ERR_ARG;
