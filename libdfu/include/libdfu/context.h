@@ -5,8 +5,15 @@
  * own, or serialise access with your own lock. The same holds for everything made with it
  * (devices, plans, journals): they report their errors into it, so it must outlive them. The
  * library never prints and never exits: it reports through the log callback set here and
- * through return codes. Callbacks run on the calling thread, inside the call that reports, and
- * must not call libdfu with the objects that call is using.
+ * through return codes.
+ *
+ * Callbacks (log, progress, cancel) run on the calling thread, inside the call that reports.
+ * What they are given (a log line, a dfu_progress and the strings it points to) is valid only
+ * until they return: copy what you keep. They must not call libdfu with the objects that call
+ * is using, except for the getters that take a const pointer (dfu_plan_step_count(),
+ * dfu_plan_step(), dfu_plan_notes(), dfu_device_get_info(), dfu_device_alt(), dfu_ctx_error(),
+ * ...): those only read, and a running call changes no plan and leaves its device consistent
+ * at every event.
  */
 #ifndef LIBDFU_CONTEXT_H
 #define LIBDFU_CONTEXT_H
@@ -28,7 +35,7 @@ typedef enum dfu_log_level {
     DFU_LOG_DEBUG = 3,
 } dfu_log_level;
 
-/* Receives one complete line (no trailing newline). */
+/* Receives one complete line (no trailing newline), valid only until the callback returns. */
 typedef void (*dfu_log_cb)(dfu_log_level level, const char *line, void *payload);
 
 /* Details of the last error recorded in a context. */

@@ -124,7 +124,9 @@ DFU_API int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector
                             const dfu_open_options *opts);
 DFU_API void dfu_device_close(dfu_device *dev);
 
-/* The device as enumerated (after a detach: in DFU mode). */
+/* The device as enumerated (after a detach: in DFU mode). The struct and its strings stay valid
+ * and unchanged until dfu_device_close (a device that leaves keeps them); copy them with
+ * dfu_device_info_copy to keep them longer. */
 DFU_API const dfu_device_info *dfu_device_get_info(const dfu_device *dev);
 /* The selected alternate setting. */
 DFU_API int dfu_device_alt(const dfu_device *dev);
@@ -135,7 +137,8 @@ DFU_API bool dfu_device_is_dfuse(const dfu_device *dev);
 DFU_API bool dfu_device_can_upload(const dfu_device *dev);
 /* Effective transfer size (wTransferSize, quirk or option corrected). */
 DFU_API unsigned dfu_device_transfer_size(const dfu_device *dev);
-/* The parsed memory layout of an alternate setting, or NULL (DFU 1.1 devices have none). */
+/* The parsed memory layout of an alternate setting, or NULL (DFU 1.1 devices have none); valid
+ * until dfu_device_close. */
 DFU_API const struct dfu_layout *dfu_device_layout(const dfu_device *dev, int alt);
 /* DFU 1.1 devices: where the device writes its application, when known (quirk table). */
 DFU_API bool dfu_device_app_base(const dfu_device *dev, uint32_t *out);
@@ -144,7 +147,7 @@ DFU_API bool dfu_device_app_base(const dfu_device *dev, uint32_t *out);
  * changing nothing can return it to its application with dfu_device_leave. */
 DFU_API bool dfu_device_detached(const dfu_device *dev, uint16_t *runtime_vid,
                                  uint16_t *runtime_pid);
-/* The quirks applied to this device, as text ("" when none). */
+/* The quirks applied to this device, as text ("" when none); valid until dfu_device_close. */
 DFU_API const char *dfu_device_quirks(const dfu_device *dev);
 /* The simulated device behind the handle, or NULL for a real one. */
 DFU_API struct dfu_sim *dfu_device_sim(dfu_device *dev);

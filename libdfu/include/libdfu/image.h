@@ -115,7 +115,8 @@ DFU_API dfu_format dfu_image_format(const dfu_image *img);
 DFU_API size_t dfu_image_target_count(const dfu_image *img);
 /* Alternate setting of a target, or -1 when the file did not say. */
 DFU_API int dfu_image_target_alt(const dfu_image *img, size_t target);
-/* Name of a target, or NULL when unnamed. */
+/* Name of a target, or NULL when unnamed; valid until the target is renamed
+ * (dfu_image_set_target) or the image freed. */
 DFU_API const char *dfu_image_target_name(const dfu_image *img, size_t target);
 DFU_API size_t dfu_image_segment_count(const dfu_image *img, size_t target);
 /* DFU_ERR_ARG when out of range. */

@@ -248,7 +248,8 @@ DFU_API void dfu_sim_get_stats(const dfu_sim *sim, dfu_sim_stats *out);
 
 /* A line per event, prefixed with the time in seconds on the caller's clock: each request and
  * its answer, state and status changes, operations starting and ending, bus changes, faults.
- * Same spec, seed, requests and times: the same lines. cb NULL stops tracing. */
+ * Same spec, seed, requests and times: the same lines. A line is valid only until the callback
+ * returns. cb NULL stops tracing. */
 typedef void (*dfu_sim_trace_cb)(const char *line, void *payload);
 DFU_API void dfu_sim_set_trace(dfu_sim *sim, dfu_sim_trace_cb cb, void *payload);
 

@@ -85,7 +85,8 @@ typedef struct dfu_progress {
 } dfu_progress;
 
 /* Return non-zero to cancel: the current block finishes, the device is left in a known state
- * (dfuIDLE), and the call returns DFU_ERR_CANCELLED. */
+ * (dfuIDLE), and the call returns DFU_ERR_CANCELLED. progress, and the strings it points to
+ * (device), are valid only until the callback returns: copy what you keep (context.h). */
 typedef int (*dfu_progress_cb)(const dfu_progress *progress, void *payload);
 
 typedef struct dfu_update_options {
@@ -133,11 +134,12 @@ DFU_API int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const df
                          const dfu_update_options *opts);
 DFU_API void dfu_plan_free(dfu_plan *plan);
 DFU_API size_t dfu_plan_step_count(const dfu_plan *plan);
+/* NULL past the end; valid until dfu_plan_free (executing does not change a plan). */
 DFU_API const dfu_step *dfu_plan_step(const dfu_plan *plan, size_t index);
 /* Expected duration of the whole plan. */
 DFU_API uint64_t dfu_plan_estimate_us(const dfu_plan *plan);
 /* Notes made while planning ("the device cannot upload: verification is not possible"), one
- * per line; "" when none. */
+ * per line; "" when none. Valid until dfu_plan_free. */
 DFU_API const char *dfu_plan_notes(const dfu_plan *plan);
 
 /* What an update did. */
