@@ -1,7 +1,7 @@
 /*
- * What update.h and journal.h promise an embedder about lifetimes, contexts and progress: what a
- * plan copies and what it borrows, which context hears about a failure, and progress that never
- * goes backwards, recovery included.
+ * What the headers promise an embedder: what a plan copies and what it borrows, which context
+ * hears about a failure, one error code for one mistake wherever it is made, and progress that
+ * never goes backwards, recovery included.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -126,11 +126,33 @@ static void test_a_context_other_than_the_devices_is_refused(void **state)
     board_free(&b);
 }
 
+/* A device without the alternate setting asked for is the caller's mistake, DFU_ERR_ARG naming
+ * what it has, whether it is asked at open or afterwards. */
+static void test_a_missing_alternate_setting_is_the_same_error_everywhere(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "contract_alt", "stm32f405", NULL, 0x08000000, 4096, 0x20020000);
+    const char *want = "has no alternate setting 9 (it has: 0 \"Internal Flash\", 1";
+    assert_int_equal(dfu_device_set_alt(b.dev, 9), DFU_ERR_ARG);
+    if (!strstr(dfu_ctx_error(b.ctx)->message, want))
+        fail_msg("\"%s\" lacks \"%s\"", dfu_ctx_error(b.ctx)->message, want);
+    assert_int_equal(dfu_device_alt(b.dev), 0);
+    dfu_device_close(b.dev);
+    dfu_open_options oo = DFU_OPEN_OPTIONS_INIT;
+    oo.alt = 9;
+    assert_int_equal(dfu_device_open(&b.dev, b.ctx, b.spec, &oo), DFU_ERR_ARG);
+    if (!strstr(dfu_ctx_error(b.ctx)->message, want))
+        fail_msg("\"%s\" lacks \"%s\"", dfu_ctx_error(b.ctx)->message, want);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_keeps_its_own_copies_of_the_option_strings),
         cmocka_unit_test(test_a_context_other_than_the_devices_is_refused),
+        cmocka_unit_test(test_a_missing_alternate_setting_is_the_same_error_everywhere),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -61,7 +61,7 @@ typedef struct dfu_device_info {
 
 /* Frees the strings and arrays inside info (not info itself). */
 DFU_API void dfu_device_info_clear(dfu_device_info *info);
-/* Deep copy. */
+/* Deep copy; DFU_ERR_NOMEM leaves dst empty (cleared). */
 DFU_API int dfu_device_info_copy(dfu_device_info *dst, const dfu_device_info *src);
 
 /*
@@ -130,7 +130,8 @@ DFU_API void dfu_device_close(dfu_device *dev);
 DFU_API const dfu_device_info *dfu_device_get_info(const dfu_device *dev);
 /* The selected alternate setting. */
 DFU_API int dfu_device_alt(const dfu_device *dev);
-/* Selects another alternate setting of the same interface. */
+/* Selects another alternate setting of the same interface; DFU_ERR_ARG, listing those it has,
+ * when the device has none of that number (as dfu_device_open). */
 DFU_API int dfu_device_set_alt(dfu_device *dev, int alt);
 /* True for ST DfuSe devices (bcdDFUVersion 0x011A, memory layouts, addresses). */
 DFU_API bool dfu_device_is_dfuse(const dfu_device *dev);
