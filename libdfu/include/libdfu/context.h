@@ -63,7 +63,10 @@ DFU_API void dfu_ctx_set_log(dfu_ctx *ctx, dfu_log_cb cb, dfu_log_level max_leve
 typedef int (*dfu_cancel_cb)(void *payload);
 DFU_API void dfu_ctx_set_cancel(dfu_ctx *ctx, dfu_cancel_cb cb, void *payload);
 
-/* The last error recorded by a call that returned non-zero; valid until the next call. */
+/* The last error recorded in ctx: by the last failing call that was given ctx or acted on a
+ * device or plan made with it. A success does not clear it, and a failing call with neither
+ * records nothing (error.h). The pointer lasts as long as ctx; what it points to changes with
+ * the next error recorded. */
 DFU_API const dfu_error_info *dfu_ctx_error(const dfu_ctx *ctx);
 DFU_API void dfu_ctx_clear_error(dfu_ctx *ctx);
 

@@ -88,8 +88,8 @@ typedef struct dfu_save_options {
         DFU_SAVE_OPTIONS_VERSION, DFU_FORMAT_AUTO, false, 0, 0                                     \
     }
 
-/* An empty image with no targets. Here, as everywhere, a failing call leaves *out NULL
- * (error.h). */
+/* An empty image with no targets; DFU_ERR_NOMEM. Here, as everywhere, a failing call leaves
+ * *out NULL (error.h). */
 DFU_API int dfu_image_new(dfu_image **out);
 DFU_API void dfu_image_free(dfu_image *img);
 
@@ -129,7 +129,7 @@ DFU_API bool dfu_image_identity(const dfu_image *img, dfu_identity *out);
 /* True, and *out filled, when the file gave a start (entry) address. */
 DFU_API bool dfu_image_start_address(const dfu_image *img, uint32_t *out);
 
-/* Building and editing. */
+/* Building and editing. Adding a target: DFU_ERR_NOMEM. */
 DFU_API int dfu_image_add_target(dfu_image *img, int alt, const char *name, size_t *index_out);
 /* Adds bytes to a target. Overlapping bytes must agree: a conflict returns DFU_ERR_FORMAT with the
  * first conflicting address in the message, and leaves the image unchanged. */
@@ -137,11 +137,12 @@ DFU_API int dfu_image_add_data(dfu_ctx *ctx, dfu_image *img, size_t target, uint
                                const uint8_t *data, size_t len);
 DFU_API void dfu_image_set_identity(dfu_image *img, const dfu_identity *id);    /* NULL clears */
 DFU_API void dfu_image_set_start_address(dfu_image *img, const uint32_t *addr); /* NULL clears */
+/* DFU_ERR_ARG when target is out of range, DFU_ERR_NOMEM. */
 DFU_API int dfu_image_set_target(dfu_image *img, size_t target, int alt, const char *name);
 /* Copies bytes [address, address+len) of a target into buf, filling holes with fill. */
 DFU_API void dfu_image_read(const dfu_image *img, size_t target, uint32_t address, uint8_t *buf,
                             size_t len, uint8_t fill);
-/* Deep copy. */
+/* Deep copy; DFU_ERR_NOMEM. */
 DFU_API int dfu_image_clone(dfu_image **out, const dfu_image *img);
 /* True when both have the same targets (alt, name) and the same bytes at the same addresses. */
 DFU_API bool dfu_image_equal(const dfu_image *a, const dfu_image *b);

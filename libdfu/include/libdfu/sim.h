@@ -229,6 +229,7 @@ typedef struct dfu_sim_region {
 } dfu_sim_region;
 
 DFU_API size_t dfu_sim_region_count(const dfu_sim *sim);
+/* DFU_ERR_ARG past the end. */
 DFU_API int dfu_sim_region_at(const dfu_sim *sim, size_t index, dfu_sim_region *out);
 
 /* Counters since creation, for sweeps (how many points to inject at) and protocol tests. */
