@@ -200,7 +200,7 @@ DFU_API void dfu_sim_bus_status(dfu_sim *sim, uint64_t now_us, dfu_sim_bus *out)
 /* The device descriptor followed by the configuration descriptor, as a USB stack caches them
  * (Linux sysfs "descriptors"), as of the last call that carried a time. DFU_ERR_DISCONNECTED
  * when not present; DFU_ERR_ARG (with *len set) when cap is too small. */
-DFU_API int dfu_sim_descriptors(dfu_sim *sim, uint8_t *buf, size_t cap, size_t *len);
+DFU_API int dfu_sim_descriptors(const dfu_sim *sim, uint8_t *buf, size_t cap, size_t *len);
 
 /* Options the device carries for whoever serves it: "path=" (NULL when not given) and
  * "realtime". */

@@ -140,7 +140,7 @@ static int check_identity(dfu_ctx *ctx, const dfu_journal *j, dfu_device *dev)
         i->serial ? i->serial : "", dfu_device_is_dfuse(dev) ? "DfuSe" : "DFU 1.1");
 }
 
-int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_image *img,
+int dfu_recover(dfu_ctx *ctx, dfu_device *dev, dfu_journal *j, const dfu_image *img,
                 const dfu_update_options *opts, dfu_recovery *out)
 {
     dfu_recovery scratch;
@@ -181,7 +181,7 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
             out->result.skipped_bytes = compared;
             rc = o.no_leave ? DFU_OK : dfu_device_leave(dev, NULL);
             out->result.left = !rc && !o.no_leave;
-            if (!rc && j) rc = dfu_journal_discard(ctx, (dfu_journal *)(uintptr_t)j);
+            if (!rc && j) rc = dfu_journal_discard(ctx, j);
             dfu_image_free(image);
             return rc;
         }
@@ -203,7 +203,7 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
     out->sectors_redone = out->result.sectors_erased;
     /* Without a journal directory of its own, the recovery wrote no new journal: the old one is
      * done with. */
-    if (!rc && j && !o.journal_dir) rc = dfu_journal_discard(ctx, (dfu_journal *)(uintptr_t)j);
+    if (!rc && j && !o.journal_dir) rc = dfu_journal_discard(ctx, j);
     free(skip);
     dfu_plan_free(plan);
     dfu_image_free(image);
