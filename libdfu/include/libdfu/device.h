@@ -1,11 +1,15 @@
 /*
  * DFU devices: what enumeration finds, how a selector picks one, and an open device handle.
  *
- * Selectors (one syntax everywhere: CLI, library, tests), comma-separated terms that all must
- * match: 0483:df11            VID:PID (a second pair, "1234:5678,0483:df11", gives run-time and DFU
- * ids) serial=...           USB serial number string path=1-1.4           USB port path; a device
- * keeps it across detach, reset and leave sim:stm32f405[,opt=value...]   a simulated device (see
- * sim.h)
+ * Selectors have one syntax everywhere (CLI, library, tests): comma-separated terms, all of
+ * which must match.
+ *   VID:PID           hex ids, 0483:df11; "VID:PID,VID:PID" gives the run-time ids and then
+ *                     the DFU-mode ids (a device matches either, in the corresponding mode)
+ *   serial=S          USB serial number
+ *   path=P            USB port path, 1-1.4; a device keeps it across detach, reset and leave
+ *   sim:SPEC          one simulated device, sim:stm32f405[,opt=value...]: everything after
+ *                     "sim:" is its spec (sim.h), commas included
+ * An empty selector or NULL matches every device.
  */
 #ifndef LIBDFU_DEVICE_H
 #define LIBDFU_DEVICE_H
@@ -64,15 +68,7 @@ DFU_API void dfu_device_info_clear(dfu_device_info *info);
 /* Deep copy; DFU_ERR_NOMEM leaves dst empty (cleared). */
 DFU_API int dfu_device_info_copy(dfu_device_info *dst, const dfu_device_info *src);
 
-/*
- * Selectors. Terms are comma-separated and all must match:
- *   VID:PID             hex ids; "VID:PID,VID:PID" gives the run-time ids and then the DFU-mode
- *                       ids (a device matches either, in the corresponding mode)
- *   serial=S            USB serial number
- *   path=P              USB port path ("1-1.4")
- * "sim:SPEC" names one simulated device; everything after "sim:" is its spec (sim.h), commas
- * included. An empty selector or NULL matches every device.
- */
+/* A parsed selector (the syntax is at the top of this header). */
 typedef struct dfu_selector dfu_selector;
 
 /* On failure *out is NULL, here and in dfu_device_list (also *count 0) and dfu_device_open. */
