@@ -121,7 +121,9 @@ DFU_API const char *dfu_image_target_name(const dfu_image *img, size_t target);
 DFU_API size_t dfu_image_segment_count(const dfu_image *img, size_t target);
 /* DFU_ERR_ARG when out of range. */
 DFU_API int dfu_image_segment(const dfu_image *img, size_t target, size_t index, dfu_segment *out);
-/* Bytes held by one target, or by all targets when target is (size_t)-1. */
+/* dfu_image_data_size: every target together. */
+#define DFU_ALL_TARGETS ((size_t)-1)
+/* Bytes held by one target, or by all of them with DFU_ALL_TARGETS. */
 DFU_API uint64_t dfu_image_data_size(const dfu_image *img, size_t target);
 
 /* True, and *out filled, when the image carries a DFU suffix identity. */

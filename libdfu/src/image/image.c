@@ -74,7 +74,7 @@ uint64_t dfu_image_data_size(const dfu_image *img, size_t target)
 {
     uint64_t total = 0;
     for (size_t t = 0; t < img->count; t++) {
-        if (target != (size_t)-1 && t != target) continue;
+        if (target != DFU_ALL_TARGETS && t != target) continue;
         for (size_t i = 0; i < img->targets[t].count; i++) total += img->targets[t].segs[i].size;
     }
     return total;
