@@ -131,7 +131,10 @@ DFU_API bool dfu_image_identity(const dfu_image *img, dfu_identity *out);
 /* True, and *out filled, when the file gave a start (entry) address. */
 DFU_API bool dfu_image_start_address(const dfu_image *img, uint32_t *out);
 
-/* Building and editing. Adding a target: DFU_ERR_NOMEM. */
+/* Building and editing. Each target has its own alternate setting, -1 ("the device's")
+ * included, as planning needs: adding or setting one that another target has is DFU_ERR_ARG,
+ * at once rather than when the update is planned. (Reading a DfuSe file whose targets share a
+ * setting merges them into one.) Adding: DFU_ERR_NOMEM. */
 DFU_API int dfu_image_add_target(dfu_image *img, int alt, const char *name, size_t *index_out);
 /* Adds bytes to a target. Overlapping bytes must agree: a conflict returns DFU_ERR_FORMAT with the
  * first conflicting address in the message, and leaves the image unchanged. */
@@ -139,7 +142,7 @@ DFU_API int dfu_image_add_data(dfu_ctx *ctx, dfu_image *img, size_t target, uint
                                const uint8_t *data, size_t len);
 DFU_API void dfu_image_set_identity(dfu_image *img, const dfu_identity *id);    /* NULL clears */
 DFU_API void dfu_image_set_start_address(dfu_image *img, const uint32_t *addr); /* NULL clears */
-/* DFU_ERR_ARG when target is out of range, DFU_ERR_NOMEM. */
+/* DFU_ERR_ARG when target is out of range or alt is another target's; DFU_ERR_NOMEM. */
 DFU_API int dfu_image_set_target(dfu_image *img, size_t target, int alt, const char *name);
 /* Copies bytes [address, address+len) of a target into buf, filling holes with fill. */
 DFU_API void dfu_image_read(const dfu_image *img, size_t target, uint32_t address, uint8_t *buf,
