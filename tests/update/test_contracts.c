@@ -147,12 +147,71 @@ static void test_a_missing_alternate_setting_is_the_same_error_everywhere(void *
     board_free(&b);
 }
 
+/* Progress as an embedder's bar sees it: one total, and a count that never goes back. */
+typedef struct progress_log {
+    unsigned events, reads;
+    dfu_phase first, last_phase;
+    uint64_t total, last;
+} progress_log;
+
+static int log_progress(const dfu_progress *p, void *payload)
+{
+    progress_log *l = payload;
+    if (!l->events++) {
+        l->first = p->phase;
+        l->total = p->overall_total;
+    }
+    if (p->overall_total != l->total)
+        fail_msg("%s: the overall total changed from %llu to %llu", dfu_phase_name(p->phase),
+                 (unsigned long long)l->total, (unsigned long long)p->overall_total);
+    if (p->overall_done < l->last || p->overall_done > p->overall_total)
+        fail_msg("%s: overall progress went from %llu to %llu of %llu", dfu_phase_name(p->phase),
+                 (unsigned long long)l->last, (unsigned long long)p->overall_done,
+                 (unsigned long long)p->overall_total);
+    l->last = p->overall_done;
+    l->last_phase = p->phase;
+    l->reads += p->phase == DFU_PHASE_READ;
+    return 0;
+}
+
+/* A DFU 1.1 recovery reads the board back before it writes: that read moves the read phase, not
+ * the recovery's overall count, which would otherwise run to the read's size and start again
+ * at 0 for the write. When the board already holds the image, the count still ends complete. */
+static void test_a_dfu11_recovery_never_goes_back(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "contract_dfu11_recover", "dfu11", "tolerant=1", 0x08010000, 20 * 1024,
+              0x20020000);
+    progress_log l;
+    memset(&l, 0, sizeof(l));
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    o.progress = log_progress;
+    o.payload = &l;
+    dfu_recovery rec;
+    if (dfu_recover(b.ctx, b.dev, NULL, b.img, &o, &rec) != DFU_OK)
+        fail_msg("%s", dfu_ctx_error(b.ctx)->message);
+    assert_true(l.reads > 0);
+    assert_int_equal(rec.result.written_bytes, 20 * 1024);
+    assert_int_equal(l.last_phase, DFU_PHASE_DONE);
+    assert_int_equal(l.last, l.total);
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(dfu_recover(b.ctx, b.dev, NULL, b.img, &o, &rec), DFU_OK);
+    assert_int_equal(rec.result.written_bytes, 0); /* it was there: only compared */
+    assert_true(l.reads > 0);
+    assert_int_equal(l.last_phase, DFU_PHASE_DONE);
+    assert_int_equal(l.last, l.total);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_keeps_its_own_copies_of_the_option_strings),
         cmocka_unit_test(test_a_context_other_than_the_devices_is_refused),
         cmocka_unit_test(test_a_missing_alternate_setting_is_the_same_error_everywhere),
+        cmocka_unit_test(test_a_dfu11_recovery_never_goes_back),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

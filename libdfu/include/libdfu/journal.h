@@ -79,8 +79,9 @@ typedef struct dfu_recovery {
  * given, must have the same digest). It does not trust the journal blindly: on a device that
  * can upload it reads back and redoes only what differs; on one that cannot, it redoes every
  * sector from the first step the journal does not confirm. Without a journal it does a verified
- * differential flash of img. opts gives the journal directory and progress callback; the order
- * and erase options of the interrupted update are kept. ctx must be the context dev was opened
+ * differential flash of img. opts gives the journal directory and progress callback (one run
+ * of events, as dfu_plan_execute's: update.h); the order and erase options of the interrupted
+ * update are kept. ctx must be the context dev was opened
  * with (DFU_ERR_ARG otherwise), as for dfu_plan_new. A recovery that completes removes the
  * journal, hence j is not const: j's files, as dfu_journal_discard does, or with
  * opts->journal_dir (normally the directory j came from) the journal the recovery keeps there

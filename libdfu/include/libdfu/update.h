@@ -71,7 +71,10 @@ typedef enum dfu_phase {
 
 DFU_API const char *dfu_phase_name(dfu_phase phase);
 
-/* A progress event. Byte counts are per phase, and overall for the whole plan. */
+/* A progress event. Byte counts are per phase, and overall for the whole plan. Within one call
+ * (dfu_plan_execute, dfu_recover) overall_total stays the same and overall_done never goes
+ * back; a read before the steps (differential, dfu_recover's read-back) moves its phase's count
+ * only, the overall one staying at 0. */
 typedef struct dfu_progress {
     dfu_phase phase;
     uint64_t done;         /* bytes done in this phase */

@@ -112,11 +112,6 @@ static int run_step(dfu_exec *x, size_t i)
                    dfu_step_kind_name(s->kind));
 }
 
-static uint64_t weight(const dfu_step *s)
-{
-    return (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) ? 0 : s->size;
-}
-
 /* Stops at a block boundary with the device in dfuIDLE, so the next session finds it clean. */
 static int cancelled(dfu_exec *x)
 {
@@ -178,8 +173,8 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     x.prog.steps = plan->count;
     x.prog.device = x.dev->info.path;
     for (size_t i = 0; i < plan->count; i++) {
-        x.prog.overall_total += weight(&plan->steps[i]);
-        x.phase_total[phase_of(plan->steps[i].kind)] += weight(&plan->steps[i]);
+        x.prog.overall_total += dfu_step_weight(&plan->steps[i]);
+        x.phase_total[phase_of(plan->steps[i].kind)] += dfu_step_weight(&plan->steps[i]);
     }
 
     int rc = dfu_make_idle(x.dev);
@@ -205,14 +200,14 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         if (x.skip[i]) {
             if (s->kind == DFU_STEP_WRITE) x.res->skipped_bytes += s->size;
             if (s->kind == DFU_STEP_ERASE) x.res->sectors_skipped++;
-            x.prog.overall_done += weight(s);
-            x.phase_base[phase_of(s->kind)] += weight(s);
+            x.prog.overall_done += dfu_step_weight(s);
+            x.phase_base[phase_of(s->kind)] += dfu_step_weight(s);
             journal_mark(&x, &journal, i);
             continue;
         }
         x.in_step = true;
         x.step_base = x.prog.overall_done;
-        x.step_weight = weight(s);
+        x.step_weight = dfu_step_weight(s);
         dfu_exec_progress(&x, phase_of(s->kind), 0, s->size, s->address);
         if (x.cancel) {
             x.in_step = false;
@@ -225,7 +220,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         if (!rc) dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address + s->size);
         x.in_step = false;
         if (!rc) {
-            x.phase_base[phase_of(s->kind)] += weight(s);
+            x.phase_base[phase_of(s->kind)] += dfu_step_weight(s);
             if (s->kind == DFU_STEP_VERIFY) verified_any = true;
             if (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) x.res->left = true;
             journal_mark(&x, &journal, i);

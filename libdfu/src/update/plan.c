@@ -55,6 +55,18 @@ int dfu_plan_add_step(dfu_plan *p, dfu_step_kind kind, int alt, uint32_t address
     return DFU_OK;
 }
 
+uint64_t dfu_step_weight(const dfu_step *s)
+{
+    return (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) ? 0 : s->size;
+}
+
+uint64_t dfu_plan_weight(const dfu_plan *p)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < p->count; i++) total += dfu_step_weight(&p->steps[i]);
+    return total;
+}
+
 /* Which alternate setting each image target goes to. */
 static int map_targets(dfu_plan *p)
 {

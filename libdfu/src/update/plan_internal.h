@@ -45,6 +45,11 @@ struct dfu_plan {
     dfu_buf notes;
 };
 
+/* What a step adds to the overall progress count: the bytes it erases, writes or verifies
+ * (leaving and manifestation: none). dfu_plan_weight: all of the plan's steps together. */
+uint64_t dfu_step_weight(const dfu_step *s);
+uint64_t dfu_plan_weight(const dfu_plan *p);
+
 int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, const dfu_image *img,
                    const dfu_update_options *opts);
 int dfu_plan_add_step(dfu_plan *p, dfu_step_kind kind, int alt, uint32_t address, uint32_t size);
