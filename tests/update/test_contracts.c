@@ -149,9 +149,10 @@ static void test_a_missing_alternate_setting_is_the_same_error_everywhere(void *
 
 /* Progress as an embedder's bar sees it: one total, and a count that never goes back. */
 typedef struct progress_log {
-    unsigned events, reads;
+    unsigned events, connects, reads;
     dfu_phase first, last_phase;
     uint64_t total, last;
+    int cancel_at_connect;
 } progress_log;
 
 static int log_progress(const dfu_progress *p, void *payload)
@@ -170,8 +171,42 @@ static int log_progress(const dfu_progress *p, void *payload)
                  (unsigned long long)p->overall_total);
     l->last = p->overall_done;
     l->last_phase = p->phase;
+    l->connects += p->phase == DFU_PHASE_CONNECT;
     l->reads += p->phase == DFU_PHASE_READ;
-    return 0;
+    return p->phase == DFU_PHASE_CONNECT && l->cancel_at_connect;
+}
+
+/* An update starts with one connect event, while the device is brought to dfuIDLE, and ends
+ * complete. Cancelled there, nothing has been sent. */
+static void test_an_update_starts_with_connect(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "contract_connect", "stm32f405", NULL, 0x08000000, 20 * 1024, 0x20020000);
+    progress_log l;
+    memset(&l, 0, sizeof(l));
+    l.cancel_at_connect = 1;
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    o.progress = log_progress;
+    o.payload = &l;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_new(&p, b.ctx, b.dev, b.img, &o), DFU_OK);
+    dfu_device_stats before, after;
+    dfu_device_get_stats(b.dev, &before);
+    assert_int_equal(dfu_plan_execute(p, NULL), DFU_ERR_CANCELLED);
+    dfu_device_get_stats(b.dev, &after);
+    assert_int_equal(after.dnload, before.dnload);
+    assert_int_equal(l.events, 1);
+    assert_int_equal(l.first, DFU_PHASE_CONNECT);
+    memset(&l, 0, sizeof(l));
+    assert_int_equal(dfu_plan_execute(p, NULL), DFU_OK);
+    dfu_plan_free(p);
+    assert_int_equal(l.first, DFU_PHASE_CONNECT);
+    assert_int_equal(l.connects, 1);
+    assert_int_equal(l.last_phase, DFU_PHASE_DONE);
+    assert_int_equal(l.last, l.total);
+    board_free(&b);
 }
 
 /* A DFU 1.1 recovery reads the board back before it writes: that read moves the read phase, not
@@ -211,6 +246,7 @@ int main(void)
         cmocka_unit_test(test_plan_keeps_its_own_copies_of_the_option_strings),
         cmocka_unit_test(test_a_context_other_than_the_devices_is_refused),
         cmocka_unit_test(test_a_missing_alternate_setting_is_the_same_error_everywhere),
+        cmocka_unit_test(test_an_update_starts_with_connect),
         cmocka_unit_test(test_a_dfu11_recovery_never_goes_back),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));

@@ -177,7 +177,10 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         x.phase_total[phase_of(plan->steps[i].kind)] += dfu_step_weight(&plan->steps[i]);
     }
 
-    int rc = dfu_make_idle(x.dev);
+    /* The first event, while the device is brought to dfuIDLE: that may mean waiting out an
+     * operation an earlier session left running (up to 40 s). */
+    dfu_exec_progress(&x, DFU_PHASE_CONNECT, 0, 0, 0);
+    int rc = x.cancel ? DFU_ERR_CANCELLED : dfu_make_idle(x.dev);
     if (!rc && plan->opts.differential && plan->desc.dfuse) rc = dfu_exec_dfuse_diff(&x);
     if (rc == DFU_ERR_CANCELLED) rc = cancelled(&x);
     /* Before the first erase: what is being done, in case it is interrupted. */
