@@ -3,7 +3,8 @@
  *
  * libdfu keeps no global state. A context is used by one thread at a time; give each thread its
  * own, or serialise access with your own lock. The same holds for everything made with it
- * (devices, plans, journals): they report their errors into it, so it must outlive them. The
+ * (devices, plans, journals). Devices and plans keep it and report their errors into it, so it
+ * must outlive them; other calls use the context they are given during the call only. The
  * library never prints and never exits: it reports through the log callback set here and
  * through return codes.
  *

@@ -114,7 +114,9 @@ typedef struct dfu_open_options {
  * Opens the one device the selector matches (DFU_ERR_NO_DEVICE, DFU_ERR_AMBIGUOUS listing the
  * candidates), detaches it into DFU mode if it runs its application (following it by port path
  * across the re-enumeration), selects the alternate setting and brings it to dfuIDLE, clearing
- * what an earlier session left (dfuERROR, a stale transfer, a stuck dfuDNBUSY). opts may be NULL.
+ * what an earlier session left (dfuERROR, a stale transfer, a stuck dfuDNBUSY). opts may be NULL;
+ * it and its strings (alt_name, quirks) are read during the call only. The device keeps ctx,
+ * which must outlive it.
  */
 DFU_API int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
                             const dfu_open_options *opts);
