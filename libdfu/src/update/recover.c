@@ -70,7 +70,6 @@ static bool *confirmed_steps(const dfu_plan *p, const dfu_journal *j)
  * overall count stays where the plan starts, of the plan's total (as a DfuSe differential read
  * does inside the plan), so that it never goes back when the steps begin. */
 typedef struct read_back_progress {
-    const dfu_update_options *o;
     const dfu_plan *plan;
     uint64_t overall_total;
 } read_back_progress;
@@ -83,7 +82,7 @@ static int read_back_event(const dfu_progress *p, void *payload)
     q.overall_total = r->overall_total;
     q.step = 0;
     q.steps = r->plan->count;
-    return r->o->progress(&q, r->o->payload);
+    return r->plan->opts.progress(&q, r->plan->opts.payload);
 }
 
 /* DFU 1.1 devices that can upload: if the device already holds the image, only start it. */
@@ -100,10 +99,9 @@ static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *i
     uint64_t size = dfu_seg_end(&tg->segs[tg->count - 1]) - lo;
     dfu_image *got = NULL;
     /* Reported as the read phase, and cancellable at every block like the rest. */
-    const dfu_update_options *o = &plan->opts;
-    read_back_progress rp = {o, plan, dfu_plan_weight(plan)};
-    int rc =
-        dfu_device_read(&got, dev, lo, (uint32_t)size, o->progress ? read_back_event : NULL, &rp);
+    read_back_progress rp = {plan, dfu_plan_weight(plan)};
+    int rc = dfu_device_read(&got, dev, lo, (uint32_t)size,
+                             plan->opts.progress ? read_back_event : NULL, &rp);
     if (rc) return rc;
     uint8_t *want = malloc(size ? size : 1), *have = malloc(size ? size : 1);
     if (want && have) {
