@@ -81,11 +81,11 @@ typedef struct dfu_recovery {
  * sector from the first step the journal does not confirm. Without a journal it does a verified
  * differential flash of img. opts gives the journal directory and progress callback (one run
  * of events, as dfu_plan_execute's: update.h); the order and erase options of the interrupted
- * update are kept. ctx must be the context dev was opened
- * with (DFU_ERR_ARG otherwise), as for dfu_plan_new. A recovery that completes removes the
- * journal, hence j is not const: j's files, as dfu_journal_discard does, or with
- * opts->journal_dir (normally the directory j came from) the journal the recovery keeps there
- * as it goes. j itself stays valid for its getters and dfu_journal_free.
+ * update are kept. ctx must be the context dev was opened with (DFU_ERR_ARG otherwise), as for
+ * dfu_plan_new. A recovery that completes removes the journal, hence j is not const: j's
+ * files, as dfu_journal_discard does, or with opts->journal_dir (normally the directory j came
+ * from) the journal the recovery keeps there as it goes. j itself stays valid for its getters
+ * and dfu_journal_free.
  */
 DFU_API int dfu_recover(dfu_ctx *ctx, dfu_device *dev, dfu_journal *j, const dfu_image *img,
                         const dfu_update_options *opts, dfu_recovery *out);

@@ -61,10 +61,10 @@ typedef enum dfu_order {
 
 typedef enum dfu_phase {
     /* The first event of dfu_plan_execute (in dfu_recover, the first after its read-back), with
-     * no bytes: the device is brought to dfuIDLE,
-     * clearing what an earlier session left or waiting out an operation still running (up to
-     * 40 s). Waiting for a device to appear, or to come back after a detach, happens earlier,
-     * in dfu_device_open (cancelled through dfu_ctx_set_cancel). */
+     * no bytes: the device is brought to dfuIDLE, clearing what an earlier session left or
+     * waiting out an operation still running (up to 40 s). Waiting for a device to appear, or
+     * to come back after a detach, happens earlier, in dfu_device_open (cancelled through
+     * dfu_ctx_set_cancel). */
     DFU_PHASE_CONNECT,
     DFU_PHASE_READ, /* reading what the device holds (differential, preserved bytes, read) */
     DFU_PHASE_ERASE,
