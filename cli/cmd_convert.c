@@ -213,14 +213,14 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
         jw_string(&w, "output_format", dfu_format_name(to));
         jw_uint(&w, "targets", dfu_image_target_count(one));
         jw_uint(&w, "segments", segment_total(one));
-        jw_uint(&w, "size", dfu_image_data_size(one, (size_t)-1));
+        jw_uint(&w, "size", dfu_image_data_size(one, DFU_ALL_TARGETS));
         jw_end(&w);
         jw_finish(&w);
     } else {
         size_t n = segment_total(one);
         cli_say(out, "%s (%s) -> %s (%s): %zu segment%s, %llu bytes\n", in_path,
                 dfu_format_name(from), o->output, dfu_format_name(to), n, n == 1 ? "" : "s",
-                (unsigned long long)dfu_image_data_size(one, (size_t)-1));
+                (unsigned long long)dfu_image_data_size(one, DFU_ALL_TARGETS));
     }
     dfu_image_free(one);
 done:

@@ -52,7 +52,7 @@ static void print_json(const char *path, const dfu_image *img)
         jw_uint(&w, "start_address", start);
     else
         jw_null(&w, "start_address");
-    jw_uint(&w, "total_size", dfu_image_data_size(img, (size_t)-1));
+    jw_uint(&w, "total_size", dfu_image_data_size(img, DFU_ALL_TARGETS));
     jw_array(&w, "targets");
     for (size_t t = 0; t < dfu_image_target_count(img); t++) {
         jw_object(&w, NULL);
@@ -84,7 +84,7 @@ static void print_json(const char *path, const dfu_image *img)
 static void print_text(const cli_out *out, const char *path, const dfu_image *img)
 {
     size_t nt = dfu_image_target_count(img), ns = total_segments(img);
-    unsigned long long total = dfu_image_data_size(img, (size_t)-1);
+    unsigned long long total = dfu_image_data_size(img, DFU_ALL_TARGETS);
     cli_say(out, "%s: %s, %zu target%s, %zu segment%s, %llu byte%s\n", path,
             dfu_format_name(dfu_image_format(img)), nt, nt == 1 ? "" : "s", ns, ns == 1 ? "" : "s",
             total, total == 1 ? "" : "s");

@@ -92,12 +92,12 @@ int cmd_read(int argc, char **argv)
             cli_json_ok_result(&w, &out, dev);
             jw_string(&w, "file", output);
             jw_uint(&w, "address", address);
-            jw_uint(&w, "size", dfu_image_data_size(img, (size_t)-1));
+            jw_uint(&w, "size", dfu_image_data_size(img, DFU_ALL_TARGETS));
             jw_end(&w);
             jw_finish(&w);
         } else if (!rc) {
             cli_say(&out, "read %llu bytes from 0x%08x into %s\n",
-                    (unsigned long long)dfu_image_data_size(img, (size_t)-1), address, output);
+                    (unsigned long long)dfu_image_data_size(img, DFU_ALL_TARGETS), address, output);
         }
     }
     dfu_image_free(img);

@@ -261,7 +261,10 @@ static void test_json_progress_one_line_per_phase_and_percent(void **state)
     }
     assert_string_equal(last_phase, "done");
     assert_int_equal(last_pct, 100);
-    assert_int_equal(phases, 4); /* erase, write, verify, done */
+    assert_int_equal(phases, 5); /* connect, erase, write, verify, done */
+    tu_json *first = tu_json_parse_line(r.out, 0);
+    assert_string_equal(tu_json_get(first, "phase")->string, "connect");
+    tu_json_free(first);
     /* Each phase shows its end, even where it ends within a percent of the whole. */
     if (!strstr(r.out, "\"phase\":\"write\",\"done\":131072,\"total\":131072"))
         fail_msg("no write line at its total:\n%s", r.out);

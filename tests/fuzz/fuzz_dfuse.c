@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     dfu_image *img = fuzz_parse(ctx, data, size, "fuzz.dfu", &o);
     if (img) {
         /* Every element byte comes from the file: the image cannot be larger than it. */
-        if (dfu_image_data_size(img, (size_t)-1) > size) abort();
+        if (dfu_image_data_size(img, DFU_ALL_TARGETS) > size) abort();
         if (names_fit(img)) roundtrip(ctx, img);
         dfu_image_free(img);
     }

@@ -82,7 +82,7 @@ static void test_text_formats_through_a_pipe(void **state)
     dfu_image_free(img);
     /* Forced format: no detection, but the reader must still start at the first byte. */
     assert_int_equal(load_from_pipe(&img, ctx, srec, strlen(srec), DFU_FORMAT_SREC), DFU_OK);
-    assert_int_equal(dfu_image_data_size(img, (size_t)-1), 2);
+    assert_int_equal(dfu_image_data_size(img, DFU_ALL_TARGETS), 2);
     dfu_image_free(img);
     dfu_ctx_free(ctx);
 #endif

@@ -142,6 +142,36 @@ static void test_clone_equal_and_targets(void **state)
     dfu_image_free(img);
 }
 
+/* Two targets for one alternate setting are refused when the second is added, not later by
+ * planning ("the image has two targets for alternate setting 0"), and the image is unchanged. */
+static void test_two_targets_for_one_alternate_setting_are_refused(void **state)
+{
+    (void)state;
+    dfu_image *img;
+    dfu_image_new(&img);
+    assert_int_equal(dfu_image_add_target(img, 0, "Internal Flash", NULL), DFU_OK);
+    size_t t = 99;
+    assert_int_equal(dfu_image_add_target(img, 0, "Again", &t), DFU_ERR_ARG);
+    assert_int_equal(t, 99);
+    assert_int_equal(dfu_image_target_count(img), 1);
+    /* "The device's setting" (-1) is one setting too, and may sit beside a numbered one. */
+    assert_int_equal(dfu_image_add_target(img, -1, NULL, NULL), DFU_OK);
+    assert_int_equal(dfu_image_add_target(img, -5, NULL, NULL), DFU_ERR_ARG);
+    assert_int_equal(dfu_image_add_target(img, 1, NULL, NULL), DFU_OK);
+    assert_int_equal(dfu_image_target_count(img), 3);
+    /* Renaming keeps a target's own setting; taking another's is refused. */
+    assert_int_equal(dfu_image_set_target(img, 2, 1, "Option Bytes"), DFU_OK);
+    assert_int_equal(dfu_image_set_target(img, 2, 0, NULL), DFU_ERR_ARG);
+    assert_int_equal(dfu_image_target_alt(img, 2), 1);
+    assert_string_equal(dfu_image_target_name(img, 2), "Option Bytes");
+    /* A clone copies them all. */
+    dfu_image *copy;
+    assert_int_equal(dfu_image_clone(&copy, img), DFU_OK);
+    assert_true(dfu_image_equal(img, copy));
+    dfu_image_free(copy);
+    dfu_image_free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -152,6 +182,7 @@ int main(void)
         cmocka_unit_test(test_builder_merges_any_order),
         cmocka_unit_test(test_builder_reports_first_conflicting_address),
         cmocka_unit_test(test_clone_equal_and_targets),
+        cmocka_unit_test(test_two_targets_for_one_alternate_setting_are_refused),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

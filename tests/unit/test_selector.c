@@ -69,6 +69,16 @@ static void test_parse_errors_name_the_term(void **state)
     parse_bad("sim:", "needs a profile");
 }
 
+/* The term is the whole selector: said once ("device selector \"0483:zz11\": \"0483:zz11\": ..."
+ * read as a stutter). */
+static void test_a_selector_of_one_term_is_named_once(void **state)
+{
+    (void)state;
+    parse_bad("0483:zz11", "device selector \"0483:zz11\": expected VID:PID in hex");
+    parse_bad("serial=", "device selector \"serial=\": empty value");
+    parse_bad("0483:df11,zz", "device selector \"0483:df11,zz\": \"zz\": expected VID:PID");
+}
+
 static void test_match_ids_serial_path(void **state)
 {
     (void)state;
@@ -218,6 +228,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors_name_the_term),
+        cmocka_unit_test(test_a_selector_of_one_term_is_named_once),
         cmocka_unit_test(test_match_ids_serial_path),
         cmocka_unit_test(test_two_ids_follow_the_mode),
         cmocka_unit_test(test_sim_spec_keeps_commas),

@@ -3,10 +3,18 @@
  *
  * libdfu keeps no global state. A context is used by one thread at a time; give each thread its
  * own, or serialise access with your own lock. The same holds for everything made with it
- * (devices, plans, journals): they report their errors into it, so it must outlive them. The
+ * (devices, plans, journals). Devices and plans keep it and report their errors into it, so it
+ * must outlive them; other calls use the context they are given during the call only. The
  * library never prints and never exits: it reports through the log callback set here and
- * through return codes. Callbacks run on the calling thread, inside the call that reports, and
- * must not call libdfu with the objects that call is using.
+ * through return codes.
+ *
+ * Callbacks (log, progress, cancel) run on the calling thread, inside the call that reports.
+ * What they are given (a log line, a dfu_progress and the strings it points to) is valid only
+ * until they return: copy what you keep. They must not call libdfu with the objects that call
+ * is using, except for the getters that take a const pointer (dfu_plan_step_count(),
+ * dfu_plan_step(), dfu_plan_notes(), dfu_device_get_info(), dfu_device_alt(), dfu_ctx_error(),
+ * ...): those only read, and a running call changes no plan and leaves its device consistent
+ * at every event.
  */
 #ifndef LIBDFU_CONTEXT_H
 #define LIBDFU_CONTEXT_H
@@ -28,7 +36,7 @@ typedef enum dfu_log_level {
     DFU_LOG_DEBUG = 3,
 } dfu_log_level;
 
-/* Receives one complete line (no trailing newline). */
+/* Receives one complete line (no trailing newline), valid only until the callback returns. */
 typedef void (*dfu_log_cb)(dfu_log_level level, const char *line, void *payload);
 
 /* Details of the last error recorded in a context. */
@@ -62,7 +70,10 @@ DFU_API void dfu_ctx_set_log(dfu_ctx *ctx, dfu_log_cb cb, dfu_log_level max_leve
 typedef int (*dfu_cancel_cb)(void *payload);
 DFU_API void dfu_ctx_set_cancel(dfu_ctx *ctx, dfu_cancel_cb cb, void *payload);
 
-/* The last error recorded by a call that returned non-zero; valid until the next call. */
+/* The last error recorded in ctx: by the last failing call that was given ctx or acted on a
+ * device or plan made with it. A success does not clear it, and a failing call with neither
+ * records nothing (error.h). The pointer lasts as long as ctx; what it points to changes with
+ * the next error recorded. */
 DFU_API const dfu_error_info *dfu_ctx_error(const dfu_ctx *ctx);
 DFU_API void dfu_ctx_clear_error(dfu_ctx *ctx);
 

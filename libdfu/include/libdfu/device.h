@@ -1,11 +1,15 @@
 /*
  * DFU devices: what enumeration finds, how a selector picks one, and an open device handle.
  *
- * Selectors (one syntax everywhere: CLI, library, tests), comma-separated terms that all must
- * match: 0483:df11            VID:PID (a second pair, "1234:5678,0483:df11", gives run-time and DFU
- * ids) serial=...           USB serial number string path=1-1.4           USB port path; a device
- * keeps it across detach, reset and leave sim:stm32f405[,opt=value...]   a simulated device (see
- * sim.h)
+ * Selectors have one syntax everywhere (CLI, library, tests): comma-separated terms, all of
+ * which must match.
+ *   VID:PID           hex ids, 0483:df11; "VID:PID,VID:PID" gives the run-time ids and then
+ *                     the DFU-mode ids (a device matches either, in the corresponding mode)
+ *   serial=S          USB serial number
+ *   path=P            USB port path, 1-1.4; a device keeps it across detach, reset and leave
+ *   sim:SPEC          one simulated device, sim:stm32f405[,opt=value...]: everything after
+ *                     "sim:" is its spec (sim.h), commas included
+ * An empty selector or NULL matches every device.
  */
 #ifndef LIBDFU_DEVICE_H
 #define LIBDFU_DEVICE_H
@@ -61,18 +65,10 @@ typedef struct dfu_device_info {
 
 /* Frees the strings and arrays inside info (not info itself). */
 DFU_API void dfu_device_info_clear(dfu_device_info *info);
-/* Deep copy. */
+/* Deep copy; DFU_ERR_NOMEM leaves dst empty (cleared). */
 DFU_API int dfu_device_info_copy(dfu_device_info *dst, const dfu_device_info *src);
 
-/*
- * Selectors. Terms are comma-separated and all must match:
- *   VID:PID             hex ids; "VID:PID,VID:PID" gives the run-time ids and then the DFU-mode
- *                       ids (a device matches either, in the corresponding mode)
- *   serial=S            USB serial number
- *   path=P              USB port path ("1-1.4")
- * "sim:SPEC" names one simulated device; everything after "sim:" is its spec (sim.h), commas
- * included. An empty selector or NULL matches every device.
- */
+/* A parsed selector (the syntax is at the top of this header). */
 typedef struct dfu_selector dfu_selector;
 
 /* On failure *out is NULL, here and in dfu_device_list (also *count 0) and dfu_device_open. */
@@ -118,24 +114,30 @@ typedef struct dfu_open_options {
  * Opens the one device the selector matches (DFU_ERR_NO_DEVICE, DFU_ERR_AMBIGUOUS listing the
  * candidates), detaches it into DFU mode if it runs its application (following it by port path
  * across the re-enumeration), selects the alternate setting and brings it to dfuIDLE, clearing
- * what an earlier session left (dfuERROR, a stale transfer, a stuck dfuDNBUSY). opts may be NULL.
+ * what an earlier session left (dfuERROR, a stale transfer, a stuck dfuDNBUSY). opts may be NULL;
+ * it and its strings (alt_name, quirks) are read during the call only. The device keeps ctx,
+ * which must outlive it.
  */
 DFU_API int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
                             const dfu_open_options *opts);
 DFU_API void dfu_device_close(dfu_device *dev);
 
-/* The device as enumerated (after a detach: in DFU mode). */
+/* The device as enumerated (after a detach: in DFU mode). The struct and its strings stay valid
+ * and unchanged until dfu_device_close (a device that leaves keeps them); copy them with
+ * dfu_device_info_copy to keep them longer. */
 DFU_API const dfu_device_info *dfu_device_get_info(const dfu_device *dev);
 /* The selected alternate setting. */
 DFU_API int dfu_device_alt(const dfu_device *dev);
-/* Selects another alternate setting of the same interface. */
+/* Selects another alternate setting of the same interface; DFU_ERR_ARG, listing those it has,
+ * when the device has none of that number (as dfu_device_open). */
 DFU_API int dfu_device_set_alt(dfu_device *dev, int alt);
 /* True for ST DfuSe devices (bcdDFUVersion 0x011A, memory layouts, addresses). */
 DFU_API bool dfu_device_is_dfuse(const dfu_device *dev);
 DFU_API bool dfu_device_can_upload(const dfu_device *dev);
 /* Effective transfer size (wTransferSize, quirk or option corrected). */
 DFU_API unsigned dfu_device_transfer_size(const dfu_device *dev);
-/* The parsed memory layout of an alternate setting, or NULL (DFU 1.1 devices have none). */
+/* The parsed memory layout of an alternate setting, or NULL (DFU 1.1 devices have none); valid
+ * until dfu_device_close. */
 DFU_API const struct dfu_layout *dfu_device_layout(const dfu_device *dev, int alt);
 /* DFU 1.1 devices: where the device writes its application, when known (quirk table). */
 DFU_API bool dfu_device_app_base(const dfu_device *dev, uint32_t *out);
@@ -144,7 +146,7 @@ DFU_API bool dfu_device_app_base(const dfu_device *dev, uint32_t *out);
  * changing nothing can return it to its application with dfu_device_leave. */
 DFU_API bool dfu_device_detached(const dfu_device *dev, uint16_t *runtime_vid,
                                  uint16_t *runtime_pid);
-/* The quirks applied to this device, as text ("" when none). */
+/* The quirks applied to this device, as text ("" when none); valid until dfu_device_close. */
 DFU_API const char *dfu_device_quirks(const dfu_device *dev);
 /* The simulated device behind the handle, or NULL for a real one. */
 DFU_API struct dfu_sim *dfu_device_sim(dfu_device *dev);

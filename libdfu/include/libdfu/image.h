@@ -88,8 +88,8 @@ typedef struct dfu_save_options {
         DFU_SAVE_OPTIONS_VERSION, DFU_FORMAT_AUTO, false, 0, 0                                     \
     }
 
-/* An empty image with no targets. Here, as everywhere, a failing call leaves *out NULL
- * (error.h). */
+/* An empty image with no targets; DFU_ERR_NOMEM. Here, as everywhere, a failing call leaves
+ * *out NULL (error.h). */
 DFU_API int dfu_image_new(dfu_image **out);
 DFU_API void dfu_image_free(dfu_image *img);
 
@@ -115,12 +115,15 @@ DFU_API dfu_format dfu_image_format(const dfu_image *img);
 DFU_API size_t dfu_image_target_count(const dfu_image *img);
 /* Alternate setting of a target, or -1 when the file did not say. */
 DFU_API int dfu_image_target_alt(const dfu_image *img, size_t target);
-/* Name of a target, or NULL when unnamed. */
+/* Name of a target, or NULL when unnamed; valid until the target is renamed
+ * (dfu_image_set_target) or the image freed. */
 DFU_API const char *dfu_image_target_name(const dfu_image *img, size_t target);
 DFU_API size_t dfu_image_segment_count(const dfu_image *img, size_t target);
 /* DFU_ERR_ARG when out of range. */
 DFU_API int dfu_image_segment(const dfu_image *img, size_t target, size_t index, dfu_segment *out);
-/* Bytes held by one target, or by all targets when target is (size_t)-1. */
+/* dfu_image_data_size: every target together. */
+#define DFU_ALL_TARGETS ((size_t)-1)
+/* Bytes held by one target, or by all of them with DFU_ALL_TARGETS. */
 DFU_API uint64_t dfu_image_data_size(const dfu_image *img, size_t target);
 
 /* True, and *out filled, when the image carries a DFU suffix identity. */
@@ -128,7 +131,10 @@ DFU_API bool dfu_image_identity(const dfu_image *img, dfu_identity *out);
 /* True, and *out filled, when the file gave a start (entry) address. */
 DFU_API bool dfu_image_start_address(const dfu_image *img, uint32_t *out);
 
-/* Building and editing. */
+/* Building and editing. Each target has its own alternate setting, -1 ("the device's")
+ * included, as planning needs: adding or setting one that another target has is DFU_ERR_ARG,
+ * at once rather than when the update is planned. (Reading a DfuSe file whose targets share a
+ * setting merges them into one.) Adding: DFU_ERR_NOMEM. */
 DFU_API int dfu_image_add_target(dfu_image *img, int alt, const char *name, size_t *index_out);
 /* Adds bytes to a target. Overlapping bytes must agree: a conflict returns DFU_ERR_FORMAT with the
  * first conflicting address in the message, and leaves the image unchanged. */
@@ -136,11 +142,12 @@ DFU_API int dfu_image_add_data(dfu_ctx *ctx, dfu_image *img, size_t target, uint
                                const uint8_t *data, size_t len);
 DFU_API void dfu_image_set_identity(dfu_image *img, const dfu_identity *id);    /* NULL clears */
 DFU_API void dfu_image_set_start_address(dfu_image *img, const uint32_t *addr); /* NULL clears */
+/* DFU_ERR_ARG when target is out of range or alt is another target's; DFU_ERR_NOMEM. */
 DFU_API int dfu_image_set_target(dfu_image *img, size_t target, int alt, const char *name);
 /* Copies bytes [address, address+len) of a target into buf, filling holes with fill. */
 DFU_API void dfu_image_read(const dfu_image *img, size_t target, uint32_t address, uint8_t *buf,
                             size_t len, uint8_t fill);
-/* Deep copy. */
+/* Deep copy; DFU_ERR_NOMEM. */
 DFU_API int dfu_image_clone(dfu_image **out, const dfu_image *img);
 /* True when both have the same targets (alt, name) and the same bytes at the same addresses. */
 DFU_API bool dfu_image_equal(const dfu_image *a, const dfu_image *b);

@@ -54,7 +54,7 @@ DFU_API size_t dfu_journal_steps_done(const dfu_journal *j);
 DFU_API int64_t dfu_journal_started(const dfu_journal *j);
 /* Whether j could be dev's: the same VID:PID and dialect, and the same serial when both have one
  * (STM32 ROM serials collide, so true is no proof; false is proof of another board). */
-DFU_API bool dfu_journal_matches(const dfu_journal *j, dfu_device *dev);
+DFU_API bool dfu_journal_matches(const dfu_journal *j, const dfu_device *dev);
 /* The copy of the image kept beside the journal. */
 DFU_API int dfu_journal_image(dfu_image **out, dfu_ctx *ctx, const dfu_journal *j);
 /* Deletes the journal and its image copy (the update will not be recovered). */
@@ -79,10 +79,15 @@ typedef struct dfu_recovery {
  * given, must have the same digest). It does not trust the journal blindly: on a device that
  * can upload it reads back and redoes only what differs; on one that cannot, it redoes every
  * sector from the first step the journal does not confirm. Without a journal it does a verified
- * differential flash of img. opts gives the journal directory and progress callback; the order
- * and erase options of the interrupted update are kept.
+ * differential flash of img. opts gives the journal directory and progress callback (one run
+ * of events, as dfu_plan_execute's: update.h); the order and erase options of the interrupted
+ * update are kept. ctx must be the context dev was opened with (DFU_ERR_ARG otherwise), as for
+ * dfu_plan_new. A recovery that completes removes the journal, hence j is not const: j's
+ * files, as dfu_journal_discard does, or with opts->journal_dir (normally the directory j came
+ * from) the journal the recovery keeps there as it goes. j itself stays valid for its getters
+ * and dfu_journal_free.
  */
-DFU_API int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_image *img,
+DFU_API int dfu_recover(dfu_ctx *ctx, dfu_device *dev, dfu_journal *j, const dfu_image *img,
                         const dfu_update_options *opts, dfu_recovery *out);
 
 #ifdef __cplusplus

@@ -200,7 +200,7 @@ DFU_API void dfu_sim_bus_status(dfu_sim *sim, uint64_t now_us, dfu_sim_bus *out)
 /* The device descriptor followed by the configuration descriptor, as a USB stack caches them
  * (Linux sysfs "descriptors"), as of the last call that carried a time. DFU_ERR_DISCONNECTED
  * when not present; DFU_ERR_ARG (with *len set) when cap is too small. */
-DFU_API int dfu_sim_descriptors(dfu_sim *sim, uint8_t *buf, size_t cap, size_t *len);
+DFU_API int dfu_sim_descriptors(const dfu_sim *sim, uint8_t *buf, size_t cap, size_t *len);
 
 /* Options the device carries for whoever serves it: "path=" (NULL when not given) and
  * "realtime". */
@@ -229,6 +229,7 @@ typedef struct dfu_sim_region {
 } dfu_sim_region;
 
 DFU_API size_t dfu_sim_region_count(const dfu_sim *sim);
+/* DFU_ERR_ARG past the end. */
 DFU_API int dfu_sim_region_at(const dfu_sim *sim, size_t index, dfu_sim_region *out);
 
 /* Counters since creation, for sweeps (how many points to inject at) and protocol tests. */
@@ -248,7 +249,8 @@ DFU_API void dfu_sim_get_stats(const dfu_sim *sim, dfu_sim_stats *out);
 
 /* A line per event, prefixed with the time in seconds on the caller's clock: each request and
  * its answer, state and status changes, operations starting and ending, bus changes, faults.
- * Same spec, seed, requests and times: the same lines. cb NULL stops tracing. */
+ * Same spec, seed, requests and times: the same lines. A line is valid only until the callback
+ * returns. cb NULL stops tracing. */
 typedef void (*dfu_sim_trace_cb)(const char *line, void *payload);
 DFU_API void dfu_sim_set_trace(dfu_sim *sim, dfu_sim_trace_cb cb, void *payload);
 

@@ -60,6 +60,11 @@ typedef enum dfu_order {
 } dfu_order;
 
 typedef enum dfu_phase {
+    /* The first event of dfu_plan_execute (in dfu_recover, the first after its read-back), with
+     * no bytes: the device is brought to dfuIDLE, clearing what an earlier session left or
+     * waiting out an operation still running (up to 40 s). Waiting for a device to appear, or
+     * to come back after a detach, happens earlier, in dfu_device_open (cancelled through
+     * dfu_ctx_set_cancel). */
     DFU_PHASE_CONNECT,
     DFU_PHASE_READ, /* reading what the device holds (differential, preserved bytes, read) */
     DFU_PHASE_ERASE,
@@ -71,7 +76,10 @@ typedef enum dfu_phase {
 
 DFU_API const char *dfu_phase_name(dfu_phase phase);
 
-/* A progress event. Byte counts are per phase, and overall for the whole plan. */
+/* A progress event. Byte counts are per phase, and overall for the whole plan. Within one call
+ * (dfu_plan_execute, dfu_recover) overall_total stays the same and overall_done never goes
+ * back; a read before the steps (differential, dfu_recover's read-back) moves its phase's count
+ * only, the overall one staying at 0. */
 typedef struct dfu_progress {
     dfu_phase phase;
     uint64_t done;         /* bytes done in this phase */
@@ -101,6 +109,9 @@ typedef struct dfu_progress {
  *
  * dfu_ctx_set_cancel's callback is asked in the same waits, first: a cancel from either is the
  * same.
+ *
+ * progress, and the strings it points to (device), are valid only until the callback returns:
+ * copy what you keep (context.h).
  */
 typedef int (*dfu_progress_cb)(const dfu_progress *progress, void *payload);
 
@@ -134,17 +145,27 @@ typedef struct dfu_update_options {
 
 typedef struct dfu_plan dfu_plan;
 
-/* Plans the update of dev with img. Refusals (DFU_ERR_REFUSED) say which addresses and why.
- * On failure *out is NULL (error.h). */
+/*
+ * Plans the update of dev with img. Refusals (DFU_ERR_REFUSED) say which addresses and why.
+ * On failure *out is NULL (error.h).
+ *
+ * The plan borrows dev, which must stay open until the plan is freed, and ctx, which must be
+ * the context dev was opened with (DFU_ERR_ARG otherwise): the device records what goes wrong
+ * while the plan executes (the block, the status it reported) in its context, so that one
+ * context holds every message of the update. Everything else is copied: the image, and opts
+ * with its strings, which the caller may free as soon as this returns. opts->payload is handed
+ * to the progress callback as it is: it must stay valid while dfu_plan_execute runs.
+ */
 DFU_API int dfu_plan_new(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
                          const dfu_update_options *opts);
 DFU_API void dfu_plan_free(dfu_plan *plan);
 DFU_API size_t dfu_plan_step_count(const dfu_plan *plan);
+/* NULL past the end; valid until dfu_plan_free (executing does not change a plan). */
 DFU_API const dfu_step *dfu_plan_step(const dfu_plan *plan, size_t index);
 /* Expected duration of the whole plan. */
 DFU_API uint64_t dfu_plan_estimate_us(const dfu_plan *plan);
 /* Notes made while planning ("the device cannot upload: verification is not possible"), one
- * per line; "" when none. */
+ * per line; "" when none. Valid until dfu_plan_free. */
 DFU_API const char *dfu_plan_notes(const dfu_plan *plan);
 
 /* What an update did. */
@@ -164,7 +185,8 @@ typedef struct dfu_update_result {
     bool reset;
 } dfu_update_result;
 
-/* Executes the plan on the device it was made for. result may be NULL. */
+/* Executes the plan on the device it was made for (still open); errors are recorded in its
+ * context. result may be NULL. */
 DFU_API int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result);
 
 /*

@@ -74,7 +74,7 @@ uint64_t dfu_image_data_size(const dfu_image *img, size_t target)
 {
     uint64_t total = 0;
     for (size_t t = 0; t < img->count; t++) {
-        if (target != (size_t)-1 && t != target) continue;
+        if (target != DFU_ALL_TARGETS && t != target) continue;
         for (size_t i = 0; i < img->targets[t].count; i++) total += img->targets[t].segs[i].size;
     }
     return total;
@@ -117,7 +117,18 @@ static char *dup_name(const char *name, int *rc)
     return p;
 }
 
-int dfu_image_add_target(dfu_image *img, int alt, const char *name, size_t *index_out)
+/* Another target than except has alternate setting alt. Planning sends each target to one
+ * setting and refuses two for the same one, long after the image was built; so does the DfuSe
+ * format, whose reader merges such targets. */
+static bool alt_taken(const dfu_image *img, int alt, size_t except)
+{
+    for (size_t t = 0; t < img->count; t++)
+        if (t != except && img->targets[t].alt == alt) return true;
+    return false;
+}
+
+/* Adds a target whatever the others are (a clone copies what it is given). */
+static int append_target(dfu_image *img, int alt, const char *name, size_t *index_out)
 {
     if (img->count == img->cap) {
         size_t cap = img->cap ? img->cap * 2 : 4;
@@ -135,9 +146,15 @@ int dfu_image_add_target(dfu_image *img, int alt, const char *name, size_t *inde
     return DFU_OK;
 }
 
+int dfu_image_add_target(dfu_image *img, int alt, const char *name, size_t *index_out)
+{
+    if (alt_taken(img, alt < 0 ? -1 : alt, SIZE_MAX)) return DFU_ERR_ARG;
+    return append_target(img, alt, name, index_out);
+}
+
 int dfu_image_set_target(dfu_image *img, size_t target, int alt, const char *name)
 {
-    if (target >= img->count) return DFU_ERR_ARG;
+    if (target >= img->count || alt_taken(img, alt < 0 ? -1 : alt, target)) return DFU_ERR_ARG;
     int rc;
     char *copy = dup_name(name, &rc);
     if (rc) return rc;
@@ -220,7 +237,7 @@ int dfu_image_clone(dfu_image **out, const dfu_image *img)
     c->start = img->start;
     for (size_t t = 0; t < img->count && !rc; t++) {
         const dfu_target *src = &img->targets[t];
-        rc = dfu_image_add_target(c, src->alt, src->name, NULL);
+        rc = append_target(c, src->alt, src->name, NULL);
         dfu_target *dst = &c->targets[t];
         if (!rc && src->count) {
             dst->segs = calloc(src->count, sizeof(*dst->segs));

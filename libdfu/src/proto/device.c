@@ -189,18 +189,11 @@ static int pick_alt(dfu_device *d, const dfu_open_options *o, const dfu_alt_info
             return DFU_OK;
         }
     }
-    char have[512] = "", name[128];
-    for (size_t i = 0; i < d->info.alt_count; i++) {
-        size_t n = strlen(have);
-        snprintf(have + n, sizeof(have) - n, "%s%u \"%s\"", i ? ", " : "", d->info.alts[i].alt,
-                 dfu_shown(d->layouts[i] ? d->layouts[i]->name : d->info.alts[i].name, name,
-                           sizeof(name)));
-    }
-    if (o->alt >= 0)
-        return dfu_err(d->ctx, DFU_ERR_ARG, "%s has no alternate setting %d (it has: %s)",
-                       d->info.path, o->alt, have);
+    if (o->alt >= 0) return dfu_err_no_alt(d, o->alt);
+    char have[512];
     return dfu_err(d->ctx, DFU_ERR_ARG, "%s has no alternate setting named \"%s\" (it has: %s)",
-                   d->info.path, o->alt_name ? o->alt_name : "", have);
+                   d->info.path, o->alt_name ? o->alt_name : "",
+                   dfu_alt_list(d, have, sizeof(have)));
 }
 
 static int open_found(dfu_device *d, const dfu_open_options *o)

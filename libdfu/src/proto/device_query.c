@@ -1,4 +1,5 @@
 /* What an open device is and can do, and the small requests on it. */
+#include <stdio.h>
 #include <string.h>
 
 #include "../core/internal.h"
@@ -61,6 +62,26 @@ const dfu_layout *dfu_device_layout(const dfu_device *dev, int alt)
     return NULL;
 }
 
+const char *dfu_alt_list(const dfu_device *d, char *buf, size_t cap)
+{
+    char name[128];
+    buf[0] = '\0';
+    for (size_t i = 0; i < d->info.alt_count; i++) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, cap - n, "%s%u \"%s\"", i ? ", " : "", d->info.alts[i].alt,
+                 dfu_shown(d->layouts[i] ? d->layouts[i]->name : d->info.alts[i].name, name,
+                           sizeof(name)));
+    }
+    return buf;
+}
+
+int dfu_err_no_alt(dfu_device *d, int alt)
+{
+    char have[512];
+    return dfu_err(d->ctx, DFU_ERR_ARG, "%s has no alternate setting %d (it has: %s)", d->info.path,
+                   alt, dfu_alt_list(d, have, sizeof(have)));
+}
+
 int dfu_device_set_alt(dfu_device *dev, int alt)
 {
     for (size_t i = 0; i < dev->info.alt_count; i++) {
@@ -75,8 +96,7 @@ int dfu_device_set_alt(dfu_device *dev, int alt)
         dev->alt = a->alt;
         return DFU_OK;
     }
-    return dfu_err(dev->ctx, DFU_ERR_NOT_FOUND, "%s has no alternate setting %d", dev->info.path,
-                   alt);
+    return dfu_err_no_alt(dev, alt);
 }
 
 dfu_sim *dfu_device_sim(dfu_device *dev)

@@ -78,6 +78,13 @@ struct dfu_device {
     uint16_t runtime_vid, runtime_pid; /* its ids in run-time mode, when detached */
 };
 
+/* The device's alternate settings for a message, "0 \"Internal Flash\", 1 \"Option Bytes\"", in
+ * buf. Returns buf. */
+const char *dfu_alt_list(const dfu_device *d, char *buf, size_t cap);
+/* DFU_ERR_ARG naming the alternate setting the device does not have, and those it has: the same
+ * at open (dfu_open_options.alt) and later (dfu_device_set_alt). */
+int dfu_err_no_alt(dfu_device *d, int alt);
+
 /* Whether a layout's name holds word, in any case ("Internal Flash" has "flash"). */
 bool dfu_layout_named(const dfu_layout *layout, const char *word);
 /* The first sector a bootloader leaves to the application (writable and erasable): where the

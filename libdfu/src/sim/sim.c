@@ -181,7 +181,7 @@ void dfu_sim_bus_status(dfu_sim *sim, uint64_t now_us, dfu_sim_bus *out)
     dfu_simi_file_sync(sim);
 }
 
-int dfu_sim_descriptors(dfu_sim *sim, uint8_t *buf, size_t cap, size_t *len)
+int dfu_sim_descriptors(const dfu_sim *sim, uint8_t *buf, size_t cap, size_t *len)
 {
     uint8_t d[18 + 512];
     if (!sim->ps.present) return DFU_ERR_DISCONNECTED;

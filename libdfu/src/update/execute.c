@@ -128,11 +128,6 @@ static int run_step(dfu_exec *x, size_t i)
                    dfu_step_kind_name(s->kind));
 }
 
-static uint64_t weight(const dfu_step *s)
-{
-    return (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) ? 0 : s->size;
-}
-
 /* Stops without waiting for the device: back in dfuIDLE at a block boundary, so the next session
  * finds it clean; still busy when the cancel came during an operation that goes on by itself (an
  * erase: the next call on this device waits for it). The journal stays as it was: the step
@@ -269,11 +264,14 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     x.prog.steps = plan->count;
     x.prog.device = x.dev->info.path;
     for (size_t i = 0; i < plan->count; i++) {
-        x.prog.overall_total += weight(&plan->steps[i]);
-        x.phase_total[phase_of(plan->steps[i].kind)] += weight(&plan->steps[i]);
+        x.prog.overall_total += dfu_step_weight(&plan->steps[i]);
+        x.phase_total[phase_of(plan->steps[i].kind)] += dfu_step_weight(&plan->steps[i]);
     }
 
-    int rc = dfu_make_idle(x.dev);
+    /* The first event, while the device is brought to dfuIDLE: that may mean waiting out an
+     * operation an earlier session left running (up to 40 s). */
+    dfu_exec_progress(&x, DFU_PHASE_CONNECT, 0, 0, 0);
+    int rc = x.cancel ? DFU_ERR_CANCELLED : dfu_make_idle(x.dev);
     if (!rc && plan->opts.differential && plan->desc.dfuse) rc = dfu_exec_dfuse_diff(&x);
     if (rc == DFU_ERR_CANCELLED) rc = cancelled(&x);
     /* Before the first erase: what is being done, in case it is interrupted. */
@@ -291,14 +289,14 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         if (x.skip[i]) {
             if (s->kind == DFU_STEP_WRITE) x.res->skipped_bytes += s->size;
             if (s->kind == DFU_STEP_ERASE) x.res->sectors_skipped++;
-            x.prog.overall_done += weight(s);
-            x.phase_base[phase_of(s->kind)] += weight(s);
+            x.prog.overall_done += dfu_step_weight(s);
+            x.phase_base[phase_of(s->kind)] += dfu_step_weight(s);
             journal_mark(&x, &journal, i);
             continue;
         }
         x.in_step = true;
         x.step_base = x.prog.overall_done;
-        x.step_weight = weight(s);
+        x.step_weight = dfu_step_weight(s);
         dfu_exec_progress(&x, phase_of(s->kind), 0, s->size, s->address);
         if (x.cancel) {
             x.in_step = false;
@@ -315,7 +313,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
         if (!rc) dfu_exec_progress(&x, phase_of(s->kind), s->size, s->size, s->address + s->size);
         x.in_step = false;
         if (!rc) {
-            x.phase_base[phase_of(s->kind)] += weight(s);
+            x.phase_base[phase_of(s->kind)] += dfu_step_weight(s);
             if (s->kind == DFU_STEP_VERIFY) verified_any = true;
             if (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) x.res->left = true;
             journal_mark(&x, &journal, i);

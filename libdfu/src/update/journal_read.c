@@ -296,7 +296,7 @@ bool dfu_journal_same_board(const dfu_journal *j, const dfu_device_info *info, b
            (!serials || strcmp(j->serial, info->serial) == 0);
 }
 
-bool dfu_journal_matches(const dfu_journal *j, dfu_device *dev)
+bool dfu_journal_matches(const dfu_journal *j, const dfu_device *dev)
 {
     return j && dev &&
            dfu_journal_same_board(j, dfu_device_get_info(dev), dfu_device_is_dfuse(dev));

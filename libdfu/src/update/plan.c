@@ -55,6 +55,18 @@ int dfu_plan_add_step(dfu_plan *p, dfu_step_kind kind, int alt, uint32_t address
     return DFU_OK;
 }
 
+uint64_t dfu_step_weight(const dfu_step *s)
+{
+    return (s->kind == DFU_STEP_LEAVE || s->kind == DFU_STEP_MANIFEST) ? 0 : s->size;
+}
+
+uint64_t dfu_plan_weight(const dfu_plan *p)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < p->count; i++) total += dfu_step_weight(&p->steps[i]);
+    return total;
+}
+
 /* Which alternate setting each image target goes to. */
 static int map_targets(dfu_plan *p)
 {
@@ -379,6 +391,22 @@ static int plan_verify_only(dfu_plan *p)
     return rc;
 }
 
+/* The strings are read when the plan executes (the journal), long after dfu_plan_new returned,
+ * when a caller's temporary (a QString's bytes) is gone: the plan keeps its own copies. */
+static int own_strings(dfu_plan *p)
+{
+    const char **strings[] = {&p->opts.journal_dir, &p->opts.selector, &p->opts.image_path};
+    for (size_t i = 0; i < DFU_ARRAY_SIZE(strings); i++) {
+        if (!*strings[i]) continue;
+        size_t n = strlen(*strings[i]) + 1;
+        p->owned[i] = malloc(n);
+        if (!p->owned[i]) return dfu_err(p->ctx, DFU_ERR_NOMEM, "out of memory");
+        memcpy(p->owned[i], *strings[i], n);
+        *strings[i] = p->owned[i];
+    }
+    return DFU_OK;
+}
+
 int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, const dfu_image *img,
                    const dfu_update_options *opts)
 {
@@ -391,8 +419,9 @@ int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, con
     p->ctx = ctx;
     p->opts = opts ? *opts : defaults;
     p->desc = *dev;
-    int rc = dfu_image_clone(&p->image, img);
-    if (rc) rc = dfu_err(ctx, rc, "out of memory copying the image");
+    int rc = own_strings(p);
+    if (!rc && dfu_image_clone(&p->image, img))
+        rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory copying the image");
     if (!rc) rc = map_targets(p);
     if (!rc)
         rc = p->opts.verify_only ? plan_verify_only(p)
@@ -421,6 +450,7 @@ void dfu_plan_free(dfu_plan *plan)
     dfu_image_free(plan->image);
     free(plan->alt_target);
     free(plan->steps);
+    for (size_t i = 0; i < DFU_ARRAY_SIZE(plan->owned); i++) free(plan->owned[i]);
     dfu_buf_free(&plan->notes);
     free(plan);
 }

@@ -80,6 +80,7 @@ int dfu_plan_new_for(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_im
 {
     if (out) *out = NULL;
     if (!out || !dev || !img) return dfu_err(ctx, DFU_ERR_ARG, "dfu_plan_new: missing argument");
+    if (ctx != dev->ctx) return dfu_err(ctx, DFU_ERR_ARG, "dfu_plan_new: " DFU_OTHER_CTX);
     if (opts &&
         dfu_check_options(ctx, "dfu_update_options", opts->version, DFU_UPDATE_OPTIONS_VERSION))
         return DFU_ERR_ARG;

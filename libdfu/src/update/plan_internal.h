@@ -36,13 +36,19 @@ struct dfu_plan {
     dfu_image *image;   /* the plan's own copy */
     size_t *alt_target; /* image target for each alternate setting, or SIZE_MAX */
     size_t alt_count;
-    dfu_update_options opts;
+    dfu_update_options opts; /* its strings point at owned[] */
+    char *owned[3];          /* copies of opts' strings: the caller's may be gone at execute */
     dfu_plan_device desc;
     dfu_step *steps;
     size_t count, cap;
     uint64_t estimate_us;
     dfu_buf notes;
 };
+
+/* What a step adds to the overall progress count: the bytes it erases, writes or verifies
+ * (leaving and manifestation: none). dfu_plan_weight: all of the plan's steps together. */
+uint64_t dfu_step_weight(const dfu_step *s);
+uint64_t dfu_plan_weight(const dfu_plan *p);
 
 int dfu_plan_build(dfu_plan **out, dfu_ctx *ctx, const dfu_plan_device *dev, const dfu_image *img,
                    const dfu_update_options *opts);
@@ -74,6 +80,13 @@ uint64_t dfu_estimate_erase_us(uint32_t size);
 uint64_t dfu_estimate_mass_erase_us(void);
 uint64_t dfu_estimate_write_us(uint32_t size, uint16_t transfer_size);
 uint64_t dfu_estimate_verify_us(uint32_t size, uint16_t transfer_size);
+
+/* Why a plan or a recovery refuses a context other than its device's: the device records its
+ * errors (a failed block, the device's status) in its own, where a caller looking at the other
+ * would find nothing, and one thread per context would no longer hold. */
+#define DFU_OTHER_CTX                                                                              \
+    "ctx is not the context the device was opened with, which receives the device's errors: "      \
+    "pass that one"
 
 /* dfu_plan_new, for recovery when planned_before: the update was planned (and its image
  * checked: vector table, DFU suffix) when it began, and its own journal is the one pending. */

@@ -66,9 +66,28 @@ static bool *confirmed_steps(const dfu_plan *p, const dfu_journal *j)
     return skip;
 }
 
+/* The DFU 1.1 read-back comes before the plan's steps. Its events move the read phase while the
+ * overall count stays where the plan starts, of the plan's total (as a DfuSe differential read
+ * does inside the plan), so that it never goes back when the steps begin. */
+typedef struct read_back_progress {
+    const dfu_plan *plan;
+    uint64_t overall_total;
+} read_back_progress;
+
+static int read_back_event(const dfu_progress *p, void *payload)
+{
+    const read_back_progress *r = payload;
+    dfu_progress q = *p;
+    q.overall_done = 0;
+    q.overall_total = r->overall_total;
+    q.step = 0;
+    q.steps = r->plan->count;
+    return r->plan->opts.progress(&q, r->plan->opts.payload);
+}
+
 /* DFU 1.1 devices that can upload: if the device already holds the image, only start it. */
 static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *img,
-                               const dfu_update_options *o, bool *same, uint64_t *compared)
+                               const dfu_plan *plan, bool *same, uint64_t *compared)
 {
     *same = false;
     *compared = 0;
@@ -80,7 +99,9 @@ static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *i
     uint64_t size = dfu_seg_end(&tg->segs[tg->count - 1]) - lo;
     dfu_image *got = NULL;
     /* Reported as the read phase, and cancellable at every block like the rest. */
-    int rc = dfu_device_read(&got, dev, lo, (uint32_t)size, o->progress, o->payload);
+    read_back_progress rp = {plan, dfu_plan_weight(plan)};
+    int rc = dfu_device_read(&got, dev, lo, (uint32_t)size,
+                             plan->opts.progress ? read_back_event : NULL, &rp);
     if (rc) return rc;
     uint8_t *want = malloc(size ? size : 1), *have = malloc(size ? size : 1);
     if (want && have) {
@@ -95,6 +116,32 @@ static int dfu11_already_there(dfu_ctx *ctx, dfu_device *dev, const dfu_image *i
     free(have);
     dfu_image_free(got);
     return rc;
+}
+
+/* The device holds the image already: it is only started, and the progress of the recovery
+ * ends complete, as a plan's does. */
+static int start_what_is_there(dfu_ctx *ctx, dfu_device *dev, const dfu_plan *plan,
+                               uint64_t compared, dfu_update_result *res)
+{
+    dfu_info(ctx, "the device already holds the whole image; starting it");
+    res->verified = true;
+    res->verified_bytes = compared;
+    res->skipped_bytes = compared;
+    int rc = plan->opts.no_leave ? DFU_OK : dfu_device_leave(dev, NULL);
+    res->left = !rc && !plan->opts.no_leave;
+    if (rc || !plan->opts.progress) return rc;
+    uint64_t total = dfu_plan_weight(plan);
+    size_t last = plan->count ? plan->count - 1 : 0;
+    dfu_progress done = {.phase = DFU_PHASE_DONE,
+                         .done = total,
+                         .total = total,
+                         .overall_done = total,
+                         .overall_total = total,
+                         .step = last,
+                         .steps = plan->count,
+                         .device = dev->info.path};
+    plan->opts.progress(&done, plan->opts.payload);
+    return DFU_OK;
 }
 
 static int load_image(dfu_ctx *ctx, const dfu_journal *j, const dfu_image *img, dfu_image **out)
@@ -140,13 +187,15 @@ static int check_identity(dfu_ctx *ctx, const dfu_journal *j, dfu_device *dev)
         i->serial ? i->serial : "", dfu_device_is_dfuse(dev) ? "DfuSe" : "DFU 1.1");
 }
 
-int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_image *img,
+int dfu_recover(dfu_ctx *ctx, dfu_device *dev, dfu_journal *j, const dfu_image *img,
                 const dfu_update_options *opts, dfu_recovery *out)
 {
     dfu_recovery scratch;
     if (!out) out = &scratch;
     memset(out, 0, sizeof(*out));
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    if (!dev) return dfu_err(ctx, DFU_ERR_ARG, "dfu_recover: no device");
+    if (ctx != dev->ctx) return dfu_err(ctx, DFU_ERR_ARG, "dfu_recover: " DFU_OTHER_CTX);
     if (opts &&
         dfu_check_options(ctx, "dfu_update_options", opts->version, DFU_UPDATE_OPTIONS_VERSION))
         return DFU_ERR_ARG;
@@ -169,40 +218,27 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, const dfu_journal *j, const dfu_i
     o.no_verify = false;
     o.verify_only = false;
     out->read_back = dfu_device_can_upload(dev);
-    if (!dfu_device_is_dfuse(dev) && out->read_back) {
-        bool same;
-        uint64_t compared;
-        rc = dfu11_already_there(ctx, dev, image, &o, &same, &compared);
-        if (!rc && same) {
-            dfu_info(ctx, "the device already holds the whole image; starting it");
-            out->result.verified = true;
-            out->result.verified_bytes = compared;
-            out->result.skipped_bytes = compared;
-            rc = o.no_leave ? DFU_OK : dfu_device_leave(dev, NULL);
-            out->result.left = !rc && !o.no_leave;
-            if (!rc && j) rc = dfu_journal_discard(ctx, (dfu_journal *)(uintptr_t)j);
-            dfu_image_free(image);
-            return rc;
-        }
-        if (rc) {
-            dfu_image_free(image);
-            return rc;
-        }
-    }
     o.differential = dfu_device_is_dfuse(dev) && out->read_back;
+    /* Planned before the DFU 1.1 read-back, which reports progress of the plan's total. */
     dfu_plan *plan = NULL;
     rc = dfu_plan_new_for(&plan, ctx, dev, image, &o, j != NULL);
+    bool same = false;
+    if (!rc && !dfu_device_is_dfuse(dev) && out->read_back) {
+        uint64_t compared;
+        rc = dfu11_already_there(ctx, dev, image, plan, &same, &compared);
+        if (!rc && same) rc = start_what_is_there(ctx, dev, plan, compared, &out->result);
+    }
     bool *skip = NULL;
-    if (!rc && !o.differential) {
+    if (!rc && !same && !o.differential) {
         skip = confirmed_steps(plan, j);
         if (!skip) rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     }
-    if (!rc) rc = dfu_plan_execute_skipping(plan, &out->result, skip);
+    if (!rc && !same) rc = dfu_plan_execute_skipping(plan, &out->result, skip);
     out->sectors_intact = out->result.sectors_skipped;
     out->sectors_redone = out->result.sectors_erased;
-    /* Without a journal directory of its own, the recovery wrote no new journal: the old one is
-     * done with. */
-    if (!rc && j && !o.journal_dir) rc = dfu_journal_discard(ctx, (dfu_journal *)(uintptr_t)j);
+    /* Without a journal directory of its own, or with nothing to write, the recovery kept no new
+     * journal: the old one is done with. */
+    if (!rc && j && (same || !o.journal_dir)) rc = dfu_journal_discard(ctx, j);
     free(skip);
     dfu_plan_free(plan);
     dfu_image_free(image);

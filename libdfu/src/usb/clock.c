@@ -1,4 +1,5 @@
 /* The wall clock and the virtual clock. */
+#include <errno.h>
 #include <time.h>
 
 #ifdef _WIN32
@@ -31,7 +32,10 @@ static void wall_sleep(dfu_clock *c, uint64_t us)
     Sleep((DWORD)((us + 999) / 1000));
 #else
     struct timespec ts = {(time_t)(us / 1000000u), (long)(us % 1000000u) * 1000};
-    while (nanosleep(&ts, &ts) != 0) {
+    /* A signal cuts a sleep short: sleep the rest. Any other failure (EINVAL for a time the
+     * system cannot represent) would fail the same way forever: give up, and let the caller's
+     * deadline (every wait keeps one on this clock) decide. */
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
 #endif
 }

@@ -54,6 +54,9 @@ static bool parse_id(const char *t, size_t n, usb_id *out)
 
 static int bad_term(dfu_ctx *ctx, const char *text, const char *t, size_t n, const char *why)
 {
+    /* A selector of one term is named once, not twice in a row. */
+    if (t == text && n == strlen(text))
+        return dfu_err(ctx, DFU_ERR_ARG, "device selector \"%s\": %s", text, why);
     return dfu_err(ctx, DFU_ERR_ARG, "device selector \"%s\": \"%.*s\": %s", text, (int)n, t, why);
 }
 
