@@ -65,12 +65,10 @@ static void read_shdr(const dfu_elf *e, size_t index, elf_shdr *sh)
 
 /* The section count: e_shnum, or, when the count does not fit there (extended section
  * numbering), section header 0's sh_size. */
-static int read_count(dfu_elf *e, uint64_t count, size_t count_at)
+static int read_count(dfu_elf *e, uint64_t count, const elf_shdr *first, size_t count_at)
 {
     const dfu_input *in = e->in;
-    elf_shdr first;
-    read_shdr(e, 0, &first);
-    if (count == 0) count = first.size;
+    if (count == 0) count = first->size;
     if (count == 0)
         return dfu_err(e->ctx, DFU_ERR_FORMAT,
                        "%s: offset %zu: e_shnum is 0 and so is section header 0's sh_size, which "
@@ -111,10 +109,10 @@ int dfu_elf_read_section_table(dfu_elf *e)
                        in->name, e->is64 ? 40 : 32, (unsigned long long)shoff, in->len);
     e->shoff = (size_t)shoff;
     e->shentsize = entsize;
-    int rc = read_count(e, count, at + 2);
-    if (rc) return rc;
     elf_shdr first;
     read_shdr(e, 0, &first);
+    int rc = read_count(e, count, &first, at + 2);
+    if (rc) return rc;
     e->shstrndx = strndx == SHN_XINDEX ? first.link : strndx;
     return DFU_OK;
 }
