@@ -20,13 +20,60 @@ bool cli_file_exists(const char *path)
 #endif
 }
 
-bool cli_cannot_write(const char *path, char *why, size_t cap)
+/* What a file that is not a regular one is, for messages. */
+static const char *file_kind(unsigned mode)
+{
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+#ifdef S_ISBLK
+    if (S_ISBLK(mode)) return "a block device";
+#endif
+#ifdef S_ISFIFO
+    if (S_ISFIFO(mode)) return "a FIFO";
+#endif
+#ifdef S_ISSOCK
+    if (S_ISSOCK(mode)) return "a socket";
+#endif
+    return "a special file";
+}
+
+/* The library refuses these too (it writes through a temporary file renamed over the old one,
+ * which would put a regular file in place of /dev/null); said here before any work is done, and
+ * without "exists: use --force", which would point at the harmful command. */
+static bool not_a_file(const char *path, char *why, size_t cap)
 {
     struct stat st;
-    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    bool link = false;
+#ifndef _WIN32
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        link = true;
+        if (stat(path, &st) != 0) {
+            snprintf(why, cap, "%s is a symbolic link to nothing (%s)", path, strerror(errno));
+            return true;
+        }
+    }
+#endif
+    if (!link && stat(path, &st) != 0) return false;
+    if (S_ISREG(st.st_mode)) return false;
+    if (S_ISDIR(st.st_mode) && !link) {
         snprintf(why, cap, "%s is a directory", path);
         return true;
     }
+    snprintf(why, cap, "%s is %s%s, not a regular file: refusing to write over it", path,
+             link ? "a symbolic link to " : "", file_kind((unsigned)st.st_mode));
+    return true;
+}
+
+bool cli_cannot_write(const char *path, char *why, size_t cap)
+{
+    if (strcmp(path, "-") == 0) {
+        snprintf(why, cap,
+                 "-o -: dfuctl does not write to standard output; give a file name (./- for a "
+                 "file called \"-\")");
+        return true;
+    }
+    if (not_a_file(path, why, cap)) return true;
+    struct stat st;
     char dir[4096];
     snprintf(dir, sizeof(dir), "%s", path);
     char *slash = strrchr(dir, '/');

@@ -158,16 +158,6 @@ void jw_init(json_w *w, FILE *fp)
     w->first[0] = true;
 }
 
-/* Length of the valid UTF-8 sequence at p, or 0 when the bytes there are not UTF-8. */
-static size_t utf8_len(const unsigned char *p)
-{
-    size_t n = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 ? 2 : 0;
-    if (p[0] < 0xC2 || p[0] > 0xF4) return 0;
-    for (size_t i = 1; i < n; i++)
-        if ((p[i] & 0xC0) != 0x80) return 0;
-    return n;
-}
-
 static void put_string(FILE *fp, const char *s)
 {
     fputc('"', fp);
@@ -184,9 +174,14 @@ static void put_string(FILE *fp, const char *s)
             } else if (*p < 0x80) {
                 fputc(*p, fp);
             } else {
-                /* Device strings and file names are not always UTF-8: keep the JSON valid. */
-                size_t n = utf8_len(p);
-                if (n) {
+                /* Device strings and file names are not always UTF-8: keep the JSON valid. C1
+                 * controls are escaped too, for the terminal that shows it (0x9B is CSI). */
+                uint32_t cp = 0;
+                size_t n = cli_utf8_len((const char *)p, &cp);
+                if (n && cp < 0xA0) {
+                    fprintf(fp, "\\u%04x", (unsigned)cp);
+                    p += n - 1;
+                } else if (n) {
                     fwrite(p, 1, n, fp);
                     p += n - 1;
                 } else {

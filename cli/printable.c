@@ -1,31 +1,74 @@
 /* Escaping text from files for the terminal. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "printable.h"
 
+size_t cli_utf8_len(const char *s, uint32_t *cp)
+{
+    const uint8_t *p = (const uint8_t *)s;
+    size_t n = 0;
+    while (n < 4 && p[n]) n++;
+    uint8_t c = p[0];
+    size_t len = c < 0x80             ? 1
+                 : (c & 0xE0) == 0xC0 ? 2
+                 : (c & 0xF0) == 0xE0 ? 3
+                 : (c & 0xF8) == 0xF0 ? 4
+                                      : 0;
+    if (len == 0 || len > n) return 0;
+    uint32_t v = len == 1 ? c : (uint32_t)(c & (0x7F >> len));
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        v = v << 6 | (p[i] & 0x3Fu);
+    }
+    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
+    if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return 0;
+    *cp = v;
+    return len;
+}
+
+/* The text for the character at s (a C string) in esc; returns the bytes it takes. C1 control
+ * characters (U+0080-U+009F) are escaped like C0 ones: many terminals obey them as ESC sequences
+ * (0x9B is CSI), UTF-8-encoded (C2 80-C2 9F) or as a raw 0x80-0x9F byte outside UTF-8. */
+static size_t escape_char(const uint8_t *s, char esc[16], int quotes)
+{
+    uint32_t cp = 0;
+    size_t len = cli_utf8_len((const char *)s, &cp);
+    if (len > 1) {
+        if (cp < 0xA0)
+            snprintf(esc, 16, "\\x%02x\\x%02x", s[0], s[1]);
+        else
+            snprintf(esc, 16, "%.*s", (int)len, (const char *)s);
+        return len;
+    }
+    uint8_t c = s[0];
+    if (quotes && (c == '"' || c == '\\'))
+        snprintf(esc, 16, "\\%c", c);
+    else if (!quotes && c == '\n' && strncmp((const char *)s + 1, "  ", 2) == 0)
+        snprintf(esc, 16, "\n"); /* a message's list: "\n  item" */
+    else if (c == '\n')
+        snprintf(esc, 16, "\\n");
+    else if (c == '\t')
+        snprintf(esc, 16, "\\t");
+    else if (c < 0x20 || (c >= 0x7f && c < 0xA0))
+        snprintf(esc, 16, "\\x%02x", c);
+    else
+        snprintf(esc, 16, "%c", c);
+    return 1;
+}
+
 static const char *escape(const char *s, char *buf, size_t cap, int quotes)
 {
     size_t n = 0;
-    for (; *s && cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        char esc[5];
-        if (quotes && (c == '"' || c == '\\'))
-            snprintf(esc, sizeof(esc), "\\%c", c);
-        else if (!quotes && c == '\n' && strncmp(s + 1, "  ", 2) == 0)
-            snprintf(esc, sizeof(esc), "\n"); /* a message's list: "\n  item" */
-        else if (c == '\n')
-            snprintf(esc, sizeof(esc), "\\n");
-        else if (c == '\t')
-            snprintf(esc, sizeof(esc), "\\t");
-        else if (c < 0x20 || c == 0x7f)
-            snprintf(esc, sizeof(esc), "\\x%02x", c);
-        else
-            snprintf(esc, sizeof(esc), "%c", c);
+    while (*s && cap) {
+        char esc[16];
+        size_t used = escape_char((const uint8_t *)s, esc, quotes);
         size_t len = strlen(esc);
         if (n + len >= cap) break;
         memcpy(buf + n, esc, len);
         n += len;
+        s += used;
     }
     if (cap) buf[n] = '\0';
     return buf;

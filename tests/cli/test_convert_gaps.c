@@ -73,11 +73,44 @@ static void test_wide_gap_refused(void **state)
     free(dir);
 }
 
+/* convert --json: one object, as README's JSON table has it; size counts the data, not the 0xFF
+ * that fills the gap in the file. */
+static void test_json_object(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("cli_convert_gap_json");
+    char *in = tu_path(dir, "fw.hex"), *out = tu_path(dir, "fw.bin");
+    write_two_runs(in, 0x100);
+    tu_result r;
+    tu_dfuctl(&r, "convert", "--json", in, "-o", out, NULL);
+    if (r.exit_code != 0) fail_msg("exit %d: %s", r.exit_code, r.err);
+    assert_int_equal(tu_json_line_count(r.out), 1);
+    tu_json *v = tu_json_parse_line(r.out, 0);
+    assert_non_null(v);
+    assert_string_equal(tu_json_get(v, "type")->string, "convert");
+    assert_string_equal(tu_json_get(v, "input")->string, in);
+    assert_string_equal(tu_json_get(v, "input_format")->string, "hex");
+    assert_string_equal(tu_json_get(v, "output")->string, out);
+    assert_string_equal(tu_json_get(v, "output_format")->string, "bin");
+    assert_int_equal(tu_json_get(v, "targets")->integer, 1);
+    assert_int_equal(tu_json_get(v, "segments")->integer, 2);
+    assert_int_equal(tu_json_get(v, "size")->integer, 4);
+    tu_json_free(v);
+    tu_result_free(&r);
+    size_t len;
+    free(tu_read_file(out, &len));
+    assert_int_equal(len, 2 + 0x100 + 2);
+    free(in);
+    free(out);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_small_gap_filled),
         cmocka_unit_test(test_wide_gap_refused),
+        cmocka_unit_test(test_json_object),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "simutil.h"
@@ -811,9 +812,17 @@ static void test_read_erase_detach_leave(void **state)
     tu_result_free(&r);
     char *dangling = tu_path(b.dir, "dangling.bin"), *target = tu_path(b.dir, "not-there.bin");
     assert_int_equal(symlink(target, dangling), 0);
-    tu_dfuctl(&r, "read", "-d", b.spec, "-o", dangling, NULL); /* a link is a file to keep */
-    expect_exit(&r, 2, "exists (use --force to overwrite)");
+    /* A link is a file to keep; one to nothing is not written through, even with --force
+     * (with stdout closed, /dev/stdout is one). */
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", dangling, NULL);
+    expect_exit(&r, 2, "is a symbolic link to nothing");
     tu_result_free(&r);
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", dangling, "--force", NULL);
+    expect_exit(&r, 2, "is a symbolic link to nothing");
+    tu_result_free(&r);
+    struct stat st;
+    assert_int_equal(lstat(dangling, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
     free(dangling);
     free(target);
     tu_dfuctl(&r, "list", "-d", b.spec, NULL);

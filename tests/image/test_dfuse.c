@@ -538,9 +538,20 @@ static void test_writer_refuses_what_dfuse_cannot_hold(void **state)
     dfu_image_set_target(img, 0, 0, name);
     assert_int_equal(dfu_image_serialize(&out, &len, ctx, img, &o), DFU_ERR_ARG);
     assert_non_null(strstr(dfu_ctx_error(ctx)->message, "299 bytes long"));
-    name[254] = 0;
+    name[256] = 0;
+    dfu_image_set_target(img, 0, 0, name);
+    assert_int_equal(dfu_image_serialize(&out, &len, ctx, img, &o), DFU_ERR_ARG);
+    assert_non_null(strstr(dfu_ctx_error(ctx)->message, "256 bytes long; DfuSe target names hold "
+                                                        "at most 255"));
+    /* 255 bytes fill szTargetName with no NUL, as the reader takes them back. */
+    name[255] = 0;
     dfu_image_set_target(img, 0, 0, name);
     assert_int_equal(dfu_image_serialize(&out, &len, ctx, img, &o), DFU_OK);
+    assert_memory_equal(out + 11 + 11, name, 255);
+    dfu_image *back;
+    assert_int_equal(dfu_image_parse(&back, ctx, out, len, "back.dfu", NULL), DFU_OK);
+    assert_string_equal(dfu_image_target_name(back, 0), name);
+    dfu_image_free(back);
     free(out);
     dfu_image_free(img);
     dfu_ctx_free(ctx);

@@ -1,5 +1,6 @@
-/* ELF reading: PT_LOAD at physical addresses, file bytes only, 32/64-bit, both byte orders, and
- * one test per kind of malformed file (error code and what the message points at). */
+/* ELF reading: allocated sections at their load addresses (segments when there are no section
+ * headers), file bytes only, 32/64-bit, both byte orders, and one test per kind of malformed file
+ * (error code and what the message points at). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,10 +12,19 @@
 
 enum { PT_NULL = 0, PT_LOAD = 1, PT_NOTE = 4 };
 
+enum { SHT_PROGBITS = 1, SHT_NOBITS = 8, SHF_WRITE = 1, SHF_ALLOC = 2, SHF_EXECINSTR = 4 };
+
 typedef struct phdr {
     uint32_t type;
     uint64_t offset, vaddr, paddr, filesz, memsz;
 } phdr;
+
+/* A section header; name is put in the section name table that make_elf adds. */
+typedef struct shdr {
+    const char *name;
+    uint32_t type;
+    uint64_t flags, addr, offset, size;
+} shdr;
 
 /* An ELF file described field by field; make_elf lays it out. */
 typedef struct elf_spec {
@@ -30,6 +40,14 @@ typedef struct elf_spec {
     const uint8_t *body;
     size_t body_len;
     size_t len; /* 0: just long enough */
+    /* Section headers: none when ns is 0. Index 0 is the null section, sh[i] is index i + 1, and
+     * a name table follows (e_shstrndx ns + 1), then the table itself (at shoff unless 0). */
+    unsigned ns;
+    shdr sh[8];
+    uint64_t shoff;
+    uint16_t shentsize; /* 0: the standard size */
+    int shnum;          /* e_shnum: 0 means ns + 2, -1 means 0 */
+    uint64_t sh0_size;  /* section header 0's sh_size (the count in extended numbering) */
 } elf_spec;
 
 static void put(uint8_t *p, uint64_t v, unsigned size, bool big)
@@ -40,16 +58,76 @@ static void put(uint8_t *p, uint64_t v, unsigned size, bool big)
     }
 }
 
+static void put_shdr(uint8_t *p, const elf_spec *s, uint32_t name, const shdr *h)
+{
+    bool b = s->big;
+    put(p, name, 4, b);
+    put(p + 4, h->type, 4, b);
+    unsigned w = s->is64 ? 8 : 4;
+    put(p + 8, h->flags, w, b);
+    put(p + 8 + w, h->addr, w, b);
+    put(p + 8 + 2 * w, h->offset, w, b);
+    put(p + 8 + 3 * w, h->size, w, b);
+}
+
+/* The section name table and the section header table, laid out after everything else. */
+typedef struct sections_layout {
+    size_t names_at, shoff, end;
+} sections_layout;
+
+static size_t sh_entsize(const elf_spec *s)
+{
+    return s->shentsize ? s->shentsize : (s->is64 ? 64 : 40);
+}
+
+static sections_layout layout_sections(const elf_spec *s, size_t end)
+{
+    sections_layout l = {end, 0, end};
+    size_t names = 1 + sizeof(".shstrtab");
+    for (unsigned i = 0; i < s->ns; i++) names += strlen(s->sh[i].name) + 1;
+    l.shoff = (end + names + 7) / 8 * 8;
+    l.end = l.shoff + (s->ns + 2) * sh_entsize(s);
+    return l;
+}
+
+static void put_sections(uint8_t *f, const elf_spec *s, const sections_layout *l)
+{
+    size_t entsize = sh_entsize(s);
+    bool b = s->big;
+    size_t at = s->is64 ? 40 : 32; /* e_shoff, then e_flags, e_ehsize, e_phentsize, e_phnum */
+    put(f + at, s->shoff ? s->shoff : l->shoff, s->is64 ? 8 : 4, b);
+    put(f + at + (s->is64 ? 18 : 14), entsize, 2, b);
+    put(f + at + (s->is64 ? 20 : 16),
+        s->shnum < 0 ? 0u
+        : s->shnum   ? (unsigned)s->shnum
+                     : s->ns + 2,
+        2, b);
+    put(f + at + (s->is64 ? 22 : 18), s->ns + 1, 2, b);
+    shdr zero = {0};
+    zero.size = s->sh0_size;
+    put_shdr(f + l->shoff, s, 0, &zero);
+    size_t name = 1;
+    for (unsigned i = 0; i < s->ns; i++) {
+        memcpy(f + l->names_at + name, s->sh[i].name, strlen(s->sh[i].name) + 1);
+        put_shdr(f + l->shoff + (i + 1) * entsize, s, (uint32_t)name, &s->sh[i]);
+        name += strlen(s->sh[i].name) + 1;
+    }
+    memcpy(f + l->names_at + name, ".shstrtab", sizeof(".shstrtab"));
+    shdr names = {NULL, 3 /* SHT_STRTAB */, 0, 0, l->names_at, name + sizeof(".shstrtab")};
+    put_shdr(f + l->shoff + (s->ns + 1) * entsize, s, (uint32_t)name, &names);
+}
+
+/* The file s describes, s->len bytes long (cut short or zero-padded) unless that is 0. */
 static uint8_t *make_elf(const elf_spec *s, size_t *len)
 {
     size_t ehsize = s->is64 ? 64 : 52, entsize = s->phentsize ? s->phentsize : (s->is64 ? 56 : 32);
     size_t phoff = s->phoff ? s->phoff : ehsize;
-    size_t n = s->len;
-    if (!n) {
-        n = MAX(phoff + s->n * entsize, s->body_at + s->body_len);
-        n = MAX(n, ehsize);
-    }
-    uint8_t *f = calloc(1, n + 64);
+    size_t n = MAX(ehsize, s->body_at + s->body_len);
+    if (phoff < 0x10000) n = MAX(n, phoff + s->n * entsize);
+    sections_layout l = layout_sections(s, n);
+    if (s->ns) n = l.end;
+    size_t cap = MAX(n, s->len);
+    uint8_t *f = calloc(1, cap + 64);
     memcpy(f,
            "\x7f"
            "ELF",
@@ -68,7 +146,7 @@ static uint8_t *make_elf(const elf_spec *s, size_t *len)
     put(f + at, ehsize, 2, b);
     put(f + at + 2, entsize, 2, b);
     put(f + at + 4, s->phnum ? s->phnum : s->n, 2, b);
-    for (unsigned i = 0; i < s->n && phoff + (i + 1) * entsize <= n; i++) {
+    for (unsigned i = 0; i < s->n && phoff + (i + 1) * entsize <= cap; i++) {
         uint8_t *p = f + phoff + i * entsize;
         const phdr *h = &s->ph[i];
         put(p, h->type, 4, b);
@@ -86,8 +164,9 @@ static uint8_t *make_elf(const elf_spec *s, size_t *len)
             put(p + 20, h->memsz, 4, b);
         }
     }
-    if (s->body && s->body_at + s->body_len <= n) memcpy(f + s->body_at, s->body, s->body_len);
-    *len = n;
+    if (s->body) memcpy(f + s->body_at, s->body, s->body_len);
+    if (s->ns) put_sections(f, s, &l);
+    *len = s->len ? s->len : n;
     return f;
 }
 
@@ -369,6 +448,264 @@ static void test_every_truncation(void **state)
     free(f);
 }
 
+/* What GNU ld makes of an application linked at 0x08000100 behind a bootloader: the first PT_LOAD
+ * starts at the page below, at file offset 0, and so also maps the ELF header and the program
+ * headers. .data runs in RAM and is stored in flash after .text (AT> FLASH), .bss is NOBITS and
+ * .comment is not allocated. */
+static elf_spec gnu_ld(bool is64, bool big)
+{
+    elf_spec s = {0};
+    s.is64 = is64;
+    s.big = big;
+    s.entry = 0x08000111;
+    s.n = 2;
+    s.ph[0] = (phdr){PT_LOAD, 0, 0x08000000, 0x08000000, 0x120, 0x120};
+    s.ph[1] = (phdr){PT_LOAD, 0x120, 0x20000000, 0x08000120, 0x10, 0x30};
+    s.ns = 5;
+    s.sh[0] = (shdr){".isr_vector", SHT_PROGBITS, SHF_ALLOC, 0x08000100, 0x100, 0x10};
+    s.sh[1] = (shdr){".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0x08000110, 0x110, 0x10};
+    s.sh[2] = (shdr){".data", SHT_PROGBITS, SHF_ALLOC | SHF_WRITE, 0x20000000, 0x120, 0x10};
+    s.sh[3] = (shdr){".bss", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 0x20000010, 0x130, 0x20};
+    s.sh[4] = (shdr){".comment", SHT_PROGBITS, 0, 0, 0x130, 0x10};
+    s.body_at = 0x100;
+    s.body = body;
+    s.body_len = 0x40;
+    return s;
+}
+
+static dfu_image *parse_ok(const elf_spec *s)
+{
+    size_t len;
+    uint8_t *f = make_elf(s, &len);
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_image *img = NULL;
+    if (parse(&img, ctx, f, len)) fail_msg("%s", dfu_ctx_error(ctx)->message);
+    dfu_ctx_free(ctx);
+    free(f);
+    return img;
+}
+
+static void expect_one_segment(const dfu_image *img, uint32_t address, const uint8_t *data,
+                               uint32_t size)
+{
+    assert_int_equal(dfu_image_segment_count(img, 0), 1);
+    dfu_segment seg;
+    dfu_image_segment(img, 0, 0, &seg);
+    assert_int_equal(seg.address, address);
+    assert_int_equal(seg.size, size);
+    assert_memory_equal(seg.data, data, size);
+}
+
+/* The ELF header and program headers in the first PT_LOAD belong to no section: flashing them
+ * would overwrite the bootloader below the application. */
+static void test_headers_in_a_segment_are_not_loaded(void **state)
+{
+    (void)state;
+    for (int v = 0; v < 4; v++) {
+        elf_spec s = gnu_ld(v & 1, v & 2);
+        dfu_image *img = parse_ok(&s);
+        /* .isr_vector, .text, then .data at its load address; not .bss, not .comment. */
+        expect_one_segment(img, 0x08000100, body, 0x30);
+        uint32_t start;
+        assert_true(dfu_image_start_address(img, &start));
+        assert_int_equal(start, 0x08000111);
+        dfu_image_free(img);
+    }
+}
+
+/* A NOLOAD region at the start of flash (a NOBITS section) has file bytes in its segment, which
+ * are not the device's. */
+static void test_nobits_gap_in_a_segment_is_not_loaded(void **state)
+{
+    (void)state;
+    elf_spec s = {0};
+    s.n = 1;
+    s.ph[0] = (phdr){PT_LOAD, 0x100, 0x08004000, 0x08004000, 0x40, 0x40};
+    s.ns = 2;
+    s.sh[0] = (shdr){".hdr_gap", SHT_NOBITS, SHF_ALLOC | SHF_WRITE, 0x08004000, 0x100, 0x20};
+    s.sh[1] = (shdr){".text", SHT_PROGBITS, SHF_ALLOC | SHF_EXECINSTR, 0x08004020, 0x120, 0x20};
+    s.body_at = 0x100;
+    s.body = body;
+    s.body_len = 0x40;
+    dfu_image *img = parse_ok(&s);
+    expect_one_segment(img, 0x08004020, body + 0x20, 0x20);
+    dfu_image_free(img);
+}
+
+/* Without section headers, the segments are all there is: their file bytes, headers included. */
+static void test_no_section_headers_loads_segments(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(false, false);
+    s.ns = 0;
+    size_t len;
+    uint8_t *f = make_elf(&s, &len);
+    dfu_image *img = parse_ok(&s);
+    assert_int_equal(dfu_image_segment_count(img, 0), 1);
+    dfu_segment seg;
+    dfu_image_segment(img, 0, 0, &seg);
+    assert_int_equal(seg.address, 0x08000000);
+    assert_int_equal(seg.size, 0x130);
+    assert_memory_equal(seg.data, f, 0x130);
+    dfu_image_free(img);
+    free(f);
+}
+
+/* Without physical addresses, sections load at sh_addr; a section in no segment too. */
+static void test_sections_without_physical_addresses(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(true, false);
+    s.ph[0].paddr = 0;
+    s.ph[1].paddr = 0;
+    dfu_image *img = parse_ok(&s);
+    assert_int_equal(dfu_image_segment_count(img, 0), 2);
+    dfu_segment seg;
+    dfu_image_segment(img, 0, 1, &seg);
+    assert_int_equal(seg.address, 0x20000000);
+    assert_memory_equal(seg.data, body + 0x20, 0x10);
+    dfu_image_free(img);
+
+    s = gnu_ld(false, true);
+    s.n = 1; /* .data is in no segment now */
+    img = parse_ok(&s);
+    assert_int_equal(dfu_image_segment_count(img, 0), 2);
+    dfu_image_segment(img, 0, 1, &seg);
+    assert_int_equal(seg.address, 0x20000000);
+    dfu_image_free(img);
+}
+
+/* More sections than e_shnum holds: the count is in section header 0's sh_size. */
+static void test_extended_section_numbering(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(true, true);
+    s.shnum = -1;
+    s.sh0_size = s.ns + 2;
+    dfu_image *img = parse_ok(&s);
+    expect_one_segment(img, 0x08000100, body, 0x30);
+    dfu_image_free(img);
+    s.sh0_size = 0;
+    expect_error(&s, "offset 60:", "e_shnum is 0 and so is section header 0's sh_size");
+}
+
+static void test_section_header_table_bounds(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(false, false);
+    s.shoff = 0x10000;
+    expect_error(&s, "offset 32:", "section header table at e_shoff 65536 runs past the end");
+    s = gnu_ld(true, false);
+    s.shoff = 0xffffffffffffffc0ull;
+    expect_error(&s, "offset 40:", "e_shoff 18446744073709551552 runs past the end");
+    s = gnu_ld(false, true);
+    s.shnum = 0xfff0;
+    expect_error(&s, "offset 32:", "section header table (65520 entries of 40 bytes at e_shoff");
+    s = gnu_ld(true, false);
+    s.shnum = -1;
+    s.sh0_size = 0x8000000000000000ull; /* entries x size would wrap */
+    expect_error(&s, "offset 40:", "(9223372036854775808 entries of 64 bytes");
+    s = gnu_ld(true, true);
+    s.shentsize = 40;
+    expect_error(&s, "offset 58:", "e_shentsize is 40, smaller than an ELF64 section header");
+}
+
+/* e_shoff 0 says "no section header table"; with a section count, the header is damaged, and
+ * taking the segments instead would flash what the sections leave out. */
+static void test_section_count_without_table(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(false, false);
+    size_t len;
+    uint8_t *f = make_elf(&s, &len);
+    memset(f + 32, 0, 4); /* e_shoff */
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_image *img = NULL;
+    assert_int_equal(parse(&img, ctx, f, len), DFU_ERR_FORMAT);
+    assert_string_equal(dfu_ctx_error(ctx)->message,
+                        "fw.elf: offset 48: e_shnum is 7 but e_shoff is 0 (no section header "
+                        "table)");
+    dfu_ctx_free(ctx);
+    free(f);
+}
+
+static void test_section_bytes_beyond_file(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(false, false);
+    s.sh[1].size = 0x10000;
+    s.ph[0].filesz = s.ph[0].memsz = 0x10;
+    expect_error(&s, "offset ",
+                 ": section header 2 (.text): its 65536 bytes at file offset 272 run "
+                 "past the end of the");
+    /* 64-bit offsets and sizes must not wrap the check. */
+    s = gnu_ld(true, false);
+    s.sh[0].offset = 0xfffffffffffffff0ull;
+    s.sh[0].size = 0x20;
+    expect_error(&s, "section header 1 (.isr_vector):", "at file offset 18446744073709551600");
+}
+
+static void test_section_above_4gib(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(true, false);
+    s.ph[1].paddr = 0xfffffff8;
+    expect_error(&s, "section header 3 (.data), in program header 1:",
+                 "its 16 bytes at physical address 0xfffffff8 load above 4 GiB");
+    s = gnu_ld(true, true);
+    s.n = 1;
+    s.sh[2].addr = 0x123456789ull; /* in no segment: at sh_addr */
+    expect_error(&s, "section header 3 (.data):", "physical address 0x123456789 load above 4 GiB");
+}
+
+static void test_sections_that_disagree(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(false, false);
+    /* .data's load image now overlaps .text's last 8 bytes, with other bytes. */
+    s.ph[1].paddr = 0x08000118;
+    expect_error(&s, "section header 2 (.text) and section header 3 (.data)",
+                 "overlap and disagree at load address 0x08000118");
+}
+
+static void test_no_allocated_section(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(false, false);
+    for (unsigned i = 0; i < 3; i++) s.sh[i].flags = 0;
+    expect_error(&s, "fw.elf:", "none of the 7 sections is allocated (SHF_ALLOC) with bytes");
+}
+
+/* Section names come from the file: a terminal escape in one stays text in the message. */
+static void test_section_names_are_escaped(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(false, false);
+    s.sh[1].name = "\x1b[2J.text";
+    s.sh[1].size = 0x10000;
+    s.ph[0].filesz = s.ph[0].memsz = 0x10;
+    expect_error(&s, "section header 2 (\\x1b[2J.text)", "run past the end");
+}
+
+/* Every truncation of a file with sections fails cleanly: its section table is at the end. */
+static void test_every_truncation_with_sections(void **state)
+{
+    (void)state;
+    elf_spec s = gnu_ld(true, false);
+    size_t len;
+    uint8_t *f = make_elf(&s, &len);
+    for (size_t n = 0; n < len; n++) {
+        uint8_t *copy = malloc(n + 1);
+        memcpy(copy, f, n);
+        dfu_image *img = NULL;
+        assert_int_equal(parse(&img, NULL, copy, n), DFU_ERR_FORMAT);
+        free(copy);
+    }
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -384,6 +721,19 @@ int main(void)
         cmocka_unit_test(test_no_program_headers),
         cmocka_unit_test(test_identification_and_header),
         cmocka_unit_test(test_every_truncation),
+        cmocka_unit_test(test_headers_in_a_segment_are_not_loaded),
+        cmocka_unit_test(test_nobits_gap_in_a_segment_is_not_loaded),
+        cmocka_unit_test(test_no_section_headers_loads_segments),
+        cmocka_unit_test(test_sections_without_physical_addresses),
+        cmocka_unit_test(test_extended_section_numbering),
+        cmocka_unit_test(test_section_header_table_bounds),
+        cmocka_unit_test(test_section_count_without_table),
+        cmocka_unit_test(test_section_bytes_beyond_file),
+        cmocka_unit_test(test_section_above_4gib),
+        cmocka_unit_test(test_sections_that_disagree),
+        cmocka_unit_test(test_no_allocated_section),
+        cmocka_unit_test(test_section_names_are_escaped),
+        cmocka_unit_test(test_every_truncation_with_sections),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, setup, NULL));
 }

@@ -143,6 +143,27 @@ static void test_data_after_end_record(void **state)
     ihex(&t, 1, 0, "");
     put(&t, "  :00000001FF");
     expect_error(&t, "2:3", "data after the end-of-file record");
+    /* Padding after the end record is no licence for data after the padding. */
+    t.n = 0;
+    ihex(&t, 1, 0, "");
+    put(&t, "\x1A\x1A\x1A");
+    memcpy(t.s + t.n, "\0\0 \x1A:00000001FF\n", 16);
+    t.n += 16;
+    expect_error(&t, "3:5", "data after the end-of-file record of line 1");
+    /* On the end record's line, only padding may follow its checksum. */
+    t.n = 0;
+    put(&t, ":00000001FF\x1A\x1AX");
+    expect_error(&t, "1:12", "unexpected \\x1A after the checksum");
+    /* And only the end record's line: elsewhere a Ctrl-Z is not padding. */
+    t.n = 0;
+    put(&t, ":0400000001020304F2\x1A");
+    ihex(&t, 1, 0, "");
+    expect_error(&t, "1:20", "unexpected \\x1A after the checksum");
+    t.n = 0;
+    put(&t, ":0400000001020304F2");
+    put(&t, "\x1A");
+    ihex(&t, 1, 0, "");
+    expect_error(&t, "2:1", "expected ':' at the start of a record, found \\x1A");
 }
 
 static void test_missing_end_record(void **state)

@@ -127,6 +127,32 @@ static void test_data_after_end_record(void **state)
     srec(&t, '9', 2, 0, "");
     srec(&t, '1', 2, 0x10, DATA16);
     expect_error(&t, "3:1", "data after the end record (S7/S8/S9) of line 2");
+    /* Padding after the last record is no licence for data after the padding. */
+    t.n = 0;
+    srec(&t, '1', 2, 0, DATA16);
+    srec(&t, '9', 2, 0, "");
+    put(&t, "\x1A\x1A");
+    put(&t, " S9030000FC");
+    expect_error(&t, "4:2", "data after the end record (S7/S8/S9) of line 2");
+    t.n = 0;
+    srec(&t, '1', 2, 0, DATA16);
+    srec(&t, '5', 2, 1, "");
+    put(&t, "\x1A\x1A");
+    srec(&t, '1', 2, 0x10, DATA16);
+    expect_error(&t, "4:1",
+                 "data after the padding that ends the file after the count record "
+                 "(S5/S6) of line 2");
+    /* On a record's own line only the end record may be followed by padding. */
+    t.n = 0;
+    put(&t, "S1130000000102030405060708090A0B0C0D0E0F74\x1A");
+    srec(&t, '9', 2, 0, "");
+    expect_error(&t, "1:43", "unexpected \\x1A after the checksum");
+    /* Padding before the last record is not padding. */
+    t.n = 0;
+    srec(&t, '1', 2, 0, DATA16);
+    put(&t, "\x1A");
+    srec(&t, '9', 2, 0, "");
+    expect_error(&t, "2:1", "expected 'S' at the start of a record, found \\x1A");
 }
 
 static void test_missing_end_record(void **state)

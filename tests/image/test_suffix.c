@@ -291,6 +291,47 @@ static void test_bin_past_4gib_is_an_error(void **state)
     dfu_ctx_free(ctx);
 }
 
+/* A suffix with bcdDFU 0x011A (DfuSe's) on a file without the "DfuSe" prefix: the container of a
+ * damaged DfuSe file would otherwise be read as plain data at address 0. Refused when detected,
+ * saying so and how to read it anyway; taken as asked when forced to dfu or bin. */
+static void test_dfuse_suffix_without_prefix_is_refused(void **state)
+{
+    (void)state;
+    uint8_t *payload = random_bytes(11, 300);
+    memcpy(payload, "DfuSx", 5); /* a damaged signature */
+    size_t len;
+    uint8_t *f = with_suffix(payload, 300, 0x0483, 0xdf11, 0x2200, 16, &len);
+    put16(f + 300 + 6, 0x011A);
+    uint32_t crc = tu_suffix_crc(f, 300 + 12);
+    for (int k = 0; k < 4; k++) f[300 + 12 + k] = (uint8_t)(crc >> (8 * k));
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_image *img = NULL;
+    assert_int_equal(parse(&img, ctx, f, len, "fw.dfu", DFU_FORMAT_AUTO, false), DFU_ERR_FORMAT);
+    assert_null(img);
+    const char *m = msg(ctx);
+    if (!strstr(m, "fw.dfu: offset 306: the DFU suffix has bcdDFU 0x011A") ||
+        !strstr(m, "a damaged DfuSe file") || !strstr(m, "read it as format bin"))
+        fail_msg("%s", m);
+    /* info describes a file with a bad CRC; this one it still refuses. */
+    assert_int_equal(parse(&img, ctx, f, len, "fw.dfu", DFU_FORMAT_AUTO, true), DFU_ERR_FORMAT);
+    assert_int_equal(parse(&img, ctx, f, len, "fw.dfu", DFU_FORMAT_DFU, false), DFU_OK);
+    assert_int_equal(dfu_image_data_size(img, 0), 300);
+    dfu_image_free(img);
+    assert_int_equal(parse(&img, ctx, f, len, "fw.dfu", DFU_FORMAT_BIN, false), DFU_OK);
+    assert_int_equal(dfu_image_data_size(img, 0), 316);
+    dfu_image_free(img);
+    /* bcdDFU 0x0100, the plain DFU 1.1 value: read as dfu, as always. */
+    free(f);
+    f = with_suffix(payload, 300, 0x0483, 0xdf11, 0x2200, 16, &len);
+    assert_int_equal(parse(&img, ctx, f, len, "fw.dfu", DFU_FORMAT_AUTO, false), DFU_OK);
+    assert_int_equal(dfu_image_format(img), DFU_FORMAT_DFU);
+    dfu_image_free(img);
+    dfu_ctx_free(ctx);
+    free(f);
+    free(payload);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -304,6 +345,7 @@ int main(void)
         cmocka_unit_test(test_dfu_writer_output_is_exact),
         cmocka_unit_test(test_bin_writer_fills_gaps_and_refuses_huge_ones),
         cmocka_unit_test(test_bin_past_4gib_is_an_error),
+        cmocka_unit_test(test_dfuse_suffix_without_prefix_is_refused),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -1,8 +1,9 @@
 /*
  * ELF reading against GNU binutils: real ELF files are assembled and linked here from
  * tests/interop/elf/ (Cortex-M little and big endian with arm-none-eabi-as/ld, x86 64- and
- * 32-bit with the host's as/ld), and our image must equal what objcopy -O ihex and -O binary
- * make of the same file (objcopy also uses load addresses). A missing tool is a printed SKIP.
+ * 32-bit with the host's as/ld, and app.s linked with scripts that put the ELF header or a NOLOAD
+ * gap inside a segment), and our image must equal what objcopy -O ihex and -O binary make of the
+ * same file (objcopy also uses load addresses). A missing tool is a printed SKIP.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +284,74 @@ static void test_x86_64_above_4gib_is_refused(void **state)
     free(dir);
 }
 
+/* app.s linked with tests/interop/elf/app_<script>.ld: loaded by the library and converted by
+ * dfuctl, it must be what objcopy makes of it, starting at the first section (lowest), never at
+ * the segment below that holds the ELF header. */
+static void linked_app(const char *script_name, uint32_t lowest)
+{
+    const char *prefix = arm_binutils();
+    if (!prefix) TU_SKIP("no ARM binutils (Debian package binutils-arm-none-eabi)");
+    char as[64], ld[64], objcopy[64], name[64];
+    snprintf(as, sizeof(as), "%sas", prefix);
+    snprintf(ld, sizeof(ld), "%sld", prefix);
+    snprintf(objcopy, sizeof(objcopy), "%sobjcopy", prefix);
+    snprintf(name, sizeof(name), "interop_elf_app_%s", script_name);
+    char *dir = tu_tmpdir(name);
+    snprintf(name, sizeof(name), "app_%s.ld", script_name);
+    char *src = src_path("app.s"), *script = src_path(name);
+    char *obj = tu_path(dir, "app.o"), *elf = tu_path(dir, "app.elf");
+    char *hex = tu_path(dir, "dfuctl.hex");
+    run_ok((const char *const[]){as, "-o", obj, src, NULL});
+    run_ok((const char *const[]){ld, "-T", script, "-o", elf, obj, NULL});
+
+    dfu_image *img = compare_with_objcopy(objcopy, dir, elf);
+    dfu_segment s;
+    dfu_image_segment(img, 0, 0, &s);
+    assert_int_equal(s.address, lowest);
+    assert_false(contains(img, "\x7f"
+                               "ELF"));
+    assert_true(contains(img, "hello firmware"));
+
+    tu_result r;
+    tu_dfuctl(&r, "convert", elf, "--to", "hex", "-o", hex, NULL);
+    if (r.exit_code != 0) fail_msg("dfuctl convert exited %d: %s", r.exit_code, r.err);
+    tu_result_free(&r);
+    dfu_image *converted = load(hex, DFU_FORMAT_IHEX, 0);
+    assert_true(dfu_image_equal(converted, img));
+    dfu_image_free(converted);
+    dfu_image_free(img);
+    free(src);
+    free(script);
+    free(obj);
+    free(elf);
+    free(hex);
+    free(dir);
+}
+
+static void test_app_behind_bootloader(void **state)
+{
+    (void)state;
+    linked_app("behind_bootloader", 0x08000400);
+}
+
+static void test_app_after_sizeof_headers(void **state)
+{
+    (void)state;
+    linked_app("sizeof_headers", 0x08000054); /* 0x08000000 + the 52 + 32 bytes of headers */
+}
+
+static void test_app_after_noload_gap(void **state)
+{
+    (void)state;
+    linked_app("noload_gap", 0x08004200);
+}
+
+static void test_app_vectors_at_offset(void **state)
+{
+    (void)state;
+    linked_app("vectors_at_offset", 0x08004200);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -291,6 +360,10 @@ int main(void)
         cmocka_unit_test(test_x86_64),
         cmocka_unit_test(test_i386),
         cmocka_unit_test(test_x86_64_above_4gib_is_refused),
+        cmocka_unit_test(test_app_behind_bootloader),
+        cmocka_unit_test(test_app_after_sizeof_headers),
+        cmocka_unit_test(test_app_after_noload_gap),
+        cmocka_unit_test(test_app_vectors_at_offset),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

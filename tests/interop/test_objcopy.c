@@ -156,6 +156,60 @@ static void test_objcopy_reads_our_srec(void **state)
     objcopy_reads_ours("srec", "srec");
 }
 
+/* A HEX or S-record file padded to a 128-byte block with Ctrl-Z or NUL bytes (XMODEM, DOS): objcopy
+ * reads past the padding, and so must we, into the same bytes as objcopy. */
+static void padded(const char *format, uint8_t pad)
+{
+    need_objcopy();
+    uint8_t bytes[300];
+    tu_rng rng;
+    tu_rng_seed(&rng, pad);
+    tu_rng_fill(&rng, bytes, sizeof(bytes));
+    char *bin = tu_path(tmp, "in.bin"), *text = tu_path(tmp, "padded.txt");
+    char *back = tu_path(tmp, "back.bin");
+    tu_write_file(bin, bytes, sizeof(bytes));
+    run_clean((const char *const[]){"objcopy", "-I", "binary", "-O", format,
+                                    "--change-section-address", ".data=0x08000000", bin, text,
+                                    NULL});
+    size_t len;
+    uint8_t *file = tu_read_file(text, &len);
+    size_t padded_len = (len / 128 + 1) * 128;
+    file = realloc(file, padded_len);
+    memset(file + len, pad, padded_len - len);
+    tu_write_file(text, file, padded_len);
+    free(file);
+    run_clean((const char *const[]){"objcopy", "-I", format, "-O", "binary", text, back, NULL});
+    uint8_t *theirs = tu_read_file(back, &len);
+    assert_int_equal(len, sizeof(bytes));
+    assert_memory_equal(theirs, bytes, sizeof(bytes));
+    free(theirs);
+
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_image *img;
+    if (dfu_image_load(&img, ctx, text, NULL)) fail_msg("%s", dfu_ctx_error(ctx)->message);
+    assert_int_equal(dfu_image_segment_count(img, 0), 1);
+    dfu_segment s;
+    dfu_image_segment(img, 0, 0, &s);
+    assert_int_equal(s.address, 0x08000000);
+    assert_int_equal(s.size, sizeof(bytes));
+    assert_memory_equal(s.data, bytes, sizeof(bytes));
+    dfu_image_free(img);
+    dfu_ctx_free(ctx);
+    free(back);
+    free(text);
+    free(bin);
+}
+
+static void test_padded_files_read_as_objcopy_reads_them(void **state)
+{
+    (void)state;
+    padded("ihex", 0x1A);
+    padded("ihex", 0x00);
+    padded("srec", 0x1A);
+    padded("srec", 0x00);
+}
+
 int main(void)
 {
     tmp = tu_tmpdir("interop_objcopy");
@@ -164,6 +218,7 @@ int main(void)
         cmocka_unit_test(test_we_read_objcopy_srec),
         cmocka_unit_test(test_objcopy_reads_our_hex),
         cmocka_unit_test(test_objcopy_reads_our_srec),
+        cmocka_unit_test(test_padded_files_read_as_objcopy_reads_them),
     };
     int rc = tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
     free(tmp);

@@ -1,7 +1,13 @@
-/* Files and directories: what the parsers of text files and the journal rely on. */
+/* Files and directories: what the parsers of text files and the journal rely on, and what an
+ * atomic write (dfu_image_save) may replace. */
+#define _XOPEN_SOURCE 700 /* mknod(), S_IFMT */
+#include <dirent.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <string.h>
+#include <unistd.h>
+
+#include <libdfu/libdfu.h>
 
 #include "core/file.h"
 #include "testutil.h"
@@ -89,12 +95,131 @@ static void test_make_dirs(void **state)
     free(dir);
 }
 
+static dfu_image *small_image(void)
+{
+    dfu_image *img;
+    assert_int_equal(dfu_image_new(&img), DFU_OK);
+    assert_int_equal(dfu_image_add_target(img, -1, NULL, NULL), DFU_OK);
+    assert_int_equal(dfu_image_add_data(NULL, img, 0, 0x08000000, (const uint8_t *)"abcd", 4),
+                     DFU_OK);
+    return img;
+}
+
+static mode_t kind_of(const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) fail_msg("%s is gone", path);
+    return st.st_mode & S_IFMT;
+}
+
+static size_t entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    assert_non_null(d);
+    size_t n = 0;
+    for (struct dirent *e; (e = readdir(d));) n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* Refused with and without force, with nothing left behind and path still what it was. */
+static void expect_not_replaced(const char *dir, const char *path, const char *what)
+{
+    dfu_image *img = small_image();
+    mode_t before = kind_of(path);
+    size_t files = entries(dir);
+    for (int force = 0; force < 2; force++) {
+        dfu_ctx *ctx;
+        dfu_ctx_new(&ctx);
+        dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
+        so.format = DFU_FORMAT_BIN;
+        so.force = force;
+        assert_int_equal(dfu_image_save(ctx, img, path, &so), DFU_ERR_ARG);
+        const char *m = dfu_ctx_error(ctx)->message;
+        if (!strstr(m, path) || !strstr(m, what) || !strstr(m, "not a regular file"))
+            fail_msg("\"%s\" does not say %s is %s", m, path, what);
+        dfu_ctx_free(ctx);
+        assert_int_equal(kind_of(path), before);
+        assert_int_equal(entries(dir), files);
+    }
+    dfu_image_free(img);
+}
+
+/* A rename over a device node or a FIFO would put a regular file in its place (as root, over
+ * /dev/null): only a regular file is replaced, also for library callers. */
+static void test_save_replaces_only_regular_files(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("file_save_not_regular");
+    char *fifo = tu_path(dir, "fifo"), *link = tu_path(dir, "link"), *node = tu_path(dir, "null");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    expect_not_replaced(dir, fifo, "a FIFO");
+    assert_int_equal(symlink("fifo", link), 0);
+    expect_not_replaced(dir, link, "a symbolic link to a FIFO");
+    /* A device node of our own when we may make one; /dev/null otherwise, which a user who may
+     * not make device nodes cannot replace either. */
+    struct stat null;
+    assert_int_equal(stat("/dev/null", &null), 0);
+    if (geteuid() != 0) {
+        expect_not_replaced(dir, "/dev/null", "a character device");
+    } else if (mknod(node, S_IFCHR | 0666, null.st_rdev) == 0) {
+        expect_not_replaced(dir, node, "a character device");
+    } else {
+        TU_SKIP("root, but mknod fails (no CAP_MKNOD?): not risking /dev/null");
+    }
+    free(node);
+    free(link);
+    free(fifo);
+    free(dir);
+}
+
+/* A symbolic link to a regular file is written through: the file it names is replaced, the link
+ * stays (renaming over the link itself would replace /dev/stdout when it leads to a file). */
+static void test_save_writes_through_symbolic_links(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("file_save_symlink");
+    char *file = tu_path(dir, "real.bin"), *link = tu_path(dir, "link"), *dangling;
+    dangling = tu_path(dir, "dangling");
+    tu_write_file(file, "old", 3);
+    assert_int_equal(symlink("real.bin", link), 0);
+    dfu_image *img = small_image();
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
+    so.format = DFU_FORMAT_BIN;
+    assert_int_equal(dfu_image_save(ctx, img, link, &so), DFU_ERR_EXISTS);
+    so.force = true;
+    assert_int_equal(dfu_image_save(ctx, img, link, &so), DFU_OK);
+    struct stat st;
+    assert_int_equal(lstat(link, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    size_t len;
+    uint8_t *data = tu_read_file(file, &len);
+    assert_int_equal(len, 4);
+    assert_memory_equal(data, "abcd", 4);
+    free(data);
+    assert_int_equal(entries(dir), 2);
+    /* A link to nothing: what to create is unclear, so nothing is. */
+    assert_int_equal(symlink("nowhere", dangling), 0);
+    assert_int_equal(dfu_image_save(ctx, img, dangling, &so), DFU_ERR_ARG);
+    assert_non_null(strstr(dfu_ctx_error(ctx)->message, "a symbolic link to nothing"));
+    dfu_ctx_free(ctx);
+    dfu_image_free(img);
+    free(dangling);
+    free(link);
+    free(file);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_read_all_terminates_the_text),
         cmocka_unit_test(test_path_roots),
         cmocka_unit_test(test_make_dirs),
+        cmocka_unit_test(test_save_replaces_only_regular_files),
+        cmocka_unit_test(test_save_writes_through_symbolic_links),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -1,4 +1,5 @@
 /* Files: read a whole file, write one atomically, and the writers' sink. */
+#define _XOPEN_SOURCE 700 /* realpath(): POSIX.1-2008, which glibc declares only for X/Open */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,25 +145,83 @@ static int dfu_file_sync(int fd)
 }
 #endif
 
+/* What a file that is not a regular one is, for messages. */
+static const char *file_kind(unsigned mode)
+{
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISCHR(mode)) return "a character device";
+#ifdef S_ISBLK
+    if (S_ISBLK(mode)) return "a block device";
+#endif
+#ifdef S_ISFIFO
+    if (S_ISFIFO(mode)) return "a FIFO";
+#endif
+#ifdef S_ISSOCK
+    if (S_ISSOCK(mode)) return "a socket";
+#endif
+    return "a special file";
+}
+
+static int not_regular(dfu_ctx *ctx, const char *path, bool link, unsigned mode)
+{
+    return dfu_err(ctx, DFU_ERR_ARG,
+                   "%s is %s%s, not a regular file: refusing to write over it (only a regular "
+                   "file is replaced)",
+                   path, link ? "a symbolic link to " : "", file_kind(mode));
+}
+
+/*
+ * The file an atomic write replaces, malloc'ed into *out: path itself, or what it links to.
+ * Renaming a new file over a device node, a FIFO or a socket would put a regular file in its
+ * place (run as root, over /dev/null), so an existing path must be a regular file. A symbolic
+ * link is followed and the file it names is replaced, the link kept: renaming over the link
+ * itself would replace /dev/stdout, a link into /proc, when the shell redirected it to a file.
+ */
+static int write_target(dfu_ctx *ctx, const char *path, char **out)
+{
+    struct stat st;
+    *out = NULL;
+#ifndef _WIN32
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        if (stat(path, &st) != 0)
+            return dfu_err(ctx, DFU_ERR_ARG,
+                           "%s is a symbolic link to nothing (%s): refusing to write through it",
+                           path, strerror(errno));
+        if (!S_ISREG(st.st_mode)) return not_regular(ctx, path, true, (unsigned)st.st_mode);
+        *out = realpath(path, NULL);
+        return *out ? DFU_OK : dfu_err_errno(ctx, "cannot resolve the symbolic link", path);
+    }
+#endif
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+        return not_regular(ctx, path, false, (unsigned)st.st_mode);
+    size_t n = strlen(path);
+    *out = malloc(n + 1);
+    if (!*out) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
+    memcpy(*out, path, n + 1);
+    return DFU_OK;
+}
+
 int dfu_atomic_open(dfu_atomic_file *af, dfu_ctx *ctx, const char *path, bool force)
 {
     memset(af, 0, sizeof(*af));
     af->force = force;
-    if (!force && dfu_file_exists(path))
+    int rc = write_target(ctx, path, &af->path);
+    if (rc) return rc;
+    if (!force && dfu_file_exists(af->path)) {
+        dfu_atomic_abort(af);
         return dfu_err(ctx, DFU_ERR_EXISTS, "%s: file exists (the `force` option overwrites it)",
                        path);
-    size_t n = strlen(path);
-    af->path = malloc(n + 1);
+    }
+    size_t n = strlen(af->path);
     af->tmp_path = malloc(n + 32);
-    if (!af->path || !af->tmp_path) {
+    if (!af->tmp_path) {
         dfu_atomic_abort(af);
         return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     }
-    memcpy(af->path, path, n + 1);
     /* A new name beside the target, created exclusively with mode 0666 so that the umask
      * applies as for any new file (mkstemp's 0600 would need umask(), a process-wide race). */
     for (unsigned attempt = 0; attempt < 100 && !af->fp; attempt++) {
-        snprintf(af->tmp_path, n + 32, "%s.%lu-%u.tmp", path, (unsigned long)getpid(), attempt);
+        snprintf(af->tmp_path, n + 32, "%s.%lu-%u.tmp", af->path, (unsigned long)getpid(), attempt);
 #ifdef _WIN32
         int fd = _open(af->tmp_path, _O_CREAT | _O_EXCL | _O_WRONLY | _O_BINARY, 0666);
 #else
@@ -175,7 +234,7 @@ int dfu_atomic_open(dfu_atomic_file *af, dfu_ctx *ctx, const char *path, bool fo
     }
     if (!af->fp) {
         /* Named after the file the user asked for; the temporary one beside it is detail. */
-        int rc = dfu_err_errno(ctx, "cannot create", af->path);
+        rc = dfu_err_errno(ctx, "cannot create", af->path);
         free(af->tmp_path); /* nothing was created: nothing to unlink */
         af->tmp_path = NULL;
         dfu_atomic_abort(af);
@@ -204,7 +263,11 @@ int dfu_atomic_commit(dfu_atomic_file *af, dfu_ctx *ctx)
         return dfu_err_errno(ctx, "cannot rename into place", af->path);
     }
 #else
+    struct stat st;
     if (af->force) {
+        /* Checked again: what stood there when the write began may have been swapped since. */
+        if (lstat(af->path, &st) == 0 && !S_ISREG(st.st_mode))
+            return not_regular(ctx, af->path, S_ISLNK(st.st_mode), (unsigned)st.st_mode);
         if (rename(af->tmp_path, af->path) != 0)
             return dfu_err_errno(ctx, "cannot rename into place", af->path);
     } else if (link(af->tmp_path, af->path) == 0) {

@@ -26,9 +26,9 @@ bool dfu_ctx_cancelled(dfu_ctx *ctx);
  * "return dfu_err(ctx, DFU_ERR_FORMAT, "%s:%u:%u: ...", ...);". */
 int dfu_err(dfu_ctx *ctx, int code, const char *fmt, ...) DFU_PRINTF(3, 4);
 /* A device's string (serial, alternate setting name) or a file's target name for a message:
- * copied into buf with control characters as \n, \t or \xNN, so that it cannot break a
- * message's lines (lists in messages go "\n  item") or reach a terminal as an escape sequence.
- * Returns buf. */
+ * copied into buf with control characters (C0, DEL, and C1 whether UTF-8-encoded or a raw byte)
+ * as \n, \t or \xNN, so that it cannot break a message's lines (lists in messages go
+ * "\n  item") or reach a terminal as an escape sequence. Returns buf. */
 const char *dfu_shown(const char *s, char *buf, size_t cap);
 /* DFU_ERR_ARG unless an options struct's version is one this library knows (1 to max): 0 is a
  * struct not made with its _INIT macro, above max one from newer headers (it may be larger). */

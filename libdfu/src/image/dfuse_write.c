@@ -15,7 +15,10 @@
 #define PREFIX_SIZE  11
 #define TARGET_SIZE  274
 #define ELEMENT_SIZE 8
-#define NAME_MAX_LEN 254 /* szTargetName is 255 bytes; keep a NUL for readers that need one */
+/* szTargetName is 255 bytes, and all of them may be name: dfu-util's dfuse-pack (Python's "255s")
+ * writes a 255-byte name with no NUL, and our reader takes one. Keeping a byte for a NUL made
+ * convert fail on such a file, a name it had just read. */
+#define NAME_MAX_LEN 255
 
 /* Writes while keeping the running CRC the suffix needs. */
 typedef struct crc_sink {

@@ -4,8 +4,10 @@
  *
  * Tolerated, because real tools and editors produce them: upper- and lower-case hex digits, LF or
  * CRLF line ends, spaces and tabs around a record, blank lines anywhere, a UTF-8 byte order mark,
- * and a DOS end-of-file mark (Ctrl-Z) on its own line after the end record. Everything else that
- * is not a well-formed record is an error.
+ * and padding after the end record: any run of DOS end-of-file marks (Ctrl-Z, 0x1A), NUL bytes
+ * (XMODEM fills its last 128-byte block with either) and whitespace, on the end record's line
+ * or the lines after it. Everything else that is not a well-formed record is an error, data
+ * after the end record included.
  *
  * The end-of-file record's address field is 0000, or, in the original 8-bit format (which
  * srec_cat still writes for 16-bit files), the start address: taken as such when nonzero and no
@@ -80,7 +82,10 @@ static int parse_line(dfu_text_reader *r, const uint8_t *s, size_t n, ihex_rec *
     rec->count = rec->bytes[0];
     rec->offset = (uint16_t)(rec->bytes[1] << 8 | rec->bytes[2]);
     rec->type = rec->bytes[3];
-    size_t need = 10 + 2 * (size_t)rec->count, have = nd < need ? nd : need;
+    size_t need = 10 + 2 * (size_t)rec->count;
+    if (rec->type == 0x01 && nd > need && !dfu_text_not_padding(d + need, nd - need))
+        nd = need; /* padding right after the end record, in a file without a last line end */
+    size_t have = nd < need ? nd : need;
     rc = dfu_text_decode(r, d + 8, have - 8, rec->bytes + 4, &sum, col + 8);
     if (rc) return rc;
     if (nd != need) return bad_length(r, rec, d, nd, need);
@@ -165,12 +170,11 @@ static int apply(dfu_text_reader *r, ihex_state *st, const ihex_rec *rec)
     }
 }
 
-/* After the end record only blank lines, or a DOS end-of-file mark, may follow. */
+/* After the end record only padding may follow. */
 static int after_end(dfu_text_reader *r, const ihex_state *st, const uint8_t *s, size_t n)
 {
-    unsigned col;
-    dfu_text_trim(&s, &n, &col);
-    if (n == 0 || (n == 1 && s[0] == 0x1A)) return DFU_OK;
+    unsigned col = dfu_text_not_padding(s, n);
+    if (col == 0) return DFU_OK;
     return dfu_text_err(r, col, "data after the end-of-file record of line %u", st->end_line);
 }
 

@@ -49,6 +49,21 @@ static int read_suffix(dfu_ctx *ctx, const dfu_input *in, dfu_format format, boo
     return DFU_OK;
 }
 
+/* A suffix with DfuSe's bcdDFU on a file detected as plain dfu: it lacks the "DfuSe" prefix, so
+ * it is a damaged DfuSe file, and reading it as a raw binary would flash its container (prefix,
+ * target and element headers) as data at address 0. Asked for as dfu, it is taken as such. */
+static int check_not_dfuse(dfu_ctx *ctx, const dfu_input *in, const dfu_suffix *s,
+                           const dfu_load_options *opts)
+{
+    if (opts->format != DFU_FORMAT_AUTO || s->id.bcd_dfu != DFU_VERSION_DFUSE) return DFU_OK;
+    return dfu_err(ctx, DFU_ERR_FORMAT,
+                   "%s: offset %zu: the DFU suffix has bcdDFU 0x011A, which marks a DfuSe file, "
+                   "but the file does not start with the DfuSe prefix (\"DfuSe\"): a damaged "
+                   "DfuSe file (to read it anyway, read it as format bin, every byte as data, or "
+                   "as format dfu, a raw binary with a DFU suffix)",
+                   in->name, in->len - 10);
+}
+
 /* Parses a binary-format file held in memory. */
 static int parse_binary(dfu_ctx *ctx, const dfu_input *in, dfu_format format,
                         const dfu_load_options *opts, dfu_image *img)
@@ -56,6 +71,7 @@ static int parse_binary(dfu_ctx *ctx, const dfu_input *in, dfu_format format,
     dfu_suffix s = {{0}, 0, 0};
     bool has = format == DFU_FORMAT_DFU || format == DFU_FORMAT_DFUSE;
     int rc = has ? read_suffix(ctx, in, format, opts->accept_bad_crc, &s) : DFU_OK;
+    if (!rc && format == DFU_FORMAT_DFU) rc = check_not_dfuse(ctx, in, &s, opts);
     if (rc) return rc;
     dfu_input payload = *in;
     payload.len = in->len - s.length;

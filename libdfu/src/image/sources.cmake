@@ -3,6 +3,7 @@ target_sources(dfu_objects PRIVATE
   src/image/dfuse.c
   src/image/dfuse_write.c
   src/image/elf.c
+  src/image/elf_sections.c
   src/image/hexdigits.c
   src/image/ihex.c
   src/image/ihex_write.c

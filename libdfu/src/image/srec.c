@@ -4,9 +4,10 @@
  * address at 32/24/16 bits). The S0 header is optional.
  *
  * Tolerated, as in Intel HEX: either case ('s1', hex digits), LF or CRLF, whitespace around a
- * record, blank lines, a UTF-8 byte order mark, a DOS end-of-file mark after the end record, and
- * an end record whose address size differs from the data records'. An end record with address 0
- * means "no start address": that is what tools write when they have none.
+ * record, blank lines, a UTF-8 byte order mark, padding after the last record (Ctrl-Z, NUL and
+ * whitespace, as DOS tools and XMODEM leave; on the end record's own line too), and an end
+ * record whose address size differs from the data records'. An end record with address 0 means
+ * "no start address": that is what tools write when they have none.
  *
  * A file must end with S7/S8/S9, or with a count record (S5/S6) that matched: srec_cat writes the
  * end record only for a start address, but always closes with a count, and a matching count as
@@ -32,7 +33,9 @@ typedef struct srec_rec {
 typedef struct srec_state {
     uint32_t records; /* S1/S2/S3 records so far */
     bool counted;     /* the last record was a matching S5/S6 */
-    bool ended;
+    unsigned count_line;
+    bool ended;    /* by S7/S8/S9, or by padding after a matching S5/S6 */
+    bool by_count; /* ended by padding after the count record of count_line */
     unsigned end_line;
 } srec_state;
 
@@ -100,7 +103,10 @@ static int parse_line(dfu_text_reader *r, const uint8_t *s, size_t n, srec_rec *
                             "byte count 0x%02X is too small for an S%c record (its address and "
                             "checksum take %u bytes)",
                             rec->count, rec->type, rec->addr_len + 1);
-    size_t need = 2 + 2 * (size_t)rec->count, have = nd < need ? nd : need;
+    size_t need = 2 + 2 * (size_t)rec->count;
+    if (rec->type >= '7' && nd > need && !dfu_text_not_padding(d + need, nd - need))
+        nd = need; /* padding right after the end record, in a file without a last line end */
+    size_t have = nd < need ? nd : need;
     rc = dfu_text_decode(r, d + 2, have - 2, rec->bytes + 1, &sum, col + 2);
     if (rc) return rc;
     if (nd < min)
@@ -160,6 +166,7 @@ static int apply(dfu_text_reader *r, srec_state *st, const srec_rec *rec)
                                 "%u before this line",
                                 rec->type, rec->address, st->records);
         st->counted = true;
+        st->count_line = r->lines.line;
         return DFU_OK;
     default: /* '7' to '9' */
         if ((rc = check_no_data(r, rec))) return rc;
@@ -169,12 +176,27 @@ static int apply(dfu_text_reader *r, srec_state *st, const srec_rec *rec)
     }
 }
 
+/* After the end record only padding may follow. */
 static int after_end(dfu_text_reader *r, const srec_state *st, const uint8_t *s, size_t n)
 {
-    unsigned col;
-    dfu_text_trim(&s, &n, &col);
-    if (n == 0 || (n == 1 && s[0] == 0x1A)) return DFU_OK;
+    unsigned col = dfu_text_not_padding(s, n);
+    if (col == 0) return DFU_OK;
+    if (st->by_count)
+        return dfu_text_err(r, col,
+                            "data after the padding that ends the file after the count record "
+                            "(S5/S6) of line %u",
+                            st->count_line);
     return dfu_text_err(r, col, "data after the end record (S7/S8/S9) of line %u", st->end_line);
+}
+
+/* Padding (not just whitespace) after a closing count ends the records, as an end record does:
+ * srec_cat writes no end record without a start address. */
+static bool padding_after_count(const srec_state *st, const uint8_t *s, size_t n)
+{
+    if (!st->counted || dfu_text_not_padding(s, n)) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!dfu_text_space(s[i])) return true;
+    return false;
 }
 
 static int scan(dfu_text_reader *r)
@@ -185,6 +207,7 @@ static int scan(dfu_text_reader *r)
     size_t len;
     int rc;
     while ((rc = dfu_lines_next(&r->lines, &line, &len)) > 0) {
+        if (!st.ended && padding_after_count(&st, line, len)) st.ended = st.by_count = true;
         if (st.ended) {
             rc = after_end(r, &st, line, len);
         } else {

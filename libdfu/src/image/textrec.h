@@ -74,6 +74,22 @@ static inline bool dfu_text_space(uint8_t c)
     return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* What may follow the last record: whitespace, and the Ctrl-Z (0x1A) and NUL bytes that DOS
+ * tools and XMODEM transfers pad a file with (to a 128-byte block). objcopy and srec_cat accept
+ * them. */
+static inline bool dfu_text_padding(uint8_t c)
+{
+    return dfu_text_space(c) || c == 0x1A || c == 0x00;
+}
+
+/* The column of the first byte of s (n bytes) that is not padding; 0 when every byte is. */
+static inline unsigned dfu_text_not_padding(const uint8_t *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!dfu_text_padding(s[i])) return (unsigned)i + 1;
+    return 0;
+}
+
 /* Whitespace around a record is ignored: *s and *n become the record, *col its first column. */
 static inline void dfu_text_trim(const uint8_t **s, size_t *n, unsigned *col)
 {
