@@ -28,10 +28,13 @@ typedef enum dfu_format {
     DFU_FORMAT_BIN,      /* raw binary at a base address */
     DFU_FORMAT_IHEX,     /* Intel HEX, record types 00-05 */
     DFU_FORMAT_SREC,     /* Motorola S-record, S0-S9 */
-    DFU_FORMAT_ELF,      /* ELF 32/64, LE/BE: PT_LOAD segments at physical addresses (read only) */
+    DFU_FORMAT_ELF,      /* ELF 32/64, LE/BE, read only (see below) */
     DFU_FORMAT_DFU,      /* raw binary with a DFU 1.1 suffix */
     DFU_FORMAT_DFUSE,    /* ST DfuSe container (with its DFU suffix) */
 } dfu_format;
+/* An ELF file gives the allocated sections' file bytes at their load addresses, as objcopy takes
+ * them (not the headers or padding a linker may put in the same PT_LOAD segment); whole PT_LOAD
+ * segments when it has no section headers. */
 
 /* "bin", "hex", "srec", "elf", "dfu", "dfuse"; "auto" for DFU_FORMAT_AUTO. */
 DFU_API const char *dfu_format_name(dfu_format format);
@@ -101,7 +104,8 @@ DFU_API int dfu_image_parse(dfu_image **out, dfu_ctx *ctx, const uint8_t *buf, s
                             const char *name, const dfu_load_options *opts);
 
 /* Writes atomically (temporary file, then rename). Refuses to replace an existing file unless
- * opts->force. ELF cannot be written. */
+ * opts->force, and anything but a regular file (a device, a FIFO) always (DFU_ERR_ARG); a
+ * symbolic link to a regular file is written through. ELF cannot be written. */
 DFU_API int dfu_image_save(dfu_ctx *ctx, const dfu_image *img, const char *path,
                            const dfu_save_options *opts);
 /* Serialises into a malloc'ed buffer that the caller frees with dfu_free(); on failure *out is
