@@ -85,6 +85,7 @@ int cli_open_device(cli_out *out, cli_device_opts *o, dfu_device **dev)
             return cli_usage_report(out, DFU_ERR_ARG, false, msg);
         }
         oo.quirks = o->quirks_text;
+        oo.quirks_source = qfile;
     }
     /* Ctrl-C while waiting for the board (--wait, or its return after a detach) ends the wait:
      * nothing has been written yet. The callback stays for the command: the library also asks it

@@ -732,6 +732,30 @@ static void test_gd32_layout_quirk_is_needed(void **state)
     board_free(&b);
 }
 
+/* A typo in a user quirks file is refused before anything is done to the board, naming the
+ * file, the line and the word, even on a line for another device. */
+static void test_bad_quirks_file_names_file_and_line(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_quirks_typo", "stm32f405", NULL);
+    tu_write_app(b.fw, 0x08000000, 4096, 0x20010000, 3);
+    size_t len;
+    uint8_t *before = tu_sim_snapshot(b.spec, &len);
+    char *q = quirks_file(&b, "# ours\n0483:df11 stuck-dnbusy\n1234:5678 stuck-dnbsy\n");
+    char want[1024];
+    snprintf(want, sizeof(want), "%s:3: unknown quirk 'stuck-dnbsy'", q);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--quirks", q,
+              "--no-journal", NULL);
+    expect_exit(&r, 2, want);
+    tu_result_free(&r);
+    expect_unchanged(b.spec, before, len);
+    free(before);
+    free(q);
+    board_free(&b);
+}
+
 /* One flash of a fresh dapboot board (a DFU 1.1 device that cannot verify leaves DFU mode
  * even with --no-leave) holding an application linked for base with stack pointer sp. */
 static void dapboot_flash(tu_result *r, const char *name, const char *line, uint32_t base,
@@ -1476,6 +1500,7 @@ int main(void)
         cmocka_unit_test(test_failed_flash_says_what_state_the_device_is_in),
         cmocka_unit_test(test_verify_mismatch_exit_code),
         cmocka_unit_test(test_quirk_profiles_fail_without_their_quirks),
+        cmocka_unit_test(test_bad_quirks_file_names_file_and_line),
         cmocka_unit_test(test_each_st_rom_quirk_is_needed),
         cmocka_unit_test(test_gd32_layout_quirk_is_needed),
         cmocka_unit_test(test_each_dapboot_quirk_is_needed),

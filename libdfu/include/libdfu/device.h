@@ -89,25 +89,27 @@ typedef struct dfu_device dfu_device;
 
 typedef struct dfu_open_options {
     unsigned version;
-    int alt;                 /* alternate setting number; -1: by alt_name, else the first */
-    const char *alt_name;    /* alternate setting by name ("Internal Flash"), when alt is -1 */
-    unsigned wait_ms;        /* wait this long for a matching device to appear (0: it must be
-                                present now) */
-    bool no_detach;          /* leave a run-time device alone instead of detaching it into DFU
-                                mode (then only run-time requests are possible) */
-    unsigned detach_wait_ms; /* how long a detached device may take to come back (0: 10 s) */
-    uint16_t transfer_size;  /* blocks of this size (0: the device's wTransferSize, quirk-
-                                corrected); never more than that (DFU_ERR_ARG): raise a wrong
-                                descriptor's size with a transfer-size quirk */
-    bool no_builtin_quirks;  /* ignore libdfu's quirk table (to see a device as it really is) */
-    const char *quirks;      /* extra quirk lines, applied after the table (see
-                                packaging/quirks/libdfu.quirks for the syntax); may be NULL */
+    int alt;                   /* alternate setting number; -1: by alt_name, else the first */
+    const char *alt_name;      /* alternate setting by name ("Internal Flash"), when alt is -1 */
+    unsigned wait_ms;          /* wait this long for a matching device to appear (0: it must be
+                                  present now) */
+    bool no_detach;            /* leave a run-time device alone instead of detaching it into DFU
+                                  mode (then only run-time requests are possible) */
+    unsigned detach_wait_ms;   /* how long a detached device may take to come back (0: 10 s) */
+    uint16_t transfer_size;    /* blocks of this size (0: the device's wTransferSize, quirk-
+                                  corrected); never more than that (DFU_ERR_ARG): raise a wrong
+                                  descriptor's size with a transfer-size quirk */
+    bool no_builtin_quirks;    /* ignore libdfu's quirk table (to see a device as it really is) */
+    const char *quirks;        /* extra quirk lines, applied after the table (see
+                                  packaging/quirks/libdfu.quirks for the syntax); may be NULL */
+    const char *quirks_source; /* what errors in those lines name ("user.quirks:3: ..."),
+                                  usually the file they came from; NULL: "quirks" */
 } dfu_open_options;
 
 #define DFU_OPEN_OPTIONS_VERSION 1
 #define DFU_OPEN_OPTIONS_INIT                                                                      \
     {                                                                                              \
-        DFU_OPEN_OPTIONS_VERSION, -1, NULL, 0, false, 0, 0, false, NULL                            \
+        DFU_OPEN_OPTIONS_VERSION, -1, NULL, 0, false, 0, 0, false, NULL, NULL                      \
     }
 
 /*
@@ -115,8 +117,8 @@ typedef struct dfu_open_options {
  * candidates), detaches it into DFU mode if it runs its application (following it by port path
  * across the re-enumeration), selects the alternate setting and brings it to dfuIDLE, clearing
  * what an earlier session left (dfuERROR, a stale transfer, a stuck dfuDNBUSY). opts may be NULL;
- * it and its strings (alt_name, quirks) are read during the call only. The device keeps ctx,
- * which must outlive it.
+ * it and its strings (alt_name, quirks, quirks_source) are read during the call only. The device
+ * keeps ctx, which must outlive it.
  */
 DFU_API int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
                             const dfu_open_options *opts);

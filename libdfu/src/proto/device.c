@@ -97,8 +97,8 @@ static int resolve_quirks(dfu_device *d, const dfu_open_options *o)
         rc = dfu_quirks_apply(d->ctx, dfu_quirks_builtin(), "built-in quirks", i->vid, i->pid,
                               i->bcd_device, &d->quirks);
     if (!rc && o->quirks)
-        rc = dfu_quirks_apply(d->ctx, o->quirks, "quirks", i->vid, i->pid, i->bcd_device,
-                              &d->quirks);
+        rc = dfu_quirks_apply(d->ctx, o->quirks, o->quirks_source ? o->quirks_source : "quirks",
+                              i->vid, i->pid, i->bcd_device, &d->quirks);
     if (!rc && d->quirks.names[0])
         dfu_info(d->ctx, "quirks for %04x:%04x/%04x: %s", i->vid, i->pid, i->bcd_device,
                  d->quirks.names);
