@@ -4,28 +4,14 @@
 #include <string.h>
 
 #include "printable.h"
+/* Header-only: the same decoder the library checks its own text with. */
+#include "../libdfu/src/core/utf8.h"
 
 size_t cli_utf8_len(const char *s, uint32_t *cp)
 {
-    const uint8_t *p = (const uint8_t *)s;
     size_t n = 0;
-    while (n < 4 && p[n]) n++;
-    uint8_t c = p[0];
-    size_t len = c < 0x80             ? 1
-                 : (c & 0xE0) == 0xC0 ? 2
-                 : (c & 0xF0) == 0xE0 ? 3
-                 : (c & 0xF8) == 0xF0 ? 4
-                                      : 0;
-    if (len == 0 || len > n) return 0;
-    uint32_t v = len == 1 ? c : (uint32_t)(c & (0x7F >> len));
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        v = v << 6 | (p[i] & 0x3Fu);
-    }
-    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return 0;
-    *cp = v;
-    return len;
+    while (n < 4 && s[n]) n++;
+    return n ? dfu_utf8_len((const uint8_t *)s, n, cp) : 0;
 }
 
 /* The text for the character at s (a C string) in esc; returns the bytes it takes. C1 control

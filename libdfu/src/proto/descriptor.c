@@ -5,6 +5,7 @@
 #include "../core/buf.h"
 #include "../core/bytes.h"
 #include "../core/internal.h"
+#include "../core/utf8.h"
 #include "descriptor.h"
 #include "quirks.h"
 #include "libdfu/spec.h"
@@ -130,33 +131,12 @@ static int decode_utf16(dfu_buf *b, const uint8_t *p, size_t n)
     return rc;
 }
 
-/* Length of a valid UTF-8 sequence at p (at most n bytes), 0 when invalid. */
-static size_t utf8_len(const uint8_t *p, size_t n, uint32_t *cp)
-{
-    uint8_t c = p[0];
-    size_t len = c < 0x80             ? 1
-                 : (c & 0xE0) == 0xC0 ? 2
-                 : (c & 0xF0) == 0xE0 ? 3
-                 : (c & 0xF8) == 0xF0 ? 4
-                                      : 0;
-    if (len == 0 || len > n) return 0;
-    uint32_t v = len == 1 ? c : (uint32_t)(c & (0x7F >> len));
-    for (size_t i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        v = v << 6 | (p[i] & 0x3Fu);
-    }
-    static const uint32_t min[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (v < min[len] || v > 0x10FFFF || (v >= 0xD800 && v < 0xE000)) return 0;
-    *cp = v;
-    return len;
-}
-
 static int copy_utf8(dfu_buf *b, const uint8_t *p, size_t n)
 {
     int rc = DFU_OK;
     for (size_t i = 0; !rc && i < n && p[i];) {
         uint32_t c;
-        size_t k = utf8_len(p + i, n - i, &c);
+        size_t k = dfu_utf8_len(p + i, n - i, &c);
         rc = k ? dfu_buf_append(b, p + i, k) : put_utf8(b, 0xFFFD);
         i += k ? k : 1;
     }
