@@ -141,9 +141,9 @@ static void text_device(const cli_out *out, const dfu_device_info *d)
             d->serial ? "\"" : "", d->bus, d->address);
     if (d->manufacturer || d->product)
         cli_say(out, "  %s%s%s\n",
-                cli_printable_text(d->manufacturer ? d->manufacturer : "", maker, sizeof(maker)),
+                cli_printable(d->manufacturer ? d->manufacturer : "", maker, sizeof(maker)),
                 d->manufacturer && d->product ? " / " : "",
-                cli_printable_text(d->product ? d->product : "", product, sizeof(product)));
+                cli_printable(d->product ? d->product : "", product, sizeof(product)));
     const dfu_func_desc *f = &d->func;
     if (f->present)
         cli_say(out,
@@ -161,7 +161,7 @@ static void text_device(const cli_out *out, const dfu_device_info *d)
         const dfu_alt_info *a = &d->alts[i];
         char name[512];
         cli_say(out, "  alt %u (interface %u): %s\n", a->alt, a->iface,
-                a->name ? cli_printable_text(a->name, name, sizeof(name)) : "(no name)");
+                a->name ? cli_printable(a->name, name, sizeof(name)) : "(no name)");
         dfu_layout *l = layout_of(a);
         if (l) text_layout(out, l);
         dfu_layout_free(l);

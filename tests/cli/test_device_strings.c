@@ -30,6 +30,14 @@ static void test_list_escapes_the_devices_strings(void **state)
     assert_non_null(strstr(r.out, "serial \"" EVIL_ESCAPED "\""));
     tu_result_free(&r);
 
+    /* A product string shaped like the listing's own indented lines cannot add one. */
+    tu_dfuctl(&r, "list", "-d", "sim:stm32f405,product=X\n  alt 9 (interface 0): @Fake /0x0/1*1Kg",
+              NULL);
+    if (r.exit_code != 0) fail_msg("exit %d: %s", r.exit_code, r.err);
+    assert_null(strstr(r.out, "\n  alt 9"));
+    assert_non_null(strstr(r.out, "X\\n  alt 9 (interface 0)"));
+    tu_result_free(&r);
+
     tu_dfuctl(&r, "list", "--json", "-d", "sim:stm32f405,serial=" EVIL, NULL);
     assert_int_equal(r.exit_code, 0);
     tu_json *v = tu_json_parse_line(r.out, 0);

@@ -35,6 +35,7 @@
  *   realtime           the in-process backend uses the wall clock and waits for real
  *   serial=S           USB serial number (default: the profile's; ST ROMs fold a fixed UID, so
  *                      two instances collide as real boards do)
+ *   product=S          the bootloader's USB product string (default: the profile's)
  *   path=P             USB port path the in-process backend reports (default "sim-N", N from 1)
  *   boot0=0|1          ST ROM profiles (stm32*, gd32vf103): the BOOT0 strap; 1 (default) always
  *                      enters the ROM, 0 runs the application (nothing on the bus when there

@@ -188,7 +188,7 @@ size_t dfu_simi_string_desc(const dfu_sim *s, uint8_t index, uint8_t *d)
     char layout[256];
     switch (index) {
     case 1: return string_desc(d, p->manufacturer, false);
-    case 2: return string_desc(d, p->product, false);
+    case 2: return string_desc(d, s->cfg.product ? s->cfg.product : p->product, false);
     case 3: return string_desc(d, s->serial, p->serial_utf8);
     default: break;
     }

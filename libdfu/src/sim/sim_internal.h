@@ -72,7 +72,7 @@ typedef enum sim_runtime { SIM_RT_NONE, SIM_RT_RESET, SIM_RT_DETACH } sim_runtim
 
 typedef struct sim_config {
     const sim_profile *prof;
-    char *state_file, *serial, *path;
+    char *state_file, *serial, *path, *product;
     uint64_t seed;
     bool realtime;
     bool replug; /* opening the state file power-cycles the board (it was plugged in) */

@@ -326,6 +326,7 @@ static int parse_option(parser *p, const char *k, size_t kl, const char *v, size
     if (KEY("state")) return parse_string_option(p, &cfg->state_file, v, vl, 4096, k, kl);
     if (KEY("serial")) return parse_string_option(p, &cfg->serial, v, vl, 60, k, kl);
     if (KEY("path")) return parse_string_option(p, &cfg->path, v, vl, 255, k, kl);
+    if (KEY("product")) return parse_string_option(p, &cfg->product, v, vl, 120, k, kl);
     if (KEY("fault")) return parse_fault(p, v, vl);
     if (KEY("seed")) return parse_number(p, k, kl, v, vl, 0, UINT64_MAX, &cfg->seed);
     if (KEY("reenum")) {
@@ -414,5 +415,6 @@ void dfu_simi_config_free(sim_config *cfg)
     free(cfg->state_file);
     free(cfg->serial);
     free(cfg->path);
-    cfg->state_file = cfg->serial = cfg->path = NULL;
+    free(cfg->product);
+    cfg->state_file = cfg->serial = cfg->path = cfg->product = NULL;
 }
