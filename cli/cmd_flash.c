@@ -26,9 +26,8 @@ static int run(cli_out *out, const char *path, flash_opts *o)
     dfu_device *dev = NULL;
     dfu_plan *plan = NULL;
     bool executed = false;
-    int code = cli_load_image(out, path, o->format, o->address, &img);
-    if (!code) code = cli_check_alt_option(out, path, o->dev.alt, img);
-    if (!code) code = cli_check_address_option(out, path, o->has_address, img);
+    cli_image_opts io = {o->format, o->address, o->has_address, o->dev.alt};
+    int code = cli_load_image(out, path, &io, &img);
     if (!code) code = cli_open_device(out, &o->dev, &dev);
     if (!code) code = cli_place_raw(out, path, o->format, o->has_address, dev, &img);
     if (code) goto done;

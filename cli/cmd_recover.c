@@ -226,7 +226,8 @@ static int run(cli_out *out, const char *file, recover_opts *o)
         if (dfu_journal_find_selector(&j, out->ctx, jdir, given) != DFU_OK)
             dfu_ctx_clear_error(out->ctx);
     }
-    if (file && (code = cli_load_image(out, file, o->format, o->address, &img))) {
+    cli_image_opts io = {o->format, o->address, o->has_address, o->dev.alt};
+    if (file && (code = cli_load_image(out, file, &io, &img))) {
         dfu_journal_free(j);
         return code;
     }

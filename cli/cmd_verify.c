@@ -38,9 +38,8 @@ int cmd_verify(int argc, char **argv)
     dfu_image *img = NULL;
     dfu_device *dev = NULL;
     dfu_plan *plan = NULL;
-    int rc, code = cli_load_image(&out, pos[0], format, address, &img);
-    if (!code) code = cli_check_alt_option(&out, pos[0], d.alt, img);
-    if (!code) code = cli_check_address_option(&out, pos[0], has_address, img);
+    cli_image_opts io = {format, address, has_address, d.alt};
+    int rc, code = cli_load_image(&out, pos[0], &io, &img);
     if (!code) code = cli_open_device(&out, &d, &dev);
     if (!code) code = cli_place_raw(&out, pos[0], format, has_address, dev, &img);
     if (!code) {

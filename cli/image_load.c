@@ -4,8 +4,7 @@
 #include "image_load.h"
 #include "printable.h"
 
-int cli_load_image(cli_out *out, const char *path, const char *format, uint32_t base,
-                   dfu_image **img)
+static int load(cli_out *out, const char *path, const char *format, uint32_t base, dfu_image **img)
 {
     dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
     lo.base_address = base;
@@ -38,10 +37,11 @@ int cli_place_raw(cli_out *out, const char *path, const char *format, bool has_a
     if (!dfu_device_app_base(dev, &base)) return EXIT_OK; /* DFU 1.1: the device decides */
     dfu_image_free(*img);
     *img = NULL;
-    return cli_load_image(out, path, format, base, img);
+    return load(out, path, format, base, img);
 }
 
-int cli_check_address_option(cli_out *out, const char *path, bool has_address, const dfu_image *img)
+static int check_address_option(cli_out *out, const char *path, bool has_address,
+                                const dfu_image *img)
 {
     dfu_format f = dfu_image_format(img);
     /* Only a raw binary can be placed; silently writing a HEX file where it says, when the user
@@ -53,7 +53,7 @@ int cli_check_address_option(cli_out *out, const char *path, bool has_address, c
                            path, dfu_format_name(f));
 }
 
-int cli_check_alt_option(cli_out *out, const char *path, const char *alt, const dfu_image *img)
+static int check_alt_option(cli_out *out, const char *path, const char *alt, const dfu_image *img)
 {
     if (!alt) return EXIT_OK;
     char names[512] = "";
@@ -76,4 +76,16 @@ int cli_check_alt_option(cli_out *out, const char *path, const char *alt, const 
         "--alt cannot move them. Drop --alt; dfuctl convert --alt N changes where "
         "a single-target file goes",
         path, names);
+}
+
+int cli_load_image(cli_out *out, const char *path, const cli_image_opts *o, dfu_image **img)
+{
+    int code = load(out, path, o->format, o->address, img);
+    if (!code) code = check_alt_option(out, path, o->alt, *img);
+    if (!code) code = check_address_option(out, path, o->has_address, *img);
+    if (code) {
+        dfu_image_free(*img);
+        *img = NULL;
+    }
+    return code;
 }

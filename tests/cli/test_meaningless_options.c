@@ -1,9 +1,10 @@
 /*
- * An option that cannot do what its user meant is refused, never silently dropped: --address
- * with a file that places its own data, --transfer-size 0, --diff with --mass-erase, leave
- * --address on a DFU 1.1 device, erase --mass of one. The board is untouched each time. And the
- * messages around them point the right way: the --address example for a raw binary is where the
- * selected alternate setting's memory can be written, and a one-byte mismatch says so.
+ * An option that cannot do what its user meant is refused, never silently dropped: --address or
+ * --alt with a file that places its own data (flash, verify and recover alike), --transfer-size
+ * 0, --diff with --mass-erase, leave --address on a DFU 1.1 device, erase --mass of one. The
+ * board is untouched each time. And the messages around them point the right way: the --address
+ * example for a raw binary is where the selected alternate setting's memory can be written, and
+ * a one-byte mismatch says so.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,21 @@ static void test_dfuse_options_refused_untouched(void **state)
     tu_dfuctl(&r, "verify", "-d", spec, hex, "--address", "0x08004000", NULL);
     expect_exit(&r, 2, "--address places a raw binary");
     tu_result_free(&r);
+    /* recover FILE reads the file as flash does, and refuses the same options. */
+    char *jdir = tu_path(dir, "journals");
+    tu_dfuctl(&r, "recover", "-d", spec, hex, "--address", "0x08004000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 2, "--address places a raw binary");
+    tu_result_free(&r);
+    char *dfuse = tu_path(dir, "fw.dfu");
+    tu_dfuctl(&r, "convert", hex, "-o", dfuse, "--to", "dfuse", NULL);
+    expect_exit(&r, 0, NULL);
+    tu_result_free(&r);
+    tu_dfuctl(&r, "recover", "-d", spec, dfuse, "--alt", "1", "--journal-dir", jdir, NULL);
+    expect_exit(&r, 2, "--alt cannot move them");
+    tu_result_free(&r);
+    free(dfuse);
+    free(jdir);
     tu_dfuctl(&r, "flash", "-d", spec, hex, "--transfer-size", "0", "--no-journal", NULL);
     expect_exit(&r, 2, "--transfer-size 0");
     tu_result_free(&r);
