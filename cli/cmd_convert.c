@@ -155,6 +155,9 @@ static void warn_ignored(const cli_out *out, const char *in_path, const dfu_imag
 
 static int run(cli_out *out, const char *in_path, convert_opts *o)
 {
+    char why[4200];
+    if (cli_cannot_write(o->output, why, sizeof(why))) /* not "exists: use --force" for a dir */
+        return cli_usage_report(out, DFU_ERR_ARG, false, why);
     dfu_format to = DFU_FORMAT_AUTO;
     if (o->to && dfu_format_from_name(&to, o->to))
         return cli_usage_error(out, "unknown output format '%s'", o->to);
@@ -167,9 +170,6 @@ static int run(cli_out *out, const char *in_path, convert_opts *o)
                                     "dfuse");
     if (strcmp(in_path, o->output) == 0 || cli_same_file(in_path, o->output))
         return cli_usage_error(out, "refusing to overwrite the input file '%s'", in_path);
-    char why[4200];
-    if (cli_cannot_write(o->output, why, sizeof(why))) /* not "exists: use --force" for a dir */
-        return cli_usage_report(out, DFU_ERR_ARG, false, why);
 
     dfu_load_options lo = DFU_LOAD_OPTIONS_INIT;
     lo.base_address = o->address;
@@ -259,7 +259,7 @@ int cmd_convert(int argc, char **argv)
         return EXIT_OK;
     }
     if (npos != 1) return cli_usage_error(&out, "needs one input file");
-    if (!o.output || !o.output[0]) return cli_usage_error(&out, "needs -o OUT");
+    if (!o.output) return cli_usage_error(&out, "needs -o OUT");
     if (dfu_ctx_new(&out.ctx)) return EXIT_FAILURE_OTHER;
     cli_install_log(&out);
     int code = run(&out, pos[0], &o);

@@ -66,6 +66,10 @@ static bool not_a_file(const char *path, char *why, size_t cap)
 
 bool cli_cannot_write(const char *path, char *why, size_t cap)
 {
+    if (!path[0]) {
+        snprintf(why, cap, "-o '': the output file name is empty");
+        return true;
+    }
     if (strcmp(path, "-") == 0) {
         snprintf(why, cap,
                  "-o -: dfuctl does not write to standard output; give a file name (./- for a "

@@ -71,7 +71,10 @@ static void test_output_empty(void **state)
     tu_write_file(in, ":0400000001020304F2\n:00000001FF\n", 32);
     tu_result r;
     tu_dfuctl(&r, "convert", in, "-o", "", "--to", "bin", NULL);
-    expect_refused(&r, "needs -o OUT");
+    expect_refused(&r, "-o '': the output file name is empty");
+    tu_result_free(&r);
+    tu_dfuctl(&r, "convert", in, "-o", "", NULL);
+    expect_refused(&r, "-o '': the output file name is empty");
     tu_result_free(&r);
     free(in);
     free(dir);

@@ -147,6 +147,10 @@ static void test_dfu11_device_with_known_application_base(void **state)
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, NULL);
     expect_exit(&r, 0, "from 0x08002000");
     tu_result_free(&r);
+    /* An empty name (an unset shell variable) is refused before the device is read. */
+    tu_dfuctl(&r, "read", "-d", b.spec, "-o", "", NULL);
+    expect_exit(&r, 2, "-o '': the output file name is empty");
+    tu_result_free(&r);
     dfu_image *img;
     assert_int_equal(dfu_image_load(&img, NULL, hex, NULL), DFU_OK);
     dfu_segment s;
