@@ -1,5 +1,6 @@
 /* dfuctl: firmware updates for USB DFU devices. Dispatches to one command per file. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #ifdef _WIN32
 #include <windows.h>
@@ -65,6 +66,16 @@ static int early_usage_error(int argc, char **argv, int at, const char *message)
     return EXIT_USAGE;
 }
 
+#ifdef _WIN32
+/* The console's code page belongs to the console, shared with the shell that started us: put
+ * back what it was. */
+static UINT console_cp;
+static void restore_console_cp(void)
+{
+    SetConsoleOutputCP(console_cp);
+}
+#endif
+
 int main(int argc, char **argv)
 {
     /* Whole lines reach a log or a pipe as they are printed: a process stopped at once (a
@@ -75,7 +86,9 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IONBF, 0); /* Windows' C runtime takes line buffering as full */
     /* The manifest makes our strings UTF-8 (cli/windows/dfuctl.manifest); the console shows
      * them so only when told. */
-    SetConsoleOutputCP(CP_UTF8);
+    console_cp = GetConsoleOutputCP();
+    if (console_cp && console_cp != CP_UTF8 && SetConsoleOutputCP(CP_UTF8))
+        atexit(restore_console_cp);
 #endif
     if (argc < 2) {
         usage(stderr);
