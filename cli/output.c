@@ -158,37 +158,45 @@ void jw_init(json_w *w, FILE *fp)
     w->first[0] = true;
 }
 
+size_t cli_json_char(const char *s, char esc[8])
+{
+    const unsigned char *p = (const unsigned char *)s;
+    switch (*p) {
+    case '"': snprintf(esc, 8, "\\\""); return 1;
+    case '\\': snprintf(esc, 8, "\\\\"); return 1;
+    case '\n': snprintf(esc, 8, "\\n"); return 1;
+    case '\r': snprintf(esc, 8, "\\r"); return 1;
+    case '\t': snprintf(esc, 8, "\\t"); return 1;
+    default: break;
+    }
+    if (*p < 0x20) {
+        snprintf(esc, 8, "\\u%04x", *p);
+        return 1;
+    }
+    if (*p < 0x80) {
+        snprintf(esc, 8, "%c", *p);
+        return 1;
+    }
+    /* Device strings and file names are not always UTF-8: keep the JSON valid. C1 controls are
+     * escaped too, for the terminal that shows it (0x9B is CSI). */
+    uint32_t cp = 0;
+    size_t n = cli_utf8_len(s, &cp);
+    if (!n)
+        snprintf(esc, 8, "\\ufffd");
+    else if (cp < 0xA0)
+        snprintf(esc, 8, "\\u%04x", (unsigned)cp);
+    else
+        snprintf(esc, 8, "%.*s", (int)n, s);
+    return n ? n : 1;
+}
+
 static void put_string(FILE *fp, const char *s)
 {
     fputc('"', fp);
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        switch (*p) {
-        case '"': fputs("\\\"", fp); break;
-        case '\\': fputs("\\\\", fp); break;
-        case '\n': fputs("\\n", fp); break;
-        case '\r': fputs("\\r", fp); break;
-        case '\t': fputs("\\t", fp); break;
-        default:
-            if (*p < 0x20) {
-                fprintf(fp, "\\u%04x", *p);
-            } else if (*p < 0x80) {
-                fputc(*p, fp);
-            } else {
-                /* Device strings and file names are not always UTF-8: keep the JSON valid. C1
-                 * controls are escaped too, for the terminal that shows it (0x9B is CSI). */
-                uint32_t cp = 0;
-                size_t n = cli_utf8_len((const char *)p, &cp);
-                if (n && cp < 0xA0) {
-                    fprintf(fp, "\\u%04x", (unsigned)cp);
-                    p += n - 1;
-                } else if (n) {
-                    fwrite(p, 1, n, fp);
-                    p += n - 1;
-                } else {
-                    fputs("\\ufffd", fp);
-                }
-            }
-        }
+    while (*s) {
+        char esc[8];
+        s += cli_json_char(s, esc);
+        fputs(esc, fp);
     }
     fputc('"', fp);
 }

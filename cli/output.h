@@ -67,6 +67,10 @@ typedef struct json_w {
 } json_w;
 
 void jw_init(json_w *w, FILE *fp);
+/* The JSON text for the character at s (a C string) in esc, as jw_string writes it: quotes,
+ * backslashes and control characters (C1 included) escaped, invalid UTF-8 as U+FFFD. Returns
+ * the bytes of s it stands for. */
+size_t cli_json_char(const char *s, char esc[8]);
 /* key is NULL inside arrays and at the top level. */
 void jw_object(json_w *w, const char *key);
 void jw_array(json_w *w, const char *key);

@@ -10,17 +10,17 @@
 const char *cli_shell_quote(char *buf, size_t cap, const char *s)
 {
     size_t o = 0;
-    if (cap < 3) return cap ? (buf[0] = '\0', buf) : buf;
-    for (const char *p = "'"; *p && o + 1 < cap;) buf[o++] = *p++;
+    if (cap < 3) return NULL;
+    buf[o++] = '\'';
     for (; *s; s++) {
         /* A quote ends the quoted string, adds an escaped one, and starts another. */
-        const char *piece = *s == '\'' ? "'\\''" : NULL;
-        size_t len = piece ? 4 : 1;
-        if (o + len + 2 > cap) break;
-        if (piece)
-            memcpy(buf + o, piece, len);
-        else
-            buf[o] = *s;
+        const char *piece = *s == '\'' ? "'\\''" : s;
+        size_t len = *s == '\'' ? 4 : 1;
+        if (o + len + 2 > cap) {
+            buf[0] = '\0';
+            return NULL; /* cut short, it would name something else */
+        }
+        memcpy(buf + o, piece, len);
         o += len;
     }
     buf[o++] = '\'';
@@ -28,16 +28,21 @@ const char *cli_shell_quote(char *buf, size_t cap, const char *s)
     return buf;
 }
 
-void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *selector,
+bool cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *selector,
                          const char *jdir_option, bool json)
 {
-    char path[128] = "", sel[1100], dir[1100] = "";
+    char path[128] = "", sel[CLI_QUOTED_MAX], dir[CLI_QUOTED_MAX] = "";
     if (!selector || !*selector)
         snprintf(path, sizeof(path), "path=%s", dfu_device_get_info(dev)->path);
-    cli_shell_quote(sel, sizeof(sel), *path ? path : selector);
-    if (jdir_option) cli_shell_quote(dir, sizeof(dir), jdir_option);
-    snprintf(buf, cap, "dfuctl recover -d %s%s%s%s", sel, jdir_option ? " --journal-dir " : "", dir,
-             json ? " --json" : "");
+    int n = -1;
+    if (cli_shell_quote(sel, sizeof(sel), *path ? path : selector) &&
+        (!jdir_option || cli_shell_quote(dir, sizeof(dir), jdir_option)))
+        n = snprintf(buf, cap, "dfuctl recover -d %s%s%s%s", sel,
+                     jdir_option ? " --journal-dir " : "", dir, json ? " --json" : "");
+    if (n >= 0 && (size_t)n < cap) return true;
+    snprintf(buf, cap, "dfuctl recover, with this command's -d%s",
+             jdir_option ? " and --journal-dir" : "");
+    return false;
 }
 
 /* errVENDOR from a DfuSe device is the STM32 ROM's read protection: it refuses every change,
@@ -46,9 +51,12 @@ void cli_recover_command(char *buf, size_t cap, dfu_device *dev, const char *sel
 static void hint_unprotect(const char *cmd, const char *selector, const char *jdir_option,
                            const dfu_journal *j)
 {
-    char sel[1100], dir[1100] = "";
-    cli_shell_quote(sel, sizeof(sel), selector && *selector ? selector : dfu_journal_selector(j));
-    if (jdir_option) cli_shell_quote(dir, sizeof(dir), jdir_option);
+    char sel[CLI_QUOTED_MAX], dir[CLI_QUOTED_MAX] = "";
+    if (!cli_shell_quote(sel, sizeof(sel),
+                         selector && *selector ? selector : dfu_journal_selector(j)))
+        snprintf(sel, sizeof(sel), "SELECTOR");
+    if (jdir_option && !cli_shell_quote(dir, sizeof(dir), jdir_option))
+        snprintf(dir, sizeof(dir), "DIR");
     fprintf(stderr,
             "dfuctl %s: the device reports errVENDOR, which on STM32 ROMs is read protection. "
             "`dfuctl unprotect --confirm -d %s` removes it and erases the whole flash; then "
@@ -59,8 +67,9 @@ static void hint_unprotect(const char *cmd, const char *selector, const char *jd
 
 void cli_hint_read_protected(const cli_out *out, const char *selector)
 {
-    char sel[1100] = "";
-    if (selector) cli_shell_quote(sel, sizeof(sel), selector);
+    char sel[CLI_QUOTED_MAX] = "";
+    if (selector && !cli_shell_quote(sel, sizeof(sel), selector))
+        snprintf(sel, sizeof(sel), "SELECTOR");
     fprintf(stderr,
             "dfuctl %s: errVENDOR is an STM32 ROM's read protection: nothing can be read back; "
             "`dfuctl unprotect --confirm%s%s` removes it and erases the whole flash\n",
@@ -108,7 +117,7 @@ void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, cons
     } else {
         char where[160];
         device_whereabouts(dev, err, where, sizeof(where));
-        char command[2300];
+        char command[CLI_RECOVER_COMMAND_MAX];
         cli_recover_command(command, sizeof(command), dev,
                             selector && *selector ? selector : dfu_journal_selector(j), jdir_option,
                             out->common.json);
@@ -122,7 +131,7 @@ void cli_hint_recover(const cli_out *out, const char *cmd, dfu_device *dev, cons
 void cli_signals_install_recover(dfu_device *dev, const char *selector, const char *jdir_option,
                                  bool json)
 {
-    char command[2300];
+    char command[CLI_RECOVER_COMMAND_MAX];
     cli_recover_command(command, sizeof(command), dev, selector, jdir_option, json);
     cli_signals_install(command);
 }

@@ -11,6 +11,7 @@
 #endif
 
 #include "output.h"
+#include "recover_hint.h"
 #include "signals.h"
 
 static volatile sig_atomic_t interrupts;
@@ -21,12 +22,12 @@ static const char waiting_msg[] = "\ndfuctl: interrupted: no longer waiting for 
 static const char *volatile first_msg = finishing_msg;
 static volatile size_t first_len = sizeof(finishing_msg) - 1;
 /* What a second interrupt prints: formatted before, since a handler may not format. */
-static char stop_msg[2600] = "\ndfuctl: stopped at once\n";
+static char stop_msg[CLI_RECOVER_COMMAND_MAX + 128] = "\ndfuctl: stopped at once\n";
 static size_t stop_len = sizeof("\ndfuctl: stopped at once\n") - 1;
 
 /* With --json, the error object a second interrupt ends stdout with. */
 static char json_cmd[32];
-static char stop_json[3200];
+static char stop_json[2 * CLI_RECOVER_COMMAND_MAX + 512];
 static size_t stop_json_len;
 
 static void on_signal(int sig)
@@ -59,28 +60,25 @@ void cli_signals_json(const char *cmd)
     snprintf(json_cmd, sizeof(json_cmd), "%s", cmd ? cmd : "");
 }
 
-/* s as a JSON string's contents (quotes, backslashes and control characters escaped). */
-static size_t json_escape(char *out, size_t cap, const char *s)
+/* s as a JSON string's contents, as jw_string writes them; false when it does not fit cap. */
+static bool json_escape(char *out, size_t cap, const char *s)
 {
     size_t o = 0;
-    for (; *s && o + 7 < cap; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') {
-            out[o++] = '\\';
-            out[o++] = (char)c;
-        } else if (c < 0x20) {
-            o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
-        } else {
-            out[o++] = (char)c;
-        }
+    while (*s) {
+        char esc[8];
+        s += cli_json_char(s, esc);
+        size_t len = strlen(esc);
+        if (o + len >= cap) return false;
+        memcpy(out + o, esc, len);
+        o += len;
     }
     out[o] = '\0';
-    return o;
+    return true;
 }
 
 static void format_stop_json(const char *recover_command)
 {
-    char msg[2800], esc[sizeof(stop_json) - 256];
+    static char msg[CLI_RECOVER_COMMAND_MAX + 128], esc[sizeof(stop_json) - 256];
     if (recover_command)
         snprintf(msg, sizeof(msg),
                  "stopped at once by a second interrupt; the journal is kept. Finish the "
@@ -88,7 +86,8 @@ static void format_stop_json(const char *recover_command)
                  recover_command);
     else
         snprintf(msg, sizeof(msg), "stopped at once by a second interrupt");
-    json_escape(esc, sizeof(esc), msg);
+    if (!json_escape(esc, sizeof(esc), msg)) /* the command's quoting, escaped again */
+        snprintf(esc, sizeof(esc), "stopped at once by a second interrupt; the journal is kept");
     int n = snprintf(stop_json, sizeof(stop_json),
                      "{\"type\":\"error\",\"command\":\"%s\",\"error\":\"%s\",\"exit_code\":%d,"
                      "\"message\":\"%s\",\"dfu_status\":null,\"dfu_state\":null}\n",

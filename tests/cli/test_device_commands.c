@@ -1139,6 +1139,56 @@ static void test_interrupted_recover_names_the_recover_command(void **state)
     board_free(&b);
 }
 
+/* The recover command printed after a failure is whole however long the journal directory
+ * is: cut short, it would name another directory. */
+static void test_recover_command_is_whole_for_a_long_journal_dir(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cli_recover_long_dir", "stm32f405", NULL);
+    char part[201];
+    memset(part, 'q', 200);
+    part[0] = '\''; /* each quote takes four bytes quoted */
+    part[200] = '\0';
+    size_t cap = strlen(b.dir) + 8 * 202 + 1;
+    char *jdir = malloc(cap);
+    assert_non_null(jdir);
+    snprintf(jdir, cap, "%s", b.dir);
+    for (int i = 0; i < 8; i++) {
+        strcat(jdir, "/");
+        strcat(jdir, part);
+    }
+    char faulty[700];
+    snprintf(faulty, sizeof(faulty), "%s,fault=unplug@block:3", b.spec);
+    tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 21);
+    tu_result r;
+    tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
+              NULL);
+    expect_exit(&r, 6, "the update is incomplete and its journal is kept");
+    char *tail = strstr(r.err, "--journal-dir '");
+    assert_non_null(tail);
+    char *want = malloc(strlen(jdir) * 4 + 3);
+    assert_non_null(want);
+    size_t o = 0;
+    want[o++] = '\'';
+    for (const char *p = jdir; *p; p++) {
+        if (*p == '\'') {
+            memcpy(want + o, "'\\''", 4);
+            o += 4;
+        } else {
+            want[o++] = *p;
+        }
+    }
+    want[o++] = '\'';
+    want[o] = '\0';
+    if (strncmp(tail + strlen("--journal-dir "), want, o) != 0)
+        fail_msg("recover command cut short:\n%s", r.err);
+    tu_result_free(&r);
+    free(want);
+    free(jdir);
+    board_free(&b);
+}
+
 /* A DFU 1.1 bootloader that starts the half-written application after an unplug: recover
  * finds no device and says to hold the button; with it held (the sim's button), it finishes. */
 static void test_recover_asks_for_the_button_when_the_board_does_not_come_back(void **state)
@@ -1517,6 +1567,7 @@ int main(void)
         cmocka_unit_test(test_a_damaged_journal_is_skipped_and_can_be_discarded),
         cmocka_unit_test(test_retries_option_bounds_the_attempts),
         cmocka_unit_test(test_interrupted_recover_names_the_recover_command),
+        cmocka_unit_test(test_recover_command_is_whole_for_a_long_journal_dir),
         cmocka_unit_test(test_recover_asks_for_the_button_when_the_board_does_not_come_back),
         cmocka_unit_test(test_flash_of_data_starts_the_application_it_holds),
         cmocka_unit_test(test_read_protected_board_gets_the_unprotect_advice),
