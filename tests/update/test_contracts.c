@@ -126,6 +126,26 @@ static void test_a_context_other_than_the_devices_is_refused(void **state)
     board_free(&b);
 }
 
+/* Options that contradict each other are refused, not resolved one way in silence: a
+ * differential update keeps sectors a mass erase would wipe. */
+static void test_differential_with_mass_erase_is_refused(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "contract_diff_mass", "stm32f405", NULL, 0x08000000, 4096, 0x20020000);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.differential = true;
+    o.mass_erase = true;
+    dfu_plan *p = NULL;
+    assert_int_equal(dfu_plan_new(&p, b.ctx, b.dev, b.img, &o), DFU_ERR_ARG);
+    assert_null(p);
+    assert_non_null(strstr(dfu_ctx_error(b.ctx)->message, "choose one"));
+    o.mass_erase = false;
+    assert_int_equal(dfu_plan_new(&p, b.ctx, b.dev, b.img, &o), DFU_OK);
+    dfu_plan_free(p);
+    board_free(&b);
+}
+
 /* A device without the alternate setting asked for is the caller's mistake, DFU_ERR_ARG naming
  * what it has, whether it is asked at open or afterwards. */
 static void test_a_missing_alternate_setting_is_the_same_error_everywhere(void **state)
@@ -246,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_plan_keeps_its_own_copies_of_the_option_strings),
         cmocka_unit_test(test_a_context_other_than_the_devices_is_refused),
         cmocka_unit_test(test_a_missing_alternate_setting_is_the_same_error_everywhere),
+        cmocka_unit_test(test_differential_with_mass_erase_is_refused),
         cmocka_unit_test(test_an_update_starts_with_connect),
         cmocka_unit_test(test_a_dfu11_recovery_never_goes_back),
     };

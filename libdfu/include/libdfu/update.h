@@ -123,7 +123,8 @@ typedef struct dfu_update_options {
     bool mass_erase; /* DfuSe: erase the whole flash instead of the sectors touched */
     bool no_leave;   /* stay in DFU mode afterwards (default: start the application) */
     dfu_order order;
-    bool differential;       /* read first and skip sectors that already hold the image */
+    bool differential;       /* read first and skip sectors that already hold the image (not
+                                with mass_erase: DFU_ERR_ARG) */
     unsigned retries;        /* further attempts per block after a transient failure (0: none;
                                 with version 1 options, 0 means DFU_RETRIES_DEFAULT) */
     int alt;                 /* alternate setting for images without targets (-1: the device's) */

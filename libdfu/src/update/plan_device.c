@@ -84,6 +84,10 @@ int dfu_plan_new_for(dfu_plan **out, dfu_ctx *ctx, dfu_device *dev, const dfu_im
     if (opts &&
         dfu_check_options(ctx, "dfu_update_options", opts->version, DFU_UPDATE_OPTIONS_VERSION))
         return DFU_ERR_ARG;
+    if (opts && opts->differential && opts->mass_erase)
+        return dfu_err(ctx, DFU_ERR_ARG,
+                       "dfu_plan_new: differential skips the sectors that already hold the "
+                       "image, mass_erase erases them all: choose one");
     if (!dev->can_download && !(opts && opts->verify_only))
         return dfu_err(ctx, DFU_ERR_UNSUPPORTED,
                        "%s: its DFU interface does not accept downloads (bitCanDnload is clear)",
