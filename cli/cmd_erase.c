@@ -61,10 +61,12 @@ int cmd_erase(int argc, char **argv)
         cli_progress prog;
         cli_progress_init(&prog, &out);
         cli_signals_install(NULL);
-        /* One command the device takes its time over, with nothing to count meanwhile. */
-        if (mass && dfu_device_is_dfuse(dev))
-            cli_say(&out, "mass erase: the device erases its whole flash (an STM32F4 takes up to "
-                          "32 s)...\n");
+        /* One command the device takes its time over, with nothing to count meanwhile: said
+         * where progress goes. */
+        if (mass && dfu_device_is_dfuse(dev) && !out.common.quiet)
+            fprintf(stderr,
+                    "dfuctl erase: mass erase: the device erases its whole flash (an STM32F4 "
+                    "takes up to 32 s)...\n");
         int rc = mass ? dfu_device_mass_erase(dev)
                       : dfu_device_erase(dev, address, size, cli_progress_cb, &prog);
         cli_progress_end(&prog);
@@ -72,7 +74,7 @@ int cmd_erase(int argc, char **argv)
         /* Refused before anything was erased: the board goes back to what it was running. */
         if (rc == DFU_ERR_REFUSED || rc == DFU_ERR_UNSUPPORTED || rc == DFU_ERR_ARG)
             cli_return_detached(&out, dev);
-        erased e = mass ? (erased){0, 0, 0} : sectors_touched(dev, address, size);
+        erased e = rc || mass ? (erased){0, 0, 0} : sectors_touched(dev, address, size);
         if (!rc && out.common.json) {
             json_w w;
             cli_json_ok_result(&w, &out, dev);
