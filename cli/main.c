@@ -98,8 +98,15 @@ int main(int argc, char **argv)
     while (at < argc && is_leading_option(argv[at])) at++;
     if (at == argc) return early_usage_error(argc, argv, at, "no command given");
     const char *name = argv[at];
-    if (strcmp(name, "help") == 0 && at + 1 < argc) {
+    if (strcmp(name, "help") == 0 && at + 1 < argc && strcmp(argv[at + 1], "-h") != 0 &&
+        strcmp(argv[at + 1], "--help") != 0) {
         /* `dfuctl help flash` is `dfuctl flash --help`. */
+        if (at + 2 < argc) {
+            char msg[512];
+            snprintf(msg, sizeof(msg), "help: one command at a time ('%.200s' is one too many)",
+                     argv[at + 2]);
+            return early_usage_error(argc, argv, at, msg);
+        }
         const cli_command *c = find_command(argv[at + 1]);
         if (!c) {
             char msg[512];

@@ -57,6 +57,26 @@ static void test_help_for_an_unknown_command_is_a_usage_error(void **state)
     assert_non_null(strstr(r.err, "help: unknown command 'frobnicate'"));
     assert_string_equal(r.out, "");
     tu_result_free(&r);
+    /* A word after the command is not dropped in silence. */
+    tu_dfuctl(&r, "help", "flash", "junk", NULL);
+    assert_int_equal(r.exit_code, 2);
+    assert_non_null(strstr(r.err, "help: one command at a time ('junk' is one too many)"));
+    assert_string_equal(r.out, "");
+    tu_result_free(&r);
+}
+
+/* `help -h` is help about help: the general usage, as `help` alone. */
+static void test_help_dash_h_is_the_general_usage(void **state)
+{
+    (void)state;
+    tu_result plain, dash;
+    tu_dfuctl(&plain, "help", NULL);
+    tu_dfuctl(&dash, "help", "-h", NULL);
+    assert_int_equal(dash.exit_code, 0);
+    assert_string_equal(dash.out, plain.out);
+    assert_non_null(strstr(dash.out, "usage: dfuctl COMMAND"));
+    tu_result_free(&plain);
+    tu_result_free(&dash);
 }
 
 static void test_version(void **state)
@@ -75,6 +95,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_lists_commands_and_each_has_its_own),
         cmocka_unit_test(test_help_for_an_unknown_command_is_a_usage_error),
+        cmocka_unit_test(test_help_dash_h_is_the_general_usage),
         cmocka_unit_test(test_version),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
