@@ -216,6 +216,7 @@ for opt in $got; do
   opt=${opt#dfu11,}
   case $opt in
   state=) opt+=$tmp/state ;;
+  fault=) opt+=unplug@block:0 ;;
   *=) opt+=1 ;;
   esac
   for p in $profiles; do
