@@ -218,10 +218,14 @@ _dfuctl()
             # shellcheck disable=SC2086 # a list of words
             _dfuctl_reply "$cur" $_dfuctl_leading
         elif [[ $cur != -* ]]; then
+            # The commands, and first on the line also the "other commands" (help, version),
+            # which `dfuctl help` does not describe.
             local -a commands=()
+            local sections='/^commands:$/,/^$/p'
+            [[ -z $cmd ]] && sections+='; /^other commands:$/,/^$/p'
             while IFS= read -r word; do
                 [[ $word =~ ^\ \ ([a-z][a-z0-9-]*)\  ]] && commands+=("${BASH_REMATCH[1]}")
-            done < <(_dfuctl_help | sed -n '/^commands:$/,/^$/p')
+            done < <(_dfuctl_help | sed -n "$sections")
             _dfuctl_reply "$cur" "${commands[@]}"
         fi
         return 0
