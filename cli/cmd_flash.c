@@ -105,8 +105,9 @@ int cmd_flash(int argc, char **argv)
         {"format", 'f', OPT_STRING, &o.format, NULL, "FMT", "read FILE as this format"},
         {"no-verify", 0, OPT_FLAG, &o.no_verify, NULL, NULL, "do not read back and compare"},
         {"force", 0, OPT_FLAG, &o.force, NULL, NULL,
-         "write an image whose vector table does not fit its address, or DFU 1.1 blocks of "
-         "another --transfer-size than the device's"},
+         "write an image whose vector table does not fit its address, or whose DFU suffix "
+         "names another product, or DFU 1.1 blocks of another --transfer-size than the "
+         "device's"},
         {"mass-erase", 0, OPT_FLAG, &o.mass_erase, NULL, NULL,
          "erase the whole flash first (DfuSe)"},
         {"no-leave", 0, OPT_FLAG, &o.no_leave, NULL, NULL, "stay in DFU mode afterwards"},
