@@ -98,6 +98,11 @@ int cmd_flash(int argc, char **argv)
 {
     flash_opts o = {0};
     o.retries = DFU_RETRIES_DEFAULT;
+    /* Formatted, not written out: the default is the library's, whatever it becomes. */
+    char retries_help[96];
+    snprintf(retries_help, sizeof(retries_help),
+             "retries per block after a transient failure (default %u; 0 for none)",
+             (unsigned)DFU_RETRIES_DEFAULT);
     const cli_opt opts[] = {
         CLI_DEVICE_OPTIONS(o.dev),
         {"address", 0, OPT_U32, &o.address, &o.has_address, "ADDR",
@@ -114,8 +119,7 @@ int cmd_flash(int argc, char **argv)
         {"order", 0, OPT_STRING, &o.order, NULL, "safe|linear",
          "safe (default): the vector table's sector is erased first and written last"},
         {"diff", 0, OPT_FLAG, &o.diff, NULL, NULL, "skip sectors that already hold the image"},
-        {"retries", 0, OPT_U32, &o.retries, NULL, "N",
-         "retries per block after a transient failure (default 3)"},
+        {"retries", 0, OPT_U32, &o.retries, NULL, "N", retries_help},
         {"journal-dir", 0, OPT_STRING, &o.journal_dir, NULL, "DIR",
          "where to keep the recovery journal (default: $DFU_JOURNAL_DIR or the user's state "
          "directory)"},
