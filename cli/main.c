@@ -78,7 +78,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
 #else
     setvbuf(stdout, NULL, _IONBF, 0); /* Windows' C runtime takes line buffering as full */
-    /* The manifest makes our strings UTF-8 (cli/windows/dfuctl.manifest); the console shows
+    /* The manifest makes our strings UTF-8 (cli/windows/dfuctl.manifest.in); the console shows
      * them so only when told. */
     SetConsoleOutputCP(CP_UTF8);
 #endif
