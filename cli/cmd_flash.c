@@ -97,6 +97,11 @@ int cmd_flash(int argc, char **argv)
 {
     flash_opts o = {0};
     o.retries = DFU_RETRIES_DEFAULT;
+    /* Formatted, not written out: the default is the library's, whatever it becomes. */
+    char retries_help[96];
+    snprintf(retries_help, sizeof(retries_help),
+             "retries per block after a transient failure (default %u; 0 for none)",
+             (unsigned)DFU_RETRIES_DEFAULT);
     const cli_opt opts[] = {
         CLI_DEVICE_OPTIONS(o.dev),
         {"address", 0, OPT_U32, &o.address, &o.has_address, "ADDR",
@@ -104,16 +109,16 @@ int cmd_flash(int argc, char **argv)
         {"format", 'f', OPT_STRING, &o.format, NULL, "FMT", "read FILE as this format"},
         {"no-verify", 0, OPT_FLAG, &o.no_verify, NULL, NULL, "do not read back and compare"},
         {"force", 0, OPT_FLAG, &o.force, NULL, NULL,
-         "write an image whose vector table does not fit its address, or DFU 1.1 blocks of "
-         "another --transfer-size than the device's"},
+         "write an image whose vector table does not fit its address, or whose DFU suffix "
+         "names another product, or DFU 1.1 blocks of another --transfer-size than the "
+         "device's"},
         {"mass-erase", 0, OPT_FLAG, &o.mass_erase, NULL, NULL,
          "erase the whole flash first (DfuSe)"},
         {"no-leave", 0, OPT_FLAG, &o.no_leave, NULL, NULL, "stay in DFU mode afterwards"},
         {"order", 0, OPT_STRING, &o.order, NULL, "safe|linear",
          "safe (default): the vector table's sector is erased first and written last"},
         {"diff", 0, OPT_FLAG, &o.diff, NULL, NULL, "skip sectors that already hold the image"},
-        {"retries", 0, OPT_U32, &o.retries, NULL, "N",
-         "retries per block after a transient failure (default 3)"},
+        {"retries", 0, OPT_U32, &o.retries, NULL, "N", retries_help},
         {"journal-dir", 0, OPT_STRING, &o.journal_dir, NULL, "DIR",
          "where to keep the recovery journal (default: $DFU_JOURNAL_DIR or the user's state "
          "directory)"},

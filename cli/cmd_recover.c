@@ -13,8 +13,14 @@
 #include "recover_hint.h"
 #include "signals.h"
 
-/* Devices come back slowly after a power cut or a replug. */
+/* Devices come back slowly after a power cut or a replug. --wait's help says it, and that 0
+ * (which is what no --wait gives) means it too. */
 #define RECOVER_DEFAULT_WAIT_S 30
+#define RECOVER_STR_(x)        #x
+#define RECOVER_STR(x)         RECOVER_STR_(x)
+#define RECOVER_WAIT_HELP                                                                          \
+    CLI_WAIT_HELP " (default " RECOVER_STR(RECOVER_DEFAULT_WAIT_S) "; 0 means " RECOVER_STR(       \
+        RECOVER_DEFAULT_WAIT_S) " too)"
 
 typedef struct recover_opts {
     cli_device_opts dev;
@@ -301,7 +307,7 @@ int cmd_recover(int argc, char **argv)
 {
     recover_opts o = {0};
     const cli_opt opts[] = {
-        CLI_DEVICE_OPTIONS(o.dev),
+        CLI_DEVICE_OPTIONS_WAIT(o.dev, RECOVER_WAIT_HELP),
         {"journal-dir", 0, OPT_STRING, &o.journal_dir, NULL, "DIR",
          "where journals are kept (default: $DFU_JOURNAL_DIR or the user's state directory)"},
         {"format", 'f', OPT_STRING, &o.format, NULL, "FMT", "read FILE as this format"},

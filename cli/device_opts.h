@@ -17,7 +17,11 @@ typedef struct cli_device_opts {
 } cli_device_opts;
 
 /* The option table entries, to put inside a command's cli_opt array. */
-#define CLI_DEVICE_OPTIONS(o)                                                                      \
+#define CLI_DEVICE_OPTIONS(o) CLI_DEVICE_OPTIONS_WAIT(o, CLI_WAIT_HELP)
+/* --wait's help; a command that waits by default appends its default (recover). */
+#define CLI_WAIT_HELP "wait this long for the device to appear"
+/* The same entries with --wait's help given. */
+#define CLI_DEVICE_OPTIONS_WAIT(o, wait_help)                                                      \
     {"device",                                                                                     \
      'd',                                                                                          \
      OPT_STRING,                                                                                   \
@@ -32,13 +36,7 @@ typedef struct cli_device_opts {
          NULL,                                                                                     \
          "N|NAME",                                                                                 \
          "alternate setting (default: the first)"},                                                \
-        {"wait",                                                                                   \
-         'w',                                                                                      \
-         OPT_SECONDS,                                                                              \
-         &(o).wait_s,                                                                              \
-         NULL,                                                                                     \
-         "SECONDS",                                                                                \
-         "wait this long for the device to appear"},                                               \
+        {"wait", 'w', OPT_SECONDS, &(o).wait_s, NULL, "SECONDS", wait_help},                       \
         {"transfer-size",                                                                          \
          0,                                                                                        \
          OPT_U16,                                                                                  \

@@ -30,6 +30,11 @@ static void usage(FILE *fp)
     fprintf(fp, "usage: dfuctl COMMAND [options] [args]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    /* Handled in main(), without options of their own; listed for people and for the shell
+     * completion, which takes every command from this text. */
+    fprintf(fp, "\nother commands:\n  %-10s %s\n  %-10s %s\n", "help",
+            "this text, or with COMMAND that command's options", "version",
+            "print the versions of dfuctl and libdfu (as --version)");
     fprintf(fp, "\n'dfuctl COMMAND --help' or 'dfuctl help COMMAND' describes a command's options. "
                 "Exit codes are listed in dfuctl(1) and README.md.\n");
 }
@@ -84,7 +89,7 @@ int main(int argc, char **argv)
     setvbuf(stdout, NULL, _IOLBF, BUFSIZ);
 #else
     setvbuf(stdout, NULL, _IONBF, 0); /* Windows' C runtime takes line buffering as full */
-    /* The manifest makes our strings UTF-8 (cli/windows/dfuctl.manifest); the console shows
+    /* The manifest makes our strings UTF-8 (cli/windows/dfuctl.manifest.in); the console shows
      * them so only when told. */
     console_cp = GetConsoleOutputCP();
     if (console_cp && console_cp != CP_UTF8 && SetConsoleOutputCP(CP_UTF8))

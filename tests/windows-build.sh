@@ -5,7 +5,7 @@
 # (libusb_*, crc32) are the only ones allowed to stay undefined; anything else that Windows lacks
 # (a POSIX call without a Windows branch) fails the link.
 # Usage: tests/windows-build.sh [BUILD_DIR]   (BUILD_DIR: a configured Linux build, for the
-# generated quirk table; default build/ci)
+# generated quirk table and the configured manifest and resource script; default build/ci)
 set -eu
 # BUILD_DIR is taken relative to where the script was started; the default, to the checkout.
 case "${1:-}" in
@@ -37,12 +37,20 @@ for f in $(git ls-files 'cli/*.c'); do
   $cc $flags -DDFU_STATIC -Icli -c "$f" -o "$out/cli/$n.o"
   n=$((n + 1))
 done
-# The application manifest (UTF-8 file names and arguments) compiles into dfuctl's resources.
+# The application manifest (UTF-8 file names and arguments) compiles into dfuctl's resources:
+# the resource script and manifest the Linux build configured, the manifest with the project's
+# version.
 windres=x86_64-w64-mingw32-windres
 command -v "$windres" >/dev/null || { echo "windows-build.sh: $windres not found (apt-get install binutils-mingw-w64-x86-64)" >&2; exit 1; }
-(cd cli/windows && "$windres" dfuctl.rc -O coff -o "$out/cli/resources.o")
+rc=$build/cli/windows/dfuctl.rc
+[ -f "$rc" ] || { echo "windows-build.sh: $rc not found: configure the Linux tree first" >&2; exit 1; }
+"$windres" "$rc" -O coff -o "$out/cli/resources.o"
 grep -q 'activeCodePage' "$out/cli/resources.o" ||
   { echo "windows-build.sh: the manifest is not in dfuctl's resources" >&2; exit 1; }
+version=$(sed -n 's/^CMAKE_PROJECT_VERSION:STATIC=//p' "$build/CMakeCache.txt")
+[ -n "$version" ] || { echo "windows-build.sh: no project version in $build/CMakeCache.txt" >&2; exit 1; }
+grep -q "name=\"libdfu.dfuctl\" version=\"${version}[.0-9]*\"" "$out/cli/resources.o" ||
+  { echo "windows-build.sh: the manifest in dfuctl's resources is not version $version" >&2; exit 1; }
 log=$($cc -o "$out/dfuctl.exe" "$out"/cli/*.o "$out"/lib/*.o 2>&1 || true)
 bad=$(printf '%s\n' "$log" | grep -E 'undefined reference|multiple definition|error' |
   grep -v "undefined references\? to \`\(libusb_[a-z_]*\|crc32\)'" | grep -v 'ld returned 1 exit status' || true)

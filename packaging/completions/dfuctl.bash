@@ -13,8 +13,10 @@
 # the simulator's profiles and options, and the format names.
 
 _dfuctl_profiles='stm32f405 stm32h743 stm32l476 mboot-f4 dapboot-f103 tinyusb gd32vf103 dfu11'
-# Options after sim:PROFILE, (libdfu/include/libdfu/sim.h); the rest are profile-specific.
-_dfuctl_sim_options='runtime runtime=reset runtime=detach state= replug seed= realtime'
+# Options after sim:PROFILE, those every profile takes (libdfu/include/libdfu/sim.h,
+# libdfu/src/sim/spec.c); boot0, button, rdp, tolerant, willdetach and rev are profile-specific.
+_dfuctl_sim_options='runtime runtime=reset runtime=detach state= replug seed= realtime serial=
+path= fault= reenum= timing=typ timing=max transfer= wtransfer= funclen=7 funclen=9'
 _dfuctl_read_formats='bin hex srec elf dfu dfuse'
 _dfuctl_write_formats='bin hex srec dfu dfuse' # ELF cannot be written
 # Options that may come before the command (cli/main.c).
@@ -216,10 +218,14 @@ _dfuctl()
             # shellcheck disable=SC2086 # a list of words
             _dfuctl_reply "$cur" $_dfuctl_leading
         elif [[ $cur != -* ]]; then
+            # The commands, and first on the line also the "other commands" (help, version),
+            # which `dfuctl help` does not describe.
             local -a commands=()
+            local sections='/^commands:$/,/^$/p'
+            [[ -z $cmd ]] && sections+='; /^other commands:$/,/^$/p'
             while IFS= read -r word; do
                 [[ $word =~ ^\ \ ([a-z][a-z0-9-]*)\  ]] && commands+=("${BASH_REMATCH[1]}")
-            done < <(_dfuctl_help | sed -n '/^commands:$/,/^$/p')
+            done < <(_dfuctl_help | sed -n "$sections")
             _dfuctl_reply "$cur" "${commands[@]}"
         fi
         return 0

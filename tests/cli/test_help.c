@@ -87,6 +87,30 @@ static void test_version(void **state)
     assert_int_equal(r.exit_code, 0);
     assert_int_equal(strncmp(r.out, "dfuctl ", 7), 0);
     assert_non_null(strstr(r.out, "(libdfu "));
+    tu_result v;
+    tu_dfuctl(&v, "version", NULL);
+    assert_int_equal(v.exit_code, 0);
+    assert_string_equal(v.out, r.out);
+    tu_result_free(&v);
+    tu_result_free(&r);
+}
+
+/* help and version are listed, apart from the commands (they take no options), so that the
+ * shell completion, which reads its commands from this text, offers them too. */
+static void test_help_lists_help_and_version(void **state)
+{
+    (void)state;
+    tu_result r, h;
+    tu_dfuctl(&r, "--help", NULL);
+    assert_int_equal(r.exit_code, 0);
+    const char *other = strstr(r.out, "\nother commands:\n");
+    assert_non_null(other);
+    assert_non_null(strstr(other, "\n  help "));
+    assert_non_null(strstr(other, "\n  version "));
+    tu_dfuctl(&h, "help", NULL);
+    assert_int_equal(h.exit_code, 0);
+    assert_string_equal(h.out, r.out);
+    tu_result_free(&h);
     tu_result_free(&r);
 }
 
@@ -97,6 +121,7 @@ int main(void)
         cmocka_unit_test(test_help_for_an_unknown_command_is_a_usage_error),
         cmocka_unit_test(test_help_dash_h_is_the_general_usage),
         cmocka_unit_test(test_version),
+        cmocka_unit_test(test_help_lists_help_and_version),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -101,10 +101,21 @@ accepts() {
 command_names=$("$real" --help | sed -n '/^commands:$/,/^$/p' |
   awk 'NF && $1 != "commands:" {print $1}')
 [[ -n $command_names ]] || fail "no commands found in dfuctl --help"
+# And its "other commands" (help, version): offered first on the line, not after `help`.
+other_names=$("$real" --help | sed -n '/^other commands:$/,/^$/p' |
+  awk 'NF && $1 != "other" {print $1}')
+# shellcheck disable=SC2086,SC2116 # the words on one line
+[[ $(echo $other_names) == "help version" ]] ||
+  fail "dfuctl --help lists '$(echo $other_names)' as other commands, not help and version"
+for c in $other_names; do
+  accepts "dfuctl $c" "$c"
+done
 # shellcheck disable=SC2086,SC2046 # word lists
 {
-  expect "" $command_names
-  expect "--json -q " $command_names
+  expect "" $command_names $other_names
+  expect "--json -q " $command_names $other_names
+  expect "he" help
+  expect "v" verify version
   expect "fl" flash
   expect "help " $command_names # dfuctl help COMMAND
   expect "help fl" flash
@@ -216,6 +227,7 @@ for opt in $got; do
   opt=${opt#dfu11,}
   case $opt in
   state=) opt+=$tmp/state ;;
+  fault=) opt+=unplug@block:0 ;;
   *=) opt+=1 ;;
   esac
   for p in $profiles; do

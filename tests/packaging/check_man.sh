@@ -1,10 +1,11 @@
 #!/bin/sh
 # Checks the dfuctl(1) manual page against the program and README.md, so that it cannot drift:
 # it renders without a groff warning; every command of `dfuctl --help` has its SYNOPSIS line and
-# COMMANDS subsection, and every option of `dfuctl CMD --help` is a tagged entry there (or in
-# COMMON OPTIONS, or in COMMON DEVICE OPTIONS for a command that says it takes them), with its
-# short form; nothing the program lacks is documented; EXIT STATUS lists exactly the codes of
-# README.md's exit-code table; the page carries dfuctl's version.
+# COMMANDS subsection (its other commands, help and version, a SYNOPSIS line), and every option
+# of `dfuctl CMD --help` is a tagged entry there (or in COMMON OPTIONS, or in COMMON DEVICE
+# OPTIONS for a command that says it takes them), with its short form; nothing the program lacks
+# is documented; EXIT STATUS lists exactly the codes of README.md's exit-code table; the page
+# carries dfuctl's version.
 # usage: check_man.sh PAGE DFUCTL README
 # PAGE is the configured page (build/packaging/man/dfuctl.1). Exits 77 (skipped) without groff.
 set -eu
@@ -104,6 +105,14 @@ while read -r cmd; do
       fail "the page documents 'dfuctl $cmd $opt', which 'dfuctl $cmd --help' does not list"
   done <"$tmp/documented"
 done <"$tmp/commands"
+# The other commands (help, version) take no options: a SYNOPSIS line each.
+"$dfuctl" --help | awk '/^other commands:/ { on = 1; next } on && /^  [a-z]/ { print $1 }
+  on && /^$/ { exit }' >"$tmp/other_commands"
+[ -s "$tmp/other_commands" ] || fail "no other commands found in the output of '$dfuctl --help'"
+while read -r cmd; do
+  awk -F '\t' '$1 == "SYNOPSIS" { print $3 }' "$tmp/text" | grep -Eq "^dfuctl $cmd( |\$)" ||
+    fail "SYNOPSIS has no 'dfuctl $cmd' line"
+done <"$tmp/other_commands"
 awk -F '\t' '$1 == "SS" { print $2 }' "$tmp/text" >"$tmp/page_commands"
 while read -r cmd; do
   grep -qx "$cmd" "$tmp/commands" ||
