@@ -186,7 +186,9 @@ typedef struct dfu_update_result {
 } dfu_update_result;
 
 /* Executes the plan on the device it was made for (still open); errors are recorded in its
- * context. result may be NULL. */
+ * context. result may be NULL. With a journal directory: DFU_ERR_BUSY, before the device is
+ * touched or a progress event sent, when another update or recovery (in any process, this one
+ * included) is using the journal this one would keep there (journal.h). */
 DFU_API int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result);
 
 /*

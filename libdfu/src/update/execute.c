@@ -165,15 +165,28 @@ static int cancelled(dfu_exec *x)
  * dropped with a warning (a later interruption then needs `recover FILE`); one that lags behind
  * is conservative (recovery redoes more, never less).
  */
-static int journal_begin(dfu_exec *x, dfu_journal **j)
+static void journal_dropped(dfu_exec *x, dfu_journal **j)
 {
-    int rc = dfu_journal_begin(j, x->ctx, x->plan);
-    /* The exception: another process is updating this board. Nothing was touched yet. */
-    if (rc == DFU_OK || rc == DFU_ERR_BUSY) return rc;
     dfu_warn(x->ctx, "%s; continuing without a journal", dfu_ctx_error(x->ctx)->message);
-    *j = NULL;
     dfu_ctx_clear_error(x->ctx);
+    dfu_journal_free(*j);
+    *j = NULL;
+}
+
+/* Before the device is touched: the journal's lock. */
+static int journal_reserve(dfu_exec *x, dfu_journal **j)
+{
+    int rc = dfu_journal_reserve(j, x->ctx, x->plan);
+    /* The exception: another update or recovery is using this journal. Nothing was touched. */
+    if (rc == DFU_OK || rc == DFU_ERR_BUSY) return rc;
+    journal_dropped(x, j);
     return DFU_OK;
+}
+
+/* Before the first erase: what is being done, in case it is interrupted. */
+static void journal_begin(dfu_exec *x, dfu_journal **j)
+{
+    if (*j && dfu_journal_begin(*j, x->ctx, x->plan) != DFU_OK) journal_dropped(x, j);
 }
 
 static void journal_mark(dfu_exec *x, dfu_journal **j, size_t step)
@@ -258,7 +271,14 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     x.skip = calloc(plan->count ? plan->count : 1, sizeof(*x.skip));
     if (!x.skip) return dfu_err(x.ctx, DFU_ERR_NOMEM, "out of memory");
     if (skip) memcpy(x.skip, skip, plan->count * sizeof(*x.skip));
+    /* First, as it may refuse: another update or recovery is using the journal this one would
+     * keep (it must not be replaced), and the device is left alone for it. */
     dfu_journal *journal = NULL;
+    if (plan->opts.journal_dir && !plan->opts.verify_only &&
+        journal_reserve(&x, &journal) != DFU_OK) {
+        free(x.skip);
+        return DFU_ERR_BUSY;
+    }
     uint64_t start = dfu_clock_now(x.dev->clock);
     dfu_device_set_wait_hook(x.dev, heartbeat, &x);
     x.prog.steps = plan->count;
@@ -274,8 +294,7 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     int rc = x.cancel ? DFU_ERR_CANCELLED : dfu_make_idle(x.dev);
     if (!rc && plan->opts.differential && plan->desc.dfuse) rc = dfu_exec_dfuse_diff(&x);
     if (rc == DFU_ERR_CANCELLED) rc = cancelled(&x);
-    /* Before the first erase: what is being done, in case it is interrupted. */
-    if (!rc && plan->opts.journal_dir && !plan->opts.verify_only) rc = journal_begin(&x, &journal);
+    if (!rc) journal_begin(&x, &journal);
     bool verified_any = false, verify_planned = false, verify_missed = false;
     for (size_t i = 0; i < plan->count && !rc; i++) {
         /* Only after a step that succeeded: i > 0. */

@@ -177,8 +177,9 @@ int dfu_journal_parse(dfu_journal **out, dfu_ctx *ctx, const char *file, const c
     if (j) {
         j->file = dup_n(file, strlen(file));
         j->image_file = image_file_for(file);
+        j->lock_file = dfu_journal_lock_name(file);
     }
-    if (!j || !copy || !j->file || !j->image_file)
+    if (!j || !copy || !j->file || !j->image_file || !j->lock_file)
         rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     if (!rc) rc = parse(j, ctx, file, copy);
     free(copy);
