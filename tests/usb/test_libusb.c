@@ -275,8 +275,8 @@ static void test_reenumeration_followed_by_port_path(void **state)
     t->ops->close(t);
     char path[16];
     strcpy(path, rt.path);
-    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 5000, &bl),
-                     0);
+    assert_int_equal(
+        f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 5000, NULL, NULL, &bl), 0);
     assert_string_equal(bl.path, "1-2");
     assert_int_equal(bl.mode, DFU_MODE_DFU);
     assert_int_equal(bl.pid, DFU_PID);
@@ -304,8 +304,9 @@ static void test_wait_times_out(void **state)
     dfu_device_info info;
     char path[] = "1-7";
     uint64_t t0 = sim_usb_wall_us();
-    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 300, &info),
-                     DFU_ERR_TIMEOUT);
+    assert_int_equal(
+        f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 300, NULL, NULL, &info),
+        DFU_ERR_TIMEOUT);
     uint64_t ms = (sim_usb_wall_us() - t0) / 1000;
     assert_true(ms >= 300 && ms < 3000);
     stop(f);
@@ -332,8 +333,9 @@ static void test_wait_is_cancelled(void **state)
     char path[] = "1-7";
     uint64_t t0 = sim_usb_wall_us(), at = t0 + 300 * 1000;
     dfu_ctx_set_cancel(f->ctx, cancel_after, &at);
-    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 60000, &info),
-                     DFU_ERR_CANCELLED);
+    assert_int_equal(
+        f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 60000, NULL, NULL, &info),
+        DFU_ERR_CANCELLED);
     uint64_t ms = (sim_usb_wall_us() - t0) / 1000;
     if (ms < 300 || ms > 3000) fail_msg("the cancelled wait took %llu ms", (unsigned long long)ms);
     assert_non_null(strstr(dfu_ctx_error(f->ctx)->message, "cancelled while waiting"));
@@ -366,8 +368,9 @@ static void test_unplug_mid_transfer_is_disconnected(void **state)
     assert_int_equal(sim_usb_plug_count(f->bridge, 0), 2);
     char path[] = "1-1";
     dfu_device_info back;
-    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 5000, &back),
-                     0);
+    assert_int_equal(
+        f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 5000, NULL, NULL, &back),
+        0);
     assert_int_not_equal(back.address, info.address);
     dfu_device_info_clear(&back);
     dfu_device_info_clear(&info);

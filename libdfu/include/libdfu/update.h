@@ -97,13 +97,14 @@ typedef struct dfu_progress {
  * again. Between blocks, the current block finishes and the device is left in dfuIDLE.
  *
  * While the device keeps the call waiting (an erase, a mass erase of up to 32 s, a device busy
- * from an earlier session or stuck in dfuDNBUSY), the callback is called again every 100 ms of
- * the wait with the last event unchanged (same phase, same counts: a heartbeat, so that a UI
- * can show a long erase alive; before the first step, a DFU_PHASE_CONNECT event with nothing
- * done), and a cancel ends the wait at once. Waits shorter than that (a
- * block's own programming) are not interrupted. The device is not stopped: it finishes an erase
- * by itself; the error message says what it was busy with and within how long it will be done
- * (or that it has been busy longer than that may take: stuck, it needs a reset). The journal
+ * from an earlier session or stuck in dfuDNBUSY, one coming back in DFU mode after the reset
+ * that loads its option bytes), the callback is called again every 100 ms of the wait with the
+ * last event unchanged (same phase, same counts: a heartbeat, so that a UI can show a long erase
+ * alive; before the first step, a DFU_PHASE_CONNECT event with nothing done), and a cancel ends
+ * the wait at once. Waits shorter than that (a block's own programming) are not interrupted.
+ * The device is not stopped: it finishes an erase by itself; the error message says what it was
+ * busy with and within how long it will be done (or that it has been busy longer than that may
+ * take: stuck, it needs a reset). The journal
  * keeps the step under way as not done, so dfu_recover(), or executing the plan again, finishes
  * the update; the next call on the same device first waits for the device to finish.
  *

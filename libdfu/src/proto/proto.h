@@ -120,6 +120,8 @@ typedef struct dfu_waiter {
 
 /* Whether to stop waiting now (asks the callbacks). */
 bool dfu_wait_stop(dfu_device *d);
+/* The same as a transport's `waiting` and a backend wait's `stop` callback: d is the device. */
+int dfu_wait_stop_arg(void *d);
 /* Installs (or, with NULL, removes) the hook asked while the device keeps the host waiting. */
 void dfu_device_set_wait_hook(dfu_device *d, dfu_wait_hook hook, void *payload);
 /* Makes the transport ask too while the device holds a transfer (the ST ROM holds GETSTATUS

@@ -27,14 +27,14 @@ void dfu_device_set_wait_hook(dfu_device *d, dfu_wait_hook hook, void *payload)
     d->wait_payload = payload;
 }
 
-static int transfer_held(void *arg)
+int dfu_wait_stop_arg(void *d)
 {
-    return dfu_wait_stop(arg);
+    return dfu_wait_stop(d);
 }
 
 void dfu_wait_attach(dfu_device *d)
 {
-    d->t->waiting = transfer_held;
+    d->t->waiting = dfu_wait_stop_arg;
     d->t->waiting_arg = d;
 }
 

@@ -204,19 +204,26 @@ static void journal_mark(dfu_exec *x, dfu_journal **j, size_t step)
 #define DFU_RESET_RETURN_MS 5000u
 
 /* The device went away after step i - 1 succeeded. After option bytes it reset to load them, and
- * what follows reads them back: it is waited for, and true when it came back in DFU mode. */
-static bool back_after_reset(dfu_exec *x, size_t i)
+ * what follows reads them back: it is waited for (a wait like any other: heartbeats, and a
+ * cancel ends it), and *back is true when it came back in DFU mode. */
+static int back_after_reset(dfu_exec *x, size_t i, bool *back)
 {
     const dfu_plan *p = x->plan;
+    *back = false;
     if (x->res->reset && p->steps[i].kind == DFU_STEP_VERIFY) {
         dfu_info(x->ctx,
                  "waiting up to %u ms for the device to come back in DFU mode to read its "
                  "option bytes back",
                  DFU_RESET_RETURN_MS);
-        if (dfu_device_reopen(x->dev, DFU_RESET_RETURN_MS) == DFU_OK) return true;
-        dfu_info(x->ctx, "the option bytes are not read back: %s", dfu_ctx_error(x->ctx)->message);
-        dfu_ctx_clear_error(x->ctx);
-        return false;
+        int rc = dfu_device_reopen(x->dev, DFU_RESET_RETURN_MS);
+        if (rc == DFU_ERR_CANCELLED) return cancelled(x);
+        *back = rc == DFU_OK;
+        if (rc) {
+            dfu_info(x->ctx, "the option bytes are not read back: %s",
+                     dfu_ctx_error(x->ctx)->message);
+            dfu_ctx_clear_error(x->ctx);
+        }
+        return DFU_OK;
     }
     /* A manifestation-tolerant device that restarted anyway: the firmware is written and
      * starting, and what is left (reading back, leaving) has nothing to act on. */
@@ -224,7 +231,7 @@ static bool back_after_reset(dfu_exec *x, size_t i)
              "the device left after %s, so the update could not be read back: %zu step%s not "
              "done",
              dfu_step_kind_name(p->steps[i - 1].kind), p->count - i, p->count - i == 1 ? "" : "s");
-    return false;
+    return DFU_OK;
 }
 
 /* Reading option bytes back after the reset that loaded them failed, for another reason than a
@@ -298,10 +305,10 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     bool verified_any = false, verify_planned = false, verify_missed = false;
     for (size_t i = 0; i < plan->count && !rc; i++) {
         /* Only after a step that succeeded: i > 0. */
-        if (x.dev->gone && !back_after_reset(&x, i)) {
+        bool back = true;
+        if (x.dev->gone && (rc = back_after_reset(&x, i, &back)) == DFU_OK && !back)
             verify_missed = verify_left(plan, i);
-            break;
-        }
+        if (rc || !back) break;
         const dfu_step *s = &plan->steps[i];
         x.prog.step = i;
         if (s->kind == DFU_STEP_VERIFY) verify_planned = true;

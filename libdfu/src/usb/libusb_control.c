@@ -36,7 +36,7 @@ static bool wait_done(libusb_context *usb, struct libusb_transfer *x, int *done,
         uint64_t now = dfu_clock_now(clock);
         if (*done || cancelling || now - asked < ASK_EVERY_US) continue;
         asked = now;
-        if (waiting(arg)) {
+        if (waiting && waiting(arg)) {
             /* The device keeps what it was sent: a held request is acted on when it is done. */
             libusb_cancel_transfer(x);
             cancelling = abandoned = true;

@@ -38,8 +38,8 @@ int dfu_libusb_transport_new(dfu_transport **out, dfu_ctx *ctx, libusb_context *
                              libusb_device_handle *h, const dfu_device_info *info);
 
 /* One control transfer, as libusb_control_transfer() makes it, asking waiting(arg) every 100 ms
- * while it lasts: non-zero abandons it (DFU_ERR_CANCELLED). Returns the bytes moved or a
- * dfu_error, recording no message. */
+ * while it lasts (waiting NULL: nobody to ask): non-zero abandons it (DFU_ERR_CANCELLED).
+ * Returns the bytes moved or a dfu_error, recording no message. */
 int dfu_libusb_control(libusb_context *usb, libusb_device_handle *h, const dfu_usb_setup *s,
                        uint8_t *data, unsigned timeout_ms, int (*waiting)(void *), void *arg);
 

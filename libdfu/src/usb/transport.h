@@ -81,10 +81,11 @@ typedef struct dfu_backend_ops {
     /*
      * Waits until a device for which match() returns true is present and fills *out. Uses
      * hotplug events or short polls on the backend's clock, never a fixed sleep; DFU_ERR_TIMEOUT
-     * after timeout_ms.
+     * after timeout_ms. Asks stop(stop_arg) at least every 100 ms of the wait (NULL: the
+     * context's cancel callback, dfu_ctx_set_cancel): non-zero ends it with DFU_ERR_CANCELLED.
      */
     int (*wait)(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg, unsigned timeout_ms,
-                dfu_device_info *out);
+                int (*stop)(void *), void *stop_arg, dfu_device_info *out);
     dfu_clock *(*clock)(dfu_backend *b);
     void (*free)(dfu_backend *b);
 } dfu_backend_ops;

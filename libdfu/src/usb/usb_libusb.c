@@ -109,13 +109,14 @@ static int LIBUSB_CALL on_arrival(libusb_context *c, libusb_device *d, libusb_ho
 
 /* Lets up to ms pass: until a hotplug arrival (when registered), the time is up, or the caller
  * cancels (asked every CANCEL_STEP_MS). */
-static void wait_step(usb_backend *u, dfu_ctx *ctx, bool hotplug, uint64_t ms)
+static void wait_step(usb_backend *u, dfu_ctx *ctx, int (*stop)(void *), void *stop_arg,
+                      bool hotplug, uint64_t ms)
 {
     dfu_clock *clock = dfu_clock_wall();
     uint64_t end = dfu_clock_now(clock) + ms * 1000;
     for (uint64_t now = dfu_clock_now(clock); !u->arrived && now < end;
          now = dfu_clock_now(clock)) {
-        if (dfu_ctx_cancelled(ctx)) return;
+        if (stop ? stop(stop_arg) != 0 : dfu_ctx_cancelled(ctx)) return;
         uint64_t us = DFU_MIN(end - now, (uint64_t)CANCEL_STEP_MS * 1000);
         if (!hotplug) {
             dfu_clock_sleep(clock, us);
@@ -127,7 +128,7 @@ static void wait_step(usb_backend *u, dfu_ctx *ctx, bool hotplug, uint64_t ms)
 }
 
 static int usb_wait(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg,
-                    unsigned timeout_ms, dfu_device_info *out)
+                    unsigned timeout_ms, int (*stop)(void *), void *stop_arg, dfu_device_info *out)
 {
     usb_backend *u = (usb_backend *)b;
     dfu_clock *clock = dfu_clock_wall();
@@ -143,7 +144,7 @@ static int usb_wait(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg,
         u->arrived = false;
         rc = find_match(b, ctx, match, arg, out);
         if (rc) break;
-        if (dfu_ctx_cancelled(ctx)) {
+        if (stop ? stop(stop_arg) != 0 : dfu_ctx_cancelled(ctx)) {
             rc = dfu_err(ctx, DFU_ERR_CANCELLED, "cancelled while waiting for the device");
             break;
         }
@@ -154,7 +155,8 @@ static int usb_wait(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg,
             break;
         }
         uint64_t left_ms = (deadline - now + 999) / 1000;
-        wait_step(u, ctx, hotplug, DFU_MIN(left_ms, hotplug ? HOTPLUG_RESCAN_MS : POLL_STEP_MS));
+        wait_step(u, ctx, stop, stop_arg, hotplug,
+                  DFU_MIN(left_ms, hotplug ? HOTPLUG_RESCAN_MS : POLL_STEP_MS));
     }
     if (hotplug) libusb_hotplug_deregister_callback(u->usb, cb);
     return rc > 0 ? DFU_OK : rc;

@@ -268,7 +268,7 @@ static int try_match(sim_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg
 }
 
 static int b_wait(dfu_backend *base, dfu_ctx *ctx, dfu_match_fn match, void *arg,
-                  unsigned timeout_ms, dfu_device_info *out)
+                  unsigned timeout_ms, int (*stop)(void *), void *stop_arg, dfu_device_info *out)
 {
     sim_backend *b = (sim_backend *)base;
     uint64_t deadline = dev_now(b) + (uint64_t)timeout_ms * 1000;
@@ -277,7 +277,7 @@ static int b_wait(dfu_backend *base, dfu_ctx *ctx, dfu_match_fn match, void *arg
         int rc = try_match(b, ctx, match, arg, out, &next);
         if (rc != DFU_ERR_NO_DEVICE) return rc;
         uint64_t now = dev_now(b);
-        if (dfu_ctx_cancelled(ctx))
+        if (stop ? stop(stop_arg) != 0 : dfu_ctx_cancelled(ctx))
             return dfu_err(ctx, DFU_ERR_CANCELLED, "cancelled while waiting for the device");
         uint64_t until = next == UINT64_MAX || next > deadline ? deadline
                          : next > now                          ? next
@@ -285,9 +285,10 @@ static int b_wait(dfu_backend *base, dfu_ctx *ctx, dfu_match_fn match, void *arg
         if (until <= now) /* the deadline: nothing more will arrive before it */
             return dfu_err(ctx, DFU_ERR_TIMEOUT, "no matching simulated device within %u ms",
                            timeout_ms);
-        /* With a cancel callback, in steps of CANCEL_STEP_MS so that it is asked (on a virtual
+        /* With someone to ask, in steps of CANCEL_STEP_MS so that they are asked (on a virtual
          * clock the steps take no time). */
-        if (ctx && ctx->cancel_cb) until = DFU_MIN(until, now + (uint64_t)CANCEL_STEP_MS * 1000);
+        if (stop || (ctx && ctx->cancel_cb))
+            until = DFU_MIN(until, now + (uint64_t)CANCEL_STEP_MS * 1000);
         wait_until(b, until);
     }
 }
