@@ -138,6 +138,8 @@ int dfu_wait_abandon(dfu_device *d, const char *what, uint64_t start_us, uint32_
 /* Whether an operation whose wait was cancelled may still keep the device busy: it has not had
  * the longest time it may take yet. */
 bool dfu_device_may_be_busy(const dfu_device *d);
+/* How long, at time now on the device's clock, it may still be busy with it (0: no longer). */
+uint64_t dfu_device_busy_left_us(const dfu_device *d, uint64_t now);
 /* Before a new operation: when a wait was cancelled since the device was last in dfuIDLE, waits
  * (dfu_make_idle) for the device to finish what it was doing. */
 int dfu_wait_finish(dfu_device *d);

@@ -81,9 +81,14 @@ int dfu_wait_abandon(dfu_device *d, const char *what, uint64_t start_us, uint32_
                    what, (unsigned long long)waited_ms);
 }
 
+uint64_t dfu_device_busy_left_us(const dfu_device *d, uint64_t now)
+{
+    return d->busy_until_us > now ? d->busy_until_us - now : 0;
+}
+
 bool dfu_device_may_be_busy(const dfu_device *d)
 {
-    return d->busy_until_us && dfu_clock_now(d->clock) < d->busy_until_us;
+    return dfu_device_busy_left_us(d, dfu_clock_now(d->clock)) > 0;
 }
 
 int dfu_wait_finish(dfu_device *d)

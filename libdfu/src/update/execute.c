@@ -145,13 +145,12 @@ static int cancelled(dfu_exec *x)
         return dfu_err(x->ctx, DFU_ERR_CANCELLED,
                        "%s; the device is not back in dfuIDLE (the next session brings it back)",
                        after);
-    uint64_t now = dfu_clock_now(d->clock);
-    if (dfu_device_may_be_busy(d))
+    uint64_t now = dfu_clock_now(d->clock), left_us = dfu_device_busy_left_us(d, now);
+    if (left_us)
         return dfu_err(x->ctx, DFU_ERR_CANCELLED,
                        "%s, while the device was busy (%s): it finishes that by itself, within "
                        "%llu s",
-                       after, d->busy_what,
-                       (unsigned long long)(d->busy_until_us - now + 999999u) / 1000000u);
+                       after, d->busy_what, (unsigned long long)(left_us + 999999u) / 1000000u);
     /* Busy for longer than that may take: a device that is stuck, not slow. */
     return dfu_err(x->ctx, DFU_ERR_CANCELLED,
                    "%s, while the device was busy (%s) for %llu ms, longer than that may take: if "
