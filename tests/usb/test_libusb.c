@@ -321,6 +321,45 @@ static int cancel_after(void *payload)
 }
 #endif
 
+#ifdef DFU_HAVE_UMOCKDEV
+/* Says yes to one question only, the k-th: an answer that is not asked for again. */
+typedef struct one_shot {
+    unsigned k, asked;
+} one_shot;
+
+static int yes_once(void *payload)
+{
+    one_shot *o = payload;
+    return ++o->asked == o->k;
+}
+#endif
+
+/* Whichever question of a wait the caller's one yes answers, the wait ends then. An answer to
+ * the question asked just before a step of the wait was dropped: the step ended, the device list
+ * was read again, and the next question heard no. */
+static void test_wait_hears_a_single_yes(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+#ifdef DFU_HAVE_UMOCKDEV
+    const char *specs[] = {SPEC_DFU};
+    fixture *f = start(specs, 1);
+    dfu_device_info info;
+    char path[] = "1-7";
+    for (unsigned k = 1; k <= 4; k++) {
+        one_shot o = {k, 0};
+        dfu_ctx_set_cancel(f->ctx, yes_once, &o);
+        int rc = f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 3000, NULL, NULL,
+                                   &info);
+        if (rc != DFU_ERR_CANCELLED)
+            fail_msg("yes to question %u of %u: %s", k, o.asked, dfu_error_name(rc));
+        assert_int_equal(o.asked, k);
+    }
+    dfu_ctx_set_cancel(f->ctx, NULL, NULL);
+    stop(f);
+#endif
+}
+
 /* A wait of a minute that the caller cancels after 300 ms ends then, with DFU_ERR_CANCELLED. */
 static void test_wait_is_cancelled(void **state)
 {
@@ -447,6 +486,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_raw_requests_round_trip),
         cmocka_unit_test(test_reenumeration_followed_by_port_path),
         cmocka_unit_test(test_wait_is_cancelled),
+        cmocka_unit_test(test_wait_hears_a_single_yes),
         cmocka_unit_test(test_wait_times_out),
         cmocka_unit_test(test_unplug_mid_transfer_is_disconnected),
         cmocka_unit_test(test_held_transfer_times_out),
