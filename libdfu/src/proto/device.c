@@ -257,9 +257,21 @@ int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
     dfu_selector_free(sel);
     if (rc && found && d->detached && d->t) {
         /* Detached from its application, then refused (no such alternate setting, a transfer
-         * size it cannot take): a USB reset starts the application again, as found. */
-        if (d->t->ops->reset(d->t) == DFU_OK || !d->gone)
-            dfu_info(ctx, "the device was running its application: reset it to start it again");
+         * size it cannot take): a USB reset starts the application again, as found. The
+         * refusal stays the error: the reset's own failure is only told. */
+        dfu_err_saved refusal;
+        dfu_err_save(ctx, &refusal);
+        dfu_ctx_clear_error(ctx);
+        int reset = d->t->ops->reset(d->t);
+        if (reset == DFU_OK || reset == DFU_ERR_DISCONNECTED)
+            dfu_info(ctx, "the device was running its application: reset it to start that again");
+        else
+            dfu_warn(ctx,
+                     "the device was running its application and stays in DFU mode: the USB "
+                     "reset to start the application again failed (%s); reset or power-cycle it",
+                     dfu_ctx_error(ctx)->code ? dfu_ctx_error(ctx)->message
+                                              : dfu_error_name(reset));
+        dfu_err_restore(ctx, &refusal);
     }
     if (rc) {
         dfu_device_close(d);
