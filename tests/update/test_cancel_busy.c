@@ -444,6 +444,42 @@ static void test_wait_for_a_board_back_after_a_reset_cancelled(void **state)
     board_free(&b);
 }
 
+/* Cancels a read when its first bytes are in, pulling the cable first when asked to. */
+typedef struct puller {
+    board *b;
+    bool unplug;
+} puller;
+
+static int cancel_first(const dfu_progress *p, void *payload)
+{
+    puller *u = payload;
+    if (p->done == 0) return 0; /* a heartbeat, before the first block is in */
+    if (u->unplug) dfu_sim_unplug(dfu_device_sim(u->b->dev), now_us(u->b));
+    return 1;
+}
+
+/* A cancelled read says where the device was left: in dfuIDLE only when settling got it there.
+ * It said so of a board whose cable had been pulled. */
+static void test_a_cancelled_read_says_where_the_device_is(void **state)
+{
+    (void)state;
+    for (int unplug = 0; unplug <= 1; unplug++) {
+        board b;
+        board_new(&b, unplug ? "cancel_read_unplugged" : "cancel_read", "stm32f405", NULL, 4096,
+                  0x20020000);
+        puller u = {&b, unplug != 0};
+        dfu_image *img = NULL;
+        assert_int_equal(dfu_device_read(&img, b.dev, 0x08000000, 64 * 1024, cancel_first, &u),
+                         DFU_ERR_CANCELLED);
+        assert_null(img);
+        const char *msg = dfu_ctx_error(b.ctx)->message;
+        bool idle = strstr(msg, "the device is in dfuIDLE") != NULL;
+        if (idle == (unplug != 0) || !strstr(msg, "cancelled at 0x0800"))
+            fail_msg("%s: %s", unplug ? "unplugged" : "plugged in", msg);
+        board_free(&b);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -454,6 +490,7 @@ int main(void)
         cmocka_unit_test(test_nothing_is_written_after_a_cancel),
         cmocka_unit_test(test_cancel_heard_by_a_board_back_after_a_reset),
         cmocka_unit_test(test_wait_for_a_board_back_after_a_reset_cancelled),
+        cmocka_unit_test(test_a_cancelled_read_says_where_the_device_is),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -49,8 +49,16 @@ static int report(op_progress *p, uint64_t done, uint64_t total, uint32_t addres
     p->last.address = address;
     if (p->cb(&p->last, p->payload) == 0) return DFU_OK;
     p->cancel = true;
-    dfu_settle_cancelled(p->d);
-    return dfu_err(p->d->ctx, DFU_ERR_CANCELLED, "cancelled at 0x%08x; the device is in dfuIDLE",
+    /* As a plan's cancel says (execute.c): what settling achieved, not what it tried. */
+    if (dfu_settle_cancelled(p->d))
+        return dfu_err(p->d->ctx, DFU_ERR_CANCELLED,
+                       "cancelled at 0x%08x; the device is in dfuIDLE", address);
+    if (p->d->gone)
+        return dfu_err(p->d->ctx, DFU_ERR_CANCELLED, "cancelled at 0x%08x; the device has left",
+                       address);
+    return dfu_err(p->d->ctx, DFU_ERR_CANCELLED,
+                   "cancelled at 0x%08x; the device is not back in dfuIDLE (the next operation "
+                   "brings it back)",
                    address);
 }
 
