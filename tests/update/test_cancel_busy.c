@@ -480,6 +480,38 @@ static void test_a_cancelled_read_says_where_the_device_is(void **state)
     }
 }
 
+/* Cancels a mass erase 3 s into its 16 s, through the context's cancel callback. */
+static void mass_erase_cancelled_early(board *b)
+{
+    asker a = {b, 30, 0, 0};
+    dfu_ctx_set_cancel(b->ctx, ask, &a);
+    assert_int_equal(dfu_device_mass_erase(b->dev), DFU_ERR_CANCELLED);
+    dfu_ctx_set_cancel(b->ctx, NULL, NULL);
+}
+
+/* Every call on a device that a cancel left busy waits for it first: reading its status and
+ * selecting another alternate setting too. The status request timed out (the F4 ROM holds it
+ * through the erase), and the alternate setting was switched under the running erase. */
+static void test_every_call_waits_for_what_a_cancel_left_running(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cancel_then_status", "stm32f405", NULL, 4096, 0x20020000);
+    mass_erase_cancelled_early(&b);
+    int st = -1, status = -1;
+    if (dfu_device_get_status(b.dev, &st, &status) != DFU_OK)
+        fail_msg("get status: %s", dfu_ctx_error(b.ctx)->message);
+    assert_int_equal(st, DFU_STATE_DFU_IDLE);
+    assert_int_equal(status, DFU_STATUS_OK);
+    board_free(&b);
+
+    board_new(&b, "cancel_then_set_alt", "stm32f405", NULL, 4096, 0x20020000);
+    mass_erase_cancelled_early(&b);
+    assert_int_equal(dfu_device_set_alt(b.dev, 1), DFU_OK);
+    assert_int_equal(dfu_sim_state(dfu_device_sim(b.dev)), DFU_STATE_DFU_IDLE);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -491,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_cancel_heard_by_a_board_back_after_a_reset),
         cmocka_unit_test(test_wait_for_a_board_back_after_a_reset_cancelled),
         cmocka_unit_test(test_a_cancelled_read_says_where_the_device_is),
+        cmocka_unit_test(test_every_call_waits_for_what_a_cancel_left_running),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -305,7 +305,10 @@ static int make_idle(dfu_device *d)
 
 int dfu_make_idle(dfu_device *d)
 {
+    bool nested = d->idling;
+    d->idling = true;
     int rc = make_idle(d);
+    d->idling = nested;
     if (!rc) d->busy_until_us = 0; /* whatever it was doing, it has finished */
     return rc;
 }

@@ -91,11 +91,6 @@ bool dfu_device_may_be_busy(const dfu_device *d)
     return dfu_device_busy_left_us(d, dfu_clock_now(d->clock)) > 0;
 }
 
-int dfu_wait_finish(dfu_device *d)
-{
-    return d->busy_until_us ? dfu_make_idle(d) : DFU_OK;
-}
-
 bool dfu_settle_cancelled(dfu_device *d)
 {
     if (d->gone) return false;
