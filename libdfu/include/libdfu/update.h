@@ -94,7 +94,8 @@ typedef struct dfu_progress {
 
 /*
  * Return non-zero to cancel; the call returns DFU_ERR_CANCELLED, and the callback is not called
- * again. Between blocks, the current block finishes and the device is left in dfuIDLE.
+ * again. Between blocks, the current block finishes and the device is brought back to dfuIDLE;
+ * the message says where it was left when that failed (it has left, or is not back yet).
  *
  * While the device keeps the call waiting (an erase, a mass erase of up to 32 s, a device busy
  * from an earlier session or stuck in dfuDNBUSY, one coming back in DFU mode after the reset
@@ -215,7 +216,9 @@ DFU_API int dfu_device_mass_erase(dfu_device *dev);
  * have the user's explicit confirmation. DFU_OK once it has gone (the reset); a device that
  * reports dfuERROR has refused: DFU_ERR_UNSUPPORTED for errSTALLEDPKT (it does not know the
  * command), else DFU_ERR_DEVICE; one still there without an error did not reset, and whether it
- * removed its protection is unknown: DFU_ERR_PROTOCOL. The device is left in dfuIDLE. */
+ * removed its protection is unknown: DFU_ERR_PROTOCOL. After a failure the device is left in
+ * dfuIDLE; not after a cancel (DFU_ERR_CANCELLED, from dfu_ctx_set_cancel's callback while the
+ * device works): a device that took the command goes on erasing and resets by itself. */
 DFU_API int dfu_device_read_unprotect(dfu_device *dev);
 /* Leaves DFU mode and starts the firmware: DfuSe "leave", jumping to address (NULL: to the
  * application's start, the first writable sector of the flash's layout); DFU 1.1 a USB reset
