@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <fcntl.h>
 #ifdef _WIN32
@@ -20,6 +19,7 @@
 
 #include "file.h"
 #include "internal.h"
+#include "stat.h"
 
 #ifdef _WIN32
 #define DFU_WINDOWS_PATHS true
