@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <libdfu/device.h>
+#include "core/internal.h"
 #include "usbtest.h"
 #include "usb/select.h"
 #include "usb/usb_libusb.h"
@@ -349,8 +350,8 @@ static void test_wait_hears_a_single_yes(void **state)
     for (unsigned k = 1; k <= 4; k++) {
         one_shot o = {k, 0};
         dfu_ctx_set_cancel(f->ctx, yes_once, &o);
-        int rc = f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 3000, NULL, NULL,
-                                   &info);
+        int rc = f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 3000,
+                                   dfu_ctx_stop, f->ctx, &info);
         if (rc != DFU_ERR_CANCELLED)
             fail_msg("yes to question %u of %u: %s", k, o.asked, dfu_error_name(rc));
         assert_int_equal(o.asked, k);
@@ -372,9 +373,9 @@ static void test_wait_is_cancelled(void **state)
     char path[] = "1-7";
     uint64_t t0 = sim_usb_wall_us(), at = t0 + 300 * 1000;
     dfu_ctx_set_cancel(f->ctx, cancel_after, &at);
-    assert_int_equal(
-        f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 60000, NULL, NULL, &info),
-        DFU_ERR_CANCELLED);
+    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 60000,
+                                       dfu_ctx_stop, f->ctx, &info),
+                     DFU_ERR_CANCELLED);
     uint64_t ms = (sim_usb_wall_us() - t0) / 1000;
     if (ms < 300 || ms > 3000) fail_msg("the cancelled wait took %llu ms", (unsigned long long)ms);
     assert_non_null(strstr(dfu_ctx_error(f->ctx)->message, "cancelled while waiting"));

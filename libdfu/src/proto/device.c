@@ -22,8 +22,8 @@ static int find(dfu_backend *b, dfu_ctx *ctx, const dfu_selector *sel, unsigned 
     dfu_info(ctx, "waiting up to %u ms for a device matching \"%s\"", wait_ms,
              dfu_selector_text(sel));
     dfu_device_info first;
-    rc = b->ops->wait(b, ctx, dfu_match_selector, (void *)(uintptr_t)sel, wait_ms, NULL, NULL,
-                      &first);
+    rc = b->ops->wait(b, ctx, dfu_match_selector, (void *)(uintptr_t)sel, wait_ms, dfu_ctx_stop,
+                      ctx, &first);
     if (rc == DFU_ERR_TIMEOUT)
         return dfu_err(ctx, DFU_ERR_NO_DEVICE,
                        "no DFU device matching \"%s\" appeared within %u ms",
@@ -74,7 +74,7 @@ static int detach(dfu_backend *b, dfu_ctx *ctx, dfu_device_info *info, unsigned 
     char *path = info->path;
     info->path = NULL;
     dfu_device_info_clear(info);
-    rc = b->ops->wait(b, ctx, dfu_match_path_dfu_mode, path, wait_ms, NULL, NULL, info);
+    rc = b->ops->wait(b, ctx, dfu_match_path_dfu_mode, path, wait_ms, dfu_ctx_stop, ctx, info);
     if (rc == DFU_ERR_TIMEOUT)
         rc = dfu_err(ctx, DFU_ERR_NO_DEVICE,
                      "the device at %s detached but did not come back in DFU mode within %u ms "

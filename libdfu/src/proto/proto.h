@@ -108,12 +108,10 @@ typedef struct dfu_wait {
 } dfu_wait;
 
 /*
- * Waiting that the caller may stop (wait.c). Every wait asks, at every DFU_WAIT_ASK_MS of it, the
- * context's cancel callback and then the device's wait hook; either saying stop ends it with
- * DFU_ERR_CANCELLED. A wait shorter than that is never asked: it finishes.
+ * Waiting that the caller may stop (wait.c). Every wait asks, at every DFU_WAIT_ASK_MS of it
+ * (transport.h), the context's cancel callback and then the device's wait hook; either saying
+ * stop ends it with DFU_ERR_CANCELLED. A wait shorter than that is never asked: it finishes.
  */
-#define DFU_WAIT_ASK_MS 100u
-
 /* One wait: when it last asked. */
 typedef struct dfu_waiter {
     uint64_t asked_us;

@@ -11,7 +11,7 @@
 #include "../core/internal.h"
 #include "libusb_internal.h"
 
-#define ASK_EVERY_US 100000u
+#define ASK_EVERY_US (DFU_WAIT_ASK_MS * 1000u)
 
 static void LIBUSB_CALL on_done(struct libusb_transfer *x)
 {

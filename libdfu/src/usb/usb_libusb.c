@@ -12,7 +12,6 @@
 
 #define POLL_STEP_MS      100  /* re-enumeration period without hotplug */
 #define HOTPLUG_RESCAN_MS 1000 /* with hotplug: rescan anyway, for a device that failed to open */
-#define CANCEL_STEP_MS    100  /* how often a wait asks dfu_ctx_set_cancel's callback */
 
 typedef struct usb_backend {
     dfu_backend base;
@@ -108,17 +107,17 @@ static int LIBUSB_CALL on_arrival(libusb_context *c, libusb_device *d, libusb_ho
 }
 
 /* Lets up to ms pass: until a hotplug arrival (when registered), the time is up, or the caller
- * cancels (asked first, then every CANCEL_STEP_MS): true then. Each answer is acted on: a
+ * cancels (asked first, then every DFU_WAIT_ASK_MS): true then. Each answer is acted on: a
  * caller whose callback says stop once is not asked again to find out. */
-static bool wait_step(usb_backend *u, dfu_ctx *ctx, int (*stop)(void *), void *stop_arg,
-                      bool hotplug, uint64_t ms)
+static bool wait_step(usb_backend *u, int (*stop)(void *), void *stop_arg, bool hotplug,
+                      uint64_t ms)
 {
     dfu_clock *clock = dfu_clock_wall();
     uint64_t end = dfu_clock_now(clock) + ms * 1000;
     for (uint64_t now = dfu_clock_now(clock); !u->arrived && now < end;
          now = dfu_clock_now(clock)) {
-        if (stop ? stop(stop_arg) != 0 : dfu_ctx_cancelled(ctx)) return true;
-        uint64_t us = DFU_MIN(end - now, (uint64_t)CANCEL_STEP_MS * 1000);
+        if (stop && stop(stop_arg) != 0) return true;
+        uint64_t us = DFU_MIN(end - now, (uint64_t)DFU_WAIT_ASK_MS * 1000);
         if (!hotplug) {
             dfu_clock_sleep(clock, us);
             continue;
@@ -153,7 +152,7 @@ static int usb_wait(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg,
             break;
         }
         uint64_t left_ms = (deadline - now + 999) / 1000;
-        if (wait_step(u, ctx, stop, stop_arg, hotplug,
+        if (wait_step(u, stop, stop_arg, hotplug,
                       DFU_MIN(left_ms, hotplug ? HOTPLUG_RESCAN_MS : POLL_STEP_MS))) {
             rc = dfu_err(ctx, DFU_ERR_CANCELLED, "cancelled while waiting for the device");
             break;

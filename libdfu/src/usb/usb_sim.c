@@ -7,8 +7,6 @@
 #include "../proto/descriptor.h"
 #include "usb_sim.h"
 
-#define CANCEL_STEP_MS 100 /* how often a wait asks dfu_ctx_set_cancel's callback */
-
 typedef struct sim_backend {
     dfu_backend base;
     dfu_virtual_clock vclock;
@@ -44,7 +42,7 @@ static uint8_t device_number(size_t index, uint32_t generation)
     return (uint8_t)(1 + (index * 8 + generation) % 127);
 }
 
-/* Waits until device time t, asking t->waiting every CANCEL_STEP_MS when there is one: false
+/* Waits until device time t, asking t->waiting every DFU_WAIT_ASK_MS when there is one: false
  * when it said stop. */
 static bool wait_held(sim_backend *b, const dfu_transport *t, uint64_t t_end)
 {
@@ -53,7 +51,7 @@ static bool wait_held(sim_backend *b, const dfu_transport *t, uint64_t t_end)
         return true;
     }
     for (uint64_t now = dev_now(b); now < t_end; now = dev_now(b)) {
-        wait_until(b, DFU_MIN(t_end, now + (uint64_t)CANCEL_STEP_MS * 1000));
+        wait_until(b, DFU_MIN(t_end, now + (uint64_t)DFU_WAIT_ASK_MS * 1000));
         if (dev_now(b) < t_end && t->waiting(t->waiting_arg)) return false;
     }
     return true;
@@ -277,7 +275,7 @@ static int b_wait(dfu_backend *base, dfu_ctx *ctx, dfu_match_fn match, void *arg
         int rc = try_match(b, ctx, match, arg, out, &next);
         if (rc != DFU_ERR_NO_DEVICE) return rc;
         uint64_t now = dev_now(b);
-        if (stop ? stop(stop_arg) != 0 : dfu_ctx_cancelled(ctx))
+        if (stop && stop(stop_arg) != 0)
             return dfu_err(ctx, DFU_ERR_CANCELLED, "cancelled while waiting for the device");
         uint64_t until = next == UINT64_MAX || next > deadline ? deadline
                          : next > now                          ? next
@@ -285,10 +283,9 @@ static int b_wait(dfu_backend *base, dfu_ctx *ctx, dfu_match_fn match, void *arg
         if (until <= now) /* the deadline: nothing more will arrive before it */
             return dfu_err(ctx, DFU_ERR_TIMEOUT, "no matching simulated device within %u ms",
                            timeout_ms);
-        /* With someone to ask, in steps of CANCEL_STEP_MS so that they are asked (on a virtual
+        /* With someone to ask, in steps of DFU_WAIT_ASK_MS so that they are asked (on a virtual
          * clock the steps take no time). */
-        if (stop || (ctx && ctx->cancel_cb))
-            until = DFU_MIN(until, now + (uint64_t)CANCEL_STEP_MS * 1000);
+        if (stop) until = DFU_MIN(until, now + (uint64_t)DFU_WAIT_ASK_MS * 1000);
         wait_until(b, until);
     }
 }
