@@ -18,19 +18,17 @@
 #include "../core/file.h"
 #include "../core/file_lock.h"
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "../image/image_internal.h"
 #include "../proto/proto.h"
 #include "journal_internal.h"
 
 #define JOURNAL_MAGIC JOURNAL_MAGIC_TEXT
 
+/* A copy of s, "" for NULL. */
 static char *dup(const char *s)
 {
-    if (!s) s = "";
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
+    return dfu_strdup(s ? s : "");
 }
 
 /* <dir>/<port path with anything odd replaced>.<ext> */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "../image/image_internal.h"
 #include "../proto/proto.h"
 #include "plan_internal.h"
@@ -398,10 +399,8 @@ static int own_strings(dfu_plan *p)
     const char **strings[] = {&p->opts.journal_dir, &p->opts.selector, &p->opts.image_path};
     for (size_t i = 0; i < DFU_ARRAY_SIZE(strings); i++) {
         if (!*strings[i]) continue;
-        size_t n = strlen(*strings[i]) + 1;
-        p->owned[i] = malloc(n);
+        p->owned[i] = dfu_strdup(*strings[i]);
         if (!p->owned[i]) return dfu_err(p->ctx, DFU_ERR_NOMEM, "out of memory");
-        memcpy(p->owned[i], *strings[i], n);
         *strings[i] = p->owned[i];
     }
     return DFU_OK;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "../proto/descriptor.h"
 #include "usb_sim.h"
 
@@ -133,14 +134,6 @@ static uint16_t first_langid(sim_backend *b, size_t i)
     return n >= 4 ? (uint16_t)(buf[2] | buf[3] << 8) : 0x0409;
 }
 
-static char *dup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 static int fill_strings(sim_backend *b, size_t i, dfu_ctx *ctx, const dfu_desc_device *dev,
                         const dfu_desc_config *cfg, dfu_device_info *info)
 {
@@ -168,8 +161,8 @@ static int describe(sim_backend *b, size_t i, dfu_ctx *ctx, uint32_t generation,
     rc = dfu_desc_parse_device(&dev, ctx, d, n);
     if (!rc) rc = dfu_desc_parse_config(&cfg, ctx, d + d[0], n - d[0]);
     if (rc) return dfu_err_prefix(ctx, rc, "%s", b->paths[i]);
-    info->backend = dup("sim");
-    info->path = dup(b->paths[i]);
+    info->backend = dfu_strdup("sim");
+    info->path = dfu_strdup(b->paths[i]);
     info->alts = calloc(cfg.alt_count ? cfg.alt_count : 1, sizeof(*info->alts));
     if (!info->backend || !info->path || !info->alts) {
         dfu_device_info_clear(info);
@@ -332,7 +325,7 @@ int dfu_backend_sim_new(dfu_backend **out, dfu_ctx *ctx, const char *const *spec
         char name[32];
         snprintf(name, sizeof(name), "sim-%zu", i + 1);
         const char *path = dfu_sim_path(b->sims[i]);
-        b->paths[i] = dup(path ? path : name);
+        b->paths[i] = dfu_strdup(path ? path : name);
         realtime = realtime || dfu_sim_realtime(b->sims[i]);
         if (!b->paths[i]) {
             b->count++;
