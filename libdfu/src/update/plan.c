@@ -177,8 +177,10 @@ static int check_dfuse_target(dfu_plan *p, dfuse_target_plan *tp)
     tp->layout = l;
     int rc = dfu_check_regions(p->ctx, p->image, tp->t, l, tp->alt, &tp->sectors, &tp->nsectors);
     if (rc) return rc;
-    for (size_t i = 0; i < tp->nsectors; i++)
-        if ((tp->sectors[i].access & DFU_MEM_ERASABLE) && p->desc.transfer_size < DFU_FLASH_UNIT)
+    /* Short blocks matter only where there are flash words: in erasable sectors. */
+    bool short_blocks = p->desc.transfer_size < DFU_FLASH_UNIT;
+    for (size_t i = 0; short_blocks && i < tp->nsectors; i++)
+        if (tp->sectors[i].access & DFU_MEM_ERASABLE)
             return dfu_err(p->ctx, DFU_ERR_ARG,
                            "blocks of %u bytes would split the %u-byte flash words that some "
                            "parts (STM32H7) program only once: flash with blocks of %u bytes or "
