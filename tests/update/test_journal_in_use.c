@@ -7,6 +7,8 @@
  */
 #include <dirent.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -313,6 +315,57 @@ static void test_recovery_without_a_journal_holds_it(void **state)
     recovery_holds_its_journal("journal_recovery_plain", false);
 }
 
+/* A lock file that cannot be made (here a directory stands in its place; in the field, a
+ * read-only journal directory) stops neither a recovery nor an update, as a journal that cannot
+ * be written does not: they warn and go on. A discard, which must remove the files, fails. */
+static void test_a_lock_that_cannot_be_made_stops_no_recovery(void **state)
+{
+    (void)state;
+    char *dir = tu_tmpdir("journal_lock_unmade"), *journal = tu_path(dir, "journal");
+    char spec[600], faulty[700];
+    snprintf(spec, sizeof(spec), "sim:stm32f405,state=%s/a.img,path=1-1", dir);
+    snprintf(faulty, sizeof(faulty), "%s,fault=unplug@block:10", spec);
+    uint8_t *bytes;
+    dfu_image *img = app_image(&bytes);
+    dfu_ctx *ctx;
+    assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
+    dfu_device *dev;
+    assert_int_equal(dfu_device_open(&dev, ctx, faulty, NULL), DFU_OK);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.journal_dir = journal;
+    dfu_plan *p;
+    assert_int_equal(dfu_plan_new(&p, ctx, dev, img, &o), DFU_OK);
+    assert_int_equal(dfu_plan_execute(p, NULL), DFU_ERR_DISCONNECTED);
+    dfu_plan_free(p);
+    dfu_device_close(dev);
+    char *lock = tu_path(journal, "1-1.journal.lock");
+    assert_int_equal(mkdir(lock, 0700), 0);
+
+    dfu_journal *j = NULL;
+    assert_int_equal(dfu_journal_find(&j, ctx, journal), DFU_OK);
+    assert_int_not_equal(dfu_journal_discard(ctx, j), DFU_OK);
+    assert_non_null(strstr(dfu_ctx_error(ctx)->message, "cannot lock the journal"));
+    assert_int_equal(dfu_device_open(&dev, ctx, spec, NULL), DFU_OK);
+    dfu_update_options ro = DFU_UPDATE_OPTIONS_INIT;
+    dfu_recovery rec;
+    if (dfu_recover(ctx, dev, j, NULL, &ro, &rec) != DFU_OK)
+        fail_msg("recover: %s", dfu_ctx_error(ctx)->message);
+    assert_true(rec.had_journal && rec.result.verified);
+    dfu_journal_free(j);
+    dfu_device_close(dev);
+    uint8_t *got = malloc(40 * 1024);
+    tu_sim_peek(spec, 0x08000000, got, 40 * 1024);
+    assert_memory_equal(got, bytes, 40 * 1024);
+    free(got);
+    rmdir(lock);
+    free(lock);
+    dfu_ctx_free(ctx);
+    dfu_image_free(img);
+    free(bytes);
+    free(journal);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +374,7 @@ int main(void)
         cmocka_unit_test(test_second_update_at_the_journal_path_refused),
         cmocka_unit_test(test_recovery_keeping_a_journal_holds_it),
         cmocka_unit_test(test_recovery_without_a_journal_holds_it),
+        cmocka_unit_test(test_a_lock_that_cannot_be_made_stops_no_recovery),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -202,9 +202,15 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, dfu_journal *j, const dfu_image *
     if (opts) o = *opts;
     dfu_image *image = NULL;
     /* Held throughout: no other update or recovery writes or removes j meanwhile, and nobody
-     * discards it. */
+     * discards it. A lock file that cannot be made (a read-only directory) does not stop the
+     * recovery, as a journal that cannot be written does not stop an update (execute.c). */
     int rc = j ? dfu_journal_hold(j, ctx) : DFU_OK;
-    if (rc) return rc;
+    if (rc == DFU_ERR_BUSY) return rc;
+    if (rc) {
+        dfu_warn(ctx, "%s; recovering without it", dfu_ctx_error(ctx)->message);
+        dfu_ctx_clear_error(ctx);
+        rc = DFU_OK;
+    }
     if (j) rc = check_identity(ctx, j, dev);
     if (!rc) rc = load_image(ctx, j, img, &image);
     if (rc) {
