@@ -10,6 +10,23 @@
 
 #include "files.h"
 
+/* MSVC has the type bits but no S_IS* tests (as libdfu/src/core/stat.h provides them there). */
+#if !defined(S_IFMT) && defined(_S_IFMT)
+#define S_IFMT  _S_IFMT
+#define S_IFREG _S_IFREG
+#define S_IFDIR _S_IFDIR
+#define S_IFCHR _S_IFCHR
+#endif
+#ifndef S_ISREG
+#define S_ISREG(m) (((m)&S_IFMT) == S_IFREG)
+#endif
+#ifndef S_ISDIR
+#define S_ISDIR(m) (((m)&S_IFMT) == S_IFDIR)
+#endif
+#ifndef S_ISCHR
+#define S_ISCHR(m) (((m)&S_IFMT) == S_IFCHR)
+#endif
+
 bool cli_file_exists(const char *path)
 {
     struct stat st;

@@ -165,7 +165,7 @@ static void test_runtime_detach_and_wait(void **state)
     dfu_sim_poke(sim, 0x08008000, v, 8);
     dfu_sim_power_cycle(sim, dfu_clock_now(r.clock));
     dfu_device_info app, dfu;
-    assert_int_equal(r.b->ops->wait(r.b, r.ctx, NULL, NULL, 5000, &app), DFU_OK);
+    assert_int_equal(r.b->ops->wait(r.b, r.ctx, NULL, NULL, 5000, NULL, NULL, &app), DFU_OK);
     assert_int_equal(app.mode, DFU_MODE_RUNTIME);
     assert_int_equal(app.vid, 0x1209);
     assert_int_equal(app.alts[0].iface, 1);
@@ -180,7 +180,7 @@ static void test_runtime_detach_and_wait(void **state)
     assert_int_equal(ctl(t, DFU_REQTYPE_IN, DFU_GETSTATE, 0, 1, v, 1, 1000), DFU_ERR_DISCONNECTED);
     t->ops->close(t);
     uint64_t t0 = dfu_clock_now(r.clock);
-    assert_int_equal(r.b->ops->wait(r.b, r.ctx, NULL, NULL, 5000, &dfu), DFU_OK);
+    assert_int_equal(r.b->ops->wait(r.b, r.ctx, NULL, NULL, 5000, NULL, NULL, &dfu), DFU_OK);
     assert_true(dfu_clock_now(r.clock) - t0 >= 500000); /* its re-enumeration time */
     assert_int_equal(dfu.mode, DFU_MODE_DFU);
     assert_int_equal(dfu.vid, 0x1209);
@@ -207,7 +207,8 @@ static void test_wait_times_out(void **state)
     rig_open(&r, specs, 1);
     dfu_device_info out;
     uint64_t t0 = dfu_clock_now(r.clock);
-    assert_int_equal(r.b->ops->wait(r.b, r.ctx, never, NULL, 3000, &out), DFU_ERR_TIMEOUT);
+    assert_int_equal(r.b->ops->wait(r.b, r.ctx, never, NULL, 3000, NULL, NULL, &out),
+                     DFU_ERR_TIMEOUT);
     assert_true(dfu_clock_now(r.clock) - t0 >= 3000000);
     rig_close(&r);
 }

@@ -27,12 +27,13 @@ typedef struct fake {
     uint64_t requests;
     uint64_t sleep_before_last; /* virtual time between the last two requests */
     uint64_t last_request_at;
+    unsigned last_timeout; /* of the last request */
 } fake;
 
 static int fake_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data, unsigned timeout)
 {
-    (void)timeout;
     fake *f = (fake *)t;
+    f->last_timeout = timeout;
     uint64_t now = f->clock.now;
     f->sleep_before_last = now - f->last_request_at;
     f->last_request_at = now;
@@ -745,6 +746,50 @@ static void test_manifestation_wait_is_cancelled(void **state)
     rig_done(&r);
 }
 
+/* A clock that moves on by a millisecond at every reading, as a wall clock does between two. */
+typedef struct ticking {
+    dfu_clock base;
+    uint64_t now;
+} ticking;
+
+static uint64_t tick_now(dfu_clock *c)
+{
+    ticking *t = (ticking *)c;
+    uint64_t now = t->now;
+    t->now += 1000;
+    return now;
+}
+
+static void tick_sleep(dfu_clock *c, uint64_t us)
+{
+    ((ticking *)c)->now += us;
+}
+
+/* make_idle gives a device still busy from a cancelled wait until busy_until_us to answer, and
+ * no more: wherever that moment falls among the clock's readings, never a timeout of a time
+ * that had passed already, counted backwards into ~584,000 years. */
+static void test_make_idle_allows_a_busy_device_what_is_left(void **state)
+{
+    (void)state;
+    for (uint64_t k = 0; k < 12; k++) {
+        rig r;
+        rig_init(&r, NULL, 0);
+        ticking clock = {{tick_now, tick_sleep}, 1000000};
+        r.d.clock = &clock.base;
+        r.f.repeat = (answer)GETSTATUS(DFU_STATUS_OK, 0, DFU_STATE_DFU_IDLE);
+        r.f.has_repeat = true;
+        /* Half-way between two readings. */
+        r.d.busy_until_us = clock.now + k * 1000 + 500;
+        r.d.busy_since_us = 1;
+        snprintf(r.d.busy_what, sizeof(r.d.busy_what), "mass erase");
+        assert_int_equal(dfu_make_idle(&r.d), DFU_OK);
+        if (r.f.last_timeout > DFU_CONTROL_TIMEOUT_MS + k + 1)
+            fail_msg("busy for %llu.5 ms more: GETSTATUS allowed %u ms", (unsigned long long)k,
+                     r.f.last_timeout);
+        rig_done(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -772,6 +817,7 @@ int main(void)
         cmocka_unit_test(test_a_cancel_ends_a_busy_wait_at_once),
         cmocka_unit_test(test_short_waits_are_not_asked),
         cmocka_unit_test(test_make_idle_wait_for_a_busy_device_is_cancelled),
+        cmocka_unit_test(test_make_idle_allows_a_busy_device_what_is_left),
         cmocka_unit_test(test_manifestation_wait_is_cancelled),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));

@@ -351,6 +351,167 @@ static void test_nothing_is_written_after_a_cancel(void **state)
     }
 }
 
+/* A fresh F4's option bytes (RDP level 0, no write protection) with another BOR level: the ROM
+ * resets to load them as soon as they are written, and the update waits for it to come back
+ * in DFU mode to read them back. */
+#define F4_OB 0x1FFFC000u
+static const uint8_t f4_ob[16] = {0xE0, 0xAA, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+                                  0xFF, 0x0F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+
+static dfu_plan *option_bytes_plan(board *b, watcher *w)
+{
+    dfu_image *img;
+    assert_int_equal(dfu_image_new(&img), DFU_OK);
+    assert_int_equal(dfu_image_add_target(img, 1, NULL, NULL), DFU_OK);
+    assert_int_equal(dfu_image_add_data(NULL, img, 0, F4_OB, f4_ob, sizeof(f4_ob)), DFU_OK);
+    dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
+    o.no_leave = true;
+    o.progress = w ? on_progress : NULL;
+    o.payload = w;
+    dfu_plan *p;
+    if (dfu_plan_new(&p, b->ctx, b->dev, img, &o))
+        fail_msg("plan: %s", dfu_ctx_error(b->ctx)->message);
+    dfu_image_free(img);
+    return p;
+}
+
+/* Says yes from its k-th question on, noting when. */
+typedef struct asker {
+    const board *b;
+    unsigned k, asked;
+    uint64_t yes_us;
+} asker;
+
+static int ask(void *payload)
+{
+    asker *a = payload;
+    if (++a->asked == a->k) a->yes_us = now_us(a->b);
+    return a->asked >= a->k;
+}
+
+/* The handle talks to a device that came back after its option bytes' reset through a transport
+ * opened then: a cancel is heard there too, while the ROM holds the status request through a
+ * mass erase (16 s). It was not: the new transport had nobody to ask. */
+static void test_cancel_heard_by_a_board_back_after_a_reset(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cancel_after_ob_reset", "stm32f405", NULL, 4096, 0x20020000);
+    dfu_plan *plan = option_bytes_plan(&b, NULL);
+    dfu_update_result res;
+    if (dfu_plan_execute(plan, &res) != DFU_OK)
+        fail_msg("option bytes: %s", dfu_ctx_error(b.ctx)->message);
+    dfu_plan_free(plan);
+    assert_true(res.reset && res.verified);
+    assert_false(dfu_device_gone(b.dev));
+    asker a = {&b, 10, 0, 0};
+    dfu_ctx_set_cancel(b.ctx, ask, &a);
+    uint64_t start = now_us(&b);
+    int rc = dfu_device_mass_erase(b.dev);
+    uint64_t back_us = now_us(&b);
+    dfu_ctx_set_cancel(b.ctx, NULL, NULL);
+    if (rc != DFU_ERR_CANCELLED)
+        fail_msg("mass erase: %s after %llu ms, asked %u times", dfu_error_name(rc),
+                 (unsigned long long)(back_us - start) / 1000u, a.asked);
+    assert_true(back_us - a.yes_us <= CANCEL_LAG_MAX_US);
+    board_free(&b);
+}
+
+/* The wait for the device to come back after its option bytes' reset is one like the others:
+ * the progress callback hears a heartbeat through it, and its cancel ends it. It was asked
+ * nothing: the update waited the device's 4 s and went on. */
+static void test_wait_for_a_board_back_after_a_reset_cancelled(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cancel_ob_return", "stm32f405", "reenum=4000", 4096, 0x20020000);
+    watcher w = {&b, true, 20, {0}, 0, 0, 0, false, 0, 0, 0, 0};
+    dfu_plan *plan = option_bytes_plan(&b, &w);
+    dfu_update_result res;
+    int rc = dfu_plan_execute(plan, &res);
+    uint64_t back_us = now_us(&b);
+    dfu_plan_free(plan);
+    const char *msg = dfu_ctx_error(b.ctx)->message;
+    if (rc != DFU_ERR_CANCELLED) fail_msg("%s: %s", dfu_error_name(rc), msg);
+    assert_true(w.cancelled && back_us - w.cancel_us <= CANCEL_LAG_MAX_US);
+    assert_true(res.reset);
+    assert_int_equal(w.afterwards, 0);
+    /* The heartbeats repeat the write's last event: the option bytes were written. */
+    assert_int_equal(w.last.phase, DFU_PHASE_WRITE);
+    assert_int_equal(w.last.done, sizeof(f4_ob));
+    if (!strstr(msg, "cancelled after") || !strstr(msg, "the device has left"))
+        fail_msg("unexpected message: %s", msg);
+    board_free(&b);
+}
+
+/* Cancels a read when its first bytes are in, pulling the cable first when asked to. */
+typedef struct puller {
+    board *b;
+    bool unplug;
+} puller;
+
+static int cancel_first(const dfu_progress *p, void *payload)
+{
+    puller *u = payload;
+    if (p->done == 0) return 0; /* a heartbeat, before the first block is in */
+    if (u->unplug) dfu_sim_unplug(dfu_device_sim(u->b->dev), now_us(u->b));
+    return 1;
+}
+
+/* A cancelled read says where the device was left: in dfuIDLE only when settling got it there.
+ * It said so of a board whose cable had been pulled. */
+static void test_a_cancelled_read_says_where_the_device_is(void **state)
+{
+    (void)state;
+    for (int unplug = 0; unplug <= 1; unplug++) {
+        board b;
+        board_new(&b, unplug ? "cancel_read_unplugged" : "cancel_read", "stm32f405", NULL, 4096,
+                  0x20020000);
+        puller u = {&b, unplug != 0};
+        dfu_image *img = NULL;
+        assert_int_equal(dfu_device_read(&img, b.dev, 0x08000000, 64 * 1024, cancel_first, &u),
+                         DFU_ERR_CANCELLED);
+        assert_null(img);
+        const char *msg = dfu_ctx_error(b.ctx)->message;
+        bool idle = strstr(msg, "the device is in dfuIDLE") != NULL;
+        if (idle == (unplug != 0) || !strstr(msg, "cancelled at 0x0800"))
+            fail_msg("%s: %s", unplug ? "unplugged" : "plugged in", msg);
+        board_free(&b);
+    }
+}
+
+/* Cancels a mass erase 3 s into its 16 s, through the context's cancel callback. */
+static void mass_erase_cancelled_early(board *b)
+{
+    asker a = {b, 30, 0, 0};
+    dfu_ctx_set_cancel(b->ctx, ask, &a);
+    assert_int_equal(dfu_device_mass_erase(b->dev), DFU_ERR_CANCELLED);
+    dfu_ctx_set_cancel(b->ctx, NULL, NULL);
+}
+
+/* Every call on a device that a cancel left busy waits for it first: reading its status and
+ * selecting another alternate setting too. The status request timed out (the F4 ROM holds it
+ * through the erase), and the alternate setting was switched under the running erase. */
+static void test_every_call_waits_for_what_a_cancel_left_running(void **state)
+{
+    (void)state;
+    board b;
+    board_new(&b, "cancel_then_status", "stm32f405", NULL, 4096, 0x20020000);
+    mass_erase_cancelled_early(&b);
+    int st = -1, status = -1;
+    if (dfu_device_get_status(b.dev, &st, &status) != DFU_OK)
+        fail_msg("get status: %s", dfu_ctx_error(b.ctx)->message);
+    assert_int_equal(st, DFU_STATE_DFU_IDLE);
+    assert_int_equal(status, DFU_STATUS_OK);
+    board_free(&b);
+
+    board_new(&b, "cancel_then_set_alt", "stm32f405", NULL, 4096, 0x20020000);
+    mass_erase_cancelled_early(&b);
+    assert_int_equal(dfu_device_set_alt(b.dev, 1), DFU_OK);
+    assert_int_equal(dfu_sim_state(dfu_device_sim(b.dev)), DFU_STATE_DFU_IDLE);
+    board_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +520,10 @@ int main(void)
         cmocka_unit_test(test_cancel_a_board_stuck_busy),
         cmocka_unit_test(test_single_erase_cancelled_in_the_wait),
         cmocka_unit_test(test_nothing_is_written_after_a_cancel),
+        cmocka_unit_test(test_cancel_heard_by_a_board_back_after_a_reset),
+        cmocka_unit_test(test_wait_for_a_board_back_after_a_reset_cancelled),
+        cmocka_unit_test(test_a_cancelled_read_says_where_the_device_is),
+        cmocka_unit_test(test_every_call_waits_for_what_a_cancel_left_running),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include <libdfu/device.h>
+#include "core/internal.h"
 #include "usbtest.h"
 #include "usb/select.h"
 #include "usb/usb_libusb.h"
@@ -275,8 +276,8 @@ static void test_reenumeration_followed_by_port_path(void **state)
     t->ops->close(t);
     char path[16];
     strcpy(path, rt.path);
-    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 5000, &bl),
-                     0);
+    assert_int_equal(
+        f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 5000, NULL, NULL, &bl), 0);
     assert_string_equal(bl.path, "1-2");
     assert_int_equal(bl.mode, DFU_MODE_DFU);
     assert_int_equal(bl.pid, DFU_PID);
@@ -304,8 +305,9 @@ static void test_wait_times_out(void **state)
     dfu_device_info info;
     char path[] = "1-7";
     uint64_t t0 = sim_usb_wall_us();
-    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 300, &info),
-                     DFU_ERR_TIMEOUT);
+    assert_int_equal(
+        f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 300, NULL, NULL, &info),
+        DFU_ERR_TIMEOUT);
     uint64_t ms = (sim_usb_wall_us() - t0) / 1000;
     assert_true(ms >= 300 && ms < 3000);
     stop(f);
@@ -320,6 +322,45 @@ static int cancel_after(void *payload)
 }
 #endif
 
+#ifdef DFU_HAVE_UMOCKDEV
+/* Says yes to one question only, the k-th: an answer that is not asked for again. */
+typedef struct one_shot {
+    unsigned k, asked;
+} one_shot;
+
+static int yes_once(void *payload)
+{
+    one_shot *o = payload;
+    return ++o->asked == o->k;
+}
+#endif
+
+/* Whichever question of a wait the caller's one yes answers, the wait ends then. An answer to
+ * the question asked just before a step of the wait was dropped: the step ended, the device list
+ * was read again, and the next question heard no. */
+static void test_wait_hears_a_single_yes(void **state)
+{
+    (void)state;
+    USBTEST_REQUIRE(NULL);
+#ifdef DFU_HAVE_UMOCKDEV
+    const char *specs[] = {SPEC_DFU};
+    fixture *f = start(specs, 1);
+    dfu_device_info info;
+    char path[] = "1-7";
+    for (unsigned k = 1; k <= 4; k++) {
+        one_shot o = {k, 0};
+        dfu_ctx_set_cancel(f->ctx, yes_once, &o);
+        int rc = f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 3000,
+                                   dfu_ctx_stop, f->ctx, &info);
+        if (rc != DFU_ERR_CANCELLED)
+            fail_msg("yes to question %u of %u: %s", k, o.asked, dfu_error_name(rc));
+        assert_int_equal(o.asked, k);
+    }
+    dfu_ctx_set_cancel(f->ctx, NULL, NULL);
+    stop(f);
+#endif
+}
+
 /* A wait of a minute that the caller cancels after 300 ms ends then, with DFU_ERR_CANCELLED. */
 static void test_wait_is_cancelled(void **state)
 {
@@ -332,7 +373,8 @@ static void test_wait_is_cancelled(void **state)
     char path[] = "1-7";
     uint64_t t0 = sim_usb_wall_us(), at = t0 + 300 * 1000;
     dfu_ctx_set_cancel(f->ctx, cancel_after, &at);
-    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 60000, &info),
+    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 60000,
+                                       dfu_ctx_stop, f->ctx, &info),
                      DFU_ERR_CANCELLED);
     uint64_t ms = (sim_usb_wall_us() - t0) / 1000;
     if (ms < 300 || ms > 3000) fail_msg("the cancelled wait took %llu ms", (unsigned long long)ms);
@@ -366,8 +408,9 @@ static void test_unplug_mid_transfer_is_disconnected(void **state)
     assert_int_equal(sim_usb_plug_count(f->bridge, 0), 2);
     char path[] = "1-1";
     dfu_device_info back;
-    assert_int_equal(f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 5000, &back),
-                     0);
+    assert_int_equal(
+        f->usb->ops->wait(f->usb, f->ctx, dfu_match_path_dfu_mode, path, 5000, NULL, NULL, &back),
+        0);
     assert_int_not_equal(back.address, info.address);
     dfu_device_info_clear(&back);
     dfu_device_info_clear(&info);
@@ -444,6 +487,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_raw_requests_round_trip),
         cmocka_unit_test(test_reenumeration_followed_by_port_path),
         cmocka_unit_test(test_wait_is_cancelled),
+        cmocka_unit_test(test_wait_hears_a_single_yes),
         cmocka_unit_test(test_wait_times_out),
         cmocka_unit_test(test_unplug_mid_transfer_is_disconnected),
         cmocka_unit_test(test_held_transfer_times_out),

@@ -156,7 +156,9 @@ DFU_API struct dfu_sim *dfu_device_sim(dfu_device *dev);
 /* The device's DFU state and status right now (DFU_GETSTATUS). */
 DFU_API int dfu_device_get_status(dfu_device *dev, int *state, int *status);
 /* USB reset: the device restarts (its boot logic decides where). The handle is then closed for
- * requests; open the device again to talk to it. */
+ * requests; open the device again to talk to it. Unlike every other call, it does not first
+ * wait for an operation a cancel left the device doing (update.h): a reset is what a device
+ * stuck busy needs, and it ends an erase still under way. */
 DFU_API int dfu_device_reset(dfu_device *dev);
 /* True once the device has left (leave, reset, manifestation): no further requests. */
 DFU_API bool dfu_device_gone(const dfu_device *dev);

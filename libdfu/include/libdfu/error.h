@@ -44,7 +44,9 @@ typedef enum dfu_error {
     DFU_ERR_NO_DEVICE = -8,     /* no device matches the selector */
     DFU_ERR_AMBIGUOUS = -9,     /* several devices match the selector */
     DFU_ERR_ACCESS = -10,       /* permission denied opening a device */
-    DFU_ERR_BUSY = -11,         /* device held by another driver or program */
+    DFU_ERR_BUSY = -11,         /* device held by another driver or program (a simulated
+                                   board's state file by another instance), or a recovery
+                                   journal in use by another update or recovery (journal.h) */
     DFU_ERR_STALL = -12,        /* the device stalled a request */
     DFU_ERR_TIMEOUT = -13,      /* a transfer or a wait timed out */
     DFU_ERR_DISCONNECTED = -14, /* the device went away */

@@ -7,6 +7,11 @@
  * of the image (<port path>.image.dfu); after each step it records the step as done. Every write
  * is atomic (temporary file, fsync, rename), so a journal is usable whenever the process dies.
  * The journal is removed when the update completes and verifies.
+ *
+ * While an update or a recovery uses a journal it holds a lock on <port path>.journal.lock
+ * (removed when released; the system releases it if the process dies): another update or
+ * recovery that would keep or recover the same journal, or a discard of it, is refused with
+ * DFU_ERR_BUSY, before it touches its device. That holds between processes and within one.
  */
 #ifndef LIBDFU_JOURNAL_H
 #define LIBDFU_JOURNAL_H
@@ -57,7 +62,8 @@ DFU_API int64_t dfu_journal_started(const dfu_journal *j);
 DFU_API bool dfu_journal_matches(const dfu_journal *j, const dfu_device *dev);
 /* The copy of the image kept beside the journal. */
 DFU_API int dfu_journal_image(dfu_image **out, dfu_ctx *ctx, const dfu_journal *j);
-/* Deletes the journal and its image copy (the update will not be recovered). */
+/* Deletes the journal and its image copy (the update will not be recovered). DFU_ERR_BUSY when
+ * an update or recovery (in any process, this one included) is using the journal. */
 DFU_API int dfu_journal_discard(dfu_ctx *ctx, dfu_journal *j);
 /* Deletes every journal in dir that cannot be read (damaged), with its image copy; lookups skip
  * such files with a warning. *removed counts them. */
@@ -85,7 +91,8 @@ typedef struct dfu_recovery {
  * dfu_plan_new. A recovery that completes removes the journal, hence j is not const: j's
  * files, as dfu_journal_discard does, or with opts->journal_dir (normally the directory j came
  * from) the journal the recovery keeps there as it goes. j itself stays valid for its getters
- * and dfu_journal_free.
+ * and dfu_journal_free. DFU_ERR_BUSY, before dev is touched, when another update or recovery
+ * (in any process, this one included) is using j.
  */
 DFU_API int dfu_recover(dfu_ctx *ctx, dfu_device *dev, dfu_journal *j, const dfu_image *img,
                         const dfu_update_options *opts, dfu_recovery *out);

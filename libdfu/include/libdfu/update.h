@@ -94,16 +94,18 @@ typedef struct dfu_progress {
 
 /*
  * Return non-zero to cancel; the call returns DFU_ERR_CANCELLED, and the callback is not called
- * again. Between blocks, the current block finishes and the device is left in dfuIDLE.
+ * again. Between blocks, the current block finishes and the device is brought back to dfuIDLE;
+ * the message says where it was left when that failed (it has left, or is not back yet).
  *
  * While the device keeps the call waiting (an erase, a mass erase of up to 32 s, a device busy
- * from an earlier session or stuck in dfuDNBUSY), the callback is called again every 100 ms of
- * the wait with the last event unchanged (same phase, same counts: a heartbeat, so that a UI
- * can show a long erase alive; before the first step, a DFU_PHASE_CONNECT event with nothing
- * done), and a cancel ends the wait at once. Waits shorter than that (a
- * block's own programming) are not interrupted. The device is not stopped: it finishes an erase
- * by itself; the error message says what it was busy with and within how long it will be done
- * (or that it has been busy longer than that may take: stuck, it needs a reset). The journal
+ * from an earlier session or stuck in dfuDNBUSY, one coming back in DFU mode after the reset
+ * that loads its option bytes), the callback is called again every 100 ms of the wait with the
+ * last event unchanged (same phase, same counts: a heartbeat, so that a UI can show a long erase
+ * alive; before the first step, a DFU_PHASE_CONNECT event with nothing done), and a cancel ends
+ * the wait at once. Waits shorter than that (a block's own programming) are not interrupted.
+ * The device is not stopped: it finishes an erase by itself; the error message says what it was
+ * busy with and within how long it will be done (or that it has been busy longer than that may
+ * take: stuck, it needs a reset). The journal
  * keeps the step under way as not done, so dfu_recover(), or executing the plan again, finishes
  * the update; the next call on the same device first waits for the device to finish.
  *
@@ -187,7 +189,9 @@ typedef struct dfu_update_result {
 } dfu_update_result;
 
 /* Executes the plan on the device it was made for (still open); errors are recorded in its
- * context. result may be NULL. */
+ * context. result may be NULL. With a journal directory: DFU_ERR_BUSY, before the device is
+ * touched or a progress event sent, when another update or recovery (in any process, this one
+ * included) is using the journal this one would keep there (journal.h). */
 DFU_API int dfu_plan_execute(dfu_plan *plan, dfu_update_result *result);
 
 /*
@@ -213,7 +217,9 @@ DFU_API int dfu_device_mass_erase(dfu_device *dev);
  * have the user's explicit confirmation. DFU_OK once it has gone (the reset); a device that
  * reports dfuERROR has refused: DFU_ERR_UNSUPPORTED for errSTALLEDPKT (it does not know the
  * command), else DFU_ERR_DEVICE; one still there without an error did not reset, and whether it
- * removed its protection is unknown: DFU_ERR_PROTOCOL. The device is left in dfuIDLE. */
+ * removed its protection is unknown: DFU_ERR_PROTOCOL. After a failure the device is left in
+ * dfuIDLE; not after a cancel (DFU_ERR_CANCELLED, from dfu_ctx_set_cancel's callback while the
+ * device works): a device that took the command goes on erasing and resets by itself. */
 DFU_API int dfu_device_read_unprotect(dfu_device *dev);
 /* Leaves DFU mode and starts the firmware: DfuSe "leave", jumping to address (NULL: to the
  * application's start, the first writable sector of the flash's layout); DFU 1.1 a USB reset

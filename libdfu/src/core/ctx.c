@@ -41,6 +41,11 @@ bool dfu_ctx_cancelled(dfu_ctx *ctx)
     return ctx && ctx->cancel_cb && ctx->cancel_cb(ctx->cancel_payload) != 0;
 }
 
+int dfu_ctx_stop(void *ctx)
+{
+    return dfu_ctx_cancelled(ctx);
+}
+
 const dfu_error_info *dfu_ctx_error(const dfu_ctx *ctx)
 {
     static const dfu_error_info none = {DFU_OK, "", -1, -1};

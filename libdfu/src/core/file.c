@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <fcntl.h>
 #ifdef _WIN32
@@ -20,6 +19,8 @@
 
 #include "file.h"
 #include "internal.h"
+#include "stat.h"
+#include "str.h"
 
 #ifdef _WIN32
 #define DFU_WINDOWS_PATHS true
@@ -64,9 +65,8 @@ int dfu_make_dirs(dfu_ctx *ctx, const char *dir, const char *what)
 {
     size_t len = strlen(dir);
     if (!len) return dfu_err(ctx, DFU_ERR_ARG, "%s: the directory name is empty", what);
-    char *p = malloc(len + 1);
+    char *p = dfu_strdup(dir);
     if (!p) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
-    memcpy(p, dir, len + 1);
     size_t root = dfu_path_root_len(p, DFU_WINDOWS_PATHS);
     for (size_t i = root; i <= len; i++) {
         char c = p[i];
@@ -194,11 +194,8 @@ static int write_target(dfu_ctx *ctx, const char *path, char **out)
 #endif
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
         return not_regular(ctx, path, false, (unsigned)st.st_mode);
-    size_t n = strlen(path);
-    *out = malloc(n + 1);
-    if (!*out) return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
-    memcpy(*out, path, n + 1);
-    return DFU_OK;
+    *out = dfu_strdup(path);
+    return *out ? DFU_OK : dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
 }
 
 int dfu_atomic_open(dfu_atomic_file *af, dfu_ctx *ctx, const char *path, bool force)

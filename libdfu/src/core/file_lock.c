@@ -23,11 +23,14 @@
 #include <errno.h>
 
 #ifdef _WIN32
+#include <fcntl.h>
 #include <io.h>
+#include <sys/stat.h>
 #include <windows.h>
 #else
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -42,9 +45,9 @@ static OVERLAPPED lock_range(void)
     return ov;
 }
 
-FILE *dfu_file_open_locked(const char *path)
+/* Locks the open file fp; fp, or NULL (fp closed) with errno EAGAIN when held elsewhere. */
+static FILE *lock_stream(FILE *fp)
 {
-    FILE *fp = fopen(path, "r+b");
     if (!fp) return NULL;
     HANDLE h = (HANDLE)_get_osfhandle(_fileno(fp));
     OVERLAPPED ov = lock_range();
@@ -56,6 +59,48 @@ FILE *dfu_file_open_locked(const char *path)
         return NULL;
     }
     return fp;
+}
+
+FILE *dfu_file_open_locked(const char *path)
+{
+    return lock_stream(fopen(path, "r+b"));
+}
+
+FILE *dfu_lock_file_acquire(const char *path)
+{
+    int fd = _open(path, _O_RDWR | _O_CREAT | _O_BINARY, _S_IREAD | _S_IWRITE);
+    if (fd < 0) return NULL;
+    FILE *fp = _fdopen(fd, "r+b");
+    if (!fp) _close(fd);
+    return lock_stream(fp);
+}
+
+/* The file's identity: volume and file index (st_ino is always 0 on Windows). */
+static bool file_id(HANDLE h, BY_HANDLE_FILE_INFORMATION *out)
+{
+    return h != INVALID_HANDLE_VALUE && GetFileInformationByHandle(h, out);
+}
+
+bool dfu_lock_file_is(FILE *held, const char *path)
+{
+    if (!held) return false;
+    HANDLE other = CreateFileA(path, 0, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                               NULL, OPEN_EXISTING, FILE_ATTRIBUTE_NORMAL, NULL);
+    BY_HANDLE_FILE_INFORMATION a, b;
+    bool same = file_id((HANDLE)_get_osfhandle(_fileno(held)), &a) && file_id(other, &b) &&
+                a.dwVolumeSerialNumber == b.dwVolumeSerialNumber &&
+                a.nFileIndexHigh == b.nFileIndexHigh && a.nFileIndexLow == b.nFileIndexLow;
+    if (other != INVALID_HANDLE_VALUE) CloseHandle(other);
+    return same;
+}
+
+void dfu_lock_file_release(FILE *fp, const char *path)
+{
+    if (!fp) return;
+    dfu_file_close_locked(fp);
+    /* Windows deletes no file that another handle has open (fopen shares no delete access): if
+     * another process opened it to lock it meanwhile, this fails and the file stays for it. */
+    remove(path);
 }
 
 void dfu_file_close_locked(FILE *fp)
@@ -85,6 +130,60 @@ FILE *dfu_file_open_locked(const char *path)
         errno = e;
     }
     return fp;
+}
+
+FILE *dfu_lock_file_acquire(const char *path)
+{
+    /* Its last holder removes the file while still holding it: a file opened before that and
+     * locked after has no name any more (or another file has the name), and locking it would
+     * exclude nobody. Then the file at the name now is the lock. Each retry follows a release
+     * by another holder, so they end; the bound is a guard. */
+    for (int attempt = 0; attempt < 1000; attempt++) {
+        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+        if (fd < 0) return NULL;
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+            int e = errno == EWOULDBLOCK ? EAGAIN : errno;
+            close(fd);
+            errno = e;
+            return NULL;
+        }
+        struct stat held, named;
+        if (fstat(fd, &held) != 0) {
+            int e = errno;
+            close(fd);
+            errno = e;
+            return NULL;
+        }
+        if (stat(path, &named) != 0 || held.st_dev != named.st_dev || held.st_ino != named.st_ino) {
+            close(fd);
+            continue;
+        }
+        FILE *fp = fdopen(fd, "r+b");
+        if (!fp) {
+            int e = errno;
+            close(fd);
+            errno = e;
+        }
+        return fp;
+    }
+    errno = EAGAIN;
+    return NULL;
+}
+
+bool dfu_lock_file_is(FILE *held, const char *path)
+{
+    struct stat a, b;
+    return held && fstat(fileno(held), &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+           a.st_ino == b.st_ino;
+}
+
+void dfu_lock_file_release(FILE *fp, const char *path)
+{
+    if (!fp) return;
+    /* Removed while held, so that nobody who locks it later takes it for the lock (see
+     * dfu_lock_file_acquire). */
+    unlink(path);
+    dfu_file_close_locked(fp);
 }
 
 void dfu_file_close_locked(FILE *fp)

@@ -22,6 +22,8 @@ struct dfu_ctx {
 
 /* Whether the caller asked to stop waiting (dfu_ctx_set_cancel). */
 bool dfu_ctx_cancelled(dfu_ctx *ctx);
+/* The same as a callback (a transport's `waiting`): ctx is the context. */
+int dfu_ctx_stop(void *ctx);
 /* Records an error in ctx (which may be NULL) and returns code, so callers write
  * "return dfu_err(ctx, DFU_ERR_FORMAT, "%s:%u:%u: ...", ...);". */
 int dfu_err(dfu_ctx *ctx, int code, const char *fmt, ...) DFU_PRINTF(3, 4);

@@ -6,4 +6,5 @@ target_sources(dfu_objects PRIVATE
   src/core/names.c
   src/core/options.c
   src/core/sha256.c
-  src/core/shown.c)
+  src/core/shown.c
+  src/core/str.c)

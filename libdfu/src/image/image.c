@@ -5,6 +5,7 @@
 #include "../core/bytes.h"
 #include "../core/internal.h"
 #include "../core/sha256.h"
+#include "../core/str.h"
 #include "image_internal.h"
 
 int dfu_image_new(dfu_image **out)
@@ -108,12 +109,8 @@ static char *dup_name(const char *name, int *rc)
 {
     *rc = DFU_OK;
     if (!name) return NULL;
-    size_t n = strlen(name);
-    char *p = malloc(n + 1);
-    if (!p)
-        *rc = DFU_ERR_NOMEM;
-    else
-        memcpy(p, name, n + 1);
+    char *p = dfu_strdup(name);
+    if (!p) *rc = DFU_ERR_NOMEM;
     return p;
 }
 

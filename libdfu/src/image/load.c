@@ -2,9 +2,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "../core/internal.h"
+#include "../core/stat.h"
 #include "formats.h"
 #include "libdfu/spec.h"
 

@@ -22,7 +22,8 @@ static int find(dfu_backend *b, dfu_ctx *ctx, const dfu_selector *sel, unsigned 
     dfu_info(ctx, "waiting up to %u ms for a device matching \"%s\"", wait_ms,
              dfu_selector_text(sel));
     dfu_device_info first;
-    rc = b->ops->wait(b, ctx, dfu_match_selector, (void *)(uintptr_t)sel, wait_ms, &first);
+    rc = b->ops->wait(b, ctx, dfu_match_selector, (void *)(uintptr_t)sel, wait_ms, dfu_ctx_stop,
+                      ctx, &first);
     if (rc == DFU_ERR_TIMEOUT)
         return dfu_err(ctx, DFU_ERR_NO_DEVICE,
                        "no DFU device matching \"%s\" appeared within %u ms",
@@ -52,6 +53,9 @@ static int detach(dfu_backend *b, dfu_ctx *ctx, dfu_device_info *info, unsigned 
     dfu_transport *t;
     int rc = b->ops->open(b, ctx, info, &t);
     if (rc) return rc;
+    /* No device yet to ask its wait hook: the context's cancel callback, as in the waits. */
+    t->waiting = dfu_ctx_stop;
+    t->waiting_arg = ctx;
     rc = t->ops->set_alt(t, alt->iface, alt->alt);
     dfu_usb_setup s = {DFU_REQTYPE_OUT, DFU_DETACH,
                        info->func.detach_timeout_ms ? info->func.detach_timeout_ms : 1000,
@@ -70,7 +74,7 @@ static int detach(dfu_backend *b, dfu_ctx *ctx, dfu_device_info *info, unsigned 
     char *path = info->path;
     info->path = NULL;
     dfu_device_info_clear(info);
-    rc = b->ops->wait(b, ctx, dfu_match_path_dfu_mode, path, wait_ms, info);
+    rc = b->ops->wait(b, ctx, dfu_match_path_dfu_mode, path, wait_ms, dfu_ctx_stop, ctx, info);
     if (rc == DFU_ERR_TIMEOUT)
         rc = dfu_err(ctx, DFU_ERR_NO_DEVICE,
                      "the device at %s detached but did not come back in DFU mode within %u ms "
@@ -253,9 +257,21 @@ int dfu_device_open(dfu_device **out, dfu_ctx *ctx, const char *selector,
     dfu_selector_free(sel);
     if (rc && found && d->detached && d->t) {
         /* Detached from its application, then refused (no such alternate setting, a transfer
-         * size it cannot take): a USB reset starts the application again, as found. */
-        if (d->t->ops->reset(d->t) == DFU_OK || !d->gone)
-            dfu_info(ctx, "the device was running its application: reset it to start it again");
+         * size it cannot take): a USB reset starts the application again, as found. The
+         * refusal stays the error: the reset's own failure is only told. */
+        dfu_err_saved refusal;
+        dfu_err_save(ctx, &refusal);
+        dfu_ctx_clear_error(ctx);
+        int reset = d->t->ops->reset(d->t);
+        if (reset == DFU_OK || reset == DFU_ERR_DISCONNECTED)
+            dfu_info(ctx, "the device was running its application: reset it to start that again");
+        else
+            dfu_warn(ctx,
+                     "the device was running its application and stays in DFU mode: the USB "
+                     "reset to start the application again failed (%s); reset or power-cycle it",
+                     dfu_ctx_error(ctx)->code ? dfu_ctx_error(ctx)->message
+                                              : dfu_error_name(reset));
+        dfu_err_restore(ctx, &refusal);
     }
     if (rc) {
         dfu_device_close(d);
@@ -284,8 +300,10 @@ int dfu_device_reopen(dfu_device *d, unsigned wait_ms)
 {
     dfu_device_info info;
     memset(&info, 0, sizeof(info));
+    /* Asked as every wait on the device is: the context's cancel callback, then the wait hook
+     * (an update's progress heartbeat). */
     int rc = d->backend->ops->wait(d->backend, d->ctx, dfu_match_path_dfu_mode, d->info.path,
-                                   wait_ms, &info);
+                                   wait_ms, dfu_wait_stop_arg, d, &info);
     if (rc == DFU_ERR_TIMEOUT)
         return dfu_err(d->ctx, DFU_ERR_NO_DEVICE,
                        "the device did not come back in DFU mode at %s within %u ms", d->info.path,
@@ -303,6 +321,7 @@ int dfu_device_reopen(dfu_device *d, unsigned wait_ms)
     }
     d->t->ops->close(d->t);
     d->t = t;
+    dfu_wait_attach(d); /* its held transfers are as cancellable as the old transport's */
     /* The same device: its description stays, and with it every string handed out (they live
      * as long as the handle). Only its place on the bus is new. */
     d->info.bus = info.bus;

@@ -88,7 +88,9 @@ int dfu_device_set_alt(dfu_device *dev, int alt)
         const dfu_alt_info *a = &dev->info.alts[i];
         if (a->alt != alt) continue;
         if (a->alt == dev->alt && a->iface == dev->iface) return DFU_OK;
-        int rc = dev->t->ops->set_alt(dev->t, a->iface, a->alt);
+        int rc = dfu_req_ready(dev); /* not a class request, but a request all the same */
+        if (rc) return rc;
+        rc = dev->t->ops->set_alt(dev->t, a->iface, a->alt);
         if (rc)
             return dfu_err(dev->ctx, rc, "%s: selecting alternate setting %d failed (%s)",
                            dev->info.path, alt, dfu_error_name(rc));

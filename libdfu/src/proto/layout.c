@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "libdfu/layout.h"
 #include "proto.h"
 
@@ -112,10 +113,8 @@ static int parse(cursor *c, dfu_layout *l)
     if (*c->p != '/') return fail(c, "expected '/' after the name");
     size_t n = (size_t)(c->p - name);
     while (n && name[n - 1] == ' ') n--;
-    l->name = malloc(n + 1);
+    l->name = dfu_strndup(name, n);
     if (!l->name) return dfu_err(c->ctx, DFU_ERR_NOMEM, "out of memory");
-    memcpy(l->name, name, n);
-    l->name[n] = '\0';
     while (*c->p == '/') {
         c->p++;
         skip_spaces(c);

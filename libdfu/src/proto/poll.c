@@ -213,9 +213,10 @@ static int wait_busy(dfu_device *d, uint8_t state, bool *cleared)
  * in a transfer that can be cancelled like any wait. */
 static int idle_status(dfu_device *d, dfu_status_reply *st)
 {
-    bool busy = dfu_device_may_be_busy(d);
-    uint64_t timeout = DFU_CONTROL_TIMEOUT_MS;
-    if (busy) timeout += (d->busy_until_us - dfu_clock_now(d->clock)) / 1000u;
+    /* One reading of the clock: a second one, later, could be past busy_until_us. */
+    uint64_t left_us = dfu_device_busy_left_us(d, dfu_clock_now(d->clock));
+    bool busy = left_us > 0;
+    uint64_t timeout = DFU_CONTROL_TIMEOUT_MS + left_us / 1000u;
     int rc = dfu_req_getstatus(d, st, (unsigned)timeout);
     if (rc == DFU_ERR_CANCELLED && busy)
         dfu_err_prefix(d->ctx, rc, "waiting for the device to finish what it was doing (%s)",
@@ -304,7 +305,10 @@ static int make_idle(dfu_device *d)
 
 int dfu_make_idle(dfu_device *d)
 {
+    bool nested = d->idling;
+    d->idling = true;
     int rc = make_idle(d);
+    d->idling = nested;
     if (!rc) d->busy_until_us = 0; /* whatever it was doing, it has finished */
     return rc;
 }

@@ -68,6 +68,7 @@ struct dfu_device {
     dfu_wait_hook wait_hook; /* asked while the device keeps the host waiting (an update's) */
     void *wait_payload;
     bool settling; /* after a cancel: every wait stops at its first question */
+    bool idling;   /* in dfu_make_idle: its requests do not wait for it (dfu_req_ready) */
     /* A wait the caller cancelled while the device worked (busy_until_us 0: none since the
      * device was last brought to dfuIDLE): it goes on with busy_what, begun at busy_since_us, and
      * may stay busy (and hold requests) until busy_until_us. */
@@ -107,12 +108,10 @@ typedef struct dfu_wait {
 } dfu_wait;
 
 /*
- * Waiting that the caller may stop (wait.c). Every wait asks, at every DFU_WAIT_ASK_MS of it, the
- * context's cancel callback and then the device's wait hook; either saying stop ends it with
- * DFU_ERR_CANCELLED. A wait shorter than that is never asked: it finishes.
+ * Waiting that the caller may stop (wait.c). Every wait asks, at every DFU_WAIT_ASK_MS of it
+ * (transport.h), the context's cancel callback and then the device's wait hook; either saying
+ * stop ends it with DFU_ERR_CANCELLED. A wait shorter than that is never asked: it finishes.
  */
-#define DFU_WAIT_ASK_MS 100u
-
 /* One wait: when it last asked. */
 typedef struct dfu_waiter {
     uint64_t asked_us;
@@ -120,6 +119,8 @@ typedef struct dfu_waiter {
 
 /* Whether to stop waiting now (asks the callbacks). */
 bool dfu_wait_stop(dfu_device *d);
+/* The same as a transport's `waiting` and a backend wait's `stop` callback: d is the device. */
+int dfu_wait_stop_arg(void *d);
 /* Installs (or, with NULL, removes) the hook asked while the device keeps the host waiting. */
 void dfu_device_set_wait_hook(dfu_device *d, dfu_wait_hook hook, void *payload);
 /* Makes the transport ask too while the device holds a transfer (the ST ROM holds GETSTATUS
@@ -136,14 +137,22 @@ int dfu_wait_abandon(dfu_device *d, const char *what, uint64_t start_us, uint32_
 /* Whether an operation whose wait was cancelled may still keep the device busy: it has not had
  * the longest time it may take yet. */
 bool dfu_device_may_be_busy(const dfu_device *d);
-/* Before a new operation: when a wait was cancelled since the device was last in dfuIDLE, waits
- * (dfu_make_idle) for the device to finish what it was doing. */
-int dfu_wait_finish(dfu_device *d);
+/* How long, at time now on the device's clock, it may still be busy with it (0: no longer). */
+uint64_t dfu_device_busy_left_us(const dfu_device *d, uint64_t now);
 /* After a cancel: back to dfuIDLE when that takes no waiting (ABORT, CLRSTATUS, an operation
  * about to end); a device busy with a longer one is left to finish it. Keeps the cancel's error.
  * True when the device is in dfuIDLE. */
 bool dfu_settle_cancelled(dfu_device *d);
 
+/*
+ * Before every request to the device, whichever operation makes it (requests.c sends every
+ * class request through here; dfu_device_set_alt calls it too): when a wait was cancelled since
+ * the device was last in dfuIDLE, the device may still be busy with what it was told (an erase
+ * goes on by itself), so it is waited for first (dfu_make_idle, whose own requests, like those
+ * of settling after a cancel, pass). DFU_OK, or why that wait failed. dfu_device_reset does not
+ * wait: a USB reset is what a device stuck busy needs.
+ */
+int dfu_req_ready(dfu_device *d);
 /* Class requests. Return 0 (or bytes for upload) or a transport error with a message. */
 int dfu_req_getstatus(dfu_device *d, dfu_status_reply *st, unsigned timeout_ms);
 int dfu_req_clrstatus(dfu_device *d);

@@ -5,14 +5,6 @@
 #include "../core/internal.h"
 #include "proto.h"
 
-static int control(dfu_device *d, uint8_t type, uint8_t request, uint16_t value, uint8_t *data,
-                   uint16_t len, unsigned timeout_ms)
-{
-    dfu_usb_setup s = {type, request, value, d->iface, len};
-    d->stats.control++;
-    return d->t->ops->control(d->t, &s, data, timeout_ms);
-}
-
 /* A transport failure, described for the user: what was sent, and what happened. */
 static int fail(dfu_device *d, int rc, const char *request, int block)
 {
@@ -35,12 +27,32 @@ static int fail(dfu_device *d, int rc, const char *request, int block)
     }
 }
 
+int dfu_req_ready(dfu_device *d)
+{
+    /* make_idle's own requests, and settling's, are what the wait is made of. */
+    if (!d->busy_until_us || d->idling || d->settling) return DFU_OK;
+    return dfu_make_idle(d);
+}
+
+/* One class request: bytes moved, or an error with its message (named, with block >= 0). */
+static int request(dfu_device *d, uint8_t type, uint8_t req, uint16_t value, uint8_t *data,
+                   uint16_t len, unsigned timeout_ms, const char *name, int block)
+{
+    int rc = dfu_req_ready(d);
+    if (rc) return rc;
+    dfu_usb_setup s = {type, req, value, d->iface, len};
+    d->stats.control++;
+    rc = d->t->ops->control(d->t, &s, data, timeout_ms);
+    return rc < 0 ? fail(d, rc, name, block) : rc;
+}
+
 int dfu_req_getstatus(dfu_device *d, dfu_status_reply *st, unsigned timeout_ms)
 {
     uint8_t buf[6] = {0};
     d->stats.getstatus++;
-    int rc = control(d, DFU_REQTYPE_IN, DFU_GETSTATUS, 0, buf, sizeof(buf), timeout_ms);
-    if (rc < 0) return fail(d, rc, "DFU_GETSTATUS", -1);
+    int rc = request(d, DFU_REQTYPE_IN, DFU_GETSTATUS, 0, buf, sizeof(buf), timeout_ms,
+                     "DFU_GETSTATUS", -1);
+    if (rc < 0) return rc;
     if (rc != 6)
         return dfu_err(d->ctx, DFU_ERR_PROTOCOL,
                        "DFU_GETSTATUS: the device answered %d bytes instead of 6", rc);
@@ -57,23 +69,25 @@ int dfu_req_getstatus(dfu_device *d, dfu_status_reply *st, unsigned timeout_ms)
 
 int dfu_req_clrstatus(dfu_device *d)
 {
-    int rc = control(d, DFU_REQTYPE_OUT, DFU_CLRSTATUS, 0, NULL, 0, DFU_CONTROL_TIMEOUT_MS);
-    return rc < 0 ? fail(d, rc, "DFU_CLRSTATUS", -1) : DFU_OK;
+    int rc = request(d, DFU_REQTYPE_OUT, DFU_CLRSTATUS, 0, NULL, 0, DFU_CONTROL_TIMEOUT_MS,
+                     "DFU_CLRSTATUS", -1);
+    return rc < 0 ? rc : DFU_OK;
 }
 
 int dfu_req_abort(dfu_device *d)
 {
-    int rc = control(d, DFU_REQTYPE_OUT, DFU_ABORT, 0, NULL, 0, DFU_CONTROL_TIMEOUT_MS);
-    return rc < 0 ? fail(d, rc, "DFU_ABORT", -1) : DFU_OK;
+    int rc =
+        request(d, DFU_REQTYPE_OUT, DFU_ABORT, 0, NULL, 0, DFU_CONTROL_TIMEOUT_MS, "DFU_ABORT", -1);
+    return rc < 0 ? rc : DFU_OK;
 }
 
 int dfu_req_dnload(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t len)
 {
     d->stats.dnload++;
     /* The transport takes a writable buffer for both directions; OUT data is never modified. */
-    int rc = control(d, DFU_REQTYPE_OUT, DFU_DNLOAD, block, (uint8_t *)(uintptr_t)data, len,
-                     DFU_CONTROL_TIMEOUT_MS);
-    if (rc < 0) return fail(d, rc, "DFU_DNLOAD", block);
+    int rc = request(d, DFU_REQTYPE_OUT, DFU_DNLOAD, block, (uint8_t *)(uintptr_t)data, len,
+                     DFU_CONTROL_TIMEOUT_MS, "DFU_DNLOAD", block);
+    if (rc < 0) return rc;
     if (rc != len)
         return dfu_err(d->ctx, DFU_ERR_PROTOCOL,
                        "DFU_DNLOAD (block %u): the device accepted %d of %u bytes", block, rc, len);
@@ -83,8 +97,9 @@ int dfu_req_dnload(dfu_device *d, uint16_t block, const uint8_t *data, uint16_t 
 int dfu_req_upload(dfu_device *d, uint16_t block, uint8_t *data, uint16_t len)
 {
     d->stats.upload++;
-    int rc = control(d, DFU_REQTYPE_IN, DFU_UPLOAD, block, data, len, DFU_CONTROL_TIMEOUT_MS);
-    if (rc < 0) return fail(d, rc, "DFU_UPLOAD", block);
+    int rc = request(d, DFU_REQTYPE_IN, DFU_UPLOAD, block, data, len, DFU_CONTROL_TIMEOUT_MS,
+                     "DFU_UPLOAD", block);
+    if (rc < 0) return rc;
     if (rc > len)
         return dfu_err(d->ctx, DFU_ERR_PROTOCOL,
                        "DFU_UPLOAD (block %u): the device sent %d bytes for %u asked", block, rc,

@@ -27,14 +27,14 @@ void dfu_device_set_wait_hook(dfu_device *d, dfu_wait_hook hook, void *payload)
     d->wait_payload = payload;
 }
 
-static int transfer_held(void *arg)
+int dfu_wait_stop_arg(void *d)
 {
-    return dfu_wait_stop(arg);
+    return dfu_wait_stop(d);
 }
 
 void dfu_wait_attach(dfu_device *d)
 {
-    d->t->waiting = transfer_held;
+    d->t->waiting = dfu_wait_stop_arg;
     d->t->waiting_arg = d;
 }
 
@@ -81,14 +81,14 @@ int dfu_wait_abandon(dfu_device *d, const char *what, uint64_t start_us, uint32_
                    what, (unsigned long long)waited_ms);
 }
 
-bool dfu_device_may_be_busy(const dfu_device *d)
+uint64_t dfu_device_busy_left_us(const dfu_device *d, uint64_t now)
 {
-    return d->busy_until_us && dfu_clock_now(d->clock) < d->busy_until_us;
+    return d->busy_until_us > now ? d->busy_until_us - now : 0;
 }
 
-int dfu_wait_finish(dfu_device *d)
+bool dfu_device_may_be_busy(const dfu_device *d)
 {
-    return d->busy_until_us ? dfu_make_idle(d) : DFU_OK;
+    return dfu_device_busy_left_us(d, dfu_clock_now(d->clock)) > 0;
 }
 
 bool dfu_settle_cancelled(dfu_device *d)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/str.h"
 #include "sim_internal.h"
 
 typedef struct parser {
@@ -30,16 +31,6 @@ static int unknown_profile(parser *p, const char *text, size_t len)
                                dfu_sim_profile_at(i)->name);
     return dfu_err(p->ctx, DFU_ERR_ARG, "sim: unknown profile '%.*s' in '%s' (profiles: %s)",
                    (int)len, text, p->spec, known);
-}
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (d) {
-        memcpy(d, s, n);
-        d[n] = '\0';
-    }
-    return d;
 }
 
 /* Unsigned decimal or 0x-hex, the whole text, at most max. */
@@ -251,7 +242,7 @@ static int parse_string_option(parser *p, char **dst, const char *v, size_t vl, 
 {
     if (vl == 0 || vl > max) return bad(p, "bad value for option", opt, ol);
     free(*dst);
-    *dst = dup_n(v, vl);
+    *dst = dfu_strndup(v, vl);
     return *dst ? DFU_OK : dfu_err(p->ctx, DFU_ERR_NOMEM, "sim: out of memory");
 }
 

@@ -24,6 +24,7 @@
 #include "../core/bytes.h"
 #include "../core/file.h"
 #include "../core/file_lock.h"
+#include "../core/str.h"
 #include "sim_internal.h"
 
 #define HEADER_SIZE 512
@@ -410,12 +411,10 @@ static int load(dfu_sim *s, dfu_ctx *ctx, sim_statefile *f)
 int dfu_simi_file_open(dfu_sim *s, dfu_ctx *ctx, const char *path)
 {
     sim_statefile *f = calloc(1, sizeof(*f));
-    size_t n = strlen(path) + 1;
-    if (!f || !(f->path = malloc(n))) {
+    if (!f || !(f->path = dfu_strdup(path))) {
         free(f);
         return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     }
-    memcpy(f->path, path, n);
     f->memory_offset = HEADER_SIZE + 2 * (long)SLOT_SIZE;
     int rc = DFU_ERR_EXISTS;
     /* Made by another instance between our looking and our creating it: load that one. */

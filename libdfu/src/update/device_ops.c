@@ -1,4 +1,5 @@
-/* Single operations on an open device: read, erase, mass erase, leave. */
+/* Single operations on an open device: read, erase, mass erase, leave. Each first waits for
+ * what a cancel left the device doing, as every request does (dfu_req_ready). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -49,8 +50,16 @@ static int report(op_progress *p, uint64_t done, uint64_t total, uint32_t addres
     p->last.address = address;
     if (p->cb(&p->last, p->payload) == 0) return DFU_OK;
     p->cancel = true;
-    dfu_settle_cancelled(p->d);
-    return dfu_err(p->d->ctx, DFU_ERR_CANCELLED, "cancelled at 0x%08x; the device is in dfuIDLE",
+    /* As a plan's cancel says (execute.c): what settling achieved, not what it tried. */
+    if (dfu_settle_cancelled(p->d))
+        return dfu_err(p->d->ctx, DFU_ERR_CANCELLED,
+                       "cancelled at 0x%08x; the device is in dfuIDLE", address);
+    if (p->d->gone)
+        return dfu_err(p->d->ctx, DFU_ERR_CANCELLED, "cancelled at 0x%08x; the device has left",
+                       address);
+    return dfu_err(p->d->ctx, DFU_ERR_CANCELLED,
+                   "cancelled at 0x%08x; the device is not back in dfuIDLE (the next operation "
+                   "brings it back)",
                    address);
 }
 
@@ -86,11 +95,9 @@ static uint64_t region_end(const dfu_layout *l, uint32_t address)
 static int read_dfuse(dfu_device *d, uint8_t *buf, uint32_t address, uint32_t len, op_progress *p)
 {
     dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
-    int rc = dfu_wait_finish(d);
-    if (rc) return rc;
     for (uint32_t off = 0; off < len;) {
         uint32_t n = DFU_MIN(DFUSE_READ_CHUNK, len - off);
-        rc = dfu_dfuse_read_retrying(d, &retry, address + off, buf + off, n);
+        int rc = dfu_dfuse_read_retrying(d, &retry, address + off, buf + off, n);
         if (rc) return failed(d, &retry, rc);
         off += n;
         if ((rc = report(p, off, len, address + off))) return rc;
@@ -102,8 +109,6 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t le
 {
     const dfu_retry no_retries = {0}; /* a device that ignores wBlockNum cannot be asked again */
     uint16_t xfer = dfu_dfu11_upload_size(d);
-    int rc = dfu_wait_finish(d);
-    if (rc) return rc;
     for (uint16_t block = 0;; block++) {
         uint16_t want = len ? (uint16_t)DFU_MIN((uint32_t)xfer, len - (uint32_t)out->len) : xfer;
         if (want == 0) break;
@@ -116,7 +121,7 @@ static int read_dfu11(dfu_device *d, dfu_buf *out, uint32_t address, uint32_t le
          * upload: claiming "done of done" would show every block as 100%. */
         bool ended = n < want;
         uint64_t total = len ? len : ended ? out->len : 0;
-        rc = report(p, out->len, total, address + (uint32_t)out->len);
+        int rc = report(p, out->len, total, address + (uint32_t)out->len);
         if (rc) return rc;
         if (ended) return DFU_OK; /* a short frame: the device has no more */
         /* "Until the device ends the upload" needs an end: a device that never sends a short
@@ -190,12 +195,10 @@ static int erase_sectors(dfu_device *d, const dfu_layout *l, uint64_t address, u
 {
     dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
     uint64_t first = p->last.address;
-    int rc = dfu_wait_finish(d);
-    if (rc) return rc;
     for (uint64_t a = address; a < end;) {
         dfu_sector s;
         dfu_layout_find(l, (uint32_t)a, &s);
-        rc = dfu_dfuse_erase_retrying(d, &retry, s.address, s.size);
+        int rc = dfu_dfuse_erase_retrying(d, &retry, s.address, s.size);
         if (rc) return failed(d, &retry, rc);
         a = (uint64_t)s.address + s.size;
         if ((rc = report(p, a - first, p->last.total, s.address))) return rc;
@@ -246,18 +249,14 @@ int dfu_device_mass_erase(dfu_device *d)
                        "mass erase is a DfuSe command; DFU 1.1 devices erase by themselves while "
                        "they are written");
     dfu_retry retry = {.limit = DFU_DEFAULT_RETRIES};
-    int rc = dfu_wait_finish(d);
-    if (rc) return rc;
-    rc = dfu_dfuse_mass_erase_retrying(d, &retry);
+    int rc = dfu_dfuse_mass_erase_retrying(d, &retry);
     return rc ? failed(d, &retry, rc) : DFU_OK;
 }
 
 int dfu_device_read_unprotect(dfu_device *d)
 {
     if (!d->dfuse) return dfu_err(d->ctx, DFU_ERR_UNSUPPORTED, "read unprotect is a DfuSe command");
-    int rc = dfu_wait_finish(d);
-    if (rc) return rc;
-    rc = dfu_dfuse_read_unprotect(d);
+    int rc = dfu_dfuse_read_unprotect(d);
     if (rc) {
         const dfu_retry no_retries = {0}; /* it erases everything: never sent twice */
         return failed(d, &no_retries, rc);
@@ -285,7 +284,9 @@ int dfu_device_leave(dfu_device *d, const uint32_t *address)
                        "%s is a DFU 1.1 device: it starts its firmware where it keeps it, and "
                        "cannot be told to jump to 0x%08x",
                        d->info.path, *address);
-    int rc = dfu_wait_finish(d);
+    /* A reset sends no request, and does not wait by itself (dfu_device_reset): starting the
+     * firmware waits for what the device is finishing, as a DfuSe leave's request does. */
+    int rc = d->dfuse ? DFU_OK : dfu_req_ready(d);
     if (rc) return rc;
     if (!d->dfuse) return dfu_device_reset(d);
     uint32_t app;

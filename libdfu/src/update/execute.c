@@ -145,13 +145,12 @@ static int cancelled(dfu_exec *x)
         return dfu_err(x->ctx, DFU_ERR_CANCELLED,
                        "%s; the device is not back in dfuIDLE (the next session brings it back)",
                        after);
-    uint64_t now = dfu_clock_now(d->clock);
-    if (dfu_device_may_be_busy(d))
+    uint64_t now = dfu_clock_now(d->clock), left_us = dfu_device_busy_left_us(d, now);
+    if (left_us)
         return dfu_err(x->ctx, DFU_ERR_CANCELLED,
                        "%s, while the device was busy (%s): it finishes that by itself, within "
                        "%llu s",
-                       after, d->busy_what,
-                       (unsigned long long)(d->busy_until_us - now + 999999u) / 1000000u);
+                       after, d->busy_what, (unsigned long long)(left_us + 999999u) / 1000000u);
     /* Busy for longer than that may take: a device that is stuck, not slow. */
     return dfu_err(x->ctx, DFU_ERR_CANCELLED,
                    "%s, while the device was busy (%s) for %llu ms, longer than that may take: if "
@@ -165,15 +164,28 @@ static int cancelled(dfu_exec *x)
  * dropped with a warning (a later interruption then needs `recover FILE`); one that lags behind
  * is conservative (recovery redoes more, never less).
  */
-static int journal_begin(dfu_exec *x, dfu_journal **j)
+static void journal_dropped(dfu_exec *x, dfu_journal **j)
 {
-    int rc = dfu_journal_begin(j, x->ctx, x->plan);
-    /* The exception: another process is updating this board. Nothing was touched yet. */
-    if (rc == DFU_OK || rc == DFU_ERR_BUSY) return rc;
     dfu_warn(x->ctx, "%s; continuing without a journal", dfu_ctx_error(x->ctx)->message);
-    *j = NULL;
     dfu_ctx_clear_error(x->ctx);
+    dfu_journal_free(*j);
+    *j = NULL;
+}
+
+/* Before the device is touched: the journal's lock. */
+static int journal_reserve(dfu_exec *x, dfu_journal **j)
+{
+    int rc = dfu_journal_reserve(j, x->ctx, x->plan);
+    /* The exception: another update or recovery is using this journal. Nothing was touched. */
+    if (rc == DFU_OK || rc == DFU_ERR_BUSY) return rc;
+    journal_dropped(x, j);
     return DFU_OK;
+}
+
+/* Before the first erase: what is being done, in case it is interrupted. */
+static void journal_begin(dfu_exec *x, dfu_journal **j)
+{
+    if (*j && dfu_journal_begin(*j, x->ctx, x->plan) != DFU_OK) journal_dropped(x, j);
 }
 
 static void journal_mark(dfu_exec *x, dfu_journal **j, size_t step)
@@ -191,19 +203,26 @@ static void journal_mark(dfu_exec *x, dfu_journal **j, size_t step)
 #define DFU_RESET_RETURN_MS 5000u
 
 /* The device went away after step i - 1 succeeded. After option bytes it reset to load them, and
- * what follows reads them back: it is waited for, and true when it came back in DFU mode. */
-static bool back_after_reset(dfu_exec *x, size_t i)
+ * what follows reads them back: it is waited for (a wait like any other: heartbeats, and a
+ * cancel ends it), and *back is true when it came back in DFU mode. */
+static int back_after_reset(dfu_exec *x, size_t i, bool *back)
 {
     const dfu_plan *p = x->plan;
+    *back = false;
     if (x->res->reset && p->steps[i].kind == DFU_STEP_VERIFY) {
         dfu_info(x->ctx,
                  "waiting up to %u ms for the device to come back in DFU mode to read its "
                  "option bytes back",
                  DFU_RESET_RETURN_MS);
-        if (dfu_device_reopen(x->dev, DFU_RESET_RETURN_MS) == DFU_OK) return true;
-        dfu_info(x->ctx, "the option bytes are not read back: %s", dfu_ctx_error(x->ctx)->message);
-        dfu_ctx_clear_error(x->ctx);
-        return false;
+        int rc = dfu_device_reopen(x->dev, DFU_RESET_RETURN_MS);
+        if (rc == DFU_ERR_CANCELLED) return cancelled(x);
+        *back = rc == DFU_OK;
+        if (rc) {
+            dfu_info(x->ctx, "the option bytes are not read back: %s",
+                     dfu_ctx_error(x->ctx)->message);
+            dfu_ctx_clear_error(x->ctx);
+        }
+        return DFU_OK;
     }
     /* A manifestation-tolerant device that restarted anyway: the firmware is written and
      * starting, and what is left (reading back, leaving) has nothing to act on. */
@@ -211,7 +230,7 @@ static bool back_after_reset(dfu_exec *x, size_t i)
              "the device left after %s, so the update could not be read back: %zu step%s not "
              "done",
              dfu_step_kind_name(p->steps[i - 1].kind), p->count - i, p->count - i == 1 ? "" : "s");
-    return false;
+    return DFU_OK;
 }
 
 /* Reading option bytes back after the reset that loaded them failed, for another reason than a
@@ -258,7 +277,14 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     x.skip = calloc(plan->count ? plan->count : 1, sizeof(*x.skip));
     if (!x.skip) return dfu_err(x.ctx, DFU_ERR_NOMEM, "out of memory");
     if (skip) memcpy(x.skip, skip, plan->count * sizeof(*x.skip));
+    /* First, as it may refuse: another update or recovery is using the journal this one would
+     * keep (it must not be replaced), and the device is left alone for it. */
     dfu_journal *journal = NULL;
+    if (plan->opts.journal_dir && !plan->opts.verify_only &&
+        journal_reserve(&x, &journal) != DFU_OK) {
+        free(x.skip);
+        return DFU_ERR_BUSY;
+    }
     uint64_t start = dfu_clock_now(x.dev->clock);
     dfu_device_set_wait_hook(x.dev, heartbeat, &x);
     x.prog.steps = plan->count;
@@ -274,15 +300,14 @@ int dfu_plan_execute_skipping(dfu_plan *plan, dfu_update_result *result, const b
     int rc = x.cancel ? DFU_ERR_CANCELLED : dfu_make_idle(x.dev);
     if (!rc && plan->opts.differential && plan->desc.dfuse) rc = dfu_exec_dfuse_diff(&x);
     if (rc == DFU_ERR_CANCELLED) rc = cancelled(&x);
-    /* Before the first erase: what is being done, in case it is interrupted. */
-    if (!rc && plan->opts.journal_dir && !plan->opts.verify_only) rc = journal_begin(&x, &journal);
+    if (!rc) journal_begin(&x, &journal);
     bool verified_any = false, verify_planned = false, verify_missed = false;
     for (size_t i = 0; i < plan->count && !rc; i++) {
         /* Only after a step that succeeded: i > 0. */
-        if (x.dev->gone && !back_after_reset(&x, i)) {
+        bool back = true;
+        if (x.dev->gone && (rc = back_after_reset(&x, i, &back)) == DFU_OK && !back)
             verify_missed = verify_left(plan, i);
-            break;
-        }
+        if (rc || !back) break;
         const dfu_step *s = &plan->steps[i];
         x.prog.step = i;
         if (s->kind == DFU_STEP_VERIFY) verify_planned = true;

@@ -18,19 +18,17 @@
 #include "../core/file.h"
 #include "../core/file_lock.h"
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "../image/image_internal.h"
 #include "../proto/proto.h"
 #include "journal_internal.h"
 
 #define JOURNAL_MAGIC JOURNAL_MAGIC_TEXT
 
+/* A copy of s, "" for NULL. */
 static char *dup(const char *s)
 {
-    if (!s) s = "";
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
+    return dfu_strdup(s ? s : "");
 }
 
 /* <dir>/<port path with anything odd replaced>.<ext> */
@@ -53,8 +51,9 @@ char *dfu_journal_file_name(const char *dir, const char *path, const char *ext)
 void dfu_journal_free(dfu_journal *j)
 {
     if (!j) return;
-    dfu_file_close_locked(j->lock);
+    dfu_journal_release(j);
     free(j->file);
+    free(j->lock_file);
     free(j->image_file);
     free(j->selector);
     free(j->path);
@@ -111,8 +110,44 @@ static int resolved_image(dfu_image **out, const dfu_plan *p)
     return rc;
 }
 
-int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
+char *dfu_journal_lock_name(const char *file)
 {
+    size_t n = strlen(file) + sizeof(".lock");
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s.lock", file);
+    return p;
+}
+
+static int busy(dfu_ctx *ctx, const dfu_journal *j)
+{
+    return dfu_err(ctx, DFU_ERR_BUSY,
+                   "another update or recovery is using the journal %s (it holds %s): let it "
+                   "finish",
+                   j->file, j->lock_file);
+}
+
+int dfu_journal_hold(dfu_journal *j, dfu_ctx *ctx)
+{
+    if (j->lock) return busy(ctx, j); /* a recovery of j in this process */
+    j->lock = dfu_lock_file_acquire(j->lock_file);
+    if (j->lock) {
+        j->owns_lock = true;
+        return DFU_OK;
+    }
+    if (errno == EAGAIN) return busy(ctx, j);
+    return dfu_err_errno(ctx, "cannot lock the journal", j->lock_file);
+}
+
+void dfu_journal_release(dfu_journal *j)
+{
+    if (j->owns_lock) dfu_lock_file_release(j->lock, j->lock_file);
+    j->lock = NULL;
+    j->owns_lock = false;
+}
+
+int dfu_journal_reserve(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
+{
+    *out = NULL;
     const char *dir = p->opts.journal_dir;
     const dfu_device_info *info = &p->dev->info;
     int rc = dfu_make_dirs(ctx, dir, "cannot create the journal directory");
@@ -123,17 +158,38 @@ int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
     snprintf(selector, sizeof(selector), "path=%s", info->path);
     j->file = dfu_journal_file_name(dir, info->path, "journal");
     j->image_file = dfu_journal_file_name(dir, info->path, "image.dfu");
+    j->lock_file = j->file ? dfu_journal_lock_name(j->file) : NULL;
     j->selector = dup(p->opts.selector ? p->opts.selector : selector);
     j->path = dup(info->path);
     j->serial = dup(info->serial);
     j->image_path = dup(p->opts.image_path);
     j->steps = malloc((p->count ? p->count : 1) * sizeof(*j->steps));
     j->done = calloc(p->count ? p->count : 1, sizeof(*j->done));
-    if (!j->file || !j->image_file || !j->selector || !j->path || !j->serial || !j->image_path ||
-        !j->steps || !j->done) {
+    if (!j->file || !j->image_file || !j->lock_file || !j->selector || !j->path || !j->serial ||
+        !j->image_path || !j->steps || !j->done) {
         dfu_journal_free(j);
         return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     }
+    /* A recovery keeping its journal where the one it recovers was: it holds that lock. */
+    const dfu_journal *held = p->recovering;
+    if (held && held->lock && dfu_lock_file_is(held->lock, j->lock_file)) {
+        j->lock = held->lock;
+    } else {
+        /* Another process updating the board at this port path (its device claimed elsewhere
+         * would normally stop us first) keeps its journal: never replace it. */
+        rc = dfu_journal_hold(j, ctx);
+        if (rc) {
+            dfu_journal_free(j);
+            return rc;
+        }
+    }
+    *out = j;
+    return DFU_OK;
+}
+
+int dfu_journal_begin(dfu_journal *j, dfu_ctx *ctx, const dfu_plan *p)
+{
+    const dfu_device_info *info = &p->dev->info;
     j->vid = info->vid;
     j->pid = info->pid;
     j->dfuse = p->desc.dfuse;
@@ -145,15 +201,8 @@ int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
     j->started = (int64_t)time(NULL);
     j->count = p->count;
     memcpy(j->steps, p->steps, p->count * sizeof(*j->steps));
-    /* Another process updating the board at this port path (its device claimed elsewhere
-     * would normally stop us first) keeps its journal: never replace it. */
-    rc = dfu_journal_check_idle(j, ctx);
-    if (rc) {
-        dfu_journal_free(j);
-        return rc;
-    }
     dfu_image *copy = NULL;
-    rc = resolved_image(&copy, p);
+    int rc = resolved_image(&copy, p);
     if (rc) rc = dfu_err(ctx, rc, "out of memory copying the image");
     dfu_save_options so = DFU_SAVE_OPTIONS_INIT;
     so.format = DFU_FORMAT_DFUSE;
@@ -161,16 +210,9 @@ int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p)
     if (!rc) rc = dfu_image_save(ctx, copy, j->image_file, &so);
     dfu_image_free(copy);
     if (!rc) rc = write_journal(j, ctx);
-    if (rc) {
-        dfu_err_prefix(ctx, rc, "keeping the recovery journal in %s", dir);
-        dfu_journal_free(j);
-        return rc;
-    }
-    /* Held until the update ends, so that no other process recovers or discards a journal in
-     * use (released by the system if this one dies, as a recovery then needs). */
-    j->lock = dfu_file_open_locked(j->image_file);
+    if (rc)
+        return dfu_err_prefix(ctx, rc, "keeping the recovery journal in %s", p->opts.journal_dir);
     dfu_debug(ctx, "journal: %s", j->file);
-    *out = j;
     return DFU_OK;
 }
 
@@ -181,36 +223,20 @@ int dfu_journal_mark(dfu_journal *j, dfu_ctx *ctx, size_t i)
     return write_journal(j, ctx);
 }
 
-int dfu_journal_check_idle(const dfu_journal *j, dfu_ctx *ctx)
-{
-    if (j->lock) return DFU_OK; /* this process's own update */
-    FILE *fp = dfu_file_open_locked(j->image_file);
-    if (fp || errno != EAGAIN) { /* free, or no copy to protect */
-        dfu_file_close_locked(fp);
-        return DFU_OK;
-    }
-    return dfu_err(ctx, DFU_ERR_BUSY,
-                   "another process is running the update that the journal %s records (it holds "
-                   "%s): let it finish",
-                   j->file, j->image_file);
-}
-
 int dfu_journal_remove(dfu_journal *j, dfu_ctx *ctx)
 {
-    /* Windows removes no file that is open: the lock goes first. */
-    dfu_file_close_locked(j->lock);
-    j->lock = NULL;
     int rc = DFU_OK;
     if (remove(j->file) != 0 && errno != ENOENT)
         rc = dfu_err_errno(ctx, "cannot remove the journal", j->file);
     if (remove(j->image_file) != 0 && errno != ENOENT && !rc)
         rc = dfu_err_errno(ctx, "cannot remove the journal's image copy", j->image_file);
+    dfu_journal_release(j);
     return rc;
 }
 
 int dfu_journal_discard(dfu_ctx *ctx, dfu_journal *j)
 {
-    int rc = dfu_journal_check_idle(j, ctx);
+    int rc = dfu_journal_hold(j, ctx);
     return rc ? rc : dfu_journal_remove(j, ctx);
 }
 

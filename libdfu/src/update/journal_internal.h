@@ -23,7 +23,11 @@ struct dfu_journal {
     size_t count;
     dfu_step *steps;
     bool *done;
-    FILE *lock; /* the image copy, locked while this process runs the update it records */
+    char *lock_file; /* <dir>/<name>.journal.lock: never renamed over, unlike the other two */
+    /* lock_file, locked while this process runs the update j records, recovers or discards it
+     * (NULL otherwise); owns_lock unless it is the lock of the journal a recovery holds. */
+    FILE *lock;
+    bool owns_lock;
 };
 
 /* <dir>/<port path with anything odd replaced>.<ext>, malloc'd (NULL when out of memory): where
@@ -41,15 +45,27 @@ bool dfu_journal_same_board(const dfu_journal *j, const dfu_device_info *info, b
 /* Appends the text of j's file, as it is written after every step. */
 int dfu_journal_format(dfu_buf *out, const dfu_journal *j);
 
-/* Before the first erase: the journal and the image copy for plan p, in p->opts.journal_dir. */
-int dfu_journal_begin(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p);
+/* <file>.lock, malloc'd: the lock file of the journal in file. */
+char *dfu_journal_lock_name(const char *file);
+/*
+ * Before touching the device: the journal plan p will keep in p->opts.journal_dir, its lock
+ * taken (held until dfu_journal_remove or dfu_journal_free), nothing written yet. DFU_ERR_BUSY
+ * when another update or recovery holds the lock (this process's or another's), so that no two
+ * write or remove one journal. A recovery keeping its journal where the one it recovers was
+ * (p->recovering) uses the lock dfu_recover holds.
+ */
+int dfu_journal_reserve(dfu_journal **out, dfu_ctx *ctx, const dfu_plan *p);
+/* Before the first erase: writes the image copy and the journal of a reserved j. */
+int dfu_journal_begin(dfu_journal *j, dfu_ctx *ctx, const dfu_plan *p);
 /* Step i is done: rewrite the journal atomically. */
 int dfu_journal_mark(dfu_journal *j, dfu_ctx *ctx, size_t i);
-/* The update completed: remove the journal and the image copy. */
+/* The update completed: remove the journal and the image copy, then release the lock. */
 int dfu_journal_remove(dfu_journal *j, dfu_ctx *ctx);
-/* DFU_ERR_BUSY when another process is running the update j records (it holds the lock on the
- * image copy from dfu_journal_begin until it ends): recovering or discarding it then would pull
- * the journal from under a live update. */
-int dfu_journal_check_idle(const dfu_journal *j, dfu_ctx *ctx);
+/* Takes j's lock for a recovery or a discard: DFU_ERR_BUSY when another update or recovery holds
+ * it (j's own recovery included); recovering or discarding j then would pull the journal from
+ * under it. */
+int dfu_journal_hold(dfu_journal *j, dfu_ctx *ctx);
+/* Releases the lock of dfu_journal_hold or dfu_journal_reserve, if held. */
+void dfu_journal_release(dfu_journal *j);
 
 #endif

@@ -7,17 +7,8 @@
 
 #include "../core/file.h"
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "journal_internal.h"
-
-static char *dup_n(const char *s, size_t n)
-{
-    char *p = malloc(n + 1);
-    if (p) {
-        memcpy(p, s, n);
-        p[n] = '\0';
-    }
-    return p;
-}
 
 static int bad(dfu_ctx *ctx, const char *file, unsigned line, const char *what)
 {
@@ -84,7 +75,7 @@ static int parse_line(reader *r, const char *key, const char *v)
                                               : NULL;
     if (str) {
         free(*str);
-        *str = dup_n(v, strlen(v));
+        *str = dfu_strdup(v);
         return *str ? 0 : -1;
     }
     unsigned u;
@@ -172,18 +163,19 @@ int dfu_journal_parse(dfu_journal **out, dfu_ctx *ctx, const char *file, const c
                       size_t len)
 {
     dfu_journal *j = calloc(1, sizeof(*j));
-    char *copy = dup_n(text, len); /* split into lines in place */
+    char *copy = dfu_strndup(text, len); /* split into lines in place */
     int rc = DFU_OK;
     if (j) {
-        j->file = dup_n(file, strlen(file));
+        j->file = dfu_strdup(file);
         j->image_file = image_file_for(file);
+        j->lock_file = dfu_journal_lock_name(file);
     }
-    if (!j || !copy || !j->file || !j->image_file)
+    if (!j || !copy || !j->file || !j->image_file || !j->lock_file)
         rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     if (!rc) rc = parse(j, ctx, file, copy);
     free(copy);
-    if (!rc && !j->serial) j->serial = dup_n("", 0);
-    if (!rc && !j->image_path) j->image_path = dup_n("", 0);
+    if (!rc && !j->serial) j->serial = dfu_strdup("");
+    if (!rc && !j->image_path) j->image_path = dfu_strdup("");
     if (!rc && (!j->serial || !j->image_path)) rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
     if (rc) {
         dfu_journal_free(j);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "../image/image_internal.h"
 #include "../proto/proto.h"
 #include "plan_internal.h"
@@ -176,8 +177,10 @@ static int check_dfuse_target(dfu_plan *p, dfuse_target_plan *tp)
     tp->layout = l;
     int rc = dfu_check_regions(p->ctx, p->image, tp->t, l, tp->alt, &tp->sectors, &tp->nsectors);
     if (rc) return rc;
-    for (size_t i = 0; i < tp->nsectors; i++)
-        if ((tp->sectors[i].access & DFU_MEM_ERASABLE) && p->desc.transfer_size < DFU_FLASH_UNIT)
+    /* Short blocks matter only where there are flash words: in erasable sectors. */
+    bool short_blocks = p->desc.transfer_size < DFU_FLASH_UNIT;
+    for (size_t i = 0; short_blocks && i < tp->nsectors; i++)
+        if (tp->sectors[i].access & DFU_MEM_ERASABLE)
             return dfu_err(p->ctx, DFU_ERR_ARG,
                            "blocks of %u bytes would split the %u-byte flash words that some "
                            "parts (STM32H7) program only once: flash with blocks of %u bytes or "
@@ -398,10 +401,8 @@ static int own_strings(dfu_plan *p)
     const char **strings[] = {&p->opts.journal_dir, &p->opts.selector, &p->opts.image_path};
     for (size_t i = 0; i < DFU_ARRAY_SIZE(strings); i++) {
         if (!*strings[i]) continue;
-        size_t n = strlen(*strings[i]) + 1;
-        p->owned[i] = malloc(n);
+        p->owned[i] = dfu_strdup(*strings[i]);
         if (!p->owned[i]) return dfu_err(p->ctx, DFU_ERR_NOMEM, "out of memory");
-        memcpy(p->owned[i], *strings[i], n);
         *strings[i] = p->owned[i];
     }
     return DFU_OK;

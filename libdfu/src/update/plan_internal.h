@@ -43,6 +43,8 @@ struct dfu_plan {
     size_t count, cap;
     uint64_t estimate_us;
     dfu_buf notes;
+    /* A recovery's plan: the journal being recovered, whose lock dfu_recover holds. */
+    const struct dfu_journal *recovering;
 };
 
 /* What a step adds to the overall progress count: the bytes it erases, writes or verifies

@@ -201,10 +201,22 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, dfu_journal *j, const dfu_image *
         return DFU_ERR_ARG;
     if (opts) o = *opts;
     dfu_image *image = NULL;
-    int rc = j ? dfu_journal_check_idle(j, ctx) : DFU_OK;
-    if (!rc && j) rc = check_identity(ctx, j, dev);
+    /* Held throughout: no other update or recovery writes or removes j meanwhile, and nobody
+     * discards it. A lock file that cannot be made (a read-only directory) does not stop the
+     * recovery, as a journal that cannot be written does not stop an update (execute.c). */
+    int rc = j ? dfu_journal_hold(j, ctx) : DFU_OK;
+    if (rc == DFU_ERR_BUSY) return rc;
+    if (rc) {
+        dfu_warn(ctx, "%s; recovering without it", dfu_ctx_error(ctx)->message);
+        dfu_ctx_clear_error(ctx);
+        rc = DFU_OK;
+    }
+    if (j) rc = check_identity(ctx, j, dev);
     if (!rc) rc = load_image(ctx, j, img, &image);
-    if (rc) return rc;
+    if (rc) {
+        if (j) dfu_journal_release(j);
+        return rc;
+    }
     if (j) {
         out->had_journal = true;
         out->steps = j->count;
@@ -222,6 +234,7 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, dfu_journal *j, const dfu_image *
     /* Planned before the DFU 1.1 read-back, which reports progress of the plan's total. */
     dfu_plan *plan = NULL;
     rc = dfu_plan_new_for(&plan, ctx, dev, image, &o, j != NULL);
+    if (!rc) plan->recovering = j;
     bool same = false;
     if (!rc && !dfu_device_is_dfuse(dev) && out->read_back) {
         uint64_t compared;
@@ -238,7 +251,8 @@ int dfu_recover(dfu_ctx *ctx, dfu_device *dev, dfu_journal *j, const dfu_image *
     out->sectors_redone = out->result.sectors_erased;
     /* Without a journal directory of its own, or with nothing to write, the recovery kept no new
      * journal: the old one is done with. */
-    if (!rc && j && (same || !o.journal_dir)) rc = dfu_journal_discard(ctx, j);
+    if (!rc && j && (same || !o.journal_dir)) rc = dfu_journal_remove(j, ctx);
+    if (j) dfu_journal_release(j);
     free(skip);
     dfu_plan_free(plan);
     dfu_image_free(image);

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "transport.h"
 
 void dfu_device_info_clear(dfu_device_info *info)
@@ -22,11 +23,8 @@ static int dup_str(char **dst, const char *src)
 {
     *dst = NULL;
     if (!src) return DFU_OK;
-    size_t n = strlen(src) + 1;
-    *dst = malloc(n);
-    if (!*dst) return DFU_ERR_NOMEM;
-    memcpy(*dst, src, n);
-    return DFU_OK;
+    *dst = dfu_strdup(src);
+    return *dst ? DFU_OK : DFU_ERR_NOMEM;
 }
 
 int dfu_device_info_copy(dfu_device_info *dst, const dfu_device_info *src)

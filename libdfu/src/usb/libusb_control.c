@@ -11,36 +11,41 @@
 #include "../core/internal.h"
 #include "libusb_internal.h"
 
-#define ASK_EVERY_US 100000u
+#define ASK_EVERY_US (DFU_WAIT_ASK_MS * 1000u)
 
 static void LIBUSB_CALL on_done(struct libusb_transfer *x)
 {
     *(int *)x->user_data = 1;
 }
 
+/* Asks libusb to cancel x: true once that is under way or x is no longer in flight. Until then
+ * the transfer runs on to its timeout. */
+static bool cancel(struct libusb_transfer *x)
+{
+    int e = libusb_cancel_transfer(x);
+    return e == 0 || e == LIBUSB_ERROR_NOT_FOUND;
+}
+
 /* Handles events until the transfer is done, cancelling it when asked to (true then) or when
- * event handling fails (as libusb_control_transfer() does). */
+ * event handling fails (as libusb_control_transfer() does). A cancel libusb refuses is asked for
+ * again at every step: the transfer is abandoned all the same, and reported so. */
 static bool wait_done(libusb_context *usb, struct libusb_transfer *x, int *done,
                       int (*waiting)(void *), void *arg)
 {
     dfu_clock *clock = dfu_clock_wall();
     uint64_t asked = dfu_clock_now(clock);
-    bool cancelling = false, abandoned = false;
+    bool failed = false, abandoned = false, cancel_sent = false;
     while (!*done) {
         struct timeval tv = {0, ASK_EVERY_US};
         int e = libusb_handle_events_timeout_completed(usb, &tv, done);
-        if (e < 0 && e != LIBUSB_ERROR_INTERRUPTED && !cancelling) {
-            libusb_cancel_transfer(x);
-            cancelling = true;
-        }
+        if (e < 0 && e != LIBUSB_ERROR_INTERRUPTED) failed = true;
         uint64_t now = dfu_clock_now(clock);
-        if (*done || cancelling || now - asked < ASK_EVERY_US) continue;
-        asked = now;
-        if (waiting(arg)) {
+        if (!*done && !failed && !abandoned && waiting && now - asked >= ASK_EVERY_US) {
+            asked = now;
             /* The device keeps what it was sent: a held request is acted on when it is done. */
-            libusb_cancel_transfer(x);
-            cancelling = abandoned = true;
+            abandoned = waiting(arg) != 0;
         }
+        if (!*done && (failed || abandoned) && !cancel_sent) cancel_sent = cancel(x);
     }
     return abandoned;
 }
@@ -52,7 +57,8 @@ static int outcome(const struct libusb_transfer *x, bool abandoned, uint8_t *dat
         if (in && x->actual_length > 0)
             memcpy(data, x->buffer + LIBUSB_CONTROL_SETUP_SIZE, (size_t)x->actual_length);
         return x->actual_length;
-    case LIBUSB_TRANSFER_TIMED_OUT: return DFU_ERR_TIMEOUT;
+    /* Abandoned, whether libusb cancelled it or it ran on to its timeout. */
+    case LIBUSB_TRANSFER_TIMED_OUT: return abandoned ? DFU_ERR_CANCELLED : DFU_ERR_TIMEOUT;
     case LIBUSB_TRANSFER_STALL: return DFU_ERR_STALL;
     case LIBUSB_TRANSFER_NO_DEVICE: return DFU_ERR_DISCONNECTED;
     case LIBUSB_TRANSFER_CANCELLED: return abandoned ? DFU_ERR_CANCELLED : DFU_ERR_USB;

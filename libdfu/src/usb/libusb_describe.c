@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "../proto/descriptor.h"
 #include "libusb_internal.h"
 
@@ -150,11 +151,9 @@ static int fill_identity(libusb_device *dev, const struct libusb_device_descript
 {
     char path[64];
     dfu_libusb_port_path(dev, path, sizeof(path));
-    info->backend = malloc(4);
-    info->path = malloc(strlen(path) + 1);
+    info->backend = dfu_strdup("usb");
+    info->path = dfu_strdup(path);
     if (!info->backend || !info->path) return DFU_ERR_NOMEM;
-    memcpy(info->backend, "usb", 4);
-    memcpy(info->path, path, strlen(path) + 1);
     info->vid = dd->idVendor;
     info->pid = dd->idProduct;
     info->bcd_device = dd->bcdDevice;

@@ -37,9 +37,9 @@ void dfu_libusb_message(char *buf, size_t cap, int libusb_err, const dfu_device_
 int dfu_libusb_transport_new(dfu_transport **out, dfu_ctx *ctx, libusb_context *usb,
                              libusb_device_handle *h, const dfu_device_info *info);
 
-/* One control transfer, as libusb_control_transfer() makes it, asking waiting(arg) every 100 ms
- * while it lasts: non-zero abandons it (DFU_ERR_CANCELLED). Returns the bytes moved or a
- * dfu_error, recording no message. */
+/* One control transfer, as libusb_control_transfer() makes it, asking waiting(arg) every
+ * DFU_WAIT_ASK_MS while it lasts (waiting NULL: nobody to ask): non-zero abandons it
+ * (DFU_ERR_CANCELLED). Returns the bytes moved or a dfu_error, recording no message. */
 int dfu_libusb_control(libusb_context *usb, libusb_device_handle *h, const dfu_usb_setup *s,
                        uint8_t *data, unsigned timeout_ms, int (*waiting)(void *), void *arg);
 

@@ -19,12 +19,8 @@ typedef struct usb_transport {
 static int usb_control(dfu_transport *t, const dfu_usb_setup *s, uint8_t *data, unsigned timeout_ms)
 {
     usb_transport *u = (usb_transport *)t;
-    /* Someone to ask while the device holds the transfer: one that can be abandoned. */
-    if (t->waiting)
-        return dfu_libusb_control(u->usb, u->h, s, data, timeout_ms, t->waiting, t->waiting_arg);
-    int n = libusb_control_transfer(u->h, s->bmRequestType, s->bRequest, s->wValue, s->wIndex, data,
-                                    s->wLength, timeout_ms);
-    return n >= 0 ? n : dfu_libusb_code(n);
+    /* Every transport is asked (dfu_wait_attach, or the context's callback for a detach). */
+    return dfu_libusb_control(u->usb, u->h, s, data, timeout_ms, t->waiting, t->waiting_arg);
 }
 
 /* Linux binds no driver to DFU interfaces, but a run-time DFU interface can share a device with

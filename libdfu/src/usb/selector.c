@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "select.h"
 
 typedef struct usb_id {
@@ -21,15 +22,6 @@ struct dfu_selector {
     char *serial;
     char *path;
 };
-
-static char *dup_range(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (!d) return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
 
 static bool hex16(const char *s, size_t n, uint16_t *out)
 {
@@ -68,7 +60,7 @@ static int keyed(dfu_ctx *ctx, const char *text, const char *t, size_t n, size_t
 {
     if (*dst) return bad_term(ctx, text, t, n, "given twice");
     if (n == klen) return bad_term(ctx, text, t, n, "empty value");
-    *dst = dup_range(t + klen, n - klen);
+    *dst = dfu_strndup(t + klen, n - klen);
     return *dst ? DFU_OK : dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
 }
 
@@ -105,7 +97,7 @@ int dfu_selector_parse(dfu_selector **out, dfu_ctx *ctx, const char *text)
     if (!out) return dfu_err(ctx, DFU_ERR_ARG, "dfu_selector_parse: out is NULL");
     *out = NULL;
     dfu_selector *s = calloc(1, sizeof(*s));
-    if (s) s->text = dup_range(text ? text : "", text ? strlen(text) : 0);
+    if (s) s->text = dfu_strndup(text ? text : "", text ? strlen(text) : 0);
     if (!s || !s->text) {
         free(s);
         return dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");

@@ -17,6 +17,14 @@
 #include "libdfu/device.h"
 #include "libdfu/spec.h"
 
+/*
+ * How often whoever waits on a device is asked whether to go on: the protocol layer's waits
+ * (proto/wait.c), a transfer the device holds (dfu_transport.waiting), a backend's wait for a
+ * device to arrive (dfu_backend_ops.wait). The "every 100 ms" that context.h and update.h
+ * promise the caller's callbacks.
+ */
+#define DFU_WAIT_ASK_MS 100u
+
 typedef struct dfu_clock dfu_clock;
 struct dfu_clock {
     uint64_t (*now_us)(dfu_clock *c);
@@ -62,9 +70,10 @@ struct dfu_transport {
     const dfu_transport_ops *ops;
     dfu_clock *clock;
     /*
-     * Asked at least every 100 ms while a transfer takes longer (a device that holds it until an
-     * operation ends, or never answers); non-zero abandons the transfer with DFU_ERR_CANCELLED,
-     * and the device may still act on the request. NULL (as a transport is made): never asked.
+     * Asked at least every DFU_WAIT_ASK_MS while a transfer takes longer (a device that holds it
+     * until an operation ends, or never answers); non-zero abandons the transfer with
+     * DFU_ERR_CANCELLED, and the device may still act on the request. NULL (as a transport is
+     * made): never asked.
      */
     int (*waiting)(void *arg);
     void *waiting_arg;
@@ -81,10 +90,11 @@ typedef struct dfu_backend_ops {
     /*
      * Waits until a device for which match() returns true is present and fills *out. Uses
      * hotplug events or short polls on the backend's clock, never a fixed sleep; DFU_ERR_TIMEOUT
-     * after timeout_ms.
+     * after timeout_ms. Asks stop(stop_arg) at least every DFU_WAIT_ASK_MS of the wait (NULL:
+     * nobody to ask): non-zero ends it with DFU_ERR_CANCELLED.
      */
     int (*wait)(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg, unsigned timeout_ms,
-                dfu_device_info *out);
+                int (*stop)(void *), void *stop_arg, dfu_device_info *out);
     dfu_clock *(*clock)(dfu_backend *b);
     void (*free)(dfu_backend *b);
 } dfu_backend_ops;

@@ -12,7 +12,6 @@
 
 #define POLL_STEP_MS      100  /* re-enumeration period without hotplug */
 #define HOTPLUG_RESCAN_MS 1000 /* with hotplug: rescan anyway, for a device that failed to open */
-#define CANCEL_STEP_MS    100  /* how often a wait asks dfu_ctx_set_cancel's callback */
 
 typedef struct usb_backend {
     dfu_backend base;
@@ -108,15 +107,17 @@ static int LIBUSB_CALL on_arrival(libusb_context *c, libusb_device *d, libusb_ho
 }
 
 /* Lets up to ms pass: until a hotplug arrival (when registered), the time is up, or the caller
- * cancels (asked every CANCEL_STEP_MS). */
-static void wait_step(usb_backend *u, dfu_ctx *ctx, bool hotplug, uint64_t ms)
+ * cancels (asked first, then every DFU_WAIT_ASK_MS): true then. Each answer is acted on: a
+ * caller whose callback says stop once is not asked again to find out. */
+static bool wait_step(usb_backend *u, int (*stop)(void *), void *stop_arg, bool hotplug,
+                      uint64_t ms)
 {
     dfu_clock *clock = dfu_clock_wall();
     uint64_t end = dfu_clock_now(clock) + ms * 1000;
     for (uint64_t now = dfu_clock_now(clock); !u->arrived && now < end;
          now = dfu_clock_now(clock)) {
-        if (dfu_ctx_cancelled(ctx)) return;
-        uint64_t us = DFU_MIN(end - now, (uint64_t)CANCEL_STEP_MS * 1000);
+        if (stop && stop(stop_arg) != 0) return true;
+        uint64_t us = DFU_MIN(end - now, (uint64_t)DFU_WAIT_ASK_MS * 1000);
         if (!hotplug) {
             dfu_clock_sleep(clock, us);
             continue;
@@ -124,10 +125,11 @@ static void wait_step(usb_backend *u, dfu_ctx *ctx, bool hotplug, uint64_t ms)
         struct timeval tv = {(time_t)(us / 1000000), (long)(us % 1000000)};
         libusb_handle_events_timeout_completed(u->usb, &tv, NULL);
     }
+    return false;
 }
 
 static int usb_wait(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg,
-                    unsigned timeout_ms, dfu_device_info *out)
+                    unsigned timeout_ms, int (*stop)(void *), void *stop_arg, dfu_device_info *out)
 {
     usb_backend *u = (usb_backend *)b;
     dfu_clock *clock = dfu_clock_wall();
@@ -143,10 +145,6 @@ static int usb_wait(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg,
         u->arrived = false;
         rc = find_match(b, ctx, match, arg, out);
         if (rc) break;
-        if (dfu_ctx_cancelled(ctx)) {
-            rc = dfu_err(ctx, DFU_ERR_CANCELLED, "cancelled while waiting for the device");
-            break;
-        }
         uint64_t now = dfu_clock_now(clock);
         if (now >= deadline) {
             rc = dfu_err(ctx, DFU_ERR_TIMEOUT, "no matching USB device appeared within %u ms",
@@ -154,7 +152,11 @@ static int usb_wait(dfu_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg,
             break;
         }
         uint64_t left_ms = (deadline - now + 999) / 1000;
-        wait_step(u, ctx, hotplug, DFU_MIN(left_ms, hotplug ? HOTPLUG_RESCAN_MS : POLL_STEP_MS));
+        if (wait_step(u, stop, stop_arg, hotplug,
+                      DFU_MIN(left_ms, hotplug ? HOTPLUG_RESCAN_MS : POLL_STEP_MS))) {
+            rc = dfu_err(ctx, DFU_ERR_CANCELLED, "cancelled while waiting for the device");
+            break;
+        }
     }
     if (hotplug) libusb_hotplug_deregister_callback(u->usb, cb);
     return rc > 0 ? DFU_OK : rc;

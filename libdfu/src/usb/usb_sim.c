@@ -4,10 +4,9 @@
 #include <string.h>
 
 #include "../core/internal.h"
+#include "../core/str.h"
 #include "../proto/descriptor.h"
 #include "usb_sim.h"
-
-#define CANCEL_STEP_MS 100 /* how often a wait asks dfu_ctx_set_cancel's callback */
 
 typedef struct sim_backend {
     dfu_backend base;
@@ -44,7 +43,7 @@ static uint8_t device_number(size_t index, uint32_t generation)
     return (uint8_t)(1 + (index * 8 + generation) % 127);
 }
 
-/* Waits until device time t, asking t->waiting every CANCEL_STEP_MS when there is one: false
+/* Waits until device time t, asking t->waiting every DFU_WAIT_ASK_MS when there is one: false
  * when it said stop. */
 static bool wait_held(sim_backend *b, const dfu_transport *t, uint64_t t_end)
 {
@@ -53,7 +52,7 @@ static bool wait_held(sim_backend *b, const dfu_transport *t, uint64_t t_end)
         return true;
     }
     for (uint64_t now = dev_now(b); now < t_end; now = dev_now(b)) {
-        wait_until(b, DFU_MIN(t_end, now + (uint64_t)CANCEL_STEP_MS * 1000));
+        wait_until(b, DFU_MIN(t_end, now + (uint64_t)DFU_WAIT_ASK_MS * 1000));
         if (dev_now(b) < t_end && t->waiting(t->waiting_arg)) return false;
     }
     return true;
@@ -135,14 +134,6 @@ static uint16_t first_langid(sim_backend *b, size_t i)
     return n >= 4 ? (uint16_t)(buf[2] | buf[3] << 8) : 0x0409;
 }
 
-static char *dup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 static int fill_strings(sim_backend *b, size_t i, dfu_ctx *ctx, const dfu_desc_device *dev,
                         const dfu_desc_config *cfg, dfu_device_info *info)
 {
@@ -170,8 +161,8 @@ static int describe(sim_backend *b, size_t i, dfu_ctx *ctx, uint32_t generation,
     rc = dfu_desc_parse_device(&dev, ctx, d, n);
     if (!rc) rc = dfu_desc_parse_config(&cfg, ctx, d + d[0], n - d[0]);
     if (rc) return dfu_err_prefix(ctx, rc, "%s", b->paths[i]);
-    info->backend = dup("sim");
-    info->path = dup(b->paths[i]);
+    info->backend = dfu_strdup("sim");
+    info->path = dfu_strdup(b->paths[i]);
     info->alts = calloc(cfg.alt_count ? cfg.alt_count : 1, sizeof(*info->alts));
     if (!info->backend || !info->path || !info->alts) {
         dfu_device_info_clear(info);
@@ -268,7 +259,7 @@ static int try_match(sim_backend *b, dfu_ctx *ctx, dfu_match_fn match, void *arg
 }
 
 static int b_wait(dfu_backend *base, dfu_ctx *ctx, dfu_match_fn match, void *arg,
-                  unsigned timeout_ms, dfu_device_info *out)
+                  unsigned timeout_ms, int (*stop)(void *), void *stop_arg, dfu_device_info *out)
 {
     sim_backend *b = (sim_backend *)base;
     uint64_t deadline = dev_now(b) + (uint64_t)timeout_ms * 1000;
@@ -277,7 +268,7 @@ static int b_wait(dfu_backend *base, dfu_ctx *ctx, dfu_match_fn match, void *arg
         int rc = try_match(b, ctx, match, arg, out, &next);
         if (rc != DFU_ERR_NO_DEVICE) return rc;
         uint64_t now = dev_now(b);
-        if (dfu_ctx_cancelled(ctx))
+        if (stop && stop(stop_arg) != 0)
             return dfu_err(ctx, DFU_ERR_CANCELLED, "cancelled while waiting for the device");
         uint64_t until = next == UINT64_MAX || next > deadline ? deadline
                          : next > now                          ? next
@@ -285,9 +276,9 @@ static int b_wait(dfu_backend *base, dfu_ctx *ctx, dfu_match_fn match, void *arg
         if (until <= now) /* the deadline: nothing more will arrive before it */
             return dfu_err(ctx, DFU_ERR_TIMEOUT, "no matching simulated device within %u ms",
                            timeout_ms);
-        /* With a cancel callback, in steps of CANCEL_STEP_MS so that it is asked (on a virtual
+        /* With someone to ask, in steps of DFU_WAIT_ASK_MS so that they are asked (on a virtual
          * clock the steps take no time). */
-        if (ctx && ctx->cancel_cb) until = DFU_MIN(until, now + (uint64_t)CANCEL_STEP_MS * 1000);
+        if (stop) until = DFU_MIN(until, now + (uint64_t)DFU_WAIT_ASK_MS * 1000);
         wait_until(b, until);
     }
 }
@@ -334,7 +325,7 @@ int dfu_backend_sim_new(dfu_backend **out, dfu_ctx *ctx, const char *const *spec
         char name[32];
         snprintf(name, sizeof(name), "sim-%zu", i + 1);
         const char *path = dfu_sim_path(b->sims[i]);
-        b->paths[i] = dup(path ? path : name);
+        b->paths[i] = dfu_strdup(path ? path : name);
         realtime = realtime || dfu_sim_realtime(b->sims[i]);
         if (!b->paths[i]) {
             b->count++;
