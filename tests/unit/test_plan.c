@@ -158,6 +158,21 @@ static void test_refuses_data_outside_every_region(void **state)
     teardown_dev(&f);
 }
 
+/* The region's name is the device's: quoted in a refusal, it cannot start lines of its own (a
+ * terminal shows a library message's "\n  " as the start of a listed item). */
+static void test_refusal_escapes_the_devices_region_name(void **state)
+{
+    (void)state;
+    fixture f;
+    setup_dev(&f, "@Flash\n  fake\x1b[2J  /0x08000000/04*016Kg", NULL);
+    dfu_image *img = app_image(0x0800F000, 8192, 0x0800F000);
+    expect_refusal(&f, img, NULL, "alt 0 \"Flash\\n  fake\\x1b[2J\"");
+    assert_null(strchr(dfu_ctx_error(f.ctx)->message, '\n'));
+    assert_null(strchr(dfu_ctx_error(f.ctx)->message, '\x1b'));
+    dfu_image_free(img);
+    teardown_dev(&f);
+}
+
 static void test_refuses_to_write_a_protected_bootloader(void **state)
 {
     (void)state;
@@ -491,6 +506,7 @@ int main(void)
         cmocka_unit_test(test_linear_order_is_plain_address_order),
         cmocka_unit_test(test_erases_exactly_the_sectors_touched),
         cmocka_unit_test(test_refuses_data_outside_every_region),
+        cmocka_unit_test(test_refusal_escapes_the_devices_region_name),
         cmocka_unit_test(test_refuses_to_write_a_protected_bootloader),
         cmocka_unit_test(test_refuses_image_linked_for_another_address),
         cmocka_unit_test(test_refuses_application_at_an_address_vtor_cannot_hold),

@@ -151,10 +151,12 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
     int rc;
     if (d->dfuse) {
         dfu_sector s;
+        char name[256];
+        dfu_shown(l ? l->name : "", name, sizeof(name)); /* the device's words */
         if (!l || !dfu_layout_find(l, address, &s)) {
             return dfu_err(d->ctx, DFU_ERR_REFUSED,
                            "0x%08x is outside every memory region of alt %u \"%s\"", address,
-                           d->alt, l ? l->name : "");
+                           d->alt, name);
         }
         uint64_t end = region_end(l, address);
         if (len == 0) len = (uint32_t)(end - address);
@@ -164,7 +166,7 @@ int dfu_device_read(dfu_image **out, dfu_device *d, uint32_t address, uint32_t l
             return dfu_err(d->ctx, DFU_ERR_REFUSED,
                            "0x%08x-0x%08llx runs past the end of alt %u \"%s\" at 0x%08llx "
                            "(%llu bytes from 0x%08x are there)",
-                           address, (unsigned long long)address + len - 1, d->alt, l->name,
+                           address, (unsigned long long)address + len - 1, d->alt, name,
                            (unsigned long long)end, (unsigned long long)(end - address), address);
         if (dfu_buf_reserve(&data, len)) return dfu_err(d->ctx, DFU_ERR_NOMEM, "out of memory");
         op_progress p;

@@ -57,22 +57,24 @@ int dfu_check_regions(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_la
             dfu_sector s;
             if (!dfu_layout_find(layout, (uint32_t)a, &s)) {
                 uint64_t stop = DFU_MIN(end, next_mapped(layout, (uint32_t)a));
-                rc =
-                    dfu_err(ctx, DFU_ERR_REFUSED,
-                            "the image has data at 0x%08llx-0x%08llx, outside every memory "
-                            "region of alt %d \"%s\"",
-                            (unsigned long long)a, (unsigned long long)stop - 1, alt, layout->name);
+                char name[256];
+                rc = dfu_err(ctx, DFU_ERR_REFUSED,
+                             "the image has data at 0x%08llx-0x%08llx, outside every memory "
+                             "region of alt %d \"%s\"",
+                             (unsigned long long)a, (unsigned long long)stop - 1, alt,
+                             dfu_shown(layout->name, name, sizeof(name)));
                 break;
             }
             uint64_t s_end = (uint64_t)s.address + s.size;
             if (!(s.access & DFU_MEM_WRITABLE)) {
+                char name[256];
                 rc = dfu_err(ctx, DFU_ERR_REFUSED,
                              "alt %d \"%s\": the image has data at 0x%08llx-0x%08llx, in the "
                              "sector 0x%08x-0x%08llx that the device marks %s (it protects "
                              "what is there, often the bootloader)",
-                             alt, layout->name, (unsigned long long)a,
-                             (unsigned long long)DFU_MIN(end, s_end) - 1, s.address,
-                             (unsigned long long)s_end - 1, access_text(s.access));
+                             alt, dfu_shown(layout->name, name, sizeof(name)),
+                             (unsigned long long)a, (unsigned long long)DFU_MIN(end, s_end) - 1,
+                             s.address, (unsigned long long)s_end - 1, access_text(s.access));
                 break;
             }
             if (push_sector(&v, &n, &cap, &s)) rc = dfu_err(ctx, DFU_ERR_NOMEM, "out of memory");
@@ -96,11 +98,13 @@ int dfu_check_readable(dfu_ctx *ctx, const dfu_image *img, size_t t, const dfu_l
         uint64_t a = tg->segs[i].address, end = dfu_seg_end(&tg->segs[i]);
         while (a < end) {
             dfu_sector s;
+            char name[256];
             if (!dfu_layout_find(layout, (uint32_t)a, &s))
                 return dfu_err(ctx, DFU_ERR_REFUSED,
                                "the image has data at 0x%08llx, outside every memory region of "
                                "alt %d \"%s\"",
-                               (unsigned long long)a, alt, layout->name);
+                               (unsigned long long)a, alt,
+                               dfu_shown(layout->name, name, sizeof(name)));
             a = (uint64_t)s.address + s.size;
         }
     }
