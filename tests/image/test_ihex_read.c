@@ -296,8 +296,8 @@ static void test_padding_after_end_record(void **state)
     ihex(&t, 0, 0x0000, DATA16);
     ihex(&t, 1, 0, "");
     char pad[256];
-    size_t n = 128 - t.n % 128;
-    memset(pad, 0x1A, n);
+    size_t n = 128 - t.n % 128; /* up to 128: pad holds the n + 1 bytes used below */
+    memset(pad, 0x1A, sizeof(pad));
     expect_padding_ignored(&t, pad, n, false);
     expect_padding_ignored(&t, pad, n + 1, true);
     memset(pad, 0x00, sizeof(pad));
