@@ -38,6 +38,8 @@ void tu_run(tu_result *r, bool wrap, const char *const *argv);
 void tu_dfuctl(tu_result *r, ...);
 /* Same with an argument array. */
 void tu_dfuctl_argv(tu_result *r, const char *const *args);
+/* tu_dfuctl() with the working directory cwd: for what dfuctl does with relative paths. */
+void tu_dfuctl_in(tu_result *r, const char *cwd, ...);
 /* A process running in the background, started by tu_start(): several can run side by side. */
 typedef struct tu_proc {
     int pid;
@@ -47,6 +49,8 @@ typedef struct tu_proc {
 /* tu_run() in two halves: tu_start() runs argv, tu_wait() waits for it and collects its
  * result. */
 void tu_start(tu_proc *p, bool wrap, const char *const *argv);
+/* tu_start() with the working directory cwd (NULL: this process's). */
+void tu_start_in(tu_proc *p, bool wrap, const char *cwd, const char *const *argv);
 void tu_wait(tu_proc *p, tu_result *r);
 /* True when a program is on PATH. */
 bool tu_have_program(const char *name);
