@@ -9,15 +9,6 @@
 
 #include "simutil.h"
 
-static void expect_exit(const tu_result *r, int code, const char *needle)
-{
-    if (r->exit_code != code)
-        fail_msg("exit %d, expected %d\nstderr: %s\nstdout: %s", r->exit_code, code, r->err,
-                 r->out);
-    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle))
-        fail_msg("output lacks \"%s\"\nstderr: %s\nstdout: %s", needle, r->err, r->out);
-}
-
 /* An interrupted update of a board whose journal was then cut short (a full disk, an editor):
  * recover used to say "nothing to recover" and exit 0 over a half-written board. It is an
  * error naming the file, and both ways out work: recover FILE, or --discard. */
@@ -34,7 +25,7 @@ static void test_a_damaged_journal_is_an_error_not_nothing_to_recover(void **sta
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, "dfuctl recover");
+    tu_expect_exit(&r, 6, "dfuctl recover");
     tu_result_free(&r);
     size_t len;
     uint8_t *text = tu_read_file(journal, &len);
@@ -44,30 +35,30 @@ static void test_a_damaged_journal_is_an_error_not_nothing_to_recover(void **sta
 
     /* Without -d, with -d, and as JSON: exit 3 naming the file, never "nothing to recover". */
     tu_dfuctl(&r, "recover", "--journal-dir", jdir, NULL);
-    expect_exit(&r, 3, "sim-1.journal:");
+    tu_expect_exit(&r, 3, "sim-1.journal:");
     assert_null(strstr(r.err, "nothing to recover"));
     assert_non_null(strstr(r.err, "recover --discard"));
     assert_non_null(strstr(r.err, "dfuctl recover FILE"));
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", replug, "--journal-dir", jdir, "--json", NULL);
-    expect_exit(&r, 3, "\"error\":\"format\"");
+    tu_expect_exit(&r, 3, "\"error\":\"format\"");
     assert_non_null(strstr(r.out, "sim-1.journal:"));
     tu_result_free(&r);
 
     /* recover FILE: a differential flash over it, whose own journal replaces the damaged one. */
     tu_dfuctl(&r, "recover", fw, "--address", "0x08000000", "-d", spec, "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 0, "flashing");
+    tu_expect_exit(&r, 0, "flashing");
     tu_result_free(&r);
     assert_null(tu_read_file(journal, NULL));
     tu_dfuctl(&r, "verify", fw, "--address", "0x08000000", "-d", replug, NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
 
     /* --discard is the other way out. */
     tu_write_file(journal, "libdfu-journal 1\nsteps 3\n", 25);
     tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "removed 1 damaged journal");
+    tu_expect_exit(&r, 0, "removed 1 damaged journal");
     tu_result_free(&r);
     assert_null(tu_read_file(journal, NULL));
     free(journal);
@@ -189,7 +180,7 @@ static void test_the_printed_recover_command_runs_as_printed(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, "dfuctl recover -d ");
+    tu_expect_exit(&r, 6, "dfuctl recover -d ");
     const char *cmd = strstr(r.err, "dfuctl recover -d ");
     char line[4096];
     snprintf(line, sizeof(line), "%.*s", (int)strcspn(cmd, "\n"), cmd);
@@ -201,7 +192,7 @@ static void test_the_printed_recover_command_runs_as_printed(void **state)
     setenv("DFUCTL", DFUCTL_PATH, 1);
     const char *argv[] = {"sh", "-c", script, NULL};
     tu_run(&r, false, argv);
-    expect_exit(&r, 0, "found an interrupted update");
+    tu_expect_exit(&r, 0, "found an interrupted update");
     tu_result_free(&r);
     char *journal = tu_path(jdir, "sim-1.journal");
     assert_null(tu_read_file(journal, NULL)); /* finished, so removed */

@@ -210,6 +210,19 @@ void tu_dfuctl_in(tu_result *r, const char *cwd, ...)
     dfuctl_in(r, cwd, args);
 }
 
+void tu_expect_exit_at(const tu_result *r, int code, const char *needle, const char *file, int line)
+{
+    if (r->exit_code != code) {
+        print_error("ERROR: exit %d, expected %d\nstderr: %s\nstdout: %s\n", r->exit_code, code,
+                    r->err, r->out);
+        _fail(file, line);
+    }
+    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle)) {
+        print_error("ERROR: output lacks \"%s\"\nstderr: %s\nstdout: %s\n", needle, r->err, r->out);
+        _fail(file, line);
+    }
+}
+
 bool tu_have_program(const char *name)
 {
     char cmd[512];

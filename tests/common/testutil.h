@@ -40,6 +40,11 @@ void tu_dfuctl(tu_result *r, ...);
 void tu_dfuctl_argv(tu_result *r, const char *const *args);
 /* tu_dfuctl() with the working directory cwd: for what dfuctl does with relative paths. */
 void tu_dfuctl_in(tu_result *r, const char *cwd, ...);
+/* Fails (at the caller's line) unless r exited with code and, when needle is not NULL, said
+ * needle on stderr or stdout; the message shows the exit code and both outputs. */
+#define tu_expect_exit(r, code, needle) tu_expect_exit_at((r), (code), (needle), __FILE__, __LINE__)
+void tu_expect_exit_at(const tu_result *r, int code, const char *needle, const char *file,
+                       int line);
 /* A process running in the background, started by tu_start(): several can run side by side. */
 typedef struct tu_proc {
     int pid;
