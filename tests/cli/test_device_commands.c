@@ -29,15 +29,6 @@ static void board_free(board *b)
     free(b->fw);
 }
 
-static void expect_unchanged(const char *spec, const uint8_t *before, size_t len)
-{
-    size_t n;
-    uint8_t *after = tu_sim_snapshot(spec, &n);
-    assert_int_equal(n, len);
-    assert_memory_equal(after, before, len);
-    free(after);
-}
-
 static void test_refusals_happen_before_anything_is_erased(void **state)
 {
     (void)state;
@@ -72,7 +63,7 @@ static void test_refusals_happen_before_anything_is_erased(void **state)
     tu_expect_exit(
         &r, 9, "0x08100000-0x08100fff, outside every memory region of alt 0 \"Internal Flash\"");
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len);
+    tu_sim_expect_unchanged(b.spec, before, len);
     /* And --force does write an image whose vector table does not fit. */
     tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 1);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008000", "--force", "--no-journal",
@@ -468,7 +459,7 @@ static void test_dry_run_json_plan_changes_nothing(void **state)
     assert_string_equal(tu_json_path(plan, "device.path")->string, "sim-1");
     tu_json_free(plan);
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len);
+    tu_sim_expect_unchanged(b.spec, before, len);
     free(before);
     board_free(&b);
 }
@@ -747,7 +738,7 @@ static void test_bad_quirks_file_names_file_and_line(void **state)
               "--no-journal", NULL);
     tu_expect_exit(&r, 2, want);
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len);
+    tu_sim_expect_unchanged(b.spec, before, len);
     free(before);
     free(q);
     board_free(&b);
@@ -1383,7 +1374,7 @@ static void test_flash_keeps_another_boards_pending_journal(void **state)
     assert_string_equal(tu_json_get(res, "error")->string, "refused");
     tu_json_free(res);
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len); /* refused before B was touched */
+    tu_sim_expect_unchanged(b.spec, before, len); /* refused before B was touched */
     free(before);
     /* A's recover still finds its journal and finishes it. */
     char back[700];
@@ -1429,7 +1420,7 @@ static void test_flash_checks_the_files_dfu_suffix_ids(void **state)
     tu_expect_exit(&r, 9,
                    "the file's DFU suffix says it is for 1234:5678, but the device is 0483:df11");
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len);
+    tu_sim_expect_unchanged(b.spec, before, len);
     free(before);
     tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", "--no-leave", "--force", NULL);
     tu_expect_exit(&r, 0, "writing anyway (--force): the file's DFU suffix is for 1234:5678");

@@ -12,15 +12,6 @@
 
 #include "simutil.h"
 
-static void expect_unchanged(const char *spec, const uint8_t *before, size_t len)
-{
-    size_t n;
-    uint8_t *after = tu_sim_snapshot(spec, &n);
-    assert_int_equal(n, len);
-    assert_memory_equal(after, before, len);
-    free(after);
-}
-
 static void test_dfuse_options_refused_untouched(void **state)
 {
     (void)state;
@@ -61,7 +52,7 @@ static void test_dfuse_options_refused_untouched(void **state)
     tu_dfuctl(&r, "flash", "-d", spec, hex, "--diff", "--mass-erase", "--no-journal", NULL);
     tu_expect_exit(&r, 2, "choose one");
     tu_result_free(&r);
-    expect_unchanged(spec, before, len);
+    tu_sim_expect_unchanged(spec, before, len);
 
     /* A raw binary for the option bytes (alt 1): the example address is theirs. */
     char *ob = tu_path(dir, "ob.bin");
@@ -70,7 +61,7 @@ static void test_dfuse_options_refused_untouched(void **state)
     tu_dfuctl(&r, "flash", "-d", spec, ob, "--alt", "1", "--no-journal", NULL);
     tu_expect_exit(&r, 2, "for example --address 0x1fffc000");
     tu_result_free(&r);
-    expect_unchanged(spec, before, len);
+    tu_sim_expect_unchanged(spec, before, len);
     free(ob);
     free(before);
     free(hex);
@@ -111,7 +102,7 @@ static void test_dfu11_cannot_jump_or_mass_erase(void **state)
     if (strstr(r.out, "erases its whole flash") || strstr(r.err, "erases its whole flash"))
         fail_msg("a refused mass erase was announced:\n%s%s", r.out, r.err);
     tu_result_free(&r);
-    expect_unchanged(spec, before, len);
+    tu_sim_expect_unchanged(spec, before, len);
     free(before);
     free(dir);
 }
