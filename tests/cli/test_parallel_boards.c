@@ -77,6 +77,7 @@ static void expect_board_holds(const char *spec, const char *fw)
 {
     size_t len;
     uint8_t *want = tu_read_file(fw, &len);
+    assert_non_null(want);
     uint8_t *got = malloc(len);
     tu_sim_peek(spec, 0x08000000, got, len);
     assert_memory_equal(got, want, len);

@@ -88,6 +88,7 @@ static void test_st_roms_erase_and_reset(void **state)
         tu_result_free(&r);
         size_t len;
         uint8_t *head = tu_read_file(out, &len), blank[16];
+        assert_non_null(head);
         memset(blank, 0xFF, sizeof(blank));
         assert_int_equal(len, 16);
         assert_memory_equal(head, blank, sizeof(blank));

@@ -52,6 +52,7 @@ void tu_write_file(const char *path, const void *data, size_t len)
 
 uint8_t *tu_read_file(const char *path, size_t *len)
 {
+    if (len) *len = 0;
     FILE *fp = fopen(path, "rb");
     if (!fp) return NULL;
     size_t cap = 4096, n = 0;

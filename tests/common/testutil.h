@@ -18,7 +18,7 @@ char *tu_tmpdir(const char *name);
 /* path = dir + "/" + file, malloc'ed. */
 char *tu_path(const char *dir, const char *file);
 void tu_write_file(const char *path, const void *data, size_t len);
-/* Whole file, NUL-terminated; NULL when missing. */
+/* Whole file, NUL-terminated; NULL (and *len 0) when missing. */
 uint8_t *tu_read_file(const char *path, size_t *len);
 /* A file from tests/data, malloc'ed path. */
 char *tu_data_path(const char *file);
