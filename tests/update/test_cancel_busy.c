@@ -364,5 +364,5 @@ int main(void)
         cmocka_unit_test(test_single_erase_cancelled_in_the_wait),
         cmocka_unit_test(test_nothing_is_written_after_a_cancel),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }

@@ -95,5 +95,5 @@ int main(void)
         cmocka_unit_test(test_cancel_while_a_detached_board_comes_back),
         cmocka_unit_test(test_cancel_while_waiting_for_a_board_to_appear),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
