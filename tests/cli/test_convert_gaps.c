@@ -98,7 +98,9 @@ static void test_json_object(void **state)
     tu_json_free(v);
     tu_result_free(&r);
     size_t len;
-    free(tu_read_file(out, &len));
+    uint8_t *bytes = tu_read_file(out, &len);
+    assert_non_null(bytes);
+    free(bytes);
     assert_int_equal(len, 2 + 0x100 + 2);
     free(in);
     free(out);

@@ -190,22 +190,24 @@ static void test_output_symbolic_links(void **state)
 }
 
 /* "-" is not standard output (a text format could go there, but not atomically): refused
- * rather than written to a file called "-" in the current directory. */
+ * rather than written to a file called "-" in the current directory (dfuctl runs in the test's
+ * own directory, to see that). */
 static void test_output_dash(void **state)
 {
     (void)state;
     char *dir = tu_tmpdir("cli_convert_output_dash");
-    char *in = hex_input(dir);
-    bool had_dash = access("-", F_OK) == 0;
+    char *in = hex_input(dir), *dash = tu_path(dir, "-");
     tu_result r;
-    tu_dfuctl(&r, "convert", in, "-o", "-", "--to", "hex", NULL);
+    tu_dfuctl_in(&r, dir, "convert", in, "-o", "-", "--to", "hex", NULL);
     expect_refused(&r, "does not write to standard output");
     assert_string_equal(r.out, "");
     tu_result_free(&r);
-    tu_dfuctl(&r, "read", "-d", "sim:nosuchprofile", "-o", "-", NULL);
+    assert_int_not_equal(access(dash, F_OK), 0);
+    tu_dfuctl_in(&r, dir, "read", "-d", "sim:nosuchprofile", "-o", "-", NULL);
     expect_refused(&r, "does not write to standard output");
     tu_result_free(&r);
-    if (!had_dash) assert_int_not_equal(access("-", F_OK), 0);
+    assert_int_not_equal(access(dash, F_OK), 0);
+    free(dash);
     free(in);
     free(dir);
 }

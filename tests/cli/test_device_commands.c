@@ -29,23 +29,6 @@ static void board_free(board *b)
     free(b->fw);
 }
 
-static void expect_exit(const tu_result *r, int code, const char *needle)
-{
-    if (r->exit_code != code)
-        fail_msg("exit %d, expected %d\nstderr: %s", r->exit_code, code, r->err);
-    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle))
-        fail_msg("output lacks \"%s\"\nstderr: %s\nstdout: %s", needle, r->err, r->out);
-}
-
-static void expect_unchanged(const char *spec, const uint8_t *before, size_t len)
-{
-    size_t n;
-    uint8_t *after = tu_sim_snapshot(spec, &n);
-    assert_int_equal(n, len);
-    assert_memory_equal(after, before, len);
-    free(after);
-}
-
 static void test_refusals_happen_before_anything_is_erased(void **state)
 {
     (void)state;
@@ -57,35 +40,35 @@ static void test_refusals_happen_before_anything_is_erased(void **state)
     /* Into the bootloader's own sectors. */
     tu_write_app(b.fw, 0x08000000, 40 * 1024, 0x20020000, 1);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal", NULL);
-    expect_exit(&r, 9, "marks read-only");
+    tu_expect_exit(&r, 9, "marks read-only");
     tu_result_free(&r);
     /* --force is about vector tables: it never unlocks the bootloader. */
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--force", NULL);
-    expect_exit(&r, 9, "read-only");
+    tu_expect_exit(&r, 9, "read-only");
     tu_result_free(&r);
     /* The classic mistake: built for 0x08000000, written behind the bootloader. */
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008000", "--no-journal", NULL);
-    expect_exit(&r, 9, "built to run without the bootloader");
-    expect_exit(&r, 9, "link it) for the application start, 0x08008000");
+    tu_expect_exit(&r, 9, "built to run without the bootloader");
+    tu_expect_exit(&r, 9, "link it) for the application start, 0x08008000");
     /* The library names its option (`force`); dfuctl's users read the flag that sets it. */
-    expect_exit(&r, 9, "The --force option writes it anyway.");
+    tu_expect_exit(&r, 9, "The --force option writes it anyway.");
     tu_result_free(&r);
     /* An application 2 bytes off: no Cortex-M can use its vector table there. */
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008002", "--dry-run", NULL);
-    expect_exit(&r, 9, "0x08008002 is not");
+    tu_expect_exit(&r, 9, "0x08008002 is not");
     tu_result_free(&r);
     /* Beyond the end of flash. */
     tu_write_app(b.fw, 0x080FF000, 8192, 0x20020000, 1);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x080FF000", "--no-journal", NULL);
-    expect_exit(&r, 9,
-                "0x08100000-0x08100fff, outside every memory region of alt 0 \"Internal Flash\"");
+    tu_expect_exit(
+        &r, 9, "0x08100000-0x08100fff, outside every memory region of alt 0 \"Internal Flash\"");
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len);
+    tu_sim_expect_unchanged(b.spec, before, len);
     /* And --force does write an image whose vector table does not fit. */
     tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 1);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08008000", "--force", "--no-journal",
               "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     free(before);
     board_free(&b);
@@ -99,12 +82,12 @@ static void test_dfu11_device_with_known_application_base(void **state)
     tu_result r;
     tu_write_app(b.fw, 0x08000000, 8192, 0x20005000, 2);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal", NULL);
-    expect_exit(&r, 9, "writes its application at 0x08002000");
+    tu_expect_exit(&r, 9, "writes its application at 0x08002000");
     tu_result_free(&r);
     /* A raw binary without --address goes to the application base the quirk table knows. */
     tu_write_app(b.fw, 0x08002000, 8192, 0x20005000, 2);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--no-journal", "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     uint8_t got[8];
     tu_sim_peek(b.spec, 0x08002000, got, sizeof(got));
@@ -112,27 +95,28 @@ static void test_dfu11_device_with_known_application_base(void **state)
     /* The same bytes said to be for 0x08000000: the device reads back from its base, so verify
      * would compare them with the wrong memory (and here find them equal). Refused instead. */
     tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
-    expect_exit(&r, 9, "holds its application at 0x08002000, but the image starts at 0x08000000");
+    tu_expect_exit(&r, 9,
+                   "holds its application at 0x08002000, but the image starts at 0x08000000");
     tu_result_free(&r);
     /* Blocks of another size than the device's 1024: refused, as a DFU 1.1 device may place them
      * by number; dapboot stores them one after the other, so --force writes and verifies. */
     tu_write_app(b.fw, 0x08002000, 6000, 0x20005000, 3);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--transfer-size", "256", "--no-journal",
               "--no-leave", NULL);
-    expect_exit(&r, 9, "could land in the wrong places");
+    tu_expect_exit(&r, 9, "could land in the wrong places");
     tu_result_free(&r);
     tu_sim_peek(b.spec, 0x08002000, got, sizeof(got));
     assert_int_equal(got[4], 0x89); /* untouched */
     /* Longer blocks than the device's buffer would be stalled every time: a usage error. */
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--transfer-size", "2048", "--force", "--no-journal",
               NULL);
-    expect_exit(&r, 2,
-                "blocks of 2048 bytes are more than the device takes (its wTransferSize "
-                "is 1024)");
+    tu_expect_exit(&r, 2,
+                   "blocks of 2048 bytes are more than the device takes (its wTransferSize "
+                   "is 1024)");
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--transfer-size", "256", "--force", "--no-journal",
               "--no-leave", NULL);
-    expect_exit(&r, 0, "the read-back uses its own size");
+    tu_expect_exit(&r, 0, "the read-back uses its own size");
     tu_result_free(&r);
     uint8_t *forced = tu_app_bytes(0x08002000, 6000, 0x20005000, 3), back[6000];
     tu_sim_peek(b.spec, 0x08002000, back, sizeof(back));
@@ -140,16 +124,16 @@ static void test_dfu11_device_with_known_application_base(void **state)
     free(forced);
     tu_write_app(b.fw, 0x08002000, 8192, 0x20005000, 2);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--no-journal", "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     /* Read back, the data sits where flash put it and verify reports it: at the base. */
     char *hex = tu_path(b.dir, "back.hex");
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, NULL);
-    expect_exit(&r, 0, "from 0x08002000");
+    tu_expect_exit(&r, 0, "from 0x08002000");
     tu_result_free(&r);
     /* An empty name (an unset shell variable) is refused before the device is read. */
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", "", NULL);
-    expect_exit(&r, 2, "-o '': the output file name is empty");
+    tu_expect_exit(&r, 2, "-o '': the output file name is empty");
     tu_result_free(&r);
     dfu_image *img;
     assert_int_equal(dfu_image_load(&img, NULL, hex, NULL), DFU_OK);
@@ -164,12 +148,12 @@ static void test_dfu11_device_with_known_application_base(void **state)
     /* --address says where the file puts it, as before. */
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--address", "0", "--size", "1K",
               NULL);
-    expect_exit(&r, 0, "read 1024 bytes from 0x00000000");
+    tu_expect_exit(&r, 0, "read 1024 bytes from 0x00000000");
     tu_result_free(&r);
     /* Of unknown length, progress never claims a total it does not know: 0 until the device
      * ends the upload, then the whole. */
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     size_t n = tu_json_line_count(r.out), events = 0;
     for (size_t i = 0; i + 1 < n; i++) {
         tu_json *ev = tu_json_parse_line(r.out, i);
@@ -200,25 +184,25 @@ static void test_usage_and_file_errors(void **state)
     tu_result r;
     tu_write_app(b.fw, 0x08000000, 4096, 0x20020000, 3);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, NULL); /* a raw binary needs an address */
-    expect_exit(&r, 2, "--address");
+    tu_expect_exit(&r, 2, "--address");
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, "/nonexistent/fw.hex", NULL);
-    expect_exit(&r, 3, "/nonexistent/fw.hex");
+    tu_expect_exit(&r, 3, "/nonexistent/fw.hex");
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "--bogus", b.fw, NULL);
-    expect_exit(&r, 2, "unknown option");
+    tu_expect_exit(&r, 2, "unknown option");
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", "sim:nosuchprofile", b.fw, NULL);
-    expect_exit(&r, 2, "nosuchprofile");
+    tu_expect_exit(&r, 2, "nosuchprofile");
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--order", "random",
               NULL);
-    expect_exit(&r, 2, "--order");
+    tu_expect_exit(&r, 2, "--order");
     tu_result_free(&r);
     /* A format read cannot write is refused before the device is read. */
     char *elf = tu_path(b.dir, "back.elf");
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", elf, NULL);
-    expect_exit(&r, 2, "cannot write ELF files");
+    tu_expect_exit(&r, 2, "cannot write ELF files");
     assert_null(strstr(r.err, "%"));
     tu_result_free(&r);
     free(elf);
@@ -230,7 +214,7 @@ static void test_usage_and_file_errors(void **state)
 static void expect_json_error(const tu_result *r, const char *command, const char *error, int code,
                               const char *needle)
 {
-    expect_exit(r, code, needle);
+    tu_expect_exit(r, code, needle);
     if (tu_json_line_count(r->out) != 1) fail_msg("stdout: \"%s\"\nstderr: %s", r->out, r->err);
     tu_json *e = tu_json_parse_line(r->out, 0);
     assert_non_null(e);
@@ -282,7 +266,7 @@ static void test_json_usage_errors_print_the_error_object(void **state)
     tu_result_free(&r);
     /* Without --json stdout stays empty. */
     tu_dfuctl(&r, "read", NULL);
-    expect_exit(&r, 2, "needs -o FILE");
+    tu_expect_exit(&r, 2, "needs -o FILE");
     assert_string_equal(r.out, "");
     tu_result_free(&r);
     free(out);
@@ -301,7 +285,7 @@ static void test_common_options_may_come_before_the_command(void **state)
     tu_result r;
     tu_dfuctl(&r, "--json", "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
               "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     size_t n = tu_json_line_count(r.out);
     assert_true(n >= 2);
     tu_json *res = tu_json_parse_line(r.out, n - 1);
@@ -314,13 +298,13 @@ static void test_common_options_may_come_before_the_command(void **state)
     /* -q as well (nothing at all on success), and before a "--" that ends the options. */
     tu_dfuctl(&r, "-q", "flash", "-d", b.spec, "--address", "0x08000000", "--no-journal",
               "--no-leave", "--", b.fw, NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     assert_string_equal(r.out, "");
     assert_string_equal(r.err, "");
     tu_result_free(&r);
     char *hex = tu_data_path("sample.hex");
     tu_dfuctl(&r, "-v", "--json", "info", "--", hex, NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_json *info = tu_json_parse_line(r.out, 0);
     assert_non_null(info);
     assert_string_equal(tu_json_get(info, "type")->string, "info");
@@ -332,7 +316,7 @@ static void test_common_options_may_come_before_the_command(void **state)
     expect_json_error(&r, "flash", "arg", 2, "unknown option '--bogus' before the command");
     tu_result_free(&r);
     tu_dfuctl(&r, "--bogus", "flash", b.fw, NULL);
-    expect_exit(&r, 2, "unknown option '--bogus' before the command");
+    tu_expect_exit(&r, 2, "unknown option '--bogus' before the command");
     assert_string_equal(r.out, "");
     tu_result_free(&r);
     tu_dfuctl(&r, "--json", "frobnicate", NULL);
@@ -340,7 +324,7 @@ static void test_common_options_may_come_before_the_command(void **state)
     tu_result_free(&r);
     /* No command at all: the error object has a null command. */
     tu_dfuctl(&r, "--json", NULL);
-    expect_exit(&r, 2, "no command given");
+    tu_expect_exit(&r, 2, "no command given");
     assert_int_equal(tu_json_line_count(r.out), 1);
     tu_json *e = tu_json_parse_line(r.out, 0);
     assert_non_null(e);
@@ -383,28 +367,28 @@ static void test_numbers_that_do_not_fit_are_out_of_range(void **state)
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         tu_dfuctl(&r, "flash", "--dry-run", "-d", b.spec, hex, cases[i].option, cases[i].value,
                   NULL);
-        expect_exit(&r, 2, cases[i].message);
+        tu_expect_exit(&r, 2, cases[i].message);
         assert_string_equal(r.out, "");
         tu_result_free(&r);
     }
     tu_dfuctl(&r, "convert", hex, "-o", out, "--vid", "0x10000", NULL);
-    expect_exit(&r, 2, "--vid: '0x10000' is out of range: it takes 0 to 65535 (0xffff)");
+    tu_expect_exit(&r, 2, "--vid: '0x10000' is out of range: it takes 0 to 65535 (0xffff)");
     tu_result_free(&r);
     tu_dfuctl(&r, "convert", hex, "-o", out, "--alt", "256", "--json", NULL);
     expect_json_error(&r, "convert", "arg", 2, "--alt: '256' is out of range: it takes 0 to 255");
     tu_result_free(&r);
     /* The ends of each range are taken. */
     tu_dfuctl(&r, "info", hex, "--address", "0xffffffff", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "info", hex, "--address", "4095M", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "--dry-run", "-d", b.spec, hex, "--wait", "86400", "--alt", "255", NULL);
-    expect_exit(&r, 2, "no alternate setting 255"); /* a number in range: looked up */
+    tu_expect_exit(&r, 2, "no alternate setting 255"); /* a number in range: looked up */
     tu_result_free(&r);
     tu_dfuctl(&r, "convert", hex, "-o", out, "--vid", "0xffff", "--alt", "255", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     free(out);
     free(hex);
@@ -429,7 +413,7 @@ static void test_a_board_held_elsewhere_is_busy(void **state)
     uint8_t *before = tu_sim_memory(sim, &len);
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
-    expect_exit(&r, 6, "another process has this simulated board open");
+    tu_expect_exit(&r, 6, "another process has this simulated board open");
     assert_non_null(strstr(r.err, state_file));
     tu_result_free(&r);
     tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", "--json", NULL);
@@ -442,7 +426,7 @@ static void test_a_board_held_elsewhere_is_busy(void **state)
     dfu_sim_free(sim);
     dfu_ctx_free(ctx);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     free(state_file);
     board_free(&b);
@@ -459,7 +443,7 @@ static void test_dry_run_json_plan_changes_nothing(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--dry-run", "--json",
               NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_json *plan = tu_json_parse_line(r.out, 0);
     assert_non_null(plan);
     assert_string_equal(tu_json_get(plan, "type")->string, "plan");
@@ -475,7 +459,7 @@ static void test_dry_run_json_plan_changes_nothing(void **state)
     assert_string_equal(tu_json_path(plan, "device.path")->string, "sim-1");
     tu_json_free(plan);
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len);
+    tu_sim_expect_unchanged(b.spec, before, len);
     free(before);
     board_free(&b);
 }
@@ -489,7 +473,7 @@ static void test_json_lines_progress_then_result(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--json", "--no-journal",
               NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     size_t n = tu_json_line_count(r.out);
     assert_true(n > 5);
     uint64_t last_done = 0;
@@ -539,7 +523,7 @@ static void test_device_error_exit_code_names_the_status(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--json", "--no-journal",
               NULL);
-    expect_exit(&r, 6, "errVENDOR");
+    tu_expect_exit(&r, 6, "errVENDOR");
     tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
     assert_false(tu_json_get(res, "ok")->boolean);
     assert_string_equal(tu_json_get(res, "dfu_status")->string, "errVENDOR");
@@ -562,9 +546,9 @@ static void test_failed_flash_says_what_state_the_device_is_in(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, "stays in dfuDNBUSY");
-    expect_exit(&r, 6, "the device is stuck in dfuDNBUSY; power-cycle it");
-    expect_exit(&r, 6, "dfuctl recover");
+    tu_expect_exit(&r, 6, "stays in dfuDNBUSY");
+    tu_expect_exit(&r, 6, "the device is stuck in dfuDNBUSY; power-cycle it");
+    tu_expect_exit(&r, 6, "dfuctl recover");
     if (strstr(r.err, "left in dfuIDLE")) fail_msg("%s", r.err);
     tu_result_free(&r);
     /* A permanent error: the device was brought back to dfuIDLE, and that is what is said. */
@@ -573,8 +557,8 @@ static void test_failed_flash_says_what_state_the_device_is_in(void **state)
     tu_write_app(c.fw, 0x08000000, 40 * 1024, 0x20020000, 6);
     tu_dfuctl(&r, "flash", "-d", c.spec, c.fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, "errADDRESS");
-    expect_exit(&r, 6, "the device was left in dfuIDLE");
+    tu_expect_exit(&r, 6, "errADDRESS");
+    tu_expect_exit(&r, 6, "the device was left in dfuIDLE");
     tu_result_free(&r);
     free(jdir);
     board_free(&b);
@@ -590,15 +574,15 @@ static void test_verify_mismatch_exit_code(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-leave",
               "--no-journal", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_write_app(b.fw, 0x08000000, 8192, 0x20020000, 8); /* another image */
     tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
-    expect_exit(&r, 7, "verify: 0x080000");
+    tu_expect_exit(&r, 7, "verify: 0x080000");
     tu_result_free(&r);
     /* The failed result lists every field, the device's status and state null: it said none. */
     tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", "--json", NULL);
-    expect_exit(&r, 7, NULL);
+    tu_expect_exit(&r, 7, NULL);
     tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
     assert_string_equal(tu_json_get(res, "type")->string, "result");
     assert_false(tu_json_get(res, "ok")->boolean);
@@ -632,11 +616,11 @@ static void test_quirk_profiles_fail_without_their_quirks(void **state)
         tu_result r;
         tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-quirks",
                   "--no-journal", "--no-leave", NULL);
-        expect_exit(&r, 6, cases[i].why);
+        tu_expect_exit(&r, 6, cases[i].why);
         tu_result_free(&r);
         tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
                   "--no-leave", NULL);
-        expect_exit(&r, 0, NULL);
+        tu_expect_exit(&r, 0, NULL);
         tu_result_free(&r);
         board_free(&b);
     }
@@ -686,10 +670,10 @@ static void test_each_st_rom_quirk_is_needed(void **state)
         tu_write_app(b.fw, 0x08000000, 8192, 0x20010000, 9);
         tu_result r;
         flash_with_quirks(&r, &b, cases[i].without, "0x08000000");
-        expect_exit(&r, 6, cases[i].why);
+        tu_expect_exit(&r, 6, cases[i].why);
         tu_result_free(&r);
         flash_with_quirks(&r, &b, "0483:df11 none poll-stalls=3 stuck-dnbusy\n", "0x08000000");
-        expect_exit(&r, 0, NULL);
+        tu_expect_exit(&r, 0, NULL);
         tu_result_free(&r);
         board_free(&b);
     }
@@ -706,14 +690,14 @@ static void test_gd32_layout_quirk_is_needed(void **state)
     tu_write_app(b.fw, 0x08000000, 8192, 0x20008000, 13);
     tu_result r;
     flash_with_quirks(&r, &b, "28e9:0189 none utf8-serial gd32-layout\n", "0x08000000");
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_write_app(b.fw, 0x08000000, 8192, 0x20008000, 14);
     flash_with_quirks(&r, &b, "28e9:0189 none utf8-serial\n", "0x08000000");
-    expect_exit(&r, 7, "verify: 0x08000400 holds");
+    tu_expect_exit(&r, 7, "verify: 0x08000400 holds");
     tu_result_free(&r);
     flash_with_quirks(&r, &b, "28e9:0189 none utf8-serial gd32-layout\n", "0x08000000");
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     /* RISC-V firmware starts with an instruction (j 0x8c), not a Cortex-M vector table: with
      * the built-in not-cortex-m entry it is written as it is; without, it takes --force. */
@@ -725,10 +709,10 @@ static void test_gd32_layout_quirk_is_needed(void **state)
     assert_int_equal(fwrite(rv, 1, sizeof(rv), fp), sizeof(rv));
     fclose(fp);
     flash_with_quirks(&r, &b, "28e9:0189 none utf8-serial gd32-layout\n", "0x08000000");
-    expect_exit(&r, 9, "the initial stack pointer, is 0x08c0006f");
+    tu_expect_exit(&r, 9, "the initial stack pointer, is 0x08c0006f");
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     uint8_t got[sizeof(rv)];
     tu_sim_peek(b.spec, 0x08000000, got, sizeof(got));
@@ -752,9 +736,9 @@ static void test_bad_quirks_file_names_file_and_line(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--quirks", q,
               "--no-journal", NULL);
-    expect_exit(&r, 2, want);
+    tu_expect_exit(&r, 2, want);
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len);
+    tu_sim_expect_unchanged(b.spec, before, len);
     free(before);
     free(q);
     board_free(&b);
@@ -781,38 +765,38 @@ static void test_each_dapboot_quirk_is_needed(void **state)
         "1209:db42 none app-base=0x08002000 ram=0x20000000-0x20005000 verify-before-manifest\n";
     tu_result r;
     dapboot_flash(&r, "cli_dapboot_all", full, 0x08002000, 0x20005000, NULL);
-    expect_exit(&r, 0, "wrote 8192 bytes, verified 8192 bytes");
+    tu_expect_exit(&r, 0, "wrote 8192 bytes, verified 8192 bytes");
     tu_result_free(&r);
     dapboot_flash(&r, "cli_dapboot_no_vbm",
                   "1209:db42 none app-base=0x08002000 ram=0x20000000-0x20005000\n", 0x08002000,
                   0x20005000, NULL);
-    expect_exit(&r, 0, "cannot be read back: verification is not possible");
+    tu_expect_exit(&r, 0, "cannot be read back: verification is not possible");
     assert_null(strstr(r.out, "verified"));
     tu_result_free(&r);
     dapboot_flash(&r, "cli_dapboot_no_base",
                   "1209:db42 none ram=0x20000000-0x20005000 verify-before-manifest\n", 0x08002000,
                   0x20005000, NULL);
-    expect_exit(&r, 0, "cannot check the vector table");
+    tu_expect_exit(&r, 0, "cannot check the vector table");
     tu_result_free(&r);
 
     /* Linked for 0x08000000 (the classic mistake behind a bootloader). */
     dapboot_flash(&r, "cli_dapboot_all", full, 0x08000000, 0x20005000, "0x08000000");
-    expect_exit(&r, 9, "writes its application at 0x08002000");
+    tu_expect_exit(&r, 9, "writes its application at 0x08002000");
     tu_result_free(&r);
     dapboot_flash(&r, "cli_dapboot_no_base",
                   "1209:db42 none ram=0x20000000-0x20005000 verify-before-manifest\n", 0x08000000,
                   0x20005000, "0x08000000");
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
 
     /* A stack pointer past the F103's 20 KiB of RAM. */
     dapboot_flash(&r, "cli_dapboot_all", full, 0x08002000, 0x20008000, NULL);
-    expect_exit(&r, 9, "is 0x20008000, which is not in RAM");
+    tu_expect_exit(&r, 9, "is 0x20008000, which is not in RAM");
     tu_result_free(&r);
     dapboot_flash(&r, "cli_dapboot_no_ram",
                   "1209:db42 none app-base=0x08002000 verify-before-manifest\n", 0x08002000,
                   0x20008000, NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
 }
 
@@ -825,28 +809,28 @@ static void test_read_erase_detach_leave(void **state)
     tu_result r;
     /* The run-time application is detached into DFU mode and followed by its port path. */
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     /* An output that cannot be written is refused before the device is read (and detached),
      * naming the file the user gave, not a temporary one. */
     char *nowhere = tu_path(b.dir, "no/such/dir/back.bin");
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", nowhere, NULL);
-    expect_exit(&r, 2, "No such file or directory");
+    tu_expect_exit(&r, 2, "No such file or directory");
     assert_null(strstr(r.err, ".tmp"));
     tu_result_free(&r);
     free(nowhere);
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", b.dir, "--force", NULL);
-    expect_exit(&r, 2, "is a directory");
+    tu_expect_exit(&r, 2, "is a directory");
     tu_result_free(&r);
     char *dangling = tu_path(b.dir, "dangling.bin"), *target = tu_path(b.dir, "not-there.bin");
     assert_int_equal(symlink(target, dangling), 0);
     /* A link is a file to keep; one to nothing is not written through, even with --force
      * (with stdout closed, /dev/stdout is one). */
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", dangling, NULL);
-    expect_exit(&r, 2, "is a symbolic link to nothing");
+    tu_expect_exit(&r, 2, "is a symbolic link to nothing");
     tu_result_free(&r);
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", dangling, "--force", NULL);
-    expect_exit(&r, 2, "is a symbolic link to nothing");
+    tu_expect_exit(&r, 2, "is a symbolic link to nothing");
     tu_result_free(&r);
     struct stat st;
     assert_int_equal(lstat(dangling, &st), 0);
@@ -854,10 +838,10 @@ static void test_read_erase_detach_leave(void **state)
     free(dangling);
     free(target);
     tu_dfuctl(&r, "list", "-d", b.spec, NULL);
-    expect_exit(&r, 0, "run-time mode"); /* never detached */
+    tu_expect_exit(&r, 0, "run-time mode"); /* never detached */
     tu_result_free(&r);
     tu_dfuctl(&r, "detach", "-d", b.spec, "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_json *res = tu_json_parse_line(r.out, 0);
     assert_string_equal(tu_json_path(res, "device.mode")->string, "dfu");
     assert_int_equal(tu_json_path(res, "device.vid")->integer, 0x0483);
@@ -866,7 +850,7 @@ static void test_read_erase_detach_leave(void **state)
     char *hex = tu_path(b.dir, "back.hex");
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--address", "0x08000000", "--size", "20K",
               NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     /* What was read is the image, at its address. */
     dfu_image *img;
@@ -880,19 +864,19 @@ static void test_read_erase_detach_leave(void **state)
     dfu_image_free(img);
     /* Never overwrite a user's file without --force. */
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--address", "0x08000000", "--size", "1K", NULL);
-    expect_exit(&r, 2, "exists");
+    tu_expect_exit(&r, 2, "exists");
     tu_result_free(&r);
     /* An address the device's memory map does not have is refused as erase and flash refuse it. */
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", hex, "--force", "--address", "0x30000000", "--size",
               "16", NULL);
-    expect_exit(&r, 9, "0x30000000 is outside every memory region of alt 0 \"Internal Flash\"");
+    tu_expect_exit(&r, 9, "0x30000000 is outside every memory region of alt 0 \"Internal Flash\"");
     tu_result_free(&r);
     tu_dfuctl(&r, "erase", "-d", b.spec, "--address", "0x30000000", "--size", "16", NULL);
-    expect_exit(&r, 9, "0x30000000 is outside every memory region");
+    tu_expect_exit(&r, 9, "0x30000000 is outside every memory region");
     tu_result_free(&r);
     /* Erase touches whole sectors. */
     tu_dfuctl(&r, "erase", "-d", b.spec, "--address", "0x08004000", "--size", "1", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     uint8_t got[16384];
     tu_sim_peek(b.spec, 0x08004000, got, sizeof(got));
@@ -904,10 +888,10 @@ static void test_read_erase_detach_leave(void **state)
      * its address pointer, which the 20K read left at 0x08004000, so dfuctl sets it to the
      * application's start first. */
     tu_dfuctl(&r, "leave", "-d", b.spec, NULL);
-    expect_exit(&r, 0, "leave: the device was told to start its firmware");
+    tu_expect_exit(&r, 0, "leave: the device was told to start its firmware");
     tu_result_free(&r);
     tu_dfuctl(&r, "list", "-d", b.spec, "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     res = tu_json_parse_line(r.out, 0);
     assert_int_equal(tu_json_path(res, "devices")->count, 1);
     assert_string_equal(tu_json_path(res, "devices.0.mode")->string, "runtime");
@@ -928,15 +912,15 @@ static void test_unprotect_needs_confirmation_then_erases_everything(void **stat
     tu_write_app(b.fw, 0x08000000, 8192, 0x20020000, 12);
     tu_result r;
     tu_dfuctl(&r, "unprotect", "-d", b.spec, NULL);
-    expect_exit(&r, 2, "--confirm");
+    tu_expect_exit(&r, 2, "--confirm");
     tu_result_free(&r);
     tu_dfuctl(&r, "unprotect", "-d", b.spec, "--confirm", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     /* Read protection is gone (the device erased itself and reset): the board takes an image. */
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
               "--no-leave", "--wait", "5", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     board_free(&b);
 }
@@ -950,7 +934,7 @@ static void test_gd32_needs_its_layout_quirk_on_a_used_board(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
               "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     /* Its layout claims 2 KiB pages where there are 1 KiB: without the quirk every other page
      * is never erased, and the device says nothing (the field's "reports success but read-out
@@ -958,11 +942,11 @@ static void test_gd32_needs_its_layout_quirk_on_a_used_board(void **state)
     tu_write_app(b.fw, 0x08000000, 8192, 0x20008000, 14);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
               "--no-leave", "--no-quirks", NULL);
-    expect_exit(&r, 7, "verify:");
+    tu_expect_exit(&r, 7, "verify:");
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
               "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     board_free(&b);
 }
@@ -987,13 +971,13 @@ static void test_dfuse_file_targets_go_to_their_alternate_settings(void **state)
     tu_result r;
     /* The file says where each target goes: --alt would be ignored, so it is refused. */
     tu_dfuctl(&r, "flash", "-d", b.spec, file, "--alt", "1", "--no-journal", NULL);
-    expect_exit(&r, 2, "(alt 0 \"Internal Flash\", 2 \"OTP Memory\"): --alt cannot move them");
+    tu_expect_exit(&r, 2, "(alt 0 \"Internal Flash\", 2 \"OTP Memory\"): --alt cannot move them");
     tu_result_free(&r);
     tu_dfuctl(&r, "verify", "-d", b.spec, file, "--alt", "OTP Memory", NULL);
-    expect_exit(&r, 2, "--alt cannot move them");
+    tu_expect_exit(&r, 2, "--alt cannot move them");
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, file, "--no-journal", "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     uint8_t got[6000];
     tu_sim_peek(b.spec, 0x08000000, got, sizeof(got));
@@ -1014,7 +998,7 @@ static void test_exit_codes_for_missing_devices_and_bad_alternate_settings(void 
     tu_write_app(b.fw, 0x08008000, 4096, 0x20020000, 16);
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--alt", "No Such Memory", NULL);
-    expect_exit(&r, 2, "no alternate setting named");
+    tu_expect_exit(&r, 2, "no alternate setting named");
     tu_result_free(&r);
     /* The board runs its application (no DFU interface): waiting for it ends with exit 4. */
     uint8_t *app = tu_app_bytes(0x08008000, 4096, 0x20020000, 16);
@@ -1028,7 +1012,7 @@ static void test_exit_codes_for_missing_devices_and_bad_alternate_settings(void 
     dfu_sim_free(sim);
     dfu_ctx_free(ctx);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--wait", "2", NULL);
-    expect_exit(&r, 4, "appeared within 2000 ms");
+    tu_expect_exit(&r, 4, "appeared within 2000 ms");
     tu_result_free(&r);
     board_free(&b);
 }
@@ -1042,7 +1026,7 @@ static void test_an_unwritable_journal_does_not_stop_the_update(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--journal-dir",
               "/proc/no-such-dir/journal", NULL);
-    expect_exit(&r, 0, "continuing without a journal");
+    tu_expect_exit(&r, 0, "continuing without a journal");
     tu_result_free(&r);
     board_free(&b);
 }
@@ -1060,15 +1044,15 @@ static void test_a_damaged_journal_is_skipped_and_can_be_discarded(void **state)
     tu_write_app(b.fw, 0x08000000, 20 * 1024, 0x20020000, 18);
     tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, NULL);
+    tu_expect_exit(&r, 6, NULL);
     tu_result_free(&r);
     const char junk[] = "libdfu-journal 1\nstarted 9223372036854775807\nsteps 99999999\n";
     tu_write_file(bad, junk, sizeof(junk) - 1);
     tu_dfuctl(&r, "recover", "-d", b.spec, "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "skipped"); /* the damaged one is named, and does not block this one */
+    tu_expect_exit(&r, 0, "skipped"); /* the damaged one is named, and does not block this one */
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "removed 1 damaged journal");
+    tu_expect_exit(&r, 0, "removed 1 damaged journal");
     tu_result_free(&r);
     assert_null(tu_read_file(bad, NULL));
     free(bad);
@@ -1096,10 +1080,10 @@ static void test_retries_option_bounds_the_attempts(void **state)
         tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
         assert_non_null(res);
         if (counts[i]) {
-            expect_exit(&r, 6, "stall");
+            tu_expect_exit(&r, 6, "stall");
             assert_false(tu_json_get(res, "ok")->boolean);
         } else {
-            expect_exit(&r, 0, NULL);
+            tu_expect_exit(&r, 0, NULL);
             assert_int_equal(tu_json_get(res, "retries")->integer, 1);
         }
         tu_json_free(res);
@@ -1123,17 +1107,17 @@ static void test_interrupted_recover_names_the_recover_command(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, NULL);
+    tu_expect_exit(&r, 6, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", again, "--journal-dir", jdir, NULL);
     snprintf(command, sizeof(command), "dfuctl recover -d '%s,replug' --journal-dir '%s'", b.spec,
              jdir);
-    expect_exit(&r, 6, "dfuctl recover: the update is incomplete and its journal is kept");
-    expect_exit(&r, 6, command);
+    tu_expect_exit(&r, 6, "dfuctl recover: the update is incomplete and its journal is kept");
+    tu_expect_exit(&r, 6, command);
     tu_result_free(&r);
     snprintf(again, sizeof(again), "%s,replug", b.spec);
     tu_dfuctl(&r, "recover", "-d", again, "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "found an interrupted update");
+    tu_expect_exit(&r, 0, "found an interrupted update");
     tu_result_free(&r);
     free(jdir);
     board_free(&b);
@@ -1164,7 +1148,7 @@ static void test_recover_command_is_whole_for_a_long_journal_dir(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, "the update is incomplete and its journal is kept");
+    tu_expect_exit(&r, 6, "the update is incomplete and its journal is kept");
     char *tail = strstr(r.err, "--journal-dir '");
     assert_non_null(tail);
     char *want = malloc(strlen(jdir) * 4 + 3);
@@ -1204,13 +1188,13 @@ static void test_recover_asks_for_the_button_when_the_board_does_not_come_back(v
     tu_write_app(b.fw, 0x08002000, 12 * 1024, 0x20005000, 21);
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--journal-dir", jdir, NULL);
-    expect_exit(&r, 6, NULL);
+    tu_expect_exit(&r, 6, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", plugged, "--journal-dir", jdir, "--wait", "2", NULL);
-    expect_exit(&r, 4, "hold its bootloader button");
+    tu_expect_exit(&r, 4, "hold its bootloader button");
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", button, "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "the image written again whole");
+    tu_expect_exit(&r, 0, "the image written again whole");
     tu_result_free(&r);
     free(jdir);
     board_free(&b);
@@ -1227,17 +1211,17 @@ static void test_flash_of_data_starts_the_application_it_holds(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--no-journal",
               "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     char *data = tu_path(b.dir, "data.bin");
     uint8_t bytes[3000];
     for (size_t i = 0; i < sizeof(bytes); i++) bytes[i] = (uint8_t)(i * 7 + 1);
     tu_write_file(data, bytes, sizeof(bytes));
     tu_dfuctl(&r, "flash", "-d", b.spec, data, "--address", "0x08020000", "--no-journal", NULL);
-    expect_exit(&r, 0, "the device is starting its firmware");
+    tu_expect_exit(&r, 0, "the device is starting its firmware");
     tu_result_free(&r);
     tu_dfuctl(&r, "list", "-d", b.spec, "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_json *res = tu_json_parse_line(r.out, 0);
     assert_string_equal(tu_json_path(res, "devices.0.mode")->string, "runtime");
     tu_json_free(res);
@@ -1258,12 +1242,12 @@ static void test_read_protected_board_gets_the_unprotect_advice(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, "which on STM32 ROMs is read protection");
-    expect_exit(&r, 6, "dfuctl unprotect --confirm");
+    tu_expect_exit(&r, 6, "which on STM32 ROMs is read protection");
+    tu_expect_exit(&r, 6, "dfuctl unprotect --confirm");
     assert_null(strstr(r.err, "Finish it with"));
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "--discard", "-d", b.spec, "--journal-dir", jdir, "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     assert_int_equal(tu_json_line_count(r.out), 2); /* what was forgotten, then the result */
     tu_json *line = tu_json_parse_line(r.out, 0);
     assert_string_equal(tu_json_get(line, "type")->string, "recovery");
@@ -1276,13 +1260,13 @@ static void test_read_protected_board_gets_the_unprotect_advice(void **state)
     tu_json_free(line);
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "nothing to recover");
+    tu_expect_exit(&r, 0, "nothing to recover");
     tu_result_free(&r);
     /* Reading it: the refusal's reason at once, not three stalls retried. */
     char *out = tu_path(b.dir, "back.bin");
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", out, "--size", "4096", NULL);
-    expect_exit(&r, 6, "errVENDOR");
-    expect_exit(&r, 6, "dfuctl unprotect --confirm -d '");
+    tu_expect_exit(&r, 6, "errVENDOR");
+    tu_expect_exit(&r, 6, "dfuctl unprotect --confirm -d '");
     assert_null(strstr(r.err, "retrying"));
     assert_int_equal(access(out, F_OK), -1);
     tu_result_free(&r);
@@ -1306,10 +1290,10 @@ static void test_another_boards_journal_is_discarded_by_its_selector(void **stat
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, NULL);
+    tu_expect_exit(&r, 6, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", other.spec, "--journal-dir", jdir, "--json", NULL);
-    expect_exit(&r, 9, "another board");
+    tu_expect_exit(&r, 9, "another board");
     assert_null(strstr(r.err, "Finish it with"));
     tu_json *rec = tu_json_parse_line(r.out, 0);
     assert_string_equal(tu_json_get(rec, "type")->string, "recovery");
@@ -1323,13 +1307,13 @@ static void test_another_boards_journal_is_discarded_by_its_selector(void **stat
     tu_json_free(rec);
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "--discard", "-d", other.spec, "--journal-dir", jdir, NULL);
-    expect_exit(&r, 2, "the journal records -d");
+    tu_expect_exit(&r, 2, "the journal records -d");
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "--discard", "-d", faulty, "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "discarded the interrupted update");
+    tu_expect_exit(&r, 0, "discarded the interrupted update");
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", b.spec, "--journal-dir", jdir, "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     rec = tu_json_parse_line(r.out, 0);
     assert_false(tu_json_get(rec, "journal_found")->boolean);
     tu_json_free(rec);
@@ -1337,7 +1321,7 @@ static void test_another_boards_journal_is_discarded_by_its_selector(void **stat
     /* With FILE and no journal: a differential flash of FILE, and the line names it. */
     tu_dfuctl(&r, "recover", "-d", b.spec, b.fw, "--address", "0x08000000", "--journal-dir", jdir,
               "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     size_t at; /* after the progress lines, before the result */
     for (at = 0; at < tu_json_line_count(r.out); at++) {
         rec = tu_json_parse_line(r.out, at);
@@ -1353,7 +1337,7 @@ static void test_another_boards_journal_is_discarded_by_its_selector(void **stat
     tu_result_free(&r);
     /* reset takes no address (it used to, and ignored it). */
     tu_dfuctl(&r, "reset", "-d", b.spec, "--address", "0x08000000", NULL);
-    expect_exit(&r, 2, "unknown option");
+    tu_expect_exit(&r, 2, "unknown option");
     tu_result_free(&r);
     free(jdir);
     board_free(&other);
@@ -1376,39 +1360,39 @@ static void test_flash_keeps_another_boards_pending_journal(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, a.fw, "--address", "0x08000000", "--journal-dir", jdir,
               "--no-leave", NULL);
-    expect_exit(&r, 6, NULL);
+    tu_expect_exit(&r, 6, NULL);
     tu_result_free(&r);
     size_t len;
     uint8_t *before = tu_sim_snapshot(b.spec, &len);
     tu_dfuctl(&r, "flash", "-d", b.spec, a.fw, "--address", "0x08000000", "--journal-dir", jdir,
               "--json", NULL);
-    expect_exit(&r, 9, "an interrupted update of another board is recorded for");
-    expect_exit(&r, 9, "serial \"AAA\"");
-    expect_exit(&r, 9, "discard its journal (`dfuctl recover --discard`)");
+    tu_expect_exit(&r, 9, "an interrupted update of another board is recorded for");
+    tu_expect_exit(&r, 9, "serial \"AAA\"");
+    tu_expect_exit(&r, 9, "discard its journal (`dfuctl recover --discard`)");
     assert_null(strstr(r.err, "Finish it with")); /* nothing of B's to finish */
     tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
     assert_string_equal(tu_json_get(res, "error")->string, "refused");
     tu_json_free(res);
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len); /* refused before B was touched */
+    tu_sim_expect_unchanged(b.spec, before, len); /* refused before B was touched */
     free(before);
     /* A's recover still finds its journal and finishes it. */
     char back[700];
     snprintf(back, sizeof(back), "%s,replug", a.spec);
     tu_dfuctl(&r, "recover", "-d", back, "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     /* The same board, interrupted and then flashed again: the new update supersedes. */
     tu_dfuctl(&r, "flash", "-d", faulty, a.fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, NULL);
+    tu_expect_exit(&r, 6, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", back, a.fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", back, "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "nothing to recover");
+    tu_expect_exit(&r, 0, "nothing to recover");
     tu_result_free(&r);
     free(jdir);
     board_free(&a);
@@ -1428,25 +1412,25 @@ static void test_flash_checks_the_files_dfu_suffix_ids(void **state)
     tu_result r;
     tu_dfuctl(&r, "convert", b.fw, "-o", dfu, "--to", "dfuse", "--address", "0x08000000", "--vid",
               "0x1234", "--pid", "0x5678", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     size_t len;
     uint8_t *before = tu_sim_snapshot(b.spec, &len);
     tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", NULL);
-    expect_exit(&r, 9,
-                "the file's DFU suffix says it is for 1234:5678, but the device is 0483:df11");
+    tu_expect_exit(&r, 9,
+                   "the file's DFU suffix says it is for 1234:5678, but the device is 0483:df11");
     tu_result_free(&r);
-    expect_unchanged(b.spec, before, len);
+    tu_sim_expect_unchanged(b.spec, before, len);
     free(before);
     tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", "--no-leave", "--force", NULL);
-    expect_exit(&r, 0, "writing anyway (--force): the file's DFU suffix is for 1234:5678");
+    tu_expect_exit(&r, 0, "writing anyway (--force): the file's DFU suffix is for 1234:5678");
     tu_result_free(&r);
     tu_dfuctl(&r, "convert", b.fw, "-o", dfu, "--force", "--to", "dfuse", "--address", "0x08000000",
               "--vid", "0x0483", "--pid", "0xffff", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     board_free(&b);
     /* A run-time device: the file carries the application's ids, not the bootloader's. */
@@ -1454,16 +1438,16 @@ static void test_flash_checks_the_files_dfu_suffix_ids(void **state)
     tu_write_app(b.fw, 0x08008000, 8192, 0x20020000, 28);
     tu_dfuctl(&r, "convert", b.fw, "-o", dfu, "--force", "--to", "dfu", "--vid", "0x1209", "--pid",
               "0x0001", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", NULL);
-    expect_exit(&r, 9, "is for 1209:0001, but the device is 1209:0002"); /* blank: bootloader */
+    tu_expect_exit(&r, 9, "is for 1209:0001, but the device is 1209:0002"); /* blank: bootloader */
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--no-journal", NULL); /* now it runs the app */
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, dfu, "--no-journal", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     free(dfu);
     board_free(&b);
@@ -1479,7 +1463,7 @@ static void test_unchanged_boards_are_returned_to_their_application(void **state
     tu_write_app(b.fw, 0x08008000, 8192, 0x20020000, 29);
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--no-journal", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     const char *const runs[][6] = {
         {"flash", "--dry-run", NULL},
@@ -1490,6 +1474,9 @@ static void test_unchanged_boards_are_returned_to_their_application(void **state
         {"unprotect", "--confirm", NULL},           /* DfuSe only: exit 9 */
     };
     const int codes[] = {0, 9, 0, 0, 2, 9};
+    const char *const ran = "was running its application";
+    const char *const says[] = {
+        ran, ran, ran, ran, "sim-1 has no alternate setting 9 (it has: 0 \"Application\")", ran};
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         const char *argv[12] = {runs[i][0], "-d", b.spec, b.fw, "--no-journal"};
         size_t n = 5;
@@ -1498,10 +1485,10 @@ static void test_unchanged_boards_are_returned_to_their_application(void **state
         for (size_t k = 1; runs[i][k]; k++) argv[n++] = runs[i][k];
         argv[n] = NULL;
         tu_dfuctl_argv(&r, argv);
-        expect_exit(&r, codes[i], codes[i] == 2 ? NULL : "was running its application");
+        tu_expect_exit(&r, codes[i], says[i]);
         tu_result_free(&r);
         tu_dfuctl(&r, "list", "-d", b.spec, NULL);
-        expect_exit(&r, 0, "run-time mode");
+        tu_expect_exit(&r, 0, "run-time mode");
         tu_result_free(&r);
     }
     board_free(&b);
@@ -1516,16 +1503,16 @@ static void test_discard_with_nothing_pending_is_no_failure(void **state)
     char *jdir = tu_path(dir, "journal");
     tu_result r, plain;
     tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "nothing to discard");
+    tu_expect_exit(&r, 0, "nothing to discard");
     assert_string_equal(r.err, "");
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "--discard", "-d", "path=1-9", "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "nothing to discard");
+    tu_expect_exit(&r, 0, "nothing to discard");
     tu_result_free(&r);
     tu_dfuctl(&plain, "recover", "--journal-dir", jdir, "--json", NULL);
-    expect_exit(&plain, 0, NULL);
+    tu_expect_exit(&plain, 0, NULL);
     tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     assert_int_equal(tu_json_line_count(r.out), 1);
     tu_json *rec = tu_json_parse_line(r.out, 0);
     assert_non_null(rec);

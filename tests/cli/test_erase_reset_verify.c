@@ -30,14 +30,6 @@ static void board_free(board *b)
     free(b->fw);
 }
 
-static void expect_exit(const tu_result *r, int code, const char *needle)
-{
-    if (r->exit_code != code)
-        fail_msg("exit %d, expected %d\nstderr: %s", r->exit_code, code, r->err);
-    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle))
-        fail_msg("output lacks \"%s\"\nstderr: %s\nstdout: %s", needle, r->err, r->out);
-}
-
 /* What `dfuctl list --json` shows of the board: its mode, VID and PID ("" when it is not on the
  * bus as a DFU device at all). */
 static void expect_on_bus(const char *spec, const char *mode, unsigned vid, unsigned pid)
@@ -48,10 +40,10 @@ static void expect_on_bus(const char *spec, const char *mode, unsigned vid, unsi
     if (!res) fail_msg("list --json: %s\nstderr: %s", r.out, r.err);
     const tu_json *devices = tu_json_get(res, "devices");
     if (!*mode) {
-        expect_exit(&r, 4, NULL);
+        tu_expect_exit(&r, 4, NULL);
         assert_int_equal(devices->count, 0);
     } else {
-        expect_exit(&r, 0, NULL);
+        tu_expect_exit(&r, 0, NULL);
         assert_int_equal(devices->count, 1);
         assert_string_equal(tu_json_path(res, "devices.0.mode")->string, mode);
         assert_int_equal(tu_json_path(res, "devices.0.vid")->integer, vid);
@@ -91,7 +83,7 @@ static void test_reset_starts_the_firmware_of_a_dfu11_device(void **state)
     expect_on_bus(b.spec, "dfu", 0x1209, 0x0002);
     tu_result r;
     tu_dfuctl(&r, "reset", "-d", b.spec, NULL);
-    expect_exit(&r, 0, "reset: USB reset sent");
+    tu_expect_exit(&r, 0, "reset: USB reset sent");
     tu_result_free(&r);
     /* The application runs: only its run-time interface is on the bus. */
     expect_on_bus(b.spec, "runtime", 0x1209, 0x0001);
@@ -114,12 +106,12 @@ static void test_reset_of_a_dfuse_rom_leaves_it_in_dfu_mode_and_says_so(void **s
     free(app);
     tu_result r;
     tu_dfuctl(&r, "reset", "-d", b.spec, NULL);
-    expect_exit(&r, 0, "stay in DFU mode");
-    expect_exit(&r, 0, "dfuctl leave starts the firmware");
+    tu_expect_exit(&r, 0, "stay in DFU mode");
+    tu_expect_exit(&r, 0, "dfuctl leave starts the firmware");
     if (strstr(r.out, "starting its firmware")) fail_msg("%s", r.out);
     tu_result_free(&r);
     tu_dfuctl(&r, "reset", "-d", b.spec, "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_json *res = tu_json_parse_line(r.out, 0);
     assert_string_equal(tu_json_get(res, "command")->string, "reset");
     assert_true(tu_json_get(res, "ok")->boolean);
@@ -128,7 +120,7 @@ static void test_reset_of_a_dfuse_rom_leaves_it_in_dfu_mode_and_says_so(void **s
     expect_on_bus(b.spec, "dfu", 0x0483, 0xDF11);
     /* Not for want of firmware: leave starts it. */
     tu_dfuctl(&r, "leave", "-d", b.spec, NULL);
-    expect_exit(&r, 0, "leave: the device was told to start its firmware");
+    tu_expect_exit(&r, 0, "leave: the device was told to start its firmware");
     tu_result_free(&r);
     expect_on_bus(b.spec, "runtime", 0x1209, 0x0001);
     board_free(&b);
@@ -146,7 +138,7 @@ static void test_erase_mass_blanks_the_whole_flash(void **state)
     poke_pattern(b.spec, F405_FLASH + F405_FLASH_SIZE - 16, 16); /* the last bytes of sector 11 */
     tu_result r;
     tu_dfuctl(&r, "erase", "-d", b.spec, "--mass", NULL);
-    expect_exit(&r, 0, "erased the whole flash");
+    tu_expect_exit(&r, 0, "erased the whole flash");
     /* Said before the wait, which may be half a minute, where progress goes; the result is
      * what stdout carries. */
     assert_non_null(strstr(r.err, "dfuctl erase: mass erase: the device erases its whole flash"));
@@ -155,7 +147,7 @@ static void test_erase_mass_blanks_the_whole_flash(void **state)
     expect_erased(b.spec, F405_FLASH, F405_FLASH_SIZE);
     /* The same as a JSON result line. */
     tu_dfuctl(&r, "erase", "-d", b.spec, "--mass", "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
     assert_string_equal(tu_json_get(res, "type")->string, "result");
     assert_true(tu_json_get(res, "ok")->boolean);
@@ -179,7 +171,7 @@ static void test_erase_mass_on_mboot_spares_only_the_bootloader(void **state)
     poke_pattern(b.spec, F405_FLASH + F405_FLASH_SIZE - 16, 16); /* the last bytes of sector 11 */
     tu_result r;
     tu_dfuctl(&r, "erase", "-d", b.spec, "--mass", NULL);
-    expect_exit(&r, 0, "erased the whole flash");
+    tu_expect_exit(&r, 0, "erased the whole flash");
     tu_result_free(&r);
     expect_erased(b.spec, 0x08008000, F405_FLASH_SIZE - 0x8000);
     uint8_t after[32];
@@ -197,14 +189,14 @@ static void test_erase_of_a_dfu11_device_is_refused(void **state)
     uint8_t *app = tu_app_bytes(0x08008000, 4096, 0x20020000, 34);
     tu_sim_poke(b.spec, 0x08008000, app, 4096);
     free(app);
-    size_t len, n;
+    size_t len;
     uint8_t *before = tu_sim_snapshot(b.spec, &len);
     tu_result r;
     tu_dfuctl(&r, "erase", "-d", b.spec, "--mass", NULL);
-    expect_exit(&r, 9, "mass erase is a DfuSe command; DFU 1.1 devices erase by themselves");
+    tu_expect_exit(&r, 9, "mass erase is a DfuSe command; DFU 1.1 devices erase by themselves");
     tu_result_free(&r);
     tu_dfuctl(&r, "erase", "-d", b.spec, "--mass", "--json", NULL);
-    expect_exit(&r, 9, NULL);
+    tu_expect_exit(&r, 9, NULL);
     tu_json *res = tu_json_parse_line(r.out, 0);
     assert_string_equal(tu_json_get(res, "type")->string, "error");
     assert_string_equal(tu_json_get(res, "error")->string, "unsupported");
@@ -212,12 +204,9 @@ static void test_erase_of_a_dfu11_device_is_refused(void **state)
     tu_json_free(res);
     tu_result_free(&r);
     tu_dfuctl(&r, "erase", "-d", b.spec, "--address", "0x08008000", "--size", "1", NULL);
-    expect_exit(&r, 9, "only DfuSe devices take erase commands");
+    tu_expect_exit(&r, 9, "only DfuSe devices take erase commands");
     tu_result_free(&r);
-    uint8_t *after = tu_sim_snapshot(b.spec, &n);
-    assert_int_equal(n, len);
-    assert_memory_equal(after, before, len);
-    free(after);
+    tu_sim_expect_unchanged(b.spec, before, len);
     free(before);
     board_free(&b);
 }
@@ -246,7 +235,7 @@ static void test_flash_mass_erase_plans_one_mass_erase_and_blanks_the_rest(void 
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--mass-erase",
               "--dry-run", "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_json *plan = tu_json_parse_line(r.out, 0);
     assert_string_equal(tu_json_get(plan, "type")->string, "plan");
     assert_int_equal(count_steps(plan, "mass-erase"), 1);
@@ -257,7 +246,7 @@ static void test_flash_mass_erase_plans_one_mass_erase_and_blanks_the_rest(void 
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--mass-erase",
               "--no-journal", "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     uint8_t *want = tu_app_bytes(F405_FLASH, size, 0x20020000, 35);
     uint8_t *got = malloc(size);
@@ -290,15 +279,15 @@ static void test_verify_of_a_device_that_cannot_upload_is_refused(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, b.fw, "--address", "0x08000000", "--quirks", q,
               "--no-journal", "--no-leave", NULL);
-    expect_exit(&r, 0, "the device cannot upload: verification is not possible");
+    tu_expect_exit(&r, 0, "the device cannot upload: verification is not possible");
     tu_result_free(&r);
     tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", "--quirks", q, NULL);
-    expect_exit(&r, 9, "the device cannot be read back");
-    expect_exit(&r, 9, "verification is impossible");
+    tu_expect_exit(&r, 9, "the device cannot be read back");
+    tu_expect_exit(&r, 9, "verification is impossible");
     tu_result_free(&r);
     tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", "--quirks", q, "--json",
               NULL);
-    expect_exit(&r, 9, NULL);
+    tu_expect_exit(&r, 9, NULL);
     tu_json *res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
     assert_string_equal(tu_json_get(res, "type")->string, "result");
     assert_false(tu_json_get(res, "ok")->boolean);
@@ -308,12 +297,12 @@ static void test_verify_of_a_device_that_cannot_upload_is_refused(void **state)
     tu_json_free(res);
     tu_result_free(&r);
     tu_dfuctl(&r, "read", "-d", b.spec, "-o", out, "--size", "1K", "--quirks", q, NULL);
-    expect_exit(&r, 9, "cannot be read back");
+    tu_expect_exit(&r, 9, "cannot be read back");
     tu_result_free(&r);
     assert_null(tu_read_file(out, NULL));
     /* The control: the same board, read back as it can be, holds the image. */
     tu_dfuctl(&r, "verify", "-d", b.spec, b.fw, "--address", "0x08000000", NULL);
-    expect_exit(&r, 0, "the device holds the image");
+    tu_expect_exit(&r, 0, "the device holds the image");
     tu_result_free(&r);
     free(out);
     free(q);

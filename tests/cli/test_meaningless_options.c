@@ -12,23 +12,6 @@
 
 #include "simutil.h"
 
-static void expect_exit(const tu_result *r, int code, const char *needle)
-{
-    if (r->exit_code != code)
-        fail_msg("exit %d, expected %d\nstderr: %s", r->exit_code, code, r->err);
-    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle))
-        fail_msg("output lacks \"%s\"\nstderr: %s\nstdout: %s", needle, r->err, r->out);
-}
-
-static void expect_unchanged(const char *spec, const uint8_t *before, size_t len)
-{
-    size_t n;
-    uint8_t *after = tu_sim_snapshot(spec, &n);
-    assert_int_equal(n, len);
-    assert_memory_equal(after, before, len);
-    free(after);
-}
-
 static void test_dfuse_options_refused_untouched(void **state)
 {
     (void)state;
@@ -42,43 +25,43 @@ static void test_dfuse_options_refused_untouched(void **state)
     tu_result r;
 
     tu_dfuctl(&r, "flash", "-d", spec, hex, "--address", "0x08004000", "--no-journal", NULL);
-    expect_exit(&r, 2, "--address places a raw binary, but");
-    expect_exit(&r, 2, "(hex) says where its data goes");
+    tu_expect_exit(&r, 2, "--address places a raw binary, but");
+    tu_expect_exit(&r, 2, "(hex) says where its data goes");
     tu_result_free(&r);
     tu_dfuctl(&r, "verify", "-d", spec, hex, "--address", "0x08004000", NULL);
-    expect_exit(&r, 2, "--address places a raw binary");
+    tu_expect_exit(&r, 2, "--address places a raw binary");
     tu_result_free(&r);
     /* recover FILE reads the file as flash does, and refuses the same options. */
     char *jdir = tu_path(dir, "journals");
     tu_dfuctl(&r, "recover", "-d", spec, hex, "--address", "0x08004000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 2, "--address places a raw binary");
+    tu_expect_exit(&r, 2, "--address places a raw binary");
     tu_result_free(&r);
     char *dfuse = tu_path(dir, "fw.dfu");
     tu_dfuctl(&r, "convert", hex, "-o", dfuse, "--to", "dfuse", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", spec, dfuse, "--alt", "1", "--journal-dir", jdir, NULL);
-    expect_exit(&r, 2, "--alt cannot move them");
+    tu_expect_exit(&r, 2, "--alt cannot move them");
     tu_result_free(&r);
     free(dfuse);
     free(jdir);
     tu_dfuctl(&r, "flash", "-d", spec, hex, "--transfer-size", "0", "--no-journal", NULL);
-    expect_exit(&r, 2, "--transfer-size 0");
+    tu_expect_exit(&r, 2, "--transfer-size 0");
     tu_result_free(&r);
     tu_dfuctl(&r, "flash", "-d", spec, hex, "--diff", "--mass-erase", "--no-journal", NULL);
-    expect_exit(&r, 2, "choose one");
+    tu_expect_exit(&r, 2, "choose one");
     tu_result_free(&r);
-    expect_unchanged(spec, before, len);
+    tu_sim_expect_unchanged(spec, before, len);
 
     /* A raw binary for the option bytes (alt 1): the example address is theirs. */
     char *ob = tu_path(dir, "ob.bin");
     uint8_t zeros[16] = {0};
     tu_write_file(ob, zeros, sizeof(zeros));
     tu_dfuctl(&r, "flash", "-d", spec, ob, "--alt", "1", "--no-journal", NULL);
-    expect_exit(&r, 2, "for example --address 0x1fffc000");
+    tu_expect_exit(&r, 2, "for example --address 0x1fffc000");
     tu_result_free(&r);
-    expect_unchanged(spec, before, len);
+    tu_sim_expect_unchanged(spec, before, len);
     free(ob);
     free(before);
     free(hex);
@@ -95,7 +78,7 @@ static void test_example_address_skips_protected_sectors(void **state)
     tu_write_app(fw, 0x08008000, 4096, 0x20020000, 1);
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", spec, fw, "--no-journal", NULL);
-    expect_exit(&r, 2, "for example --address 0x08008000");
+    tu_expect_exit(&r, 2, "for example --address 0x08008000");
     tu_result_free(&r);
     free(fw);
     free(dir);
@@ -111,15 +94,15 @@ static void test_dfu11_cannot_jump_or_mass_erase(void **state)
     uint8_t *before = tu_sim_snapshot(spec, &len);
     tu_result r;
     tu_dfuctl(&r, "leave", "-d", spec, "--address", "0x08010000", NULL);
-    expect_exit(&r, 9, "cannot be told to jump to 0x08010000");
+    tu_expect_exit(&r, 9, "cannot be told to jump to 0x08010000");
     tu_result_free(&r);
     tu_dfuctl(&r, "erase", "-d", spec, "--mass", NULL);
-    expect_exit(&r, 9, "mass erase is a DfuSe command");
+    tu_expect_exit(&r, 9, "mass erase is a DfuSe command");
     /* Refused: not announced as if it were starting. */
     if (strstr(r.out, "erases its whole flash") || strstr(r.err, "erases its whole flash"))
         fail_msg("a refused mass erase was announced:\n%s%s", r.out, r.err);
     tu_result_free(&r);
-    expect_unchanged(spec, before, len);
+    tu_sim_expect_unchanged(spec, before, len);
     free(before);
     free(dir);
 }
@@ -133,15 +116,15 @@ static void test_one_byte_mismatch_named(void **state)
     char *hex = tu_data_path("sample.hex");
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", spec, hex, "--no-journal", "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     uint8_t b;
     tu_sim_peek(spec, 0x08000100, &b, 1);
     b ^= 0x01; /* flash can only clear bits, but the test pokes the memory directly */
     tu_sim_poke(spec, 0x08000100, &b, 1);
     tu_dfuctl(&r, "verify", "-d", spec, hex, NULL);
-    expect_exit(&r, 7, "0x08000100 holds");
-    expect_exit(&r, 7, "(the only byte that differs)");
+    tu_expect_exit(&r, 7, "0x08000100 holds");
+    tu_expect_exit(&r, 7, "(the only byte that differs)");
     tu_result_free(&r);
     free(hex);
     free(dir);

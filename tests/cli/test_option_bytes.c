@@ -35,15 +35,6 @@ static void board_free(board *b)
     free(b->journal);
 }
 
-static void expect_exit(const tu_result *r, int code, const char *needle)
-{
-    if (r->exit_code != code)
-        fail_msg("exit %d, expected %d\nstderr: %s\nstdout: %s", r->exit_code, code, r->err,
-                 r->out);
-    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle))
-        fail_msg("output lacks \"%s\"\nstderr: %s\nstdout: %s", needle, r->err, r->out);
-}
-
 static void expect_no_journal(const board *b)
 {
     uint8_t *left = tu_read_file(b->journal, NULL);
@@ -85,7 +76,7 @@ static void test_the_reset_after_the_last_block_is_success(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, ob, "--alt", "1", "--address", "0x1FFFC000",
               "--journal-dir", b.jdir, NULL);
-    expect_exit(&r, 0, "the device reset to load its option bytes, which read back as written");
+    tu_expect_exit(&r, 0, "the device reset to load its option bytes, which read back as written");
     assert_non_null(strstr(r.out, "verified 16 bytes"));
     tu_result_free(&r);
     expect_no_journal(&b);
@@ -94,12 +85,12 @@ static void test_the_reset_after_the_last_block_is_success(void **state)
     tu_write_app(fw, 0x08000000, 8192, 0x20020000, 3);
     tu_dfuctl(&r, "flash", "-d", b.spec, fw, "--address", "0x08000000", "--journal-dir", b.jdir,
               "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     /* The same without a journal and with --no-leave, as JSON. */
     tu_dfuctl(&r, "flash", "-d", b.spec, ob, "--alt", "1", "--address", "0x1FFFC000",
               "--no-journal", "--no-leave", "--json", "-q", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     expect_json_result(&r, true);
     tu_result_free(&r);
     free(ob);
@@ -117,7 +108,7 @@ static void test_read_change_and_write_back_on_an_l4(void **state)
     tu_result r;
     tu_dfuctl(&r, "read", "-d", b.spec, "--alt", "1", "--address", "0x1FFF7800", "--size", "40",
               "-o", ob, NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     size_t len;
     uint8_t *bytes = tu_read_file(ob, &len);
@@ -126,7 +117,7 @@ static void test_read_change_and_write_back_on_an_l4(void **state)
     tu_write_file(ob, bytes, len);
     tu_dfuctl(&r, "flash", "-d", b.spec, ob, "--alt", "1", "--address", "0x1FFF7800", "--no-leave",
               "--journal-dir", b.jdir, "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     expect_json_result(&r, true);
     tu_result_free(&r);
     expect_no_journal(&b);
@@ -163,7 +154,7 @@ static void test_a_dfuse_file_with_flash_and_option_bytes(void **state)
     char *file = flash_and_ob_file(&b, &app);
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, file, "--journal-dir", b.jdir, "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     expect_json_result(&r, true);
     tu_result_free(&r);
     expect_no_journal(&b);
@@ -191,15 +182,15 @@ static void test_recover_finishes_an_update_with_option_bytes(void **state)
     snprintf(replug, sizeof(replug), "%s,replug", b.spec);
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, file, "--journal-dir", b.jdir, NULL);
-    expect_exit(&r, 6, "dfuctl recover");
+    tu_expect_exit(&r, 6, "dfuctl recover");
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", replug, "--journal-dir", b.jdir, NULL);
-    expect_exit(&r, 0, "the device reset to load its option bytes");
+    tu_expect_exit(&r, 0, "the device reset to load its option bytes");
     tu_result_free(&r);
     expect_no_journal(&b);
     expect_held(b.spec, F4_OB, f4_ob, sizeof(f4_ob));
     tu_dfuctl(&r, "verify", "-d", b.spec, file, NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     free(app);
     free(file);
@@ -219,14 +210,14 @@ static void test_not_read_back_when_the_board_starts_its_application(void **stat
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, fw, "--address", "0x08000000", "--no-journal",
               "--no-leave", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     /* Still in the ROM (it has not been reset since), now with BOOT0 low. */
     char low[700];
     snprintf(low, sizeof(low), "%s,boot0=0", b.spec);
     tu_dfuctl(&r, "flash", "-d", low, ob, "--alt", "1", "--address", "0x1FFFC000", "--journal-dir",
               b.jdir, NULL);
-    expect_exit(&r, 0, "the device reset to load its option bytes (they were not read back)");
+    tu_expect_exit(&r, 0, "the device reset to load its option bytes (they were not read back)");
     tu_result_free(&r);
     expect_no_journal(&b);
     expect_held(b.spec, F4_OB, f4_ob, sizeof(f4_ob));
@@ -250,7 +241,7 @@ static void test_not_read_back_when_they_protect_the_board(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", b.spec, ob, "--alt", "1", "--address", "0x1FFFC000",
               "--journal-dir", b.jdir, "--json", NULL);
-    expect_exit(&r, 0, "the option bytes could not be read back: reading 0x1fffc000");
+    tu_expect_exit(&r, 0, "the option bytes could not be read back: reading 0x1fffc000");
     assert_non_null(strstr(r.err, "errVENDOR"));
     expect_json_result(&r, false);
     tu_result_free(&r);
@@ -273,7 +264,7 @@ static void test_a_loss_before_the_last_block_is_an_error(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, ob, "--alt", "1", "--address", "0x1FFFC000",
               "--journal-dir", b.jdir, NULL);
-    expect_exit(&r, 6, "writing 16 bytes at 0x1fffc000");
+    tu_expect_exit(&r, 6, "writing 16 bytes at 0x1fffc000");
     assert_null(strstr(r.out, "reset to load"));
     tu_result_free(&r);
     uint8_t *kept = tu_read_file(b.journal, NULL);
@@ -291,7 +282,7 @@ static void test_a_loss_before_the_last_block_is_an_error(void **state)
     tu_write_file(ob, bytes, sizeof(bytes));
     tu_dfuctl(&r, "flash", "-d", b.spec, ob, "--alt", "1", "--address", "0x1FFF7800",
               "--transfer-size", "8", "--no-journal", NULL);
-    expect_exit(&r, 6, "writing 8 bytes at 0x1fff7800 (block 2)");
+    tu_expect_exit(&r, 6, "writing 8 bytes at 0x1fff7800 (block 2)");
     assert_null(strstr(r.out, "reset to load"));
     tu_result_free(&r);
     free(ob);

@@ -10,14 +10,6 @@
 
 #include "simutil.h"
 
-static void expect_exit(const tu_result *r, int code, const char *needle)
-{
-    if (r->exit_code != code)
-        fail_msg("exit %d, expected %d\nstderr: %s", r->exit_code, code, r->err);
-    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle))
-        fail_msg("output lacks \"%s\"\nstderr: %s\nstdout: %s", needle, r->err, r->out);
-}
-
 static void test_read_past_the_end_of_flash_is_refused_before_reading(void **state)
 {
     (void)state;
@@ -29,9 +21,9 @@ static void test_read_past_the_end_of_flash_is_refused_before_reading(void **sta
     /* 16 bytes inside the 1 MiB flash, 16 past its end. */
     tu_dfuctl(&r, "read", "-d", spec, "-o", out, "--address", "0x080FFFF0", "--size", "32",
               "--json", NULL);
-    expect_exit(&r, 9,
-                "0x080ffff0-0x0810000f runs past the end of alt 0 \"Internal Flash\" at "
-                "0x08100000");
+    tu_expect_exit(&r, 9,
+                   "0x080ffff0-0x0810000f runs past the end of alt 0 \"Internal Flash\" at "
+                   "0x08100000");
     /* Refused, not a device error after reading: no progress, no warning, the error last. */
     assert_null(strstr(r.out, "\"progress\""));
     assert_int_equal(tu_json_line_count(r.out), 1);
@@ -44,12 +36,12 @@ static void test_read_past_the_end_of_flash_is_refused_before_reading(void **sta
     tu_result_free(&r);
     /* Twice the flash: refused as well, before the first megabyte is read. */
     tu_dfuctl(&r, "read", "-d", spec, "-o", out, "--size", "2M", NULL);
-    expect_exit(&r, 9, "0x08000000-0x081fffff runs past the end");
+    tu_expect_exit(&r, 9, "0x08000000-0x081fffff runs past the end");
     assert_null(strstr(r.err, "50%"));
     tu_result_free(&r);
     /* The control: up to the last byte is fine. */
     tu_dfuctl(&r, "read", "-d", spec, "-o", out, "--address", "0x080FFFF0", "--size", "16", NULL);
-    expect_exit(&r, 0, "read 16 bytes from 0x080ffff0");
+    tu_expect_exit(&r, 0, "read 16 bytes from 0x080ffff0");
     tu_result_free(&r);
     free(out);
     free(dir);
@@ -62,7 +54,7 @@ static void test_read_size_zero_is_a_usage_error(void **state)
     char *out = tu_path(dir, "out.bin");
     tu_result r;
     tu_dfuctl(&r, "read", "-d", "sim:stm32f405", "-o", out, "--size", "0", "--json", NULL);
-    expect_exit(&r, 2, "--size 0 reads nothing");
+    tu_expect_exit(&r, 2, "--size 0 reads nothing");
     assert_int_equal(tu_json_line_count(r.out), 1);
     assert_non_null(strstr(r.out, "\"error\":\"arg\""));
     assert_int_not_equal(access(out, F_OK), 0);
@@ -80,12 +72,12 @@ static void test_erase_reports_the_whole_sectors_it_erased(void **state)
     tu_result r;
     /* One byte in the second 16 KiB sector. */
     tu_dfuctl(&r, "erase", "-d", spec, "--address", "0x08004001", "--size", "1", NULL);
-    expect_exit(&r, 0, "erased 1 sector (16384 bytes) at 0x08004000-0x08007fff");
+    tu_expect_exit(&r, 0, "erased 1 sector (16384 bytes) at 0x08004000-0x08007fff");
     tu_result_free(&r);
     /* The last 16 KiB sector and the 64 KiB one. */
     tu_dfuctl(&r, "erase", "-d", spec, "--address", "0x0800C000", "--size", "0x4001", "--json",
               NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     size_t n = tu_json_line_count(r.out);
     tu_json *res = tu_json_parse_line(r.out, n - 1);
     assert_non_null(res);
@@ -99,7 +91,7 @@ static void test_erase_reports_the_whole_sectors_it_erased(void **state)
     tu_result_free(&r);
     /* A mass erase is the device's to scope: null, not 0 bytes. */
     tu_dfuctl(&r, "erase", "-d", spec, "--mass", "--json", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     res = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
     assert_non_null(res);
     assert_true(tu_json_get(res, "mass")->boolean);

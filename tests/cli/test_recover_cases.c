@@ -9,15 +9,6 @@
 
 #include "simutil.h"
 
-static void expect_exit(const tu_result *r, int code, const char *needle)
-{
-    if (r->exit_code != code)
-        fail_msg("exit %d, expected %d\nstderr: %s\nstdout: %s", r->exit_code, code, r->err,
-                 r->out);
-    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle))
-        fail_msg("output lacks \"%s\"\nstderr: %s\nstdout: %s", needle, r->err, r->out);
-}
-
 /* An interrupted update of a board whose journal was then cut short (a full disk, an editor):
  * recover used to say "nothing to recover" and exit 0 over a half-written board. It is an
  * error naming the file, and both ways out work: recover FILE, or --discard. */
@@ -34,7 +25,7 @@ static void test_a_damaged_journal_is_an_error_not_nothing_to_recover(void **sta
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, "dfuctl recover");
+    tu_expect_exit(&r, 6, "dfuctl recover");
     tu_result_free(&r);
     size_t len;
     uint8_t *text = tu_read_file(journal, &len);
@@ -44,30 +35,30 @@ static void test_a_damaged_journal_is_an_error_not_nothing_to_recover(void **sta
 
     /* Without -d, with -d, and as JSON: exit 3 naming the file, never "nothing to recover". */
     tu_dfuctl(&r, "recover", "--journal-dir", jdir, NULL);
-    expect_exit(&r, 3, "sim-1.journal:");
+    tu_expect_exit(&r, 3, "sim-1.journal:");
     assert_null(strstr(r.err, "nothing to recover"));
     assert_non_null(strstr(r.err, "recover --discard"));
     assert_non_null(strstr(r.err, "dfuctl recover FILE"));
     tu_result_free(&r);
     tu_dfuctl(&r, "recover", "-d", replug, "--journal-dir", jdir, "--json", NULL);
-    expect_exit(&r, 3, "\"error\":\"format\"");
+    tu_expect_exit(&r, 3, "\"error\":\"format\"");
     assert_non_null(strstr(r.out, "sim-1.journal:"));
     tu_result_free(&r);
 
     /* recover FILE: a differential flash over it, whose own journal replaces the damaged one. */
     tu_dfuctl(&r, "recover", fw, "--address", "0x08000000", "-d", spec, "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 0, "flashing");
+    tu_expect_exit(&r, 0, "flashing");
     tu_result_free(&r);
     assert_null(tu_read_file(journal, NULL));
     tu_dfuctl(&r, "verify", fw, "--address", "0x08000000", "-d", replug, NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
 
     /* --discard is the other way out. */
     tu_write_file(journal, "libdfu-journal 1\nsteps 3\n", 25);
     tu_dfuctl(&r, "recover", "--discard", "--journal-dir", jdir, NULL);
-    expect_exit(&r, 0, "removed 1 damaged journal");
+    tu_expect_exit(&r, 0, "removed 1 damaged journal");
     tu_result_free(&r);
     assert_null(tu_read_file(journal, NULL));
     free(journal);
@@ -76,36 +67,102 @@ static void test_a_damaged_journal_is_an_error_not_nothing_to_recover(void **sta
     free(dir);
 }
 
+/* The variables the journal directory test changes, saved by its setup and put back by its
+ * teardown (which cmocka runs after a failure too), so that no later test inherits them. */
+static const char *const saved_names[] = {"HOME",       "XDG_STATE_HOME",  "DFU_JOURNAL_DIR",
+                                          "LD_PRELOAD", "DFU_TEST_PW_DIR", "ASAN_OPTIONS"};
+#define SAVED_COUNT (sizeof(saved_names) / sizeof(saved_names[0]))
+static char *saved_values[SAVED_COUNT];
+
+static int save_environment(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < SAVED_COUNT; i++) {
+        const char *v = getenv(saved_names[i]);
+        saved_values[i] = v ? strdup(v) : NULL;
+    }
+    return 0;
+}
+
+static int restore_environment(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < SAVED_COUNT; i++) {
+        if (saved_values[i])
+            setenv(saved_names[i], saved_values[i], 1);
+        else
+            unsetenv(saved_names[i]);
+        free(saved_values[i]);
+        saved_values[i] = NULL;
+    }
+    return 0;
+}
+
+/* dfuctl recover --json with nothing pending: exactly the object that names jdir. */
+static void expect_nothing_recorded_in(const char *jdir)
+{
+    tu_result r;
+    tu_dfuctl(&r, "recover", "--json", NULL);
+    char want[4400];
+    snprintf(want, sizeof(want),
+             "{\"type\":\"recovery\",\"journal_found\":false,\"message\":\"no interrupted "
+             "update recorded in %s\"}\n",
+             jdir);
+    if (r.exit_code != 0 || strcmp(r.out, want) != 0)
+        fail_msg("recover --json: exit %d (want 0)\nstdout: %s\nwanted: %s\nstderr: %s",
+                 r.exit_code, r.out, want, r.err);
+    tu_result_free(&r);
+}
+
 /* The journal directory is absolute whatever the environment: with HOME unset (cron, systemd
  * units) it was ./.local/state/libdfu, and a relative XDG_STATE_HOME was used as it was, so a
- * journal written from one directory was never found by a recover run from another. */
+ * journal written from one directory was never found by a recover run from another. Every home
+ * here is a directory made for the test: the real account's is never looked at. */
 static void test_the_journal_directory_never_depends_on_the_working_directory(void **state)
 {
     (void)state;
-    char *home = tu_tmpdir("cli_recover_home");
-    tu_result r;
-    setenv("HOME", home, 1);
-    setenv("XDG_STATE_HOME", "relative/state", 1);
-    unsetenv("DFU_JOURNAL_DIR");
-    tu_dfuctl(&r, "recover", "--json", NULL);
-    expect_exit(&r, 0, "\"journal_found\":false");
+    char *top = tu_tmpdir("cli_recover_home"), *home = tu_path(top, "home");
+    char *state_home = tu_path(top, "state"), *account = tu_path(top, "account");
+    assert_int_equal(mkdir(home, 0700), 0);
+    assert_int_equal(mkdir(account, 0700), 0);
     char want[4200];
-    snprintf(want, sizeof(want), "recorded in %s/.local/state/libdfu\"", home);
-    expect_exit(&r, 0, want);
-    tu_result_free(&r);
+    unsetenv("DFU_JOURNAL_DIR");
+    setenv("HOME", home, 1);
 
-    /* No HOME at all: the account's home directory, never ".". Only checked when nothing is
-     * pending there (this runs against the real one). */
-    unsetenv("HOME");
+    /* A relative XDG_STATE_HOME is ignored (the XDG spec says so): $HOME's. */
+    setenv("XDG_STATE_HOME", "relative/state", 1);
+    snprintf(want, sizeof(want), "%s/.local/state/libdfu", home);
+    expect_nothing_recorded_in(want);
+    /* An absolute one is used. */
+    setenv("XDG_STATE_HOME", state_home, 1);
+    snprintf(want, sizeof(want), "%s/libdfu", state_home);
+    expect_nothing_recorded_in(want);
+
+    /* No HOME at all, or an empty one: the account's home directory (from getpwuid(), which the
+     * preloaded library answers with one made here), never ".". */
     unsetenv("XDG_STATE_HOME");
-    tu_dfuctl(&r, "recover", "--json", NULL);
-    const char *msg = strstr(r.out, "recorded in ");
-    if (r.exit_code == 0 && msg)
-        assert_int_equal(msg[strlen("recorded in ")], '/');
-    else
-        tu_note_skip("an update is pending in this account's journal directory");
-    tu_result_free(&r);
+#ifdef DFU_TEST_PWDIR_PRELOAD
+    setenv("LD_PRELOAD", DFU_TEST_PWDIR_PRELOAD, 1);
+    setenv("DFU_TEST_PW_DIR", account, 1);
+    /* The ASan runtime insists on coming first in the library list, ahead of a preload. */
+    const char *asan = getenv("ASAN_OPTIONS");
+    char asan_opts[1200];
+    snprintf(asan_opts, sizeof(asan_opts), "%s%sverify_asan_link_order=0", asan ? asan : "",
+             asan && *asan ? ":" : "");
+    setenv("ASAN_OPTIONS", asan_opts, 1);
+    snprintf(want, sizeof(want), "%s/.local/state/libdfu", account);
+    unsetenv("HOME");
+    expect_nothing_recorded_in(want);
+    setenv("HOME", "", 1);
+    expect_nothing_recorded_in(want);
+#else
+    tu_note_skip("dfuctl without HOME: no getpwuid() preload on this platform "
+                 "(tests/cli/CMakeLists.txt), and the real account's directory is not used");
+#endif
+    free(account);
+    free(state_home);
     free(home);
+    free(top);
 }
 
 /* The recover command dfuctl prints is run as printed: a state file and a journal directory
@@ -123,7 +180,7 @@ static void test_the_printed_recover_command_runs_as_printed(void **state)
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", faulty, fw, "--address", "0x08000000", "--journal-dir", jdir,
               NULL);
-    expect_exit(&r, 6, "dfuctl recover -d ");
+    tu_expect_exit(&r, 6, "dfuctl recover -d ");
     const char *cmd = strstr(r.err, "dfuctl recover -d ");
     char line[4096];
     snprintf(line, sizeof(line), "%.*s", (int)strcspn(cmd, "\n"), cmd);
@@ -135,7 +192,7 @@ static void test_the_printed_recover_command_runs_as_printed(void **state)
     setenv("DFUCTL", DFUCTL_PATH, 1);
     const char *argv[] = {"sh", "-c", script, NULL};
     tu_run(&r, false, argv);
-    expect_exit(&r, 0, "found an interrupted update");
+    tu_expect_exit(&r, 0, "found an interrupted update");
     tu_result_free(&r);
     char *journal = tu_path(jdir, "sim-1.journal");
     assert_null(tu_read_file(journal, NULL)); /* finished, so removed */
@@ -150,7 +207,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_a_damaged_journal_is_an_error_not_nothing_to_recover),
-        cmocka_unit_test(test_the_journal_directory_never_depends_on_the_working_directory),
+        cmocka_unit_test_setup_teardown(
+            test_the_journal_directory_never_depends_on_the_working_directory, save_environment,
+            restore_environment),
         cmocka_unit_test(test_the_printed_recover_command_runs_as_printed),
     };
     return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));

@@ -11,15 +11,6 @@
 
 #include "simutil.h"
 
-static void expect_exit(const tu_result *r, int code, const char *needle)
-{
-    if (r->exit_code != code)
-        fail_msg("exit %d, expected %d\nstderr: %s\nstdout: %s", r->exit_code, code, r->err,
-                 r->out);
-    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle))
-        fail_msg("output lacks \"%s\"\nstderr: %s\nstdout: %s", needle, r->err, r->out);
-}
-
 /* The GD32 clone's ROM does not know the command (errSTALLEDPKT): refused, exit 9, nothing
  * erased, and the board is left in dfuIDLE for the next command. */
 static void test_a_device_without_the_command_is_refused(void **state)
@@ -31,16 +22,16 @@ static void test_a_device_without_the_command_is_refused(void **state)
     snprintf(replug, sizeof(replug), "%s,replug", spec);
     tu_result r;
     tu_dfuctl(&r, "flash", "-d", spec, hex, "--no-journal", NULL);
-    expect_exit(&r, 0, NULL);
+    tu_expect_exit(&r, 0, NULL);
     tu_result_free(&r);
     tu_dfuctl(&r, "unprotect", "--confirm", "-d", replug, NULL);
-    expect_exit(&r, 9, "does not support Read Unprotect");
+    tu_expect_exit(&r, 9, "does not support Read Unprotect");
     assert_non_null(strstr(r.err, "errSTALLEDPKT"));
     assert_null(strstr(r.out, "read protection removed"));
     tu_result_free(&r);
     /* Where unprotect left it (no replug): clean, and still holding the image. */
     tu_dfuctl(&r, "verify", "-v", "-d", spec, hex, NULL);
-    expect_exit(&r, 0, "the device holds the image");
+    tu_expect_exit(&r, 0, "the device holds the image");
     assert_null(strstr(r.err, "dfuERROR"));
     tu_result_free(&r);
     free(hex);
@@ -55,11 +46,11 @@ static void test_a_refusal_without_a_reason_names_the_status(void **state)
     char spec[600];
     tu_sim_spec(spec, sizeof(spec), "mboot-f4", dir, NULL);
     tu_sim_fill_used(spec, 0x08008000, 3);
-    size_t len, after_len;
+    size_t len;
     uint8_t *before = tu_sim_snapshot(spec, &len);
     tu_result r;
     tu_dfuctl(&r, "unprotect", "--confirm", "-d", spec, "--json", NULL);
-    expect_exit(&r, 6, "refused the command without a reason");
+    tu_expect_exit(&r, 6, "refused the command without a reason");
     tu_json *v = tu_json_parse_line(r.out, tu_json_line_count(r.out) - 1);
     assert_non_null(v);
     assert_string_equal(tu_json_get(v, "type")->string, "error");
@@ -68,11 +59,8 @@ static void test_a_refusal_without_a_reason_names_the_status(void **state)
     assert_string_equal(tu_json_get(v, "dfu_state")->string, "dfuERROR");
     tu_json_free(v);
     tu_result_free(&r);
-    uint8_t *after = tu_sim_snapshot(spec, &after_len);
-    assert_int_equal(after_len, len);
-    assert_memory_equal(after, before, len);
+    tu_sim_expect_unchanged(spec, before, len);
     free(before);
-    free(after);
     free(dir);
 }
 
@@ -89,17 +77,18 @@ static void test_st_roms_erase_and_reset(void **state)
         tu_result r;
         tu_dfuctl(&r, "read", "-d", spec, "--address", "0x08000000", "--size", "16", "-o", out,
                   NULL);
-        expect_exit(&r, 6, "errVENDOR");
+        tu_expect_exit(&r, 6, "errVENDOR");
         tu_result_free(&r);
         tu_dfuctl(&r, "unprotect", "--confirm", "-d", spec, NULL);
-        expect_exit(&r, 0, "read protection removed; the device erased its flash and reset");
+        tu_expect_exit(&r, 0, "read protection removed; the device erased its flash and reset");
         tu_result_free(&r);
         tu_dfuctl(&r, "read", "-d", spec, "--address", "0x08000000", "--size", "16", "-o", out,
                   "--wait", "5", NULL);
-        expect_exit(&r, 0, NULL);
+        tu_expect_exit(&r, 0, NULL);
         tu_result_free(&r);
         size_t len;
         uint8_t *head = tu_read_file(out, &len), blank[16];
+        assert_non_null(head);
         memset(blank, 0xFF, sizeof(blank));
         assert_int_equal(len, 16);
         assert_memory_equal(head, blank, sizeof(blank));
@@ -119,7 +108,7 @@ static void test_a_device_that_does_not_reset_is_an_error(void **state)
     tu_sim_spec(spec, sizeof(spec), "stm32f405", dir, "rdp=1,fault=lie@command:0:dfuDNLOAD-IDLE");
     tu_result r;
     tu_dfuctl(&r, "unprotect", "--confirm", "-d", spec, NULL);
-    expect_exit(&r, 6, "the device did not reset");
+    tu_expect_exit(&r, 6, "the device did not reset");
     assert_non_null(strstr(r.err, "unknown"));
     assert_null(strstr(r.out, "read protection removed"));
     tu_result_free(&r);

@@ -39,6 +39,9 @@ uint8_t *tu_sim_memory(const dfu_sim *sim, size_t *len);
  * bytes, is as in before (a tu_sim_snapshot() of len bytes). */
 void tu_sim_expect_untouched_outside(const char *spec, const uint8_t *before, size_t len,
                                      uint32_t lo, uint32_t hi, uint32_t unit);
+/* Fails unless every byte of the board is as in before: a command refused, or that changes
+ * nothing, left it alone (tu_sim_expect_untouched_outside() with nothing touched). */
+void tu_sim_expect_unchanged(const char *spec, const uint8_t *before, size_t len);
 /* "sim:PROFILE,state=DIR/board.img[,extra]" into buf. */
 void tu_sim_spec(char *buf, size_t cap, const char *profile, const char *dir, const char *extra);
 

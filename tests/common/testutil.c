@@ -52,6 +52,7 @@ void tu_write_file(const char *path, const void *data, size_t len)
 
 uint8_t *tu_read_file(const char *path, size_t *len)
 {
+    if (len) *len = 0;
     FILE *fp = fopen(path, "rb");
     if (!fp) return NULL;
     size_t cap = 4096, n = 0;
@@ -97,6 +98,11 @@ static char *slurp_fd(int fd)
 
 void tu_start(tu_proc *p, bool wrap, const char *const *argv)
 {
+    tu_start_in(p, wrap, NULL, argv);
+}
+
+void tu_start_in(tu_proc *p, bool wrap, const char *cwd, const char *const *argv)
+{
     memset(p, 0, sizeof(*p));
     const char *args[256];
     int n = 0;
@@ -125,6 +131,10 @@ void tu_start(tu_proc *p, bool wrap, const char *const *argv)
         dup2(p->err_fd, 2);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0) dup2(devnull, 0);
+        if (cwd && chdir(cwd) != 0) {
+            fprintf(stderr, "chdir %s: %s\n", cwd, strerror(errno));
+            _exit(127);
+        }
         char *exec_args[256];
         for (int i = 0; i <= n; i++) exec_args[i] = (char *)(uintptr_t)args[i];
         execvp(exec_args[0], exec_args);
@@ -155,27 +165,63 @@ void tu_run(tu_result *r, bool wrap, const char *const *argv)
     tu_wait(&p, r);
 }
 
-void tu_dfuctl_argv(tu_result *r, const char *const *args)
+static void dfuctl_in(tu_result *r, const char *cwd, const char *const *args)
 {
     const char *argv[128];
     int n = 0;
     argv[n++] = DFUCTL_PATH;
     for (int i = 0; args[i] && n < 127; i++) argv[n++] = args[i];
     argv[n] = NULL;
-    tu_run(r, true, argv);
+    tu_proc p;
+    tu_start_in(&p, true, cwd, argv);
+    tu_wait(&p, r);
+}
+
+void tu_dfuctl_argv(tu_result *r, const char *const *args)
+{
+    dfuctl_in(r, NULL, args);
+}
+
+/* The NULL-terminated arguments after the named one, into args[128]. */
+static void collect_args(const char **args, va_list ap)
+{
+    int n = 0;
+    const char *a;
+    while ((a = va_arg(ap, const char *)) != NULL && n < 127) args[n++] = a;
+    args[n] = NULL;
 }
 
 void tu_dfuctl(tu_result *r, ...)
 {
     const char *args[128];
-    int n = 0;
     va_list ap;
     va_start(ap, r);
-    const char *a;
-    while ((a = va_arg(ap, const char *)) != NULL && n < 127) args[n++] = a;
+    collect_args(args, ap);
     va_end(ap);
-    args[n] = NULL;
-    tu_dfuctl_argv(r, args);
+    dfuctl_in(r, NULL, args);
+}
+
+void tu_dfuctl_in(tu_result *r, const char *cwd, ...)
+{
+    const char *args[128];
+    va_list ap;
+    va_start(ap, cwd);
+    collect_args(args, ap);
+    va_end(ap);
+    dfuctl_in(r, cwd, args);
+}
+
+void tu_expect_exit_at(const tu_result *r, int code, const char *needle, const char *file, int line)
+{
+    if (r->exit_code != code) {
+        print_error("ERROR: exit %d, expected %d\nstderr: %s\nstdout: %s\n", r->exit_code, code,
+                    r->err, r->out);
+        _fail(file, line);
+    }
+    if (needle && !strstr(r->err, needle) && !strstr(r->out, needle)) {
+        print_error("ERROR: output lacks \"%s\"\nstderr: %s\nstdout: %s\n", needle, r->err, r->out);
+        _fail(file, line);
+    }
 }
 
 bool tu_have_program(const char *name)

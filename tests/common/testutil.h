@@ -18,7 +18,7 @@ char *tu_tmpdir(const char *name);
 /* path = dir + "/" + file, malloc'ed. */
 char *tu_path(const char *dir, const char *file);
 void tu_write_file(const char *path, const void *data, size_t len);
-/* Whole file, NUL-terminated; NULL when missing. */
+/* Whole file, NUL-terminated; NULL (and *len 0) when missing. */
 uint8_t *tu_read_file(const char *path, size_t *len);
 /* A file from tests/data, malloc'ed path. */
 char *tu_data_path(const char *file);
@@ -38,6 +38,13 @@ void tu_run(tu_result *r, bool wrap, const char *const *argv);
 void tu_dfuctl(tu_result *r, ...);
 /* Same with an argument array. */
 void tu_dfuctl_argv(tu_result *r, const char *const *args);
+/* tu_dfuctl() with the working directory cwd: for what dfuctl does with relative paths. */
+void tu_dfuctl_in(tu_result *r, const char *cwd, ...);
+/* Fails (at the caller's line) unless r exited with code and, when needle is not NULL, said
+ * needle on stderr or stdout; the message shows the exit code and both outputs. */
+#define tu_expect_exit(r, code, needle) tu_expect_exit_at((r), (code), (needle), __FILE__, __LINE__)
+void tu_expect_exit_at(const tu_result *r, int code, const char *needle, const char *file,
+                       int line);
 /* A process running in the background, started by tu_start(): several can run side by side. */
 typedef struct tu_proc {
     int pid;
@@ -47,6 +54,8 @@ typedef struct tu_proc {
 /* tu_run() in two halves: tu_start() runs argv, tu_wait() waits for it and collects its
  * result. */
 void tu_start(tu_proc *p, bool wrap, const char *const *argv);
+/* tu_start() with the working directory cwd (NULL: this process's). */
+void tu_start_in(tu_proc *p, bool wrap, const char *cwd, const char *const *argv);
 void tu_wait(tu_proc *p, tu_result *r);
 /* True when a program is on PATH. */
 bool tu_have_program(const char *name);

@@ -259,31 +259,7 @@ static void test_file_and_memory_agree(void **state)
     free(t);
 }
 
-/* text plus padding, from memory and from a file (read as a stream), must load as text alone. */
-static void expect_padding_ignored(const text *t, const char *pad, size_t pad_len, bool same_line)
-{
-    static text padded;
-    memcpy(padded.s, t->s, t->n);
-    padded.n = t->n - (same_line ? 1 : 0); /* without the last line end */
-    memcpy(padded.s + padded.n, pad, pad_len);
-    padded.n += pad_len;
-    dfu_image *plain = parse(t), *mem = parse(&padded);
-    assert_true(dfu_image_equal(plain, mem));
-    char *dir = tu_tmpdir("ihex_read_padding");
-    char *path = tu_path(dir, "fw.hex");
-    tu_write_file(path, padded.s, padded.n);
-    dfu_ctx *ctx;
-    dfu_ctx_new(&ctx);
-    dfu_image *file;
-    if (dfu_image_load(&file, ctx, path, NULL)) fail_msg("%s", dfu_ctx_error(ctx)->message);
-    assert_true(dfu_image_equal(plain, file));
-    dfu_image_free(file);
-    dfu_ctx_free(ctx);
-    dfu_image_free(mem);
-    dfu_image_free(plain);
-    free(path);
-    free(dir);
-}
+static const text_reader reader = {parse, "ihex_read_padding", "fw.hex"};
 
 /* A file sent by XMODEM, or kept by a DOS tool, ends in padding to a 128-byte block: Ctrl-Z
  * (0x1A) or NUL bytes, on the lines after the end record or on its own line when the file had
@@ -296,14 +272,14 @@ static void test_padding_after_end_record(void **state)
     ihex(&t, 0, 0x0000, DATA16);
     ihex(&t, 1, 0, "");
     char pad[256];
-    size_t n = 128 - t.n % 128;
-    memset(pad, 0x1A, n);
-    expect_padding_ignored(&t, pad, n, false);
-    expect_padding_ignored(&t, pad, n + 1, true);
+    size_t n = 128 - t.n % 128; /* up to 128: pad holds the n + 1 bytes used below */
+    memset(pad, 0x1A, sizeof(pad));
+    expect_padding_ignored(&reader, &t, pad, n, false);
+    expect_padding_ignored(&reader, &t, pad, n + 1, true);
     memset(pad, 0x00, sizeof(pad));
-    expect_padding_ignored(&t, pad, n, false);
-    expect_padding_ignored(&t, pad, n + 1, true);
-    expect_padding_ignored(&t, "\r\n \x1A\x1A\t\n\n\x00\x1A\x00\r\n\x1A", 14, false);
+    expect_padding_ignored(&reader, &t, pad, n, false);
+    expect_padding_ignored(&reader, &t, pad, n + 1, true);
+    expect_padding_ignored(&reader, &t, "\r\n \x1A\x1A\t\n\n\x00\x1A\x00\r\n\x1A", 14, false);
 }
 
 int main(void)

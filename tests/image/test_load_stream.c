@@ -95,8 +95,9 @@ static void test_directory_is_named(void **state)
     dfu_ctx *ctx;
     assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
     dfu_image *img = (dfu_image *)&img;
-    int rc = dfu_image_load(&img, ctx, dir, NULL);
-    assert_int_not_equal(rc, DFU_OK);
+    /* An I/O error, not a format error: the name is not a file to read. (Windows refuses to
+     * open it, an I/O error too.) */
+    assert_int_equal(dfu_image_load(&img, ctx, dir, NULL), DFU_ERR_IO);
     assert_null(img);
 #ifndef _WIN32 /* Windows refuses to open a directory: "Permission denied" */
     assert_non_null(strstr(dfu_ctx_error(ctx)->message, "is a directory"));
@@ -110,7 +111,9 @@ static void test_directory_is_named(void **state)
 static void test_endless_stream_is_refused(void **state)
 {
     (void)state;
-#ifndef _WIN32
+#ifdef _WIN32
+    TU_SKIP("no /dev/zero on Windows");
+#else
     dfu_ctx *ctx;
     assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
     dfu_image *img = (dfu_image *)&img;

@@ -172,31 +172,7 @@ static void test_out_of_order_and_agreeing_overlaps(void **state)
     dfu_image_free(img);
 }
 
-/* text plus padding must load as text alone; from a file too (read as a stream). */
-static void expect_padding_ignored(const text *t, const char *pad, size_t pad_len, bool same_line)
-{
-    static text padded;
-    memcpy(padded.s, t->s, t->n);
-    padded.n = t->n - (same_line ? 1 : 0); /* without the last line end */
-    memcpy(padded.s + padded.n, pad, pad_len);
-    padded.n += pad_len;
-    dfu_image *plain = parse(t), *mem = parse(&padded);
-    assert_true(dfu_image_equal(plain, mem));
-    char *dir = tu_tmpdir("srec_read_padding");
-    char *path = tu_path(dir, "fw.s19");
-    tu_write_file(path, padded.s, padded.n);
-    dfu_ctx *ctx;
-    dfu_ctx_new(&ctx);
-    dfu_image *file;
-    if (dfu_image_load(&file, ctx, path, NULL)) fail_msg("%s", dfu_ctx_error(ctx)->message);
-    assert_true(dfu_image_equal(plain, file));
-    dfu_image_free(file);
-    dfu_ctx_free(ctx);
-    dfu_image_free(mem);
-    dfu_image_free(plain);
-    free(path);
-    free(dir);
-}
+static const text_reader reader = {parse, "srec_read_padding", "fw.s19"};
 
 /* XMODEM and DOS padding (Ctrl-Z or NUL to a 128-byte block) after the last record: after an
  * end record (on its line too, when the file had no last line end), and after the closing
@@ -211,17 +187,17 @@ static void test_padding_after_last_record(void **state)
         srec(&t, '1', 2, 0x0000, DATA16);
         srec(&t, '9', 2, 0, "");
         size_t n = 128 - t.n % 128;
-        expect_padding_ignored(&t, pad, n, false);
-        expect_padding_ignored(&t, pad, n + 1, true);
+        expect_padding_ignored(&reader, &t, pad, n, false);
+        expect_padding_ignored(&reader, &t, pad, n + 1, true);
         t.n = 0;
         srec(&t, '1', 2, 0x0000, DATA16);
         srec(&t, '5', 2, 1, "");
-        expect_padding_ignored(&t, pad, 128 - t.n % 128, false);
+        expect_padding_ignored(&reader, &t, pad, 128 - t.n % 128, false);
     }
     text t = {.n = 0};
     srec(&t, '3', 4, 0x08000000, DATA16);
     srec(&t, '7', 4, 0x08000000, "");
-    expect_padding_ignored(&t, "\r\n \x1A\x1A\t\n\n\x00\x1A\x00\r\n\x1A", 14, false);
+    expect_padding_ignored(&reader, &t, "\r\n \x1A\x1A\t\n\n\x00\x1A\x00\r\n\x1A", 14, false);
 }
 
 int main(void)

@@ -26,8 +26,7 @@ static uint8_t *with_suffix(const uint8_t *payload, size_t n, uint16_t vid, uint
     put16(s + 6, 0x0100);
     memcpy(s + 8, "UFD", 3);
     s[11] = blength;
-    uint32_t crc = tu_suffix_crc(f, n + 12);
-    for (int k = 0; k < 4; k++) s[12 + k] = (uint8_t)(crc >> (8 * k));
+    tu_fb_recrc(&(tu_fb){f, n + 16});
     *len = n + 16;
     return f;
 }
@@ -302,8 +301,7 @@ static void test_dfuse_suffix_without_prefix_is_refused(void **state)
     size_t len;
     uint8_t *f = with_suffix(payload, 300, 0x0483, 0xdf11, 0x2200, 16, &len);
     put16(f + 300 + 6, 0x011A);
-    uint32_t crc = tu_suffix_crc(f, 300 + 12);
-    for (int k = 0; k < 4; k++) f[300 + 12 + k] = (uint8_t)(crc >> (8 * k));
+    tu_fb_recrc(&(tu_fb){f, len});
     dfu_ctx *ctx;
     dfu_ctx_new(&ctx);
     dfu_image *img = NULL;

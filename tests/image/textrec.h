@@ -3,9 +3,15 @@
 #ifndef DFU_TEST_TEXTREC_H
 #define DFU_TEST_TEXTREC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include <libdfu/libdfu.h>
+
+#include "testutil.h"
 
 typedef struct text {
     char s[1 << 17];
@@ -51,5 +57,40 @@ static inline void srec(text *t, char type, unsigned addr_len, uint32_t address,
 }
 
 static const char *const DATA16 = "000102030405060708090A0B0C0D0E0F";
+
+/* How a test program reads its format: parse (from memory, failing the test unless it loads
+ * as that format), and the tmpdir and file name to load the same text from a file. */
+typedef struct text_reader {
+    dfu_image *(*parse)(const text *t);
+    const char *dir, *file;
+} text_reader;
+
+/* text plus padding (pad_len bytes of pad), from memory and from a file (read as a stream),
+ * must load as text alone. same_line: the padding takes the place of the last line end. */
+static inline void expect_padding_ignored(const text_reader *rd, const text *t, const char *pad,
+                                          size_t pad_len, bool same_line)
+{
+    static text padded;
+    memcpy(padded.s, t->s, t->n);
+    padded.n = t->n - (same_line ? 1 : 0); /* without the last line end */
+    memcpy(padded.s + padded.n, pad, pad_len);
+    padded.n += pad_len;
+    dfu_image *plain = rd->parse(t), *mem = rd->parse(&padded);
+    assert_true(dfu_image_equal(plain, mem));
+    char *dir = tu_tmpdir(rd->dir);
+    char *path = tu_path(dir, rd->file);
+    tu_write_file(path, padded.s, padded.n);
+    dfu_ctx *ctx;
+    dfu_ctx_new(&ctx);
+    dfu_image *file;
+    if (dfu_image_load(&file, ctx, path, NULL)) fail_msg("%s", dfu_ctx_error(ctx)->message);
+    assert_true(dfu_image_equal(plain, file));
+    dfu_image_free(file);
+    dfu_ctx_free(ctx);
+    dfu_image_free(mem);
+    dfu_image_free(plain);
+    free(path);
+    free(dir);
+}
 
 #endif

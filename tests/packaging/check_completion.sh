@@ -123,6 +123,8 @@ done
 }
 # What may come before the command is taken there.
 complete_line "-"
+[[ -n $got ]] ||
+  fail "dfuctl -<TAB> offers nothing before the command: the loop below would check nothing"
 for opt in $got; do
   accepts "dfuctl $opt<TAB> before the command" "$opt" info "$sample"
 done

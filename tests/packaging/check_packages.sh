@@ -114,11 +114,15 @@ for pkg in libdfu libdfu-devel dfuctl; do
   rpm=$(find "$scratch/rpm" -maxdepth 1 -name "$pkg-$version-*.rpm" | head -n 1)
   [ -n "$rpm" ] || fail "no $pkg RPM"
   sys=${libdir#"$scratch/root"}
+  # What the package holds, read once: a failing rpm must fail here, not pass every check below.
+  files=$(rpm -qlp "$rpm" 2>"$scratch/rpm-ql.log") ||
+    { cat "$scratch/rpm-ql.log"; fail "rpm -qlp $rpm"; }
+  [ -n "$files" ] || fail "rpm -qlp lists nothing in $rpm"
   for dir in / /usr /usr/bin /usr/include /usr/lib /usr/lib64 /usr/share "$prefix" "$prefix/bin" \
     "$prefix/include" "$prefix/lib" "$prefix/share" "$prefix/share/doc" "$prefix/share/man" \
     "$prefix/share/man/man1" "$prefix/share/bash-completion" "$prefix/share/bash-completion/completions" \
     "$prefix/lib/udev" "$prefix/lib/udev/rules.d" "$sys" "$sys/pkgconfig" "$sys/cmake"; do
-    if rpm -qlp "$rpm" 2>/dev/null | grep -qx "$dir"; then
+    if printf '%s\n' "$files" | grep -qx "$dir"; then
       fail "$pkg RPM claims the system's directory $dir"
     fi
   done

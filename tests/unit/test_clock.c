@@ -55,7 +55,9 @@ static void test_a_failing_sleep_is_not_retried_forever(void **state)
 int main(void)
 {
 #ifdef _WIN32
-    return TU_EXIT_SKIPPED;
+    tu_note_skip(
+        "the sleep tested is nanosleep(), replaced here; Windows builds sleep with Sleep()");
+    return tu_exit_status(0);
 #else
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_an_interrupted_sleep_sleeps_the_rest),

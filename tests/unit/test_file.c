@@ -122,12 +122,13 @@ static size_t entries(const char *dir)
     return n;
 }
 
-/* Refused with and without force, with nothing left behind and path still what it was. */
+/* Refused with and without force, with path still what it was and nothing left behind in dir,
+ * the directory that holds path (NULL: not looked at). */
 static void expect_not_replaced(const char *dir, const char *path, const char *what)
 {
     dfu_image *img = small_image();
     mode_t before = kind_of(path);
-    size_t files = entries(dir);
+    size_t files = dir ? entries(dir) : 0;
     for (int force = 0; force < 2; force++) {
         dfu_ctx *ctx;
         dfu_ctx_new(&ctx);
@@ -140,7 +141,7 @@ static void expect_not_replaced(const char *dir, const char *path, const char *w
             fail_msg("\"%s\" does not say %s is %s", m, path, what);
         dfu_ctx_free(ctx);
         assert_int_equal(kind_of(path), before);
-        assert_int_equal(entries(dir), files);
+        if (dir) assert_int_equal(entries(dir), files);
     }
     dfu_image_free(img);
 }
@@ -161,7 +162,9 @@ static void test_save_replaces_only_regular_files(void **state)
     struct stat null;
     assert_int_equal(stat("/dev/null", &null), 0);
     if (geteuid() != 0) {
-        expect_not_replaced(dir, "/dev/null", "a character device");
+        /* Nothing to count: a temporary file would be in /dev, which this user cannot write,
+         * and whose entries come and go with devices and terminals. */
+        expect_not_replaced(NULL, "/dev/null", "a character device");
     } else if (mknod(node, S_IFCHR | 0666, null.st_rdev) == 0) {
         expect_not_replaced(dir, node, "a character device");
     } else {

@@ -18,10 +18,12 @@ typedef struct probe {
     const char *journal_dir;
     bool tried;
     int discard_rc;
+    int found_after; /* dfu_journal_find() after the refused discard */
     char message[512];
 } probe;
 
-/* Mid-write, as another holder would: find the journal and try to discard it. */
+/* Mid-write, as another holder would: find the journal, try to discard it, and look for it
+ * again. */
 static int try_discard(const dfu_progress *p, void *payload)
 {
     probe *pr = payload;
@@ -33,6 +35,9 @@ static int try_discard(const dfu_progress *p, void *payload)
     assert_int_equal(dfu_journal_find(&j, other, pr->journal_dir), DFU_OK);
     pr->discard_rc = dfu_journal_discard(other, j);
     snprintf(pr->message, sizeof(pr->message), "%s", dfu_ctx_error(other)->message);
+    dfu_journal_free(j);
+    j = NULL;
+    pr->found_after = dfu_journal_find(&j, other, pr->journal_dir);
     dfu_journal_free(j);
     dfu_ctx_free(other);
     return 0;
@@ -60,7 +65,7 @@ static void test_journal_kept_while_its_update_runs(void **state)
     assert_int_equal(dfu_ctx_new(&ctx), DFU_OK);
     dfu_device *dev;
     assert_int_equal(dfu_device_open(&dev, ctx, spec, NULL), DFU_OK);
-    probe pr = {journal, false, 0, ""};
+    probe pr = {journal, false, 0, -1, ""};
     dfu_update_options o = DFU_UPDATE_OPTIONS_INIT;
     o.journal_dir = journal;
     o.progress = try_discard;
@@ -72,6 +77,8 @@ static void test_journal_kept_while_its_update_runs(void **state)
     assert_int_equal(pr.discard_rc, DFU_ERR_BUSY);
     if (!strstr(pr.message, "another update or recovery is using the journal"))
         fail_msg("unexpected message: %s", pr.message);
+    /* Refused, and not half done: the journal was still there for the running update. */
+    assert_int_equal(pr.found_after, DFU_OK);
     /* The update completed and removed its own journal. */
     dfu_journal *j = NULL;
     assert_int_equal(dfu_journal_find(&j, ctx, journal), DFU_ERR_NOT_FOUND);

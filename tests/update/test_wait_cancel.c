@@ -28,11 +28,11 @@ static void slow_board(char *spec, size_t cap)
 {
     char *dir = tu_tmpdir("wait_cancel");
     char base[1024];
-    snprintf(base, sizeof(base), "sim:stm32f405,state=%s/board.img", dir);
+    tu_sim_spec(base, sizeof(base), "stm32f405", dir, NULL);
     uint8_t *app = tu_app_bytes(0x08000000, 1024, 0x20020000, 1);
     tu_sim_poke(base, 0x08000000, app, 1024);
     free(app);
-    snprintf(spec, cap, "%s,boot0=0,runtime,reenum=60000,replug", base);
+    tu_sim_spec(spec, cap, "stm32f405", dir, "boot0=0,runtime,reenum=60000,replug");
     free(dir);
 }
 
@@ -95,5 +95,5 @@ int main(void)
         cmocka_unit_test(test_cancel_while_a_detached_board_comes_back),
         cmocka_unit_test(test_cancel_while_waiting_for_a_board_to_appear),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return tu_exit_status(cmocka_run_group_tests(tests, NULL, NULL));
 }
