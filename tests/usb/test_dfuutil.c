@@ -417,6 +417,35 @@ static bool flash_erased(sim_usb *b, size_t i, bool fill)
     free(m);
     return erased;
 }
+
+static uint64_t control_transfers(sim_usb *b, size_t i)
+{
+    dfu_sim_stats st;
+    sim_usb_lock(b);
+    dfu_sim_get_stats(sim_usb_sim(b, i), &st);
+    sim_usb_unlock(b);
+    return st.control_transfers;
+}
+
+/*
+ * Returns once device i has received a control transfer beyond the `before` it had (the
+ * program p has opened it, so its libusb_init is over) or p has exited. Two libusb programs
+ * under one testbed must not initialise libusb at the same moment: umockdev names each uevent
+ * socket after its descriptor number ($UMOCKDEV_DIR/event<fd>) and unlinks that name before
+ * binding, so two processes holding the same number can both unlink, one bind then fails and
+ * its libusb_init returns LIBUSB_ERROR_OTHER (seen in CI: "unable to initialize libusb").
+ */
+static void wait_until_talking(sim_usb *b, size_t i, uint64_t before, const tu_proc *p)
+{
+    for (unsigned waited_ms = 0; waited_ms < 120000; waited_ms += 10) {
+        if (control_transfers(b, i) > before) return;
+        siginfo_t info = {0};
+        if (waitid(P_PID, (id_t)p->pid, &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid)
+            return; /* exited: tu_wait() collects it and the caller judges */
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+    }
+    fail_msg("device %zu: no request from its dfu-util within 120 s", i);
+}
 #endif
 
 /* -s :mass-erase:force on the two ROMs that report 100 ms for it (STM32F405, GD32VF103): their
@@ -434,9 +463,11 @@ static void test_dfuse_mass_erase_on_st_and_gd32_roms(void **state)
     tu_proc runs[2];
     for (size_t i = 0; i < 2; i++) {
         assert_false(flash_erased(b, i, true));
+        uint64_t before = control_transfers(b, i);
         const char *argv[] = {"dfu-util", "-p", sim_usb_path(b, i),  "-a",
                               "0",        "-s", ":mass-erase:force", NULL};
         tu_start(&runs[i], false, argv);
+        wait_until_talking(b, i, before, &runs[i]);
     }
     /* Both collected before either is judged: a failure leaves neither running. */
     tu_result r[2];
